@@ -66,6 +66,14 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-cdk@^2.1100.0',
   ],
 
+  eslintOptions: {
+    dirs: ['src'],
+    // Code bundled by esbuild (Lambda runtime, local sandbox, CLI) may import devDependencies: they end up in the bundle.
+    devdirs: ['test', 'scripts', 'bench', 'src/runtime', 'src/local', 'src/cli', 'src/destination-provider'],
+    projectService: false,
+    tsconfigPath: './tsconfig.dev.json',
+  },
+
   jestOptions: {
     // Never rewrite snapshots in a normal run; `npx projen test:update-snapshots` is the only way.
     updateSnapshot: UpdateSnapshot.NEVER,
@@ -86,6 +94,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
 for (const pattern of ['/examples/', '/bench/', '/.ci/', '/scripts/', 'cdk.out/', '.tmp/', '/tsconfig.dev.json']) {
   project.addPackageIgnore(pattern);
 }
+
+// `**/*.ts` does not match dotfiles: lint .projenrc.ts with type information too.
+project.tsconfigDev.addInclude('.projenrc.ts');
 
 // This machine's Node.js 20 is past its end of life; jsii still works on it but prints a banner on every run.
 project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '1');
