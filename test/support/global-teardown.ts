@@ -1,0 +1,6 @@
+import type { DynamoDbLocal } from '../../src/local/dynamodb-local';
+
+export default async function globalTeardown(): Promise<void> {
+  const ddb = (globalThis as { __DYNAMODB_LOCAL__?: DynamoDbLocal }).__DYNAMODB_LOCAL__;
+  await ddb?.stop();
+}

@@ -1,0 +1,124 @@
+/**
+ * Test plumbing around DynamoDB Local (started once per run by global-setup) and the real bundled
+ * wrapper running in local Lambda execution environments.
+ */
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { LOCAL_AWS_ENV } from '../../src/local/dynamodb-local';
+import { LocalLambdaFunction, LocalFunctionSpec } from '../../src/local/local-lambda';
+import {
+  ENV_DYNAMODB_ENDPOINT,
+  ENV_HANDLER_NAME,
+  ENV_IDEMPOTENCY_KEY_PREFIX,
+  ENV_IDEMPOTENCY_TABLE,
+  ENV_USER_HANDLER,
+  WRAPPER_HANDLER,
+} from '../../src/runtime/constants';
+
+export const WRAPPER_LAYER_DIR = path.join(__dirname, '..', '..', 'assets', 'runtime', 'wrapper');
+export const TEST_HANDLERS_DIR = path.join(__dirname, '..', 'fixtures', 'handlers');
+
+export function ddbEndpoint(): string {
+  const endpoint = process.env.STRIPE_EB_TEST_DYNAMODB_ENDPOINT;
+  if (!endpoint) throw new Error('STRIPE_EB_TEST_DYNAMODB_ENDPOINT is not set: jest globalSetup did not start DynamoDB Local');
+  return endpoint;
+}
+
+export function ddbClient(): DynamoDBClient {
+  return new DynamoDBClient({ endpoint: ddbEndpoint(), region: LOCAL_AWS_ENV.AWS_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+}
+
+/** A table in the Powertools idempotency schema (partition key `id`), uniquely named. */
+export async function createIdempotencyTable(client: DynamoDBClient): Promise<string> {
+  const name = `idempotency-${randomUUID()}`;
+  await client.send(new CreateTableCommand({
+    TableName: name,
+    AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+    BillingMode: 'PAY_PER_REQUEST',
+  }));
+  return name;
+}
+
+/** A business table keyed on `pk`, where sample handlers record their effects. */
+export async function createBusinessTable(client: DynamoDBClient): Promise<string> {
+  const name = `business-${randomUUID()}`;
+  await client.send(new CreateTableCommand({
+    TableName: name,
+    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    BillingMode: 'PAY_PER_REQUEST',
+  }));
+  return name;
+}
+
+export async function scanAll(client: DynamoDBClient, table: string): Promise<Record<string, any>[]> {
+  const items: Record<string, any>[] = [];
+  let start: Record<string, any> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }));
+    items.push(...(page.Items ?? []).map((i) => unmarshall(i)));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+export async function effectsFor(client: DynamoDBClient, table: string, stripeEventId: string): Promise<number> {
+  const out = await client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: stripeEventId } }, ConsistentRead: true }));
+  return out.Item ? Number(out.Item.effects.N) : 0;
+}
+
+export interface WrappedFunctionOptions {
+  readonly handlerName?: string;
+  readonly keyPrefix?: string;
+  /** The user's handler string, relative to TEST_HANDLERS_DIR unless taskRoot is given. */
+  readonly userHandler: string;
+  readonly taskRoot?: string;
+  readonly idempotencyTable: string;
+  readonly environment?: Record<string, string>;
+  readonly timeoutSeconds?: number;
+  /** Point the wrapper at another DynamoDB endpoint (e.g. one that is down). */
+  readonly dynamoDbEndpoint?: string;
+}
+
+/** The real bundled wrapper around a user handler, configured as the construct configures it. */
+export function wrappedFunction(options: WrappedFunctionOptions): LocalLambdaFunction {
+  const name = options.handlerName ?? 'TestHandler';
+  const spec: LocalFunctionSpec = {
+    name,
+    taskRoot: options.taskRoot ?? TEST_HANDLERS_DIR,
+    handler: WRAPPER_HANDLER,
+    layers: [WRAPPER_LAYER_DIR],
+    timeoutSeconds: options.timeoutSeconds ?? 30,
+    environment: {
+      ...LOCAL_AWS_ENV,
+      [ENV_USER_HANDLER]: options.userHandler,
+      [ENV_HANDLER_NAME]: name,
+      [ENV_IDEMPOTENCY_TABLE]: options.idempotencyTable,
+      [ENV_IDEMPOTENCY_KEY_PREFIX]: options.keyPrefix ?? `Test.${name}`,
+      [ENV_DYNAMODB_ENDPOINT]: options.dynamoDbEndpoint ?? ddbEndpoint(),
+      POWERTOOLS_SERVICE_NAME: name,
+      ...options.environment,
+    },
+  };
+  return new LocalLambdaFunction(spec);
+}
+
+/** The JSON log lines of an invocation (EMF metric lines included). */
+export function jsonLines(logs: string[]): Record<string, any>[] {
+  return logs.flatMap((line) => {
+    try {
+      const parsed = JSON.parse(line);
+      return typeof parsed === 'object' && parsed !== null ? [parsed] : [];
+    } catch {
+      return [];
+    }
+  });
+}
