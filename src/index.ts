@@ -1,0 +1,3 @@
+export * from './stripe-event-bus';
+export * from './stripe-event-handler';
+export * from './stripe-eventbridge-integration';

@@ -1,0 +1,29 @@
+import * as path from 'node:path';
+import { Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+
+/** The pre-bundled wrapper, shipped in the package's `assets/` (built by `npx projen bundle`). */
+export const WRAPPER_ASSET_DIR = path.join(__dirname, '..', '..', 'assets', 'runtime', 'wrapper');
+
+const LAYER_ID = 'StripeEventBridgeWrapperLayer';
+
+/** One wrapper layer per stack, shared by every integration and handler in it. */
+export function wrapperLayer(scope: Construct): lambda.ILayerVersion {
+  const stack = Stack.of(scope);
+  const existing = stack.node.tryFindChild(LAYER_ID) as lambda.ILayerVersion | undefined;
+  if (existing) return existing;
+  return new lambda.LayerVersion(stack, LAYER_ID, {
+    code: lambda.Code.fromAsset(WRAPPER_ASSET_DIR),
+    // No compatibleRuntimes: CDK would then refuse Node.js runtimes newer than this library. supportsWrapper() checks instead.
+    compatibleArchitectures: [lambda.Architecture.ARM_64, lambda.Architecture.X86_64],
+    description: '@babes/stripe-eventbridge handler wrapper: validation, idempotency on the Stripe event id, logs, metrics',
+    license: 'Apache-2.0',
+  });
+}
+
+/** The wrapper bundle is built for Node.js 22: it runs on `nodejs22.x` and later. */
+export function supportsWrapper(runtime: lambda.Runtime): boolean {
+  const match = /^nodejs(\d+)\.x$/.exec(runtime.name);
+  return match !== null && Number(match[1]) >= 22;
+}
