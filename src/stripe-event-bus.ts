@@ -1,0 +1,111 @@
+import { RemovalPolicy, Token } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import { Construct } from 'constructs';
+import { STRIPE_SOURCE_PREFIX } from './runtime/constants';
+
+/**
+ * Options for a bus that is not Stripe's partner bus.
+ */
+export interface StripeEventBusOptions {
+  /**
+   * The `source` prefix of the Stripe events on this bus. Rules match it by prefix and the wrapper rejects
+   * events whose source does not start with it.
+   *
+   * Change it only for a bus that carries Stripe-shaped events from somewhere else, for example a custom
+   * bus used in integration tests (`PutEvents` cannot write to a partner bus, and rejects `aws.` sources).
+   *
+   * @default 'aws.partner/stripe.com'
+   */
+  readonly sourcePrefix?: string;
+}
+
+/**
+ * The event bus that Stripe events arrive on: the partner bus that accepts a Stripe event destination's
+ * partner event source, or a bus that already exists.
+ */
+export abstract class StripeEventBus {
+  /**
+   * Accept the Stripe partner event source in this stack: creates an event bus whose name is the source
+   * name, which associates the source with it (do it within 7 days of creating the Stripe destination,
+   * or AWS deletes the source and Stripe disables the destination).
+   *
+   * The bus is retained when the stack is deleted: deleting it would send the source back to pending.
+   *
+   * @param eventSourceName the partner event source name, `aws.partner/stripe.com/ed_…`, as shown on the
+   * Stripe destination and in the EventBridge console under "Partner event sources".
+   */
+  public static fromPartnerEventSource(eventSourceName: string): StripeEventBus {
+    validatePartnerEventSourceName(eventSourceName);
+    return new PartnerSourceBus(eventSourceName);
+  }
+
+  /**
+   * Use an existing event bus by name, e.g. a partner bus associated outside this stack.
+   */
+  public static fromEventBusName(eventBusName: string, options: StripeEventBusOptions = {}): StripeEventBus {
+    if (!Token.isUnresolved(eventBusName) && eventBusName.trim() === '') {
+      throw new Error('eventBus: StripeEventBus.fromEventBusName() needs the name of an existing event bus, got an empty string.');
+    }
+    return new ExistingBus((scope) => events.EventBus.fromEventBusName(scope, 'EventBus', eventBusName), options.sourcePrefix);
+  }
+
+  /**
+   * Use an event bus object you already have (created or imported elsewhere in your app).
+   */
+  public static fromEventBus(eventBus: events.IEventBus, options: StripeEventBusOptions = {}): StripeEventBus {
+    return new ExistingBus(() => eventBus, options.sourcePrefix);
+  }
+
+  /** The `source` prefix of Stripe events on this bus. */
+  public abstract readonly sourcePrefix: string;
+
+  /**
+   * Creates or imports the bus under `scope`.
+   * @internal
+   */
+  public abstract _bind(scope: Construct): events.IEventBus;
+}
+
+/** `aws.partner/stripe.com/ed_<destination id>`; Stripe destination ids are `ed_` + alphanumerics. */
+const PARTNER_SOURCE_NAME = /^aws\.partner\/stripe\.com\/ed_[A-Za-z0-9_]+$/;
+
+function validatePartnerEventSourceName(name: string): void {
+  if (Token.isUnresolved(name)) return;
+  if (!PARTNER_SOURCE_NAME.test(name)) {
+    throw new Error(
+      `eventBus: '${name}' is not a Stripe partner event source name. Expected 'aws.partner/stripe.com/ed_<destination id>' ` +
+        '(for example aws.partner/stripe.com/ed_61Rb9kSjxBvD2Cc8E16RaKa7L4SQ0bVIVs1A8q06eRfY), as shown on the Stripe event destination ' +
+        'and under "Partner event sources" in the EventBridge console.',
+    );
+  }
+}
+
+class PartnerSourceBus extends StripeEventBus {
+  public readonly sourcePrefix = STRIPE_SOURCE_PREFIX;
+
+  constructor(private readonly eventSourceName: string) {
+    super();
+  }
+
+  public _bind(scope: Construct): events.IEventBus {
+    const bus = new events.EventBus(scope, 'EventBus', { eventSourceName: this.eventSourceName });
+    bus.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    return bus;
+  }
+}
+
+class ExistingBus extends StripeEventBus {
+  public readonly sourcePrefix: string;
+
+  constructor(private readonly factory: (scope: Construct) => events.IEventBus, sourcePrefix: string | undefined) {
+    super();
+    if (sourcePrefix !== undefined && !Token.isUnresolved(sourcePrefix) && sourcePrefix.trim() === '') {
+      throw new Error("eventBus: sourcePrefix must not be empty; omit it to use 'aws.partner/stripe.com'.");
+    }
+    this.sourcePrefix = sourcePrefix ?? STRIPE_SOURCE_PREFIX;
+  }
+
+  public _bind(scope: Construct): events.IEventBus {
+    return this.factory(scope);
+  }
+}

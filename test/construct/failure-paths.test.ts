@@ -1,0 +1,130 @@
+import { Duration } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { StripeEventBridgeIntegration, StripeEventBus, StripeEventHandler } from '../../src';
+import { inlineHandler, newStack, resourcesOf, TEST_EVENT_SOURCE } from '../support/stacks';
+
+const bus = () => StripeEventBus.fromPartnerEventSource(TEST_EVENT_SOURCE);
+
+function twoHandlerStack(extra: Record<string, unknown> = {}) {
+  const stack = newStack();
+  const integration = new StripeEventBridgeIntegration(stack, 'Stripe', {
+    eventBus: bus(),
+    handlers: { 'checkout.session.completed': inlineHandler(), 'customer.subscription.*': inlineHandler() },
+    ...extra,
+  });
+  return { stack, integration, template: Template.fromStack(stack) };
+}
+
+describe('nothing is dropped', () => {
+  test('every rule target retries 185 times over 24 hours and has the dead-letter queue', () => {
+    const { template } = twoHandlerStack();
+    const [[queueId]] = resourcesOf(template, 'AWS::SQS::Queue');
+    const rules = resourcesOf(template, 'AWS::Events::Rule');
+    expect(rules).toHaveLength(2);
+    for (const [, rule] of rules) {
+      expect(rule.Properties.Targets).toHaveLength(1);
+      expect(rule.Properties.Targets[0]).toMatchObject({
+        RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+      });
+    }
+  });
+
+  test('the dead-letter queue is encrypted, TLS-only and keeps messages 14 days', () => {
+    const { template } = twoHandlerStack();
+    template.resourceCountIs('AWS::SQS::Queue', 1);
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  test('EventBridge may send to the dead-letter queue only from the integration\'s rules', () => {
+    const { template } = twoHandlerStack();
+    const ruleIds = resourcesOf(template, 'AWS::Events::Rule').map(([id]) => id);
+    const [, policy] = resourcesOf(template, 'AWS::SQS::QueuePolicy')[0];
+    const allows = policy.Properties.PolicyDocument.Statement.filter((s: any) => s.Effect === 'Allow');
+    expect(allows).toHaveLength(2);
+    for (const statement of allows) {
+      expect(statement.Principal).toEqual({ Service: 'events.amazonaws.com' });
+      expect(statement.Action).toBe('sqs:SendMessage');
+    }
+    expect(allows.map((s: any) => s.Condition.ArnEquals['aws:SourceArn']['Fn::GetAtt'][0]).sort()).toEqual(ruleIds.sort());
+  });
+
+  test('every function sends failed asynchronous invocations, after 2 retries within 6 hours, to the same queue', () => {
+    const { template } = twoHandlerStack();
+    const [[queueId]] = resourcesOf(template, 'AWS::SQS::Queue');
+    const functionIds = resourcesOf(template, 'AWS::Lambda::Function').map(([id]) => id);
+    const configs = resourcesOf(template, 'AWS::Lambda::EventInvokeConfig');
+    expect(configs).toHaveLength(2);
+    expect(configs.map(([, c]) => c.Properties.FunctionName.Ref).sort()).toEqual(functionIds.sort());
+    for (const [, config] of configs) {
+      expect(config.Properties).toMatchObject({
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 21600,
+        Qualifier: '$LATEST',
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
+      });
+    }
+  });
+
+  test('retries and event ages are configurable', () => {
+    const { template } = twoHandlerStack({
+      retryAttempts: 10,
+      maxEventAge: Duration.hours(2),
+      lambdaRetryAttempts: 1,
+      lambdaMaxEventAge: Duration.hours(1),
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      Targets: [Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 7200 } })],
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 1, MaximumEventAgeInSeconds: 3600 });
+  });
+
+  test.each([
+    [{ retryAttempts: 186 }, "retryAttempts: 186 is outside EventBridge's range of 0 to 185 retries."],
+    [{ retryAttempts: -1 }, "retryAttempts: -1 is outside EventBridge's range of 0 to 185 retries."],
+    [{ lambdaRetryAttempts: 3 }, "lambdaRetryAttempts: 3 is outside Lambda's range of 0 to 2 retries."],
+    [{ maxEventAge: Duration.hours(25) }, "maxEventAge: 1 day 1 hour is outside EventBridge's range of 1 minute to 24 hours."],
+    [{ lambdaMaxEventAge: Duration.hours(7) }, "lambdaMaxEventAge: 7 hours is outside Lambda's range of 1 minute to 6 hours."],
+  ])('%j is rejected', (extra, message) => {
+    expect(() => twoHandlerStack(extra)).toThrow(message);
+  });
+
+  test('a dead-letter queue passed in is used for every path and none is created', () => {
+    const stack = newStack();
+    const dlq = new sqs.Queue(stack, 'MyDlq', { enforceSSL: true });
+    new StripeEventBridgeIntegration(stack, 'Stripe', {
+      eventBus: bus(),
+      deadLetterQueue: dlq,
+      handlers: { 'checkout.session.completed': inlineHandler() },
+    });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::SQS::Queue', 1);
+    const [[queueId]] = resourcesOf(template, 'AWS::SQS::Queue');
+    expect(queueId).toMatch(/^MyDlq/);
+    template.hasResourceProperties('AWS::Events::Rule', { Targets: [Match.objectLike({ DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } } })] });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } } });
+  });
+
+  test('a received function that already has an asynchronous invocation configuration is an error', () => {
+    const stack = newStack();
+    const fn = new lambda.Function(stack, 'Mine', {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => null;'),
+      onFailure: new destinations.SqsDestination(new sqs.Queue(stack, 'Other')),
+    });
+    expect(() =>
+      new StripeEventBridgeIntegration(stack, 'Stripe', { eventBus: bus(), handlers: { 'checkout.session.completed': StripeEventHandler.fromFunction(fn) } }),
+    ).toThrow(/^handlers\.CheckoutSessionCompleted: TestStack\/Mine already has an asynchronous invocation configuration; remove it/);
+  });
+});

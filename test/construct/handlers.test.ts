@@ -1,0 +1,199 @@
+import { Duration } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { StripeEventBridgeIntegration, StripeEventBus, StripeEventHandler } from '../../src';
+import { STRIPE_PACKAGE_VERSION } from '../../src/private/stripe-event-types.generated';
+import { inlineHandler, newStack, resourcesOf, TEST_EVENT_SOURCE } from '../support/stacks';
+
+function synth(handlers: Record<string, StripeEventHandler>, extra: { allowUnknownEventTypes?: boolean } = {}) {
+  const stack = newStack();
+  const integration = new StripeEventBridgeIntegration(stack, 'Stripe', {
+    eventBus: StripeEventBus.fromPartnerEventSource(TEST_EVENT_SOURCE),
+    handlers,
+    ...extra,
+  });
+  return { stack, integration, template: Template.fromStack(stack) };
+}
+
+describe('functions built from code', () => {
+  test('defaults: current Node.js runtime, arm64, 512 MB, 30 s, the wrapper as handler and the user handler in the environment', () => {
+    const { template } = synth({ 'checkout.session.completed': inlineHandler() });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      MemorySize: 512,
+      Timeout: 30,
+      Handler: '/opt/stripe-eventbridge/wrapper.handler',
+      Layers: [{ Ref: Match.stringLikeRegexp('^StripeEventBridgeWrapperLayer') }],
+      Environment: {
+        Variables: {
+          STRIPE_EB_USER_HANDLER: 'index.handler',
+          STRIPE_EB_HANDLER_NAME: 'CheckoutSessionCompleted',
+          STRIPE_EB_IDEMPOTENCY_KEY_PREFIX: 'Stripe.CheckoutSessionCompleted',
+          STRIPE_EB_IDEMPOTENCY_TTL_SECONDS: '604800',
+          STRIPE_EB_IDEMPOTENCY_TABLE: { Ref: Match.stringLikeRegexp('^StripeIdempotencyTable') },
+          POWERTOOLS_SERVICE_NAME: 'CheckoutSessionCompleted',
+          POWERTOOLS_METRICS_NAMESPACE: 'StripeEventBridge',
+        },
+      },
+    });
+    template.resourceCountIs('AWS::Lambda::LayerVersion', 1);
+  });
+
+  test('runtime, architecture, memory, timeout, environment, description and reserved concurrency are configurable', () => {
+    const { template } = synth({
+      'checkout.session.completed': inlineHandler({
+        name: 'Orders',
+        runtime: lambda.Runtime.NODEJS_22_X,
+        architecture: lambda.Architecture.X86_64,
+        memorySize: 1024,
+        timeout: Duration.seconds(90),
+        environment: { ORDERS_TABLE: 'orders' },
+        description: 'Writes orders',
+        reservedConcurrentExecutions: 5,
+      }),
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['x86_64'],
+      MemorySize: 1024,
+      Timeout: 90,
+      Description: 'Writes orders',
+      ReservedConcurrentExecutions: 5,
+      Environment: { Variables: Match.objectLike({ ORDERS_TABLE: 'orders', STRIPE_EB_HANDLER_NAME: 'Orders' }) },
+    });
+  });
+
+  test('extra layers come after the wrapper layer', () => {
+    const stack = newStack();
+    const shared = lambda.LayerVersion.fromLayerVersionArn(stack, 'Shared', 'arn:aws:lambda:us-east-1:123456789012:layer:shared:3');
+    new StripeEventBridgeIntegration(stack, 'Stripe', {
+      eventBus: StripeEventBus.fromPartnerEventSource(TEST_EVENT_SOURCE),
+      handlers: { 'checkout.session.completed': inlineHandler({ layers: [shared] }) },
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Layers: [{ Ref: Match.stringLikeRegexp('^StripeEventBridgeWrapperLayer') }, 'arn:aws:lambda:us-east-1:123456789012:layer:shared:3'],
+    });
+  });
+
+  test.each([
+    [{ handler: 'index' }, "handler: 'index' is not a Lambda handler string; expected '<file>.<export>', for example 'index.handler'."],
+    [{ handler: '' }, "handler: '' is not a Lambda handler string"],
+    [{ memorySize: 64 }, "memorySize: 64 MB is outside Lambda's range of 128 to 10240 MB."],
+    [{ timeout: Duration.minutes(16) }, "timeout: 16 minutes is outside Lambda's range of 1 second to 15 minutes."],
+    [{ runtime: lambda.Runtime.PYTHON_3_13 }, 'runtime: python3.13 is not a Node.js runtime; the wrapper runs on Node.js (nodejs22.x or later).'],
+    [{ name: 'has space' }, "name: 'has space' is not a valid handler name"],
+    [{ name: '1st' }, "name: '1st' is not a valid handler name"],
+  ])('fromCode rejects %j', (options, message) => {
+    expect(() => inlineHandler(options as any)).toThrow(message);
+  });
+
+  test('the wrapper environment cannot be overridden by the user environment', () => {
+    expect(() => synth({ 'checkout.session.completed': inlineHandler({ environment: { STRIPE_EB_IDEMPOTENCY_TABLE: 'x' } }) })).toThrow(
+      'handlers.CheckoutSessionCompleted.environment: STRIPE_EB_IDEMPOTENCY_TABLE is set by the integration; remove it.',
+    );
+  });
+});
+
+describe('event type keys', () => {
+  test('an exact type, a trailing wildcard and "*" are accepted', () => {
+    const { integration } = synth({
+      'checkout.session.completed': inlineHandler(),
+      'customer.subscription.*': inlineHandler(),
+      '*': inlineHandler(),
+    });
+    expect(Object.keys(integration.functions).sort()).toEqual(['AllEvents', 'CheckoutSessionCompleted', 'CustomerSubscriptionAll']);
+    expect(integration.eventTypes).toEqual(['checkout.session.completed', 'customer.subscription.*', '*']);
+  });
+
+  test('an unknown type fails with a "did you mean" drawn from the stripe package', () => {
+    expect(() => synth({ 'checkout.sesion.completed': inlineHandler() })).toThrow(
+      'handlers: \'checkout.sesion.completed\' is not a Stripe event type (did you mean \'checkout.session.completed\'?). ' +
+        `If it is a Stripe event type newer than stripe@${STRIPE_PACKAGE_VERSION} (which this library checks against), set allowUnknownEventTypes: true.`,
+    );
+  });
+
+  test('a wildcard that matches no type fails with a suggestion', () => {
+    expect(() => synth({ 'customer.subscriptions.*': inlineHandler() })).toThrow(
+      "handlers: 'customer.subscriptions.*' matches no Stripe event type (did you mean 'customer.subscription.*'?)",
+    );
+  });
+
+  test('an unknown type with no close match fails without a suggestion', () => {
+    expect(() => synth({ 'zzzz.qqqq': inlineHandler() })).toThrow(/^handlers: 'zzzz.qqqq' is not a Stripe event type\. If it is/);
+  });
+
+  test.each([
+    ['customer.*.created', "handlers: 'customer.*.created' is not supported: a wildcard may only be a trailing '.*'"],
+    ['customer.*', undefined],
+    ['Checkout.Session.Completed', "handlers: 'Checkout.Session.Completed' is not a Stripe event type: event types are lower-case words joined by dots, e.g. 'checkout.session.completed' (did you mean 'checkout.session.completed'?)"],
+    ['v2.core.event_destination.ping', "handlers: 'v2.core.event_destination.ping' is a thin (v2) event type."],
+    ['v1.billing.meter.error_report_triggered', "handlers: 'v1.billing.meter.error_report_triggered' is a thin (v2) event type."],
+    ['.*', "handlers: '.*' is not a valid wildcard"],
+  ])('key %j', (key, message) => {
+    if (message === undefined) expect(() => synth({ [key]: inlineHandler() })).not.toThrow();
+    else expect(() => synth({ [key]: inlineHandler() })).toThrow(message);
+  });
+
+  test('allowUnknownEventTypes accepts well-formed types newer than the stripe package', () => {
+    const { template } = synth({ 'checkout.session.brand_new_thing': inlineHandler() }, { allowUnknownEventTypes: true });
+    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { 'detail-type': ['checkout.session.brand_new_thing'] } });
+  });
+
+  test('allowUnknownEventTypes still rejects malformed keys', () => {
+    expect(() => synth({ 'not a type': inlineHandler() }, { allowUnknownEventTypes: true })).toThrow(/is not a Stripe event type: event types are lower-case words/);
+  });
+
+  test('no handlers at all is an error', () => {
+    expect(() => synth({})).toThrow("handlers: no handlers given; map at least one Stripe event type to a StripeEventHandler, e.g. { 'checkout.session.completed': handler }.");
+  });
+
+  test('a value that is not a StripeEventHandler is an error', () => {
+    expect(() => synth({ 'checkout.session.completed': {} as any })).toThrow(
+      "handlers: 'checkout.session.completed' maps to object; expected StripeEventHandler.fromCode(...) or StripeEventHandler.fromFunction(...).",
+    );
+  });
+});
+
+describe('one handler object under several keys', () => {
+  test('yields one function and one rule covering every key', () => {
+    const checkout = inlineHandler({ name: 'Checkout' });
+    const { template, integration } = synth({
+      'checkout.session.completed': checkout,
+      'checkout.session.async_payment_succeeded': checkout,
+      'invoice.*': checkout,
+    });
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+    template.resourceCountIs('AWS::Events::Rule', 1);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        'detail-type': ['checkout.session.async_payment_succeeded', 'checkout.session.completed', { wildcard: 'invoice.*' }],
+      },
+    });
+    expect(integration.handlerEventTypes).toEqual({
+      Checkout: ['checkout.session.completed', 'checkout.session.async_payment_succeeded', 'invoice.*'],
+    });
+  });
+
+  test('the derived name comes from the alphabetically first key, independent of map order', () => {
+    const a = inlineHandler();
+    const b = inlineHandler();
+    const one = synth({ 'invoice.paid': a, 'charge.refunded': a }).integration;
+    const two = synth({ 'charge.refunded': b, 'invoice.paid': b }).integration;
+    expect(Object.keys(one.functions)).toEqual(['ChargeRefunded']);
+    expect(Object.keys(two.functions)).toEqual(['ChargeRefunded']);
+  });
+
+  test('two different handlers with the same name are an error', () => {
+    expect(() =>
+      synth({ 'checkout.session.completed': inlineHandler({ name: 'Orders' }), 'charge.refunded': inlineHandler({ name: 'Orders' }) }),
+    ).toThrow("handlers: two different handlers are named 'Orders' (for 'checkout.session.completed' and 'charge.refunded').");
+  });
+
+  test('distinct handler objects get one function and one rule each', () => {
+    const { template } = synth({ 'checkout.session.completed': inlineHandler(), 'charge.refunded': inlineHandler() });
+    template.resourceCountIs('AWS::Lambda::Function', 2);
+    template.resourceCountIs('AWS::Events::Rule', 2);
+    expect(resourcesOf(template, 'AWS::Lambda::LayerVersion')).toHaveLength(1);
+  });
+});
