@@ -1,0 +1,98 @@
+/** The README's code blocks, by section, so tests can compile and run exactly what users paste. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { App } from 'aws-cdk-lib';
+import * as ts from 'typescript';
+
+export const REPO_ROOT = path.join(__dirname, '..', '..');
+const README = path.join(REPO_ROOT, 'README.md');
+
+export interface CodeBlock {
+  readonly section: string;
+  readonly lang: string;
+  readonly code: string;
+  readonly line: number;
+}
+
+/** Every fenced block, tagged with the `<!-- section:name -->` it sits in ('' outside sections). */
+export function readmeBlocks(): CodeBlock[] {
+  const lines = fs.readFileSync(README, 'utf8').split('\n');
+  const blocks: CodeBlock[] = [];
+  let section = '';
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^<!-- section:([\w-]+) -->$/.exec(lines[i]);
+    if (open) section = open[1];
+    if (/^<!-- \/section:/.test(lines[i])) section = '';
+    const fence = /^```(\w+)\s*$/.exec(lines[i]);
+    if (fence) {
+      const start = i;
+      const body: string[] = [];
+      for (i++; i < lines.length && lines[i] !== '```'; i++) body.push(lines[i]);
+      blocks.push({ section, lang: fence[1], code: body.join('\n'), line: start + 1 });
+    }
+  }
+  return blocks;
+}
+
+/** Compiler options that resolve `@babes/stripe-eventbridge` to this repository's sources. */
+export const README_COMPILER_OPTIONS: ts.CompilerOptions = {
+  strict: true,
+  noEmit: true,
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.CommonJS,
+  moduleResolution: ts.ModuleResolutionKind.Node10,
+  esModuleInterop: true,
+  skipLibCheck: true,
+  types: ['node'],
+  typeRoots: [path.join(REPO_ROOT, 'node_modules', '@types')],
+  baseUrl: REPO_ROOT,
+  paths: {
+    '@babes/stripe-eventbridge': ['src/index.ts'],
+    '@babes/stripe-eventbridge/lib/*': ['src/*'],
+  },
+};
+
+/** Type-checks TypeScript sources as separate files; returns the formatted diagnostics. */
+export function typeCheck(files: Record<string, string>): string[] {
+  const host = ts.createCompilerHost(README_COMPILER_OPTIONS);
+  const original = host.getSourceFile.bind(host);
+  host.getSourceFile = (fileName, languageVersion, ...rest) =>
+    fileName in files ? ts.createSourceFile(fileName, files[fileName], languageVersion, true) : original(fileName, languageVersion, ...rest);
+  const fileExists = host.fileExists.bind(host);
+  host.fileExists = (fileName) => fileName in files || fileExists(fileName);
+  const program = ts.createProgram(Object.keys(files), README_COMPILER_OPTIONS, host);
+  return ts
+    .getPreEmitDiagnostics(program)
+    .filter((d) => d.file && d.file.fileName in files)
+    .map((d) => `${d.file!.fileName}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+}
+
+/**
+ * Runs a README TypeScript block that creates `const app = new App()`, in a scratch directory under .tmp
+ * holding `files` (e.g. the handlers its `Code.fromAsset` points at), and synthesizes it there.
+ * @returns the cloud assembly directory
+ */
+export function synthesizeReadmeBlock(code: string, files: Record<string, string>, name: string): string {
+  fs.mkdirSync(path.join(REPO_ROOT, '.tmp'), { recursive: true });
+  const work = fs.mkdtempSync(path.join(REPO_ROOT, '.tmp', `readme-${name}-`));
+  for (const [file, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(work, file)), { recursive: true });
+    fs.writeFileSync(path.join(work, file), content);
+  }
+  const js = ts.transpileModule(`${code}\nmodule.exports.__app = app;\n`, {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+  }).outputText;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const localRequire = (id: string) => (id === '@babes/stripe-eventbridge' ? require('../../src') : require(id));
+  const module = { exports: {} as { __app?: App } };
+  const cwd = process.cwd();
+  process.chdir(work);
+  process.env.CDK_OUTDIR = path.join(work, 'cdk.out');
+  try {
+    new Function('require', 'module', 'exports', js)(localRequire, module, module.exports);
+    return module.exports.__app!.synth({ force: true }).directory;
+  } finally {
+    process.chdir(cwd);
+    delete process.env.CDK_OUTDIR;
+  }
+}
