@@ -53,7 +53,9 @@ export class SynthesizedStack {
     const chosen = stackName ? stacks.filter(([id, a]) => id === stackName || a.displayName === stackName) : stacks;
     if (chosen.length !== 1) {
       const names = stacks.map(([id]) => id).join(', ') || 'none';
-      throw new Error(stackName ? `stack '${stackName}' is not in ${cdkOutDir} (stacks: ${names})` : `${cdkOutDir} holds ${chosen.length} stacks (${names}); name one`);
+      throw new Error(
+        stackName ? `stack '${stackName}' is not in ${cdkOutDir} (stacks: ${names})` : `${cdkOutDir} holds ${chosen.length} stacks (${names}); name one`,
+      );
     }
     const [id, artifact] = chosen[0];
     const template = JSON.parse(fs.readFileSync(path.join(cdkOutDir, artifact.properties.templateFile), 'utf8'));
@@ -62,7 +64,11 @@ export class SynthesizedStack {
 
   public readonly resources: Record<string, TemplateResource>;
 
-  constructor(public readonly cdkOutDir: string, public readonly stackName: string, public readonly template: { Resources?: Record<string, TemplateResource> }) {
+  constructor(
+    public readonly cdkOutDir: string,
+    public readonly stackName: string,
+    public readonly template: { Resources?: Record<string, TemplateResource> },
+  ) {
     this.resources = template.Resources ?? {};
   }
 

@@ -26,11 +26,13 @@ export function createTableInput(table: SynthesizedTable, tableName: string): Cr
 export async function createLocalTables(client: DynamoDBClient, tables: readonly SynthesizedTable[], prefix = ''): Promise<Record<string, string>> {
   const names: Record<string, string> = {};
   for (const table of tables) {
-    const name = typeof table.properties.TableName === 'string' ? `${prefix}${table.properties.TableName}` : `${prefix}${table.logicalId}`;
+    const literal = table.properties.TableName;
+    const name = `${prefix}${typeof literal === 'string' ? literal : table.logicalId}`;
     await client.send(new CreateTableCommand(createTableInput(table, name)));
     const ttl = table.properties.TimeToLiveSpecification;
     if (ttl?.Enabled && typeof ttl.AttributeName === 'string') {
-      await client.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { Enabled: true, AttributeName: ttl.AttributeName } }));
+      const spec = { Enabled: true, AttributeName: ttl.AttributeName };
+      await client.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: spec }));
     }
     names[table.logicalId] = name;
   }
