@@ -114,6 +114,17 @@ project.bundler.addBundle('src/runtime/wrapper.ts', {
   watchTask: false,
 });
 
+// The StripeEventDestination custom resource provider (`index.onEvent`, `index.isComplete`), with the `stripe`
+// SDK bundled in so users install nothing; the Lambda Node.js runtime provides `@aws-sdk/*`.
+project.bundler.addBundle('src/destination-provider/handler.ts', {
+  platform: 'node',
+  target: 'node22',
+  format: 'cjs',
+  minify: true,
+  externals: ['@aws-sdk/*'],
+  watchTask: false,
+});
+
 // The local stand-in for a Lambda execution environment (tests, benchmark, local replay, CLI).
 project.bundler.addBundle('src/local/lambda-sandbox.ts', {
   platform: 'node',
