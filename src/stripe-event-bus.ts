@@ -2,6 +2,7 @@ import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { STRIPE_SOURCE_PREFIX } from './runtime/constants';
+import { StripeEventDestination } from './stripe-event-destination';
 
 /**
  * Options for a bus that is not Stripe's partner bus.
@@ -40,6 +41,17 @@ export abstract class StripeEventBus {
   }
 
   /**
+   * Accept the partner event source of a StripeEventDestination created in this app, so that one
+   * deployment creates the Stripe destination and the bus that accepts its source. The bus is created
+   * after the destination (which waits for the source to exist), is named after its partner source, and
+   * is retained when the stack is deleted. Unless the destination sets `enabledEvents`, the integration's
+   * handler keys become the destination's enabled events.
+   */
+  public static fromDestination(destination: StripeEventDestination): StripeEventBus {
+    return new DestinationBus(destination);
+  }
+
+  /**
    * Use an existing event bus by name, e.g. a partner bus associated outside this stack.
    */
   public static fromEventBusName(eventBusName: string, options: StripeEventBusOptions = {}): StripeEventBus {
@@ -64,6 +76,14 @@ export abstract class StripeEventBus {
    * @internal
    */
   public abstract _bind(scope: Construct): events.IEventBus;
+
+  /**
+   * Tells the bus which event types (the `handlers` keys) an integration receives from it.
+   * @internal
+   */
+  public _useEventTypes(_eventTypes: string[]): void {
+    // Only a destination-backed bus has a use for them.
+  }
 }
 
 /** `aws.partner/stripe.com/ed_<destination id>`; Stripe destination ids are `ed_` + alphanumerics. */
@@ -107,5 +127,25 @@ class ExistingBus extends StripeEventBus {
 
   public _bind(scope: Construct): events.IEventBus {
     return this.factory(scope);
+  }
+}
+
+class DestinationBus extends StripeEventBus {
+  public readonly sourcePrefix = STRIPE_SOURCE_PREFIX;
+
+  constructor(private readonly destination: StripeEventDestination) {
+    super();
+  }
+
+  public _bind(scope: Construct): events.IEventBus {
+    const bus = new events.EventBus(scope, 'EventBus', { eventSourceName: this.destination.eventSourceName });
+    bus.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    // After the destination: its creation completes only once the partner source exists.
+    bus.node.addDependency(this.destination.node.defaultChild ?? this.destination);
+    return bus;
+  }
+
+  public _useEventTypes(eventTypes: string[]): void {
+    this.destination._addHandlerEventTypes(eventTypes);
   }
 }

@@ -219,6 +219,7 @@ export class StripeEventBridgeIntegration extends Construct {
     this.ttlSeconds = lifetime ? lifetime.toSeconds() : DEFAULT_IDEMPOTENCY_TTL_SECONDS;
 
     this.eventBus = props.eventBus._bind(this);
+    props.eventBus._useEventTypes(this.eventTypes);
     this.idempotencyTable = props.idempotency?.table ?? this.createTable(props.idempotency?.removalPolicy);
     this.deadLetterQueue = props.deadLetterQueue ?? this.createDeadLetterQueue();
 
