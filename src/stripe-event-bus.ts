@@ -46,6 +46,8 @@ export abstract class StripeEventBus {
    * after the destination (which waits for the source to exist), is named after its partner source, and
    * is retained when the stack is deleted. Unless the destination sets `enabledEvents`, the integration's
    * handler keys become the destination's enabled events.
+   *
+   * @param destination the `StripeEventDestination` whose partner event source the bus accepts.
    */
   public static fromDestination(destination: StripeEventDestination): StripeEventBus {
     return new DestinationBus(destination);
@@ -53,6 +55,8 @@ export abstract class StripeEventBus {
 
   /**
    * Use an existing event bus by name, e.g. a partner bus associated outside this stack.
+   *
+   * @param eventBusName the bus's name; for a partner bus, the partner event source name `aws.partner/stripe.com/ed_…`.
    */
   public static fromEventBusName(eventBusName: string, options: StripeEventBusOptions = {}): StripeEventBus {
     if (!Token.isUnresolved(eventBusName) && eventBusName.trim() === '') {
@@ -63,6 +67,8 @@ export abstract class StripeEventBus {
 
   /**
    * Use an event bus object you already have (created or imported elsewhere in your app).
+   *
+   * @param eventBus the bus the integration puts its rules on.
    */
   public static fromEventBus(eventBus: events.IEventBus, options: StripeEventBusOptions = {}): StripeEventBus {
     return new ExistingBus(() => eventBus, options.sourcePrefix);

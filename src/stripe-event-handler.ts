@@ -80,7 +80,7 @@ export interface StripeFunctionOptions {
   /**
    * A description of the function.
    *
-   * @default - "Handles Stripe <event types> events"
+   * @default - "Handles Stripe ... events", naming the event types it handles
    */
   readonly description?: string;
 }
@@ -131,6 +131,8 @@ export class StripeEventHandler {
    * handler string to `STRIPE_EB_USER_HANDLER`). Otherwise (an imported function, a container image,
    * another runtime) the integration routes events to it and grants it the idempotency table, and warns
    * that your code must handle duplicates itself.
+   *
+   * @param fn the function that receives the events.
    */
   public static fromFunction(fn: lambda.IFunction, options: StripeExistingFunctionOptions = {}): StripeEventHandler {
     validateName(options.name);
