@@ -3,7 +3,7 @@
  * provider functions and their IAM, the bus that accepts its partner source (after it, retained), the
  * enabled events derived from the integration's handler keys, and every synth-time error and warning.
  */
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -246,6 +246,12 @@ describe('synth-time errors name the prop, the value and the fix', () => {
 
   test.each([Duration.seconds(30), Duration.hours(1)])('eventSourceTimeout %s out of range', (timeout) => {
     expect(make({ eventSourceTimeout: timeout })).toThrow(`eventSourceTimeout: ${timeout.toHumanString()} is outside 1 to 50 minutes`);
+  });
+
+  test('eventSourceTimeout that is a token', () => {
+    expect(make({ eventSourceTimeout: Duration.seconds(Lazy.number({ produce: () => 300 })) })).toThrow(
+      'eventSourceTimeout: must be a literal duration, e.g. Duration.minutes(5).',
+    );
   });
 
   test('destinationName empty', () => {
