@@ -10,9 +10,9 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { StripeEventBridgeIntegration, StripeEventBus, StripeEventHandler } from '../src';
 import { SynthesizedStack } from '../src/local/cloud-assembly';
 import { LOCAL_AWS_ENV, startDynamoDbLocal } from '../src/local/dynamodb-local';
