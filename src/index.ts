@@ -2,3 +2,4 @@ export * from './stripe-event-bus';
 export * from './stripe-event-handler';
 export * from './stripe-eventbridge-integration';
 export * from './stripe-event-destination';
+export * from './monitoring-options';

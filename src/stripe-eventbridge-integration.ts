@@ -1,4 +1,5 @@
 import { Annotations, CfnResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -6,10 +7,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { StripeAlarmOptions, StripeArchiveOptions, StripeDashboardOptions } from './monitoring-options';
 import { EventTypeKey, parseEventTypeKey } from './private/event-type-keys';
 import { nameFromEventType } from './private/handler-source';
+import { createAlarms, createDashboard, createQueries, MonitoredHandler } from './private/monitoring';
 import {
   buildHandlerPattern,
   MAX_PATTERN_LENGTH,
@@ -27,6 +31,13 @@ import {
   ENV_IDEMPOTENCY_TTL_SECONDS,
   ENV_SOURCE_PREFIX,
   ENV_USER_HANDLER,
+  METRIC_DIMENSION_HANDLER,
+  METRIC_DUPLICATE,
+  METRIC_EVENT_AGE,
+  METRIC_FAILED,
+  METRIC_INVALID,
+  METRIC_PROCESSED,
+  METRIC_PROCESSING_TIME,
   STRIPE_SOURCE_PREFIX,
   WRAPPER_HANDLER,
 } from './runtime/constants';
@@ -168,6 +179,27 @@ export interface StripeEventBridgeIntegrationProps {
    * @default 'StripeEventBridge'
    */
   readonly metricsNamespace?: string;
+
+  /**
+   * Alarms for every way a Stripe event can fail or go silent, all notifying one SNS topic.
+   *
+   * @default - every alarm, with a created topic and no subscriptions
+   */
+  readonly alarms?: StripeAlarmOptions;
+
+  /**
+   * The CloudWatch dashboard.
+   *
+   * @default - a dashboard is created
+   */
+  readonly dashboard?: StripeDashboardOptions;
+
+  /**
+   * The EventBridge archive of Stripe events on the bus, for replays after a bug fix.
+   *
+   * @default - an archive with 30 days of retention
+   */
+  readonly archive?: StripeArchiveOptions;
 }
 
 /** Rules this app puts on each bus, to check EventBridge's per-bus quotas across integrations. */
@@ -200,10 +232,27 @@ export class StripeEventBridgeIntegration extends Construct {
   /** Every key of `handlers`, in the order given. */
   public readonly eventTypes: string[];
 
+  /** Every alarm the integration created. */
+  public readonly alarms: cloudwatch.IAlarm[];
+
+  /** The topic alarms notify, when alarms are enabled. */
+  public readonly alarmTopic?: sns.ITopic;
+
+  /** The dashboard, when enabled. */
+  public readonly dashboard?: cloudwatch.Dashboard;
+
+  /** The archive of Stripe events on the bus, when enabled. */
+  public readonly archive?: events.Archive;
+
+  /** Saved Logs Insights queries over the handlers' log groups. */
+  public readonly queries: logs.QueryDefinition[];
+
   private readonly sourcePrefix: string;
   private readonly ttlSeconds: number;
   private readonly detailFilter?: Record<string, unknown>;
   private readonly props: StripeEventBridgeIntegrationProps;
+  private readonly metricsNamespace: string;
+  private readonly monitored: MonitoredHandler[] = [];
 
   constructor(scope: Construct, id: string, props: StripeEventBridgeIntegrationProps) {
     super(scope, id);
@@ -223,6 +272,9 @@ export class StripeEventBridgeIntegration extends Construct {
     this.idempotencyTable = props.idempotency?.table ?? this.createTable(props.idempotency?.removalPolicy);
     this.deadLetterQueue = props.deadLetterQueue ?? this.createDeadLetterQueue();
 
+    this.metricsNamespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
+    this.archive = this.createArchive(props.archive);
+
     const counts = this.busCounter();
     for (const [handler, { name, keys }] of groups) {
       const handlerScope = new Construct(this, name);
@@ -230,7 +282,174 @@ export class StripeEventBridgeIntegration extends Construct {
       this.functions[name] = fn;
       this.handlerEventTypes[name] = keys.map((k) => k.key);
       this.rules[name] = this.createRule(handlerScope, name, keys, fn, counts);
+      this.monitored.push({
+        name,
+        eventTypes: this.handlerEventTypes[name],
+        fn,
+        timeout: fn instanceof lambda.Function ? fn.timeout : undefined,
+        logGroup: this.logGroupOf(handlerScope, fn),
+      });
     }
+
+    const monitoring = new Construct(this, 'Monitoring');
+    const { alarms, topic } = createAlarms(monitoring, this, this.monitored, props.alarms ?? {});
+    this.alarms = alarms;
+    this.alarmTopic = topic;
+    if (props.dashboard?.enabled !== false) {
+      this.dashboard = createDashboard(monitoring, this, this.monitored, alarms, props.dashboard?.dashboardName);
+    }
+    this.queries = createQueries(monitoring, this.monitored, `${Stack.of(this).stackName}/${this.node.id}`);
+  }
+
+  /** Stripe events the wrapper processed (ran the handler for), per period. */
+  public metricEventsProcessed(handlerName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.wrapperMetric(METRIC_PROCESSED, handlerName, 'Sum', props);
+  }
+
+  /** Duplicate deliveries the wrapper answered from the idempotency record, per period. */
+  public metricEventsDuplicate(handlerName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.wrapperMetric(METRIC_DUPLICATE, handlerName, 'Sum', props);
+  }
+
+  /** Deliveries whose handler threw (or whose idempotency store failed), per period. */
+  public metricEventsFailed(handlerName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.wrapperMetric(METRIC_FAILED, handlerName, 'Sum', props);
+  }
+
+  /** Deliveries rejected because they are not valid Stripe snapshot events, per period. */
+  public metricEventsInvalid(handlerName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.wrapperMetric(METRIC_INVALID, handlerName, 'Sum', props);
+  }
+
+  /** Time the handler took for processed events, in milliseconds (p99 by default). */
+  public metricProcessingTime(handlerName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.wrapperMetric(METRIC_PROCESSING_TIME, handlerName, 'p99', props);
+  }
+
+  /** Delay from the Stripe event's creation to the handler, in milliseconds (p99 by default). */
+  public metricEventAge(handlerName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.wrapperMetric(METRIC_EVENT_AGE, handlerName, 'p99', props);
+  }
+
+  /** Events the handler's rule matched (AWS/Events TriggeredRules). */
+  public metricRuleMatchedEvents(handlerName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.ruleMetric('TriggeredRules', handlerName, props);
+  }
+
+  /** Invocations of the handler that EventBridge gave up on (AWS/Events FailedInvocations). */
+  public metricRuleFailedInvocations(handlerName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.ruleMetric('FailedInvocations', handlerName, props);
+  }
+
+  /** Undeliverable events EventBridge could not put in the dead-letter queue (AWS/Events InvocationsFailedToBeSentToDlq). */
+  public metricRuleInvocationsFailedToBeSentToDlq(handlerName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.ruleMetric('InvocationsFailedToBeSentToDlq', handlerName, props);
+  }
+
+  /** Throttled runs of the handler's rule (AWS/Events ThrottledRules). */
+  public metricRuleThrottled(handlerName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.ruleMetric('ThrottledRules', handlerName, props);
+  }
+
+  /**
+   * Stripe events arriving: the partner source's ingested events (AWS/Events Events by EventSourceName)
+   * when the bus is a partner bus, otherwise the events matched by the integration's rules.
+   */
+  public metricEventsReceived(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    const source = this.partnerEventSourceName();
+    if (source !== undefined) {
+      return new cloudwatch.Metric({
+        namespace: 'AWS/Events',
+        metricName: 'Events',
+        dimensionsMap: { EventSourceName: source },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+        ...props,
+      });
+    }
+    const names = Object.keys(this.rules);
+    return new cloudwatch.MathExpression({
+      expression: names.map((_, i) => `m${i}`).join(' + '),
+      usingMetrics: Object.fromEntries(names.map((n, i) => [`m${i}`, this.metricRuleMatchedEvents(n, props)])),
+      period: props?.period ?? Duration.minutes(5),
+      label: props?.label ?? 'Stripe events matched',
+    });
+  }
+
+  /** Messages waiting in the dead-letter queue (maximum). */
+  public metricDeadLetterQueueMessages(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(5), ...props });
+  }
+
+  /** Age of the oldest dead-letter message, in seconds (maximum). */
+  public metricDeadLetterQueueOldestMessageAge(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.deadLetterQueue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', period: Duration.minutes(5), ...props });
+  }
+
+  private requireHandler(handlerName: string): void {
+    if (!(handlerName in this.functions)) {
+      throw new Error(`'${handlerName}' is not a handler of this integration; handlers: ${Object.keys(this.functions).join(', ')}.`);
+    }
+  }
+
+  private wrapperMetric(metricName: string, handlerName: string, statistic: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    this.requireHandler(handlerName);
+    return new cloudwatch.Metric({
+      namespace: this.metricsNamespace,
+      metricName,
+      dimensionsMap: { [METRIC_DIMENSION_HANDLER]: handlerName },
+      statistic,
+      period: Duration.minutes(5),
+      ...props,
+    });
+  }
+
+  /** Rules on a custom or partner bus report with EventBusName and RuleName; on the default bus with RuleName only. */
+  private ruleMetric(metricName: string, handlerName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    this.requireHandler(handlerName);
+    const rule = this.rules[handlerName];
+    const busName = this.eventBus.eventBusName;
+    const onDefaultBus = !Token.isUnresolved(busName) && busName === 'default';
+    return new cloudwatch.Metric({
+      namespace: 'AWS/Events',
+      metricName,
+      dimensionsMap: onDefaultBus ? { RuleName: rule.ruleName } : { EventBusName: busName, RuleName: rule.ruleName },
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+      ...props,
+    });
+  }
+
+  /**
+   * Where a function logs: its explicit log group, else Lambda's default `/aws/lambda/<name>`. Not
+   * `Function.logGroup`, which would add a log-retention custom resource to a function without one.
+   */
+  private logGroupOf(scope: Construct, fn: lambda.IFunction): logs.ILogGroup | undefined {
+    if (!(fn instanceof lambda.Function)) return undefined;
+    const config = (fn.node.defaultChild as lambda.CfnFunction).loggingConfig as lambda.CfnFunction.LoggingConfigProperty | undefined;
+    return logs.LogGroup.fromLogGroupName(scope, 'LogGroupRef', config?.logGroup ?? `/aws/lambda/${fn.functionName}`);
+  }
+
+  /** The partner event source name, when the bus is one that accepts a partner source. */
+  private partnerEventSourceName(): string | undefined {
+    if (this.eventBus.eventSourceName !== undefined) return this.eventBus.eventSourceName;
+    const name = this.eventBus.eventBusName;
+    return !Token.isUnresolved(name) && name.startsWith('aws.partner/') ? name : undefined;
+  }
+
+  private createArchive(options: StripeArchiveOptions | undefined): events.Archive | undefined {
+    if (options?.enabled === false) return undefined;
+    const archive = new events.Archive(this, 'Archive', {
+      sourceEventBus: this.eventBus,
+      // Only Stripe's events: the same source prefix as the rules.
+      eventPattern: { source: [{ prefix: this.sourcePrefix }] as unknown as string[] },
+      retention: options?.retention ?? Duration.days(30),
+      description: 'Stripe events, for replay after a bug fix (Stripe cannot resend events to EventBridge)',
+    });
+    // aws-cdk-lib renders `KmsKeyIdentifier: ""` without a key, which some regions reject
+    // (github.com/aws/aws-cdk/issues/37847): leave the property out so the AWS-owned key is used.
+    (archive.node.defaultChild as events.CfnArchive).addPropertyDeletionOverride('KmsKeyIdentifier');
+    return archive;
   }
 
   private validateNumbers(props: StripeEventBridgeIntegrationProps): void {
@@ -247,6 +466,18 @@ export class StripeEventBridgeIntegration extends Construct {
     }
     if (lambdaMaxEventAge && !lambdaMaxEventAge.isUnresolved() && (lambdaMaxEventAge.toSeconds() < 60 || lambdaMaxEventAge.toSeconds() > 21600)) {
       throw new Error(`lambdaMaxEventAge: ${lambdaMaxEventAge.toHumanString()} is outside Lambda's range of 1 minute to 6 hours.`);
+    }
+    const alarms = props.alarms ?? {};
+    const silence = alarms.noEventsPeriod;
+    if (silence && !silence.isUnresolved() && (silence.toSeconds() < 300 || silence.toSeconds() > 86400 || silence.toSeconds() % 60 !== 0)) {
+      throw new Error(`alarms.noEventsPeriod: ${silence.toHumanString()} must be whole minutes from 5 minutes to 24 hours (one CloudWatch alarm period).`);
+    }
+    const percent = alarms.durationThresholdPercent;
+    if (percent !== undefined && !Token.isUnresolved(percent) && (percent <= 0 || percent > 100)) {
+      throw new Error(`alarms.durationThresholdPercent: ${percent} must be above 0 and at most 100.`);
+    }
+    if (outside(alarms.evaluationPeriods, Number.MAX_SAFE_INTEGER) || alarms.evaluationPeriods === 0) {
+      throw new Error(`alarms.evaluationPeriods: ${alarms.evaluationPeriods} must be a whole number of at least 1.`);
     }
     const lifetime = props.idempotency?.recordLifetime;
     if (lifetime && !lifetime.isUnresolved() && lifetime.toSeconds() < 3600) {

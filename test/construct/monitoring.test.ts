@@ -1,0 +1,405 @@
+import { Duration } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { StripeAlarm, StripeAlarmOptions, StripeEventBridgeIntegration, StripeEventBus, StripeEventHandler } from '../../src';
+import { inlineHandler, newStack, resourcesOf, TEST_EVENT_SOURCE } from '../support/stacks';
+
+function synth(alarms: StripeAlarmOptions = {}, extra: Record<string, unknown> = {}) {
+  const stack = newStack();
+  const integration = new StripeEventBridgeIntegration(stack, 'Stripe', {
+    eventBus: StripeEventBus.fromPartnerEventSource(TEST_EVENT_SOURCE),
+    handlers: { 'checkout.session.completed': inlineHandler({ name: 'Orders', timeout: Duration.seconds(20) }) },
+    alarms,
+    ...extra,
+  });
+  const template = Template.fromStack(stack);
+  /** The logical id of the resource at construct path `prefix` (the id is the path plus an 8-digit hash). */
+  const id = (prefix: string) => {
+    const ids = Object.keys(template.toJSON().Resources).filter((k) => new RegExp(`^${prefix}[0-9A-F]{8}$`).test(k));
+    expect(ids).toHaveLength(1);
+    return ids[0];
+  };
+  /** The one alarm whose logical id starts with StripeMonitoring<suffix>. */
+  const alarm = (suffix: string) => {
+    const found = resourcesOf(template, 'AWS::CloudWatch::Alarm').filter(([k]) => k.startsWith(`StripeMonitoring${suffix}`));
+    expect(found).toHaveLength(1);
+    return found[0][1].Properties;
+  };
+  return { stack, integration, template, id, alarm };
+}
+
+const actionsOn = (topicId: string) => ({ AlarmActions: [{ Ref: topicId }], OKActions: [{ Ref: topicId }] });
+
+describe('per-handler alarms (AWS/Lambda, dimension FunctionName)', () => {
+  test.each([
+    ['OrdersLambdaErrors', 'Errors'],
+    ['OrdersLambdaThrottles', 'Throttles'],
+    ['OrdersAsyncEventsDropped', 'AsyncEventsDropped'],
+    ['OrdersDestinationDeliveryFailures', 'DestinationDeliveryFailures'],
+  ])('%s: %s Sum >= 1 in 5 minutes, missing data is fine, notifies the topic', (suffix, metricName) => {
+    const { alarm, id } = synth();
+    expect(alarm(suffix)).toEqual({
+      Namespace: 'AWS/Lambda',
+      MetricName: metricName,
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: id('StripeOrdersFunction') } }],
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmDescription: expect.stringMatching(/^Stripe handler Orders: /),
+      ...actionsOn(id('StripeMonitoringAlarmTopic')),
+    });
+  });
+
+  test('duration: p99 above 80 % of the 20 s timeout', () => {
+    const { alarm, id } = synth();
+    expect(alarm('OrdersDuration')).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Duration',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: id('StripeOrdersFunction') } }],
+      ExtendedStatistic: 'p99',
+      Threshold: 16000,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  test('the duration threshold share is configurable', () => {
+    expect(synth({ durationThresholdPercent: 50 }).alarm('OrdersDuration').Threshold).toBe(10000);
+  });
+
+  test.each([
+    ['OrdersFailedEvents', 'EventsFailed'],
+    ['OrdersInvalidEvents', 'EventsInvalid'],
+  ])("%s: the wrapper's %s (namespace StripeEventBridge, dimension service = handler name)", (suffix, metricName) => {
+    const { alarm } = synth();
+    expect(alarm(suffix)).toMatchObject({
+      Namespace: 'StripeEventBridge',
+      MetricName: metricName,
+      Dimensions: [{ Name: 'service', Value: 'Orders' }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  test('a custom metrics namespace reaches both the functions and the alarms', () => {
+    const { alarm, template } = synth({}, { metricsNamespace: 'Payments/Stripe' });
+    expect(alarm('OrdersFailedEvents').Namespace).toBe('Payments/Stripe');
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ POWERTOOLS_METRICS_NAMESPACE: 'Payments/Stripe' }) } });
+  });
+});
+
+describe('per-rule alarms (AWS/Events, dimensions EventBusName and RuleName on a non-default bus)', () => {
+  test.each([
+    ['OrdersRuleFailedInvocations', 'FailedInvocations'],
+    ['OrdersRuleDlqFailures', 'InvocationsFailedToBeSentToDlq'],
+    ['OrdersRuleThrottled', 'ThrottledRules'],
+  ])('%s: %s', (suffix, metricName) => {
+    const { alarm, id } = synth();
+    expect(alarm(suffix)).toMatchObject({
+      Namespace: 'AWS/Events',
+      MetricName: metricName,
+      Dimensions: [
+        { Name: 'EventBusName', Value: { Ref: id('StripeEventBus') } },
+        { Name: 'RuleName', Value: { Ref: id('StripeOrdersRule') } },
+      ],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  test('on the default bus the rule metrics carry RuleName only', () => {
+    const stack = newStack();
+    const integration = new StripeEventBridgeIntegration(stack, 'Stripe', {
+      eventBus: StripeEventBus.fromEventBusName('default', { sourcePrefix: 'test.stripe' }),
+      handlers: { 'checkout.session.completed': inlineHandler({ name: 'Orders' }) },
+    });
+    expect(Object.keys(stack.resolve(integration.metricRuleFailedInvocations('Orders').dimensions))).toEqual(['RuleName']);
+  });
+});
+
+describe('dead-letter queue, table and silence alarms', () => {
+  test('DLQ: any visible message, and the oldest message older than a day', () => {
+    const { alarm, id } = synth();
+    const queue = id('StripeDeadLetterQueue');
+    expect(alarm('DeadLetterQueueMessages')).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }],
+      Statistic: 'Maximum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    expect(alarm('DeadLetterQueueAge')).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }],
+      Statistic: 'Maximum',
+      Threshold: 86400,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    expect(synth({ deadLetterQueueMaxAge: Duration.hours(2) }).alarm('DeadLetterQueueAge').Threshold).toBe(7200);
+  });
+
+  test.each([
+    ['TableThrottles', 'ThrottledRequests'],
+    ['TableSystemErrors', 'SystemErrors'],
+  ])('%s: AWS/DynamoDB %s summed over GetItem, PutItem, UpdateItem and DeleteItem on the idempotency table', (suffix, metricName) => {
+    const { alarm, id } = synth();
+    const properties = alarm(suffix);
+    const table = id('StripeIdempotencyTable');
+    expect(properties.Threshold).toBe(1);
+    expect(properties.ComparisonOperator).toBe('GreaterThanOrEqualToThreshold');
+    const metrics = properties.Metrics.filter((m: any) => m.MetricStat);
+    expect(metrics.map((m: any) => m.MetricStat.Metric.Dimensions.find((d: any) => d.Name === 'Operation').Value).sort()).toEqual(['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem']);
+    for (const m of metrics) {
+      expect(m.MetricStat.Metric).toMatchObject({ Namespace: 'AWS/DynamoDB', MetricName: metricName });
+      expect(m.MetricStat.Metric.Dimensions).toContainEqual({ Name: 'TableName', Value: { Ref: table } });
+      expect(m.MetricStat.Stat).toBe('Sum');
+    }
+    expect(properties.Metrics.find((m: any) => m.Expression).Expression).toBe('getitem + putitem + updateitem + deleteitem');
+  });
+
+  test('no events: partner events ingested (AWS/Events Events by EventSourceName) below 1 in 24 hours, missing data breaching', () => {
+    expect(synth().alarm('NoEvents')).toMatchObject({
+      Namespace: 'AWS/Events',
+      MetricName: 'Events',
+      Dimensions: [{ Name: 'EventSourceName', Value: TEST_EVENT_SOURCE }],
+      Statistic: 'Sum',
+      Period: 86400,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+  });
+
+  test('no events on a bus without a partner source: the rules\' matched events, summed', () => {
+    const stack = newStack();
+    new StripeEventBridgeIntegration(stack, 'Stripe', {
+      eventBus: StripeEventBus.fromEventBus(new events.EventBus(stack, 'Bus'), { sourcePrefix: 'test.stripe' }),
+      handlers: { 'checkout.session.completed': inlineHandler({ name: 'Orders' }), 'charge.refunded': inlineHandler({ name: 'Refunds' }) },
+      alarms: { noEventsPeriod: Duration.hours(6) },
+    });
+    const [, noEvents] = resourcesOf(Template.fromStack(stack), 'AWS::CloudWatch::Alarm').find(([k]) => k.startsWith('StripeMonitoringNoEvents'))!;
+    const p = noEvents.Properties;
+    expect(p.TreatMissingData).toBe('breaching');
+    expect(p.ComparisonOperator).toBe('LessThanThreshold');
+    expect(p.Metrics.find((m: any) => m.Expression).Expression).toBe('m0 + m1');
+    const metrics = p.Metrics.filter((m: any) => m.MetricStat);
+    expect(metrics).toHaveLength(2);
+    for (const m of metrics) {
+      expect(m.MetricStat).toMatchObject({ Metric: { Namespace: 'AWS/Events', MetricName: 'TriggeredRules' }, Period: 21600, Stat: 'Sum' });
+      expect(m.MetricStat.Metric.Dimensions.map((d: any) => d.Name)).toEqual(['EventBusName', 'RuleName']);
+    }
+  });
+
+  test.each([
+    [{ noEventsPeriod: Duration.hours(25) }, 'alarms.noEventsPeriod: 1 day 1 hour must be whole minutes from 5 minutes to 24 hours'],
+    [{ noEventsPeriod: Duration.minutes(1) }, 'alarms.noEventsPeriod: 1 minute must be whole minutes from 5 minutes to 24 hours'],
+    [{ durationThresholdPercent: 120 }, 'alarms.durationThresholdPercent: 120 must be above 0 and at most 100.'],
+    [{ evaluationPeriods: 0 }, 'alarms.evaluationPeriods: 0 must be a whole number of at least 1.'],
+  ])('invalid alarm settings %j are rejected', (alarms, message) => {
+    expect(() => synth(alarms as StripeAlarmOptions)).toThrow(message);
+  });
+});
+
+describe('alarm settings', () => {
+  test('every alarm exists by default and each notifies the one created topic', () => {
+    const { template, integration, id } = synth();
+    const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm');
+    // 10 per handler (1 handler) + 2 DLQ + 2 table + 1 silence.
+    expect(alarms).toHaveLength(15);
+    expect(integration.alarms).toHaveLength(15);
+    for (const [, a] of alarms) expect(a.Properties).toMatchObject(actionsOn(id('StripeMonitoringAlarmTopic')));
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+  });
+
+  test('the created topic is encrypted with a rotating key CloudWatch may use, and refuses non-TLS publishing', () => {
+    const { template } = synth();
+    const [[keyId]] = resourcesOf(template, 'AWS::KMS::Key');
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] })]) },
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: [Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })] },
+    });
+  });
+
+  test('a topic passed in is used and email addresses are subscribed to it', () => {
+    const stack = newStack();
+    const topic = new sns.Topic(stack, 'OpsTopic');
+    new StripeEventBridgeIntegration(stack, 'Stripe', {
+      eventBus: StripeEventBus.fromPartnerEventSource(TEST_EVENT_SOURCE),
+      handlers: { 'checkout.session.completed': inlineHandler({ name: 'Orders' }) },
+      alarms: { topic, emailAddresses: ['ops@thebabesclub.example', 'dev@thebabesclub.example'] },
+    });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    const [[topicId]] = resourcesOf(template, 'AWS::SNS::Topic');
+    expect(topicId).toMatch(/^OpsTopic/);
+    template.resourceCountIs('AWS::SNS::Subscription', 2);
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@thebabesclub.example', TopicArn: { Ref: topicId } });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: topicId }] });
+  });
+
+  test('period and evaluation periods apply to every alarm but the silence alarm', () => {
+    const { template } = synth({ period: Duration.minutes(1), evaluationPeriods: 3 });
+    for (const [logicalId, a] of resourcesOf(template, 'AWS::CloudWatch::Alarm')) {
+      if (logicalId.startsWith('StripeMonitoringNoEvents')) {
+        expect(a.Properties).toMatchObject({ Period: 86400, EvaluationPeriods: 1 });
+      } else if (a.Properties.Period !== undefined) {
+        expect(a.Properties).toMatchObject({ Period: 60, EvaluationPeriods: 3 });
+      } else {
+        expect(a.Properties.EvaluationPeriods).toBe(3);
+        for (const m of a.Properties.Metrics.filter((x: any) => x.MetricStat)) expect(m.MetricStat.Period).toBe(60);
+      }
+    }
+  });
+
+  test('disabled alarms are left out', () => {
+    const { template } = synth({ disabledAlarms: [StripeAlarm.NO_EVENTS, StripeAlarm.LAMBDA_THROTTLES, StripeAlarm.DURATION] });
+    const ids = resourcesOf(template, 'AWS::CloudWatch::Alarm').map(([k]) => k);
+    expect(ids).toHaveLength(12);
+    expect(ids.some((k) => /NoEvents|LambdaThrottles|OrdersDuration/.test(k))).toBe(false);
+  });
+
+  test('alarms can be turned off entirely: no alarm, no topic', () => {
+    const { template, integration } = synth({ enabled: false });
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    template.resourceCountIs('AWS::SNS::Topic', 0);
+    expect(integration.alarmTopic).toBeUndefined();
+  });
+
+  test('a function whose timeout is unknown (imported) gets every alarm but the duration one', () => {
+    const stack = newStack();
+    const fn = lambda.Function.fromFunctionArn(stack, 'Imported', 'arn:aws:lambda:us-east-1:123456789012:function:orders');
+    new StripeEventBridgeIntegration(stack, 'Stripe', {
+      eventBus: StripeEventBus.fromPartnerEventSource(TEST_EVENT_SOURCE),
+      handlers: { 'checkout.session.completed': StripeEventHandler.fromFunction(fn, { name: 'Orders' }) },
+    });
+    const ids = resourcesOf(Template.fromStack(stack), 'AWS::CloudWatch::Alarm').map(([k]) => k);
+    expect(ids).toHaveLength(14);
+    expect(ids.some((k) => k.includes('OrdersDuration'))).toBe(false);
+  });
+});
+
+describe('metric methods', () => {
+  test('name an unknown handler clearly', () => {
+    const { integration } = synth();
+    expect(() => integration.metricEventsProcessed('Nope')).toThrow("'Nope' is not a handler of this integration; handlers: Orders.");
+  });
+
+  test('return the metrics the wrapper and AWS emit', () => {
+    const { integration, stack } = synth();
+    const r = (m: { namespace: string; metricName: string; dimensions?: unknown }) => ({
+      ns: m.namespace,
+      name: m.metricName,
+      dims: stack.resolve(m.dimensions),
+    });
+    expect(r(integration.metricEventsProcessed('Orders'))).toEqual({ ns: 'StripeEventBridge', name: 'EventsProcessed', dims: { service: 'Orders' } });
+    expect(r(integration.metricEventsDuplicate('Orders')).name).toBe('EventsDuplicate');
+    expect(r(integration.metricProcessingTime('Orders')).name).toBe('ProcessingTime');
+    expect(integration.metricEventAge('Orders').statistic).toBe('p99');
+    expect(r(integration.metricRuleMatchedEvents('Orders')).name).toBe('TriggeredRules');
+    expect(r(integration.metricDeadLetterQueueMessages()).name).toBe('ApproximateNumberOfMessagesVisible');
+  });
+});
+
+describe('dashboard', () => {
+  function widgets() {
+    const { template } = synth();
+    const [, dashboard] = resourcesOf(template, 'AWS::CloudWatch::Dashboard')[0];
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    return { body, template };
+  }
+
+  test('one dashboard with the alarm guide, the alarm status, and per-handler graphs', () => {
+    const { body, template } = widgets();
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    expect(body).toContain('| Dead-letter queue not empty |');
+    expect(body).toContain('\\"type\\":\\"alarm\\"');
+    for (const title of ['Stripe events received', 'Dead-letter queue', 'Orders: events', 'Orders: errors', 'Orders: duration and event age', 'Orders: throttles']) {
+      expect(body).toContain(`\\"title\\":\\"${title}\\"`);
+    }
+  });
+
+  test('graphs refer to the right metrics: matched/processed/duplicate, duration p50/p99, event age, throttles, DLQ depth', () => {
+    const { body } = widgets();
+    for (const fragment of [
+      '\\"AWS/Events\\",\\"TriggeredRules\\",\\"EventBusName\\"',
+      '\\"StripeEventBridge\\",\\"EventsProcessed\\",\\"service\\",\\"Orders\\"',
+      '\\"StripeEventBridge\\",\\"EventsDuplicate\\",\\"service\\",\\"Orders\\"',
+      '\\"StripeEventBridge\\",\\"EventAge\\",\\"service\\",\\"Orders\\",{\\"label\\":\\"Stripe-to-handler p99\\",\\"stat\\":\\"p99\\"',
+      '\\"AWS/Lambda\\",\\"Duration\\",\\"FunctionName\\"',
+      '{\\"label\\":\\"duration p50\\",\\"stat\\":\\"p50\\"}',
+      '\\"AWS/Lambda\\",\\"Throttles\\",\\"FunctionName\\"',
+      '\\"AWS/Events\\",\\"ThrottledRules\\",\\"EventBusName\\"',
+      '\\"AWS/SQS\\",\\"ApproximateNumberOfMessagesVisible\\",\\"QueueName\\"',
+      '\\"AWS/Events\\",\\"Events\\",\\"EventSourceName\\"',
+    ]) {
+      expect(body).toContain(fragment);
+    }
+  });
+
+  test('can be named or turned off', () => {
+    synth({}, { dashboard: { dashboardName: 'stripe-payments' } }).template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'stripe-payments' });
+    synth({}, { dashboard: { enabled: false } }).template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+  });
+});
+
+describe('saved Logs Insights queries', () => {
+  test('three queries over every handler log group: by type and outcome, failures, one Stripe event', () => {
+    const { template, id } = synth();
+    const queries = resourcesOf(template, 'AWS::Logs::QueryDefinition');
+    expect(queries).toHaveLength(3);
+    for (const [, q] of queries) expect(q.Properties.LogGroupNames).toEqual([{ Ref: id('StripeOrdersLogGroup') }]);
+    const byName = Object.fromEntries(queries.map(([, q]) => [q.Properties.Name, q.Properties.QueryString]));
+    expect(byName['TestStack/Stripe/Stripe events by type and outcome']).toBe(
+      'filter ispresent(outcome)\n| stats count(*) as events by stripe_event_type, outcome, handler\n| sort events desc',
+    );
+    expect(byName['TestStack/Stripe/Stripe event failures with their errors']).toContain("filter outcome in ['failed', 'invalid', 'in_progress']");
+    expect(byName['TestStack/Stripe/Everything logged for one Stripe event (replace the evt_ id)']).toContain("filter stripe_event_id = 'evt_REPLACE_WITH_THE_EVENT_ID'");
+  });
+
+  test("a received function's queries use its own log group", () => {
+    const stack = newStack();
+    const fn = new lambda.Function(stack, 'Orders', { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.main', code: lambda.Code.fromInline('x') });
+    new StripeEventBridgeIntegration(stack, 'Stripe', {
+      eventBus: StripeEventBus.fromPartnerEventSource(TEST_EVENT_SOURCE),
+      handlers: { 'checkout.session.completed': StripeEventHandler.fromFunction(fn, { name: 'Orders' }) },
+    });
+    const template = Template.fromStack(stack);
+    const [[fnId]] = resourcesOf(template, 'AWS::Lambda::Function');
+    template.hasResourceProperties('AWS::Logs::QueryDefinition', { LogGroupNames: [{ 'Fn::Join': ['', ['/aws/lambda/', { Ref: fnId }]] }] });
+  });
+});
+
+describe('archive', () => {
+  test('archives the Stripe events on the bus for 30 days, without an empty KMS key', () => {
+    const { template, id } = synth();
+    template.resourceCountIs('AWS::Events::Archive', 1);
+    const [, archive] = resourcesOf(template, 'AWS::Events::Archive')[0];
+    expect(archive.Properties).toEqual({
+      SourceArn: { 'Fn::GetAtt': [id('StripeEventBus'), 'Arn'] },
+      EventPattern: { source: [{ prefix: 'aws.partner/stripe.com' }] },
+      RetentionDays: 30,
+      Description: expect.stringContaining('replay'),
+    });
+  });
+
+  test('retention is configurable and the archive can be turned off', () => {
+    synth({}, { archive: { retention: Duration.days(365) } }).template.hasResourceProperties('AWS::Events::Archive', { RetentionDays: 365 });
+    synth({}, { archive: { enabled: false } }).template.resourceCountIs('AWS::Events::Archive', 0);
+  });
+});
