@@ -17,7 +17,7 @@ function nag() {
   });
   Aspects.of(stack).add(new AwsSolutionsChecks({ verbose: true, logIgnores: true }));
   const annotations = Annotations.fromStack(stack);
-  const text = (f: { id: string; entry: { data: unknown } }) => `${f.id}: ${f.entry.data}`;
+  const text = (f: { id: string; entry: { data?: unknown } }) => `${f.id}: ${f.entry.data}`;
   return {
     findings: [
       ...annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-')),
