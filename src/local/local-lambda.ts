@@ -75,6 +75,7 @@ class Sandbox {
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb ?? 128),
       AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs_local',
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
       LAMBDA_TASK_ROOT: spec.taskRoot,
       _HANDLER: spec.handler,
       STRIPE_EB_LOCAL_LAYERS: JSON.stringify(spec.layers ?? []),
