@@ -33,10 +33,21 @@ export const STRIPE_SOURCE_PREFIX = 'aws.partner/stripe.com';
  */
 export const DEFAULT_IDEMPOTENCY_TTL_SECONDS = 7 * 24 * 60 * 60;
 
+/**
+ * The largest event EventBridge delivers: 1 MB (1,048,576 bytes, as EventBridge counts an entry) since
+ * January 2026, 256 KB before. A larger event did not come from a Stripe event destination.
+ */
+export const MAX_EVENT_BYTES = 1024 * 1024;
+
 /** CloudWatch namespace for the wrapper's EMF metrics. */
 export const DEFAULT_METRICS_NAMESPACE = 'StripeEventBridge';
 
-/** Metric names the wrapper emits (and that alarms and dashboards refer to). */
+/**
+ * Metric names the wrapper emits (and that alarms and dashboards refer to). Every valid delivery counts
+ * exactly one of processed, duplicate, in progress or failed; a rejected event counts invalid.
+ * ProcessingTime (milliseconds) is recorded for processed events only; EventAge (milliseconds, now minus
+ * the Stripe event's `created`) for every valid delivery.
+ */
 export const METRIC_PROCESSED = 'EventsProcessed';
 export const METRIC_DUPLICATE = 'EventsDuplicate';
 export const METRIC_IN_PROGRESS = 'EventsInProgress';

@@ -54,8 +54,8 @@ export interface ValidateOptions {
   /** Accepted `source` prefix. @default 'aws.partner/stripe.com' */
   readonly sourcePrefix?: string;
   /**
-   * Largest accepted event, in UTF-8 bytes of its JSON. EventBridge caps an event at 1 MiB, so anything
-   * larger did not come through EventBridge. Measured only when set. @default - not measured
+   * Largest accepted event, in bytes as EventBridge counts an event entry (see eventBridgeEntryBytes).
+   * Anything larger did not come through EventBridge. Measured only when set. @default - not measured
    */
   readonly maxBytes?: number;
 }
@@ -67,11 +67,42 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Runs of 12 or more digits (card numbers and the like) never reach a log line or an error message. */
+const LONG_DIGIT_RUN = /\d{12,}/g;
+
+/** A string for an error message, quoted: at most 40 characters of it, long digit runs masked. */
+function quote(text: string, max = 40): string {
+  return JSON.stringify((text.length > max ? text.slice(0, max) + '…' : text).replace(LONG_DIGIT_RUN, '[digits]'));
+}
+
+/** A short description of a value for an error message: never more than 40 characters of it. */
 function describe(value: unknown): string {
+  if (value === undefined) return 'missing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
+  if (typeof value === 'string') return `the string ${quote(value)}`;
+  if (typeof value === 'number') return `the number ${String(value).replace(LONG_DIGIT_RUN, '[digits]')}`;
   return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
+}
+
+const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
+
+/**
+ * The size of an event as EventBridge counts it against its limit: 14 bytes for `time`, the UTF-8 bytes of
+ * `source`, `detail-type`, the `detail` JSON and each of `resources`
+ * (docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html). The envelope's own keys and
+ * punctuation do not count.
+ */
+export function eventBridgeEntryBytes(event: Record<string, unknown>): number {
+  let size = typeof event.time === 'string' ? 14 : 0;
+  size += typeof event.source === 'string' ? utf8Bytes(event.source) : 0;
+  size += typeof event['detail-type'] === 'string' ? utf8Bytes(event['detail-type']) : 0;
+  const detail = event.detail === undefined ? undefined : JSON.stringify(event.detail);
+  size += detail === undefined ? 0 : utf8Bytes(detail);
+  if (Array.isArray(event.resources)) {
+    for (const resource of event.resources) size += typeof resource === 'string' ? utf8Bytes(resource) : 0;
+  }
+  return size;
 }
 
 /**
@@ -102,12 +133,16 @@ export function validateStripeEventBridgeEvent(event: unknown, options: Validate
   const source = event.source as string;
   const detailType = event['detail-type'] as string;
   if (!source.startsWith(sourcePrefix)) {
-    return fail(InvalidStripeEventReason.NOT_STRIPE_SOURCE, `source ${JSON.stringify(source)} does not start with ${JSON.stringify(sourcePrefix)}`, eventBridgeId);
+    return fail(InvalidStripeEventReason.NOT_STRIPE_SOURCE, `source ${quote(source, 80)} does not start with ${JSON.stringify(sourcePrefix)}`, eventBridgeId);
   }
   if (options.maxBytes !== undefined) {
-    const bytes = Buffer.byteLength(JSON.stringify(event), 'utf8');
+    const bytes = eventBridgeEntryBytes(event);
     if (bytes > options.maxBytes) {
-      return fail(InvalidStripeEventReason.TOO_LARGE, `the event is ${bytes} bytes, above the ${options.maxBytes}-byte limit of an EventBridge event`, eventBridgeId);
+      return fail(
+        InvalidStripeEventReason.TOO_LARGE,
+        `the event is ${bytes} bytes as EventBridge counts them, above the ${options.maxBytes}-byte limit of an EventBridge event; it did not come from a Stripe event destination`,
+        eventBridgeId,
+      );
     }
   }
 
@@ -135,7 +170,7 @@ export function validateStripeEventBridgeEvent(event: unknown, options: Validate
   if (detail.type !== detailType) {
     return fail(
       InvalidStripeEventReason.DETAIL_TYPE_MISMATCH,
-      `\`detail-type\` ${JSON.stringify(detailType)} differs from \`detail.type\` ${describe(detail.type)}; Stripe always sets them equal`,
+      `\`detail-type\` ${quote(detailType, 80)} differs from \`detail.type\` ${describe(detail.type)}; Stripe always sets them equal`,
       eventBridgeId,
     );
   }

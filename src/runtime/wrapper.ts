@@ -6,14 +6,18 @@
  * Per invocation: validate the envelope → Powertools idempotency keyed on `detail.id` (the Stripe event
  * id, never the EventBridge envelope id, which differs on every redelivery) → the user's handler with
  * the unchanged event → one structured log line and EMF metrics with the outcome.
+ *
+ * DynamoDB requests: a fresh event costs a conditional PutItem (in progress) and an UpdateItem (completed,
+ * with the result); a duplicate costs one conditional PutItem whose failure returns the stored record; a
+ * handler error costs PutItem and DeleteItem. An invalid event costs none.
  */
 import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { readWrapperConfig, WrapperConfig } from './config';
 import {
+  MAX_EVENT_BYTES,
   METRIC_DUPLICATE,
   METRIC_EVENT_AGE,
   METRIC_FAILED,
@@ -23,30 +27,38 @@ import {
   METRIC_PROCESSING_TIME,
 } from './constants';
 import { InvalidStripeEventError, StripeEventSummary, validateStripeEventBridgeEvent } from './envelope';
+import { createIdempotencyStore, explainStoreFailure } from './idempotency';
 import { toStorableResult } from './result';
 import { loadUserHandler, UserHandler } from './user-handler';
 
 /** What happened to one delivery. Logged as `outcome` and counted as a metric. */
 export type Outcome = 'processed' | 'duplicate' | 'in_progress' | 'failed' | 'invalid';
 
-/** EventBridge caps an event at 1 MiB (256 KiB before 2026); anything larger did not come from it. */
-const MAX_EVENT_BYTES = 1024 * 1024;
-
 const config: WrapperConfig = readWrapperConfig(process.env);
 const logger = new Logger({ serviceName: config.handlerName });
 const metrics = new Metrics({ namespace: config.metricsNamespace, serviceName: config.handlerName });
-const persistenceStore = new DynamoDBPersistenceLayer({
+const persistenceStore = createIdempotencyStore({
   tableName: config.tableName,
-  clientConfig: config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : undefined,
+  endpoint: config.dynamoDbEndpoint,
+  onResultRejected: (idempotencyKey, reason) =>
+    logger.warn('DynamoDB refused to store the handler result; storing null instead', { idempotency_key: idempotencyKey, reason }),
 });
 
 let userHandler: Promise<UserHandler> | undefined;
 function getUserHandler(): Promise<UserHandler> {
-  userHandler ??= loadUserHandler(config.taskRoot, config.userHandler);
-  // A failed load is retried on the next invocation rather than cached forever.
-  userHandler.catch(() => (userHandler = undefined));
+  if (!userHandler) {
+    const loading = loadUserHandler(config.taskRoot, config.userHandler);
+    // A failed load is reported by the invocation that awaits it and retried by the next one.
+    loading.catch(() => {
+      if (userHandler === loading) userHandler = undefined;
+    });
+    userHandler = loading;
+  }
   return userHandler;
 }
+// Load the user's module during init, as the Lambda runtime does for an unwrapped handler (a CommonJS
+// module is required right here; an ES module's import starts here and is awaited by the first invocation).
+void getUserHandler();
 
 function errorFields(err: unknown): Record<string, unknown> {
   const e = err as Error;
@@ -63,15 +75,16 @@ function eventFields(summary: StripeEventSummary): Record<string, unknown> {
   };
 }
 
+const METRIC_OF: Record<Outcome, string> = {
+  processed: METRIC_PROCESSED,
+  duplicate: METRIC_DUPLICATE,
+  in_progress: METRIC_IN_PROGRESS,
+  failed: METRIC_FAILED,
+  invalid: METRIC_INVALID,
+};
+
 function record(outcome: Outcome, fields: Record<string, unknown>, durationMs: number, eventAgeMs?: number): void {
-  const metricName = {
-    processed: METRIC_PROCESSED,
-    duplicate: METRIC_DUPLICATE,
-    in_progress: METRIC_IN_PROGRESS,
-    failed: METRIC_FAILED,
-    invalid: METRIC_INVALID,
-  }[outcome];
-  metrics.addMetric(metricName, MetricUnit.Count, 1);
+  metrics.addMetric(METRIC_OF[outcome], MetricUnit.Count, 1);
   if (outcome === 'processed') {
     metrics.addMetric(METRIC_PROCESSING_TIME, MetricUnit.Milliseconds, durationMs);
   }
@@ -92,30 +105,34 @@ function record(outcome: Outcome, fields: Record<string, unknown>, durationMs: n
 
 export async function handler(event: unknown, context: Context): Promise<unknown> {
   const startedAt = Date.now();
+  const deadline = startedAt + context.getRemainingTimeInMillis();
   logger.addContext(context);
+  // Only with POWERTOOLS_LOGGER_LOG_EVENT=true: by default no payload (card details, addresses) is logged.
+  logger.logEventIfEnabled(event);
 
   let summary: StripeEventSummary;
   try {
     summary = validateStripeEventBridgeEvent(event, { sourcePrefix: config.sourcePrefix, maxBytes: MAX_EVENT_BYTES });
   } catch (err) {
     const e = err as InvalidStripeEventError;
-    record('invalid', { eventbridge_id: e.eventBridgeId, reason: e.reason, ...errorFields(err) }, Date.now() - startedAt);
+    const eventBridgeId = e.eventBridgeId ?? (typeof (event as { id?: unknown })?.id === 'string' ? (event as { id: string }).id : undefined);
+    record('invalid', { eventbridge_id: eventBridgeId, reason: e.reason, ...errorFields(err) }, Date.now() - startedAt);
     throw err;
   }
 
   const fields = eventFields(summary);
   const eventAgeMs = Math.max(0, startedAt - summary.created * 1000);
-  let ranHandler = false;
+  let handlerRan = false;
   try {
     const fn = await getUserHandler();
     // A fresh IdempotencyConfig per invocation: it carries this invocation's Lambda context, from which
     // Powertools sets the in-progress record to expire at this invocation's deadline.
     const idempotent = makeIdempotent(
       async (e: unknown, ctx: Context) => {
-        ranHandler = true;
+        handlerRan = true;
         const result = await fn(e, ctx);
         return toStorableResult(result, (reason) =>
-          logger.warn('The handler result cannot be stored as JSON; storing null instead', { ...fields, reason }),
+          logger.warn('The handler result cannot be stored; storing null instead', { ...fields, reason }),
         );
       },
       {
@@ -129,11 +146,12 @@ export async function handler(event: unknown, context: Context): Promise<unknown
       },
     );
     const result = await idempotent(event, context);
-    record(ranHandler ? 'processed' : 'duplicate', fields, Date.now() - startedAt, eventAgeMs);
+    record(handlerRan ? 'processed' : 'duplicate', fields, Date.now() - startedAt, eventAgeMs);
     return result;
   } catch (err) {
-    const outcome: Outcome = err instanceof IdempotencyAlreadyInProgressError ? 'in_progress' : 'failed';
-    record(outcome, { ...fields, handler_ran: ranHandler, ...errorFields(err) }, Date.now() - startedAt, eventAgeMs);
-    throw err;
+    const error = explainStoreFailure(err, { tableName: config.tableName, stripeEventId: summary.stripeEventId, handlerRan, deadline });
+    const outcome: Outcome = error instanceof IdempotencyAlreadyInProgressError ? 'in_progress' : 'failed';
+    record(outcome, { ...fields, handler_ran: handlerRan, ...errorFields(error) }, Date.now() - startedAt, eventAgeMs);
+    throw error;
   }
 }
