@@ -8,10 +8,12 @@ import {
   CreateTableCommand,
   DynamoDBClient,
   GetItemCommand,
+  PutItemCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { LOCAL_AWS_ENV } from '../../src/local/dynamodb-local';
+import { DynamoDbProxy, startDynamoDbProxy } from '../../src/local/dynamodb-proxy';
 import { LocalLambdaFunction, LocalFunctionSpec } from '../../src/local/local-lambda';
 import {
   ENV_DYNAMODB_ENDPOINT,
@@ -86,6 +88,8 @@ export interface WrappedFunctionOptions {
   readonly timeoutSeconds?: number;
   /** Point the wrapper at another DynamoDB endpoint (e.g. one that is down). */
   readonly dynamoDbEndpoint?: string;
+  /** The business table that the sample handlers write to (on DynamoDB Local directly, never through a proxy). */
+  readonly businessTable?: string;
 }
 
 /** The real bundled wrapper around a user handler, configured as the construct configures it. */
@@ -105,6 +109,7 @@ export function wrappedFunction(options: WrappedFunctionOptions): LocalLambdaFun
       [ENV_IDEMPOTENCY_KEY_PREFIX]: options.keyPrefix ?? `Test.${name}`,
       [ENV_DYNAMODB_ENDPOINT]: options.dynamoDbEndpoint ?? ddbEndpoint(),
       POWERTOOLS_SERVICE_NAME: name,
+      ...(options.businessTable ? { BUSINESS_TABLE: options.businessTable, BUSINESS_TABLE_ENDPOINT: ddbEndpoint() } : {}),
       ...options.environment,
     },
   };
@@ -121,4 +126,91 @@ export function jsonLines(logs: string[]): Record<string, any>[] {
       return [];
     }
   });
+}
+
+/** The EMF lines of an invocation (CloudWatch embedded metric format). */
+export function emfLines(logs: string[]): Record<string, any>[] {
+  return jsonLines(logs).filter((l) => l._aws?.CloudWatchMetrics !== undefined);
+}
+
+/** The wrapper's one outcome line of an invocation. */
+export function outcomeLine(logs: string[]): Record<string, any> | undefined {
+  return jsonLines(logs).find((l) => typeof l.outcome === 'string');
+}
+
+/** The idempotency records of one handler (its key prefix). */
+export async function idempotencyRecords(client: DynamoDBClient, table: string, keyPrefix: string): Promise<Record<string, any>[]> {
+  return (await scanAll(client, table)).filter((r) => typeof r.id === 'string' && r.id.startsWith(`${keyPrefix}#`));
+}
+
+/** How many times call-recorder.js was called for the envelope with this EventBridge id. */
+export async function callsFor(client: DynamoDBClient, table: string, eventBridgeId: string): Promise<number> {
+  const out = await client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: `call#${eventBridgeId}` } }, ConsistentRead: true }));
+  return out.Item ? Number(out.Item.calls.N) : 0;
+}
+
+/** Lets effect-counter.js in `gate` mode go on with the event. */
+export async function openGate(client: DynamoDBClient, table: string, stripeEventId: string): Promise<void> {
+  await client.send(new PutItemCommand({ TableName: table, Item: { pk: { S: `gate#${stripeEventId}` } } }));
+}
+
+/** Runs `work` over `items` with at most `concurrency` at a time; `work` may push more items (retries). */
+export async function runPool<T>(items: T[], concurrency: number, work: (item: T, queue: T[]) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  let active = 0;
+  await new Promise<void>((resolve, reject) => {
+    const next = (): void => {
+      if (queue.length === 0 && active === 0) return resolve();
+      while (active < concurrency && queue.length > 0) {
+        const item = queue.shift()!;
+        active++;
+        work(item, queue).then(
+          () => {
+            active--;
+            next();
+          },
+          reject,
+        );
+      }
+    };
+    next();
+  });
+}
+
+/** What a runtime test file works with: filled in by `beforeAll`, cleaned up by `afterAll`. */
+export interface LocalStack {
+  readonly client: DynamoDBClient;
+  readonly idempotencyTable: string;
+  readonly businessTable: string;
+  /** A counting proxy in front of DynamoDB Local, when asked for. */
+  readonly proxy: DynamoDbProxy;
+  /** The real wrapper around a sample handler with this file's tables (closed after the file). */
+  wrapped(options: Omit<WrappedFunctionOptions, 'idempotencyTable'> & { idempotencyTable?: string }): LocalLambdaFunction;
+}
+
+/**
+ * Registers beforeAll/afterAll hooks that create a DynamoDB client, an idempotency table and a business
+ * table (and a proxy with `{ proxy: true }`), and that close every function made with `wrapped`.
+ */
+export function useLocalStack(options: { proxy?: boolean } = {}): LocalStack {
+  const functions: LocalLambdaFunction[] = [];
+  const stack = {
+    wrapped: (o: Omit<WrappedFunctionOptions, 'idempotencyTable'> & { idempotencyTable?: string }) => {
+      const fn = wrappedFunction({ businessTable: stack.businessTable, ...o, idempotencyTable: o.idempotencyTable ?? stack.idempotencyTable });
+      functions.push(fn);
+      return fn;
+    },
+  } as { -readonly [K in keyof LocalStack]: LocalStack[K] };
+  beforeAll(async () => {
+    stack.client = ddbClient();
+    stack.idempotencyTable = await createIdempotencyTable(stack.client);
+    stack.businessTable = await createBusinessTable(stack.client);
+    if (options.proxy) stack.proxy = await startDynamoDbProxy(ddbEndpoint());
+  });
+  afterAll(async () => {
+    functions.splice(0).forEach((f) => f.close());
+    await stack.proxy?.close();
+    stack.client?.destroy();
+  });
+  return stack;
 }

@@ -65,3 +65,17 @@ export function envelope(event: StripeEventSample, overrides: Partial<EventBridg
     ...overrides,
   };
 }
+
+/** A copy of a sample with another Stripe event id (many samples share the anonymised `evt_000…` id). */
+export function withId(event: StripeEventSample, id: string): StripeEventSample {
+  return { ...event, id };
+}
+
+/**
+ * `count` distinct Stripe events built from the complete real samples, cycling through them, each given its
+ * own id `evt_<prefix><n>` (the samples' own ids repeat, and distinct events need distinct ids).
+ */
+export function distinctEvents(count: number, prefix: string): StripeEventSample[] {
+  const samples = completeSampleFiles().map((f) => loadSample<StripeEventSample>(f));
+  return Array.from({ length: count }, (_, n) => withId(samples[n % samples.length], `evt_${prefix}${n}`));
+}
