@@ -1,0 +1,63 @@
+/**
+ * A local stand-in for the Lambda Invoke API (POST /2015-03-31/functions/{name}/invocations) that runs
+ * each invocation in a LocalLambdaFunction — the real function code, e.g. the bundled wrapper. An
+ * asynchronous invoke (X-Amz-Invocation-Type: Event) is answered 202 at once and run in the background,
+ * as Lambda does. No AWS account is involved; tests that use it say so in their names.
+ */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { InvocationResult, LocalLambdaFunction } from '../../src/local/local-lambda';
+
+export interface RecordedInvocation {
+  readonly functionName: string;
+  readonly invocationType: string;
+  readonly event: unknown;
+  readonly result: Promise<InvocationResult>;
+}
+
+export class LambdaInvokeServer {
+  public readonly invocations: RecordedInvocation[] = [];
+  /** When set, every invoke is answered with this HTTP status (e.g. 500) and nothing runs. */
+  public failWith?: number;
+  private server?: http.Server;
+
+  constructor(private readonly functions: Record<string, LocalLambdaFunction>) {}
+
+  async start(): Promise<string> {
+    this.server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => this.handle(req, Buffer.concat(chunks).toString('utf8'), res));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+  }
+
+  /** Waits for every background invocation and returns their results. */
+  async settled(): Promise<InvocationResult[]> {
+    return Promise.all(this.invocations.map((i) => i.result));
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private handle(req: http.IncomingMessage, body: string, res: http.ServerResponse): void {
+    const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations/.exec(req.url ?? '');
+    const send = (status: number, payload?: object, errorType?: string) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...(errorType ? { 'x-amzn-errortype': errorType } : {}) });
+      res.end(payload ? JSON.stringify(payload) : '');
+    };
+    if (req.method !== 'POST' || !match) return send(404, { message: `unsupported ${req.method} ${req.url}` }, 'UnknownOperationException');
+    if (this.failWith) return send(this.failWith, { message: 'Service unavailable' }, 'ServiceException');
+    const name = decodeURIComponent(match[1]).replace(/^arn:[^:]+:lambda:[^:]+:\d+:function:/, '').split(':')[0];
+    const fn = this.functions[name];
+    if (!fn) return send(404, { Type: 'User', message: `Function not found: ${decodeURIComponent(match[1])}` }, 'ResourceNotFoundException');
+    const invocationType = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
+    const event = JSON.parse(body);
+    const result = fn.invoke(event);
+    this.invocations.push({ functionName: name, invocationType, event, result });
+    if (invocationType === 'Event') return send(202);
+    void result.then((r) => send(200, (r.ok ? r.result : { errorType: r.error?.name, errorMessage: r.error?.message }) as object));
+  }
+}
