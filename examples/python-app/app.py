@@ -1,0 +1,74 @@
+"""A Python CDK app that carries Stripe events to wrapped Lambda handlers with babes-stripe-eventbridge.
+
+Run it from this directory (no AWS account needed to synthesize):
+
+    python3 -m venv .venv && . .venv/bin/activate
+    pip install -r requirements.txt
+    python3 app.py            # or: npx cdk synth
+
+To try an unreleased version, build the wheel in the repository root first
+(`npx projen bundle && npx projen compile && npx projen package:python`) and install it with
+`pip install ../../dist/python/babes_stripe_eventbridge-*.whl -r requirements.txt`.
+
+The handlers are Node.js (the wrapper that adds validation, idempotency, logs and metrics runs on Node.js):
+see handlers/. The repository's test/python/ synthesizes this app and checks its template.
+"""
+
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from babes_stripe_eventbridge import (
+    StripeAlarmOptions,
+    StripeEventBridgeIntegration,
+    StripeEventBus,
+    StripeEventHandler,
+)
+
+HANDLERS_DIR = Path(__file__).parent / "handlers"
+
+# The partner event source of your Stripe event destination (Stripe Workbench → Webhooks → the destination,
+# or "Partner event sources" in the EventBridge console). Accept it within 7 days of creating the destination.
+EVENT_SOURCE_NAME = "aws.partner/stripe.com/ed_61RbFxDsJ2cTpQk7b16RaKa7L4SQ0bVIVs1A8q06eRfY"
+
+# Who hears about failed events, a growing dead-letter queue, or Stripe going quiet.
+ONCALL_EMAIL = "payments-oncall@thebabesclub.example"
+
+
+class PaymentsStack(cdk.Stack):
+    """Orders from completed Checkout sessions, and memberships from subscription and invoice events."""
+
+    def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+
+        code = lambda_.Code.from_asset(str(HANDLERS_DIR))
+
+        # One handler object under several event types: one function and one rule for all of them.
+        memberships = StripeEventHandler.from_code(code=code, handler="memberships.handler", name="Memberships")
+
+        self.stripe = StripeEventBridgeIntegration(
+            self,
+            "Stripe",
+            event_bus=StripeEventBus.from_partner_event_source(EVENT_SOURCE_NAME),
+            handlers={
+                "checkout.session.completed": StripeEventHandler.from_code(
+                    code=code, handler="orders.handler", name="Orders"
+                ),
+                "customer.subscription.*": memberships,
+                "invoice.payment_failed": memberships,
+            },
+            # Every failure path has an alarm on one SNS topic. The shop sells around the clock, so six hours
+            # without a single Stripe event already means a disabled destination or a lost partner source.
+            alarms=StripeAlarmOptions(
+                email_addresses=[ONCALL_EMAIL],
+                no_events_period=cdk.Duration.hours(6),
+            ),
+        )
+
+
+if __name__ == "__main__":
+    app = cdk.App()
+    PaymentsStack(app, "Payments")
+    app.synth()
