@@ -88,7 +88,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
 
-  gitignore: ['cdk.out/', '*.cdk.out/', '.venv/', '.tmp/', '__pycache__/', '.jsii-pacmak/'],
+  gitignore: ['cdk.out/', '*.cdk.out/', '.venv/', '.tmp/', '__pycache__/', '.jsii-pacmak/', '.pytest_cache/'],
 });
 
 for (const pattern of ['/examples/', '/bench/', '/.ci/', '/scripts/', 'cdk.out/', '.tmp/', '/tsconfig.dev.json']) {
@@ -143,6 +143,15 @@ void genEventTypes;
 
 // Tests run the real bundled wrapper, so bundle before jest.
 project.testTask.prependSpawn(project.bundler.bundleTask);
+// The Python bindings as other teams use them: the wheel built by jsii-pacmak, installed from scratch with
+// aws-cdk-lib from PyPI, synthesizing a Python app under pytest. Part of `npm test`.
+const testPython = project.addTask('test:python', {
+  description: 'Build the Python wheel, install it into a fresh virtual environment and run the pytest tests in test/python',
+  exec: 'bash scripts/test-python.sh',
+  receiveArgs: true,
+});
+project.testTask.spawn(testPython);
+
 project.addTask('test:update-snapshots', {
   description: 'Explicitly rewrite jest snapshots (read every changed line before committing)',
   exec: 'jest --updateSnapshot --passWithNoTests',

@@ -1,0 +1,250 @@
+"""examples/python-app, synthesized from Python with the installed wheel, keeps the promises that the TypeScript
+template tests (test/construct/) check: rules and their patterns, the dead-letter queue on every failure path,
+the idempotency table, and wrapped functions whose wrapper layer really is in the package."""
+
+import hashlib
+import json
+import tarfile
+from pathlib import Path
+
+import babes_stripe_eventbridge
+from aws_cdk.assertions import Match
+
+from conftest import EXAMPLE_DIR, REPO_ROOT
+
+SOURCE_PREFIX = [{"prefix": "aws.partner/stripe.com"}]
+WRAPPER = "stripe-eventbridge/wrapper.js"
+
+
+def logical_id(stack, construct) -> str:
+    """The logical id of a construct's CloudFormation resource, through the integration's public fields."""
+    return stack.get_logical_id(construct.node.default_child)
+
+
+def only(resources: dict):
+    assert len(resources) == 1, list(resources)
+    return next(iter(resources.items()))
+
+
+def test_the_library_comes_from_the_installed_wheel():
+    installed = Path(babes_stripe_eventbridge.__file__).resolve()
+    assert "site-packages" in installed.parts
+    assert REPO_ROOT / ".tmp" in installed.parents  # the fresh virtual environment, not a copy elsewhere
+
+
+class TestRules:
+    def test_one_rule_per_handler_object_with_the_source_prefix_and_its_event_types(self, synthesized):
+        stack, integration = synthesized.stack, synthesized.stack.stripe
+        rules = synthesized.resources("AWS::Events::Rule")
+        assert sorted(integration.rules) == ["Memberships", "Orders"]
+        assert len(rules) == 2
+
+        orders = rules[logical_id(stack, integration.rules["Orders"])]
+        assert orders["Properties"]["EventPattern"] == {
+            "source": SOURCE_PREFIX,
+            "detail-type": ["checkout.session.completed"],
+        }
+        # One handler object under a wildcard key and an exact key: one rule with both.
+        memberships = rules[logical_id(stack, integration.rules["Memberships"])]
+        assert memberships["Properties"]["EventPattern"] == {
+            "source": SOURCE_PREFIX,
+            "detail-type": ["invoice.payment_failed", {"wildcard": "customer.subscription.*"}],
+        }
+        assert integration.handler_event_types == {
+            "Orders": ["checkout.session.completed"],
+            "Memberships": ["customer.subscription.*", "invoice.payment_failed"],
+        }
+
+    def test_rules_sit_on_the_partner_bus_which_accepts_the_source_and_is_retained(self, synthesized, example_app):
+        bus_id, bus = only(synthesized.resources("AWS::Events::EventBus"))
+        assert bus["Properties"] == {"Name": example_app.EVENT_SOURCE_NAME, "EventSourceName": example_app.EVENT_SOURCE_NAME}
+        assert bus["DeletionPolicy"] == "Retain"
+        for rule in synthesized.resources("AWS::Events::Rule").values():
+            assert rule["Properties"]["EventBusName"] == {"Ref": bus_id}
+
+    def test_each_rule_targets_its_own_handler_function(self, synthesized):
+        stack, integration = synthesized.stack, synthesized.stack.stripe
+        rules = synthesized.resources("AWS::Events::Rule")
+        for name in ("Orders", "Memberships"):
+            targets = rules[logical_id(stack, integration.rules[name])]["Properties"]["Targets"]
+            assert [t["Arn"] for t in targets] == [{"Fn::GetAtt": [logical_id(stack, integration.functions[name]), "Arn"]}]
+
+
+class TestDeadLetterQueue:
+    def test_every_rule_target_retries_185_times_over_24_hours_then_the_queue(self, synthesized):
+        queue_id, _ = only(synthesized.resources("AWS::SQS::Queue"))
+        for rule in synthesized.resources("AWS::Events::Rule").values():
+            (target,) = rule["Properties"]["Targets"]
+            assert target["RetryPolicy"] == {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86400}
+            assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [queue_id, "Arn"]}}
+
+    def test_failed_invocations_go_to_the_same_queue_after_two_lambda_retries_within_6_hours(self, synthesized):
+        queue_id, _ = only(synthesized.resources("AWS::SQS::Queue"))
+        functions = set(synthesized.resources("AWS::Lambda::Function"))
+        configs = synthesized.resources("AWS::Lambda::EventInvokeConfig").values()
+        assert {c["Properties"]["FunctionName"]["Ref"] for c in configs} == functions
+        for config in configs:
+            assert config["Properties"] == {
+                "FunctionName": config["Properties"]["FunctionName"],
+                "Qualifier": "$LATEST",
+                "MaximumRetryAttempts": 2,
+                "MaximumEventAgeInSeconds": 21600,
+                "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": [queue_id, "Arn"]}}},
+            }
+
+    def test_the_queue_is_encrypted_tls_only_and_keeps_messages_14_days(self, template, synthesized):
+        template.resource_count_is("AWS::SQS::Queue", 1)
+        template.has_resource_properties("AWS::SQS::Queue", {"SqsManagedSseEnabled": True, "MessageRetentionPeriod": 1209600})
+        template.has_resource_properties(
+            "AWS::SQS::QueuePolicy",
+            {
+                "PolicyDocument": {
+                    "Statement": Match.array_with(
+                        [
+                            Match.object_like(
+                                {"Effect": "Deny", "Action": "sqs:*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+                            )
+                        ]
+                    )
+                }
+            },
+        )
+        assert synthesized.stack.resolve(synthesized.stack.stripe.dead_letter_queue.queue_arn) == {
+            "Fn::GetAtt": [only(synthesized.resources("AWS::SQS::Queue"))[0], "Arn"]
+        }
+
+
+class TestIdempotencyTable:
+    def test_the_created_table_has_the_powertools_schema_and_is_retained(self, template):
+        template.resource_count_is("AWS::DynamoDB::Table", 1)
+        template.has_resource(
+            "AWS::DynamoDB::Table",
+            {
+                "Properties": {
+                    "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+                    "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+                    "TimeToLiveSpecification": {"AttributeName": "expiration", "Enabled": True},
+                    "BillingMode": "PAY_PER_REQUEST",
+                    "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+                    "SSESpecification": {"SSEEnabled": True},
+                },
+                "DeletionPolicy": "Retain",
+                "UpdateReplacePolicy": "Retain",
+            },
+        )
+
+    def test_functions_may_only_get_put_update_and_delete_items_in_it(self, synthesized):
+        table_id, _ = only(synthesized.resources("AWS::DynamoDB::Table"))
+        policies = synthesized.resources("AWS::IAM::Policy").values()
+        assert len(policies) == 2
+        for policy in policies:
+            on_table = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if table_id in json.dumps(s["Resource"])]
+            assert on_table == [
+                {
+                    "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+                    "Effect": "Allow",
+                    "Resource": {"Fn::GetAtt": [table_id, "Arn"]},
+                }
+            ]
+
+
+class TestWrappedFunctions:
+    def test_the_wrapper_is_the_handler_and_the_user_handler_is_in_the_environment(self, synthesized):
+        stack, integration = synthesized.stack, synthesized.stack.stripe
+        table_id, _ = only(synthesized.resources("AWS::DynamoDB::Table"))
+        layer_id, _ = only(synthesized.resources("AWS::Lambda::LayerVersion"))
+        functions = synthesized.resources("AWS::Lambda::Function")
+        assert len(functions) == 2
+        for name, user_handler in (("Orders", "orders.handler"), ("Memberships", "memberships.handler")):
+            props = functions[logical_id(stack, integration.functions[name])]["Properties"]
+            assert props["Handler"] == "/opt/stripe-eventbridge/wrapper.handler"
+            assert props["Runtime"] == "nodejs24.x"
+            assert props["Architectures"] == ["arm64"]
+            assert (props["MemorySize"], props["Timeout"]) == (512, 30)
+            assert props["Layers"] == [{"Ref": layer_id}]
+            assert props["Environment"]["Variables"] == {
+                "STRIPE_EB_USER_HANDLER": user_handler,
+                "STRIPE_EB_HANDLER_NAME": name,
+                "STRIPE_EB_IDEMPOTENCY_TABLE": {"Ref": table_id},
+                "STRIPE_EB_IDEMPOTENCY_KEY_PREFIX": f"Stripe.{name}",
+                "STRIPE_EB_IDEMPOTENCY_TTL_SECONDS": "604800",
+                "POWERTOOLS_SERVICE_NAME": name,
+                "POWERTOOLS_METRICS_NAMESPACE": "StripeEventBridge",
+            }
+
+    def test_the_function_code_is_the_example_handlers_directory(self, synthesized):
+        for fn in synthesized.resources("AWS::Lambda::Function").values():
+            staged = synthesized.asset_dir(fn["Properties"]["Code"]["S3Key"])
+            assert sorted(p.name for p in staged.iterdir()) == ["memberships.js", "orders.js"]
+            for handler in ("orders.js", "memberships.js"):
+                assert (staged / handler).read_bytes() == (EXAMPLE_DIR / "handlers" / handler).read_bytes()
+
+    def test_the_wrapper_layer_asset_is_the_bundle_shipped_in_the_wheel(self, synthesized):
+        """The layer's asset is the pre-built wrapper that the wheel carries (in the npm tarball jsii embeds),
+        so a Python app needs no bundler."""
+        _, layer = only(synthesized.resources("AWS::Lambda::LayerVersion"))
+        staged = synthesized.asset_dir(layer["Properties"]["Content"]["S3Key"]) / WRAPPER
+        assert staged.is_file()
+
+        package_dir = Path(babes_stripe_eventbridge.__file__).parent
+        (tarball,) = (package_dir / "_jsii").glob("*.tgz")
+        with tarfile.open(tarball) as tgz:
+            shipped = tgz.extractfile(f"package/assets/runtime/wrapper/{WRAPPER}").read()
+
+        assert len(shipped) > 10_000  # the minified wrapper with Powertools, not a stub
+        assert b"STRIPE_EB_USER_HANDLER" in shipped
+        assert hashlib.sha256(staged.read_bytes()).hexdigest() == hashlib.sha256(shipped).hexdigest()
+
+    def test_one_wrapper_layer_for_the_whole_stack(self, template):
+        template.resource_count_is("AWS::Lambda::LayerVersion", 1)
+        template.has_resource_properties("AWS::Lambda::LayerVersion", {"CompatibleArchitectures": ["arm64", "x86_64"]})
+
+
+class TestAlarms:
+    def test_every_failure_path_has_an_alarm_and_each_notifies_the_one_topic(self, synthesized):
+        topic_id, _ = only(synthesized.resources("AWS::SNS::Topic"))
+        alarms = synthesized.resources("AWS::CloudWatch::Alarm")
+        # 10 per handler (2 handlers) + 2 dead-letter queue + 2 idempotency table + 1 silence.
+        assert len(alarms) == 25
+        assert len(synthesized.stack.stripe.alarms) == 25
+        for alarm in alarms.values():
+            assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
+            assert alarm["Properties"]["OKActions"] == [{"Ref": topic_id}]
+        assert synthesized.stack.resolve(synthesized.stack.stripe.alarm_topic.topic_arn) == {"Ref": topic_id}
+
+    def test_the_oncall_address_is_subscribed_to_the_topic(self, synthesized, example_app):
+        topic_id, _ = only(synthesized.resources("AWS::SNS::Topic"))
+        _, subscription = only(synthesized.resources("AWS::SNS::Subscription"))
+        assert subscription["Properties"] == {"Protocol": "email", "Endpoint": example_app.ONCALL_EMAIL, "TopicArn": {"Ref": topic_id}}
+
+    def test_six_hours_without_a_stripe_event_on_the_partner_source_fires(self, synthesized, example_app):
+        (no_events,) = [a for k, a in synthesized.resources("AWS::CloudWatch::Alarm").items() if k.startswith("StripeMonitoringNoEvents")]
+        assert no_events["Properties"] == {
+            **no_events["Properties"],
+            "Namespace": "AWS/Events",
+            "MetricName": "Events",
+            "Dimensions": [{"Name": "EventSourceName", "Value": example_app.EVENT_SOURCE_NAME}],
+            "Statistic": "Sum",
+            "Period": 6 * 3600,
+            "Threshold": 1,
+            "ComparisonOperator": "LessThanThreshold",
+            "TreatMissingData": "breaching",
+        }
+
+    def test_the_dead_letter_queue_alarms_on_any_message(self, synthesized):
+        queue_id, _ = only(synthesized.resources("AWS::SQS::Queue"))
+        synthesized.template.has_resource_properties(
+            "AWS::CloudWatch::Alarm",
+            {
+                "Namespace": "AWS/SQS",
+                "MetricName": "ApproximateNumberOfMessagesVisible",
+                "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}],
+                "Threshold": 1,
+                "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            },
+        )
+
+    def test_metric_methods_are_callable_from_python(self, synthesized):
+        metric = synthesized.stack.stripe.metric_events_failed("Orders")
+        assert (metric.namespace, metric.metric_name) == ("StripeEventBridge", "EventsFailed")
+        assert synthesized.stack.resolve(metric.dimensions) == {"service": "Orders"}

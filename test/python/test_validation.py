@@ -1,0 +1,80 @@
+"""Synth-time validation reaches Python as an exception carrying the library's message, word for word the
+message the TypeScript tests expect (test/construct/handlers.test.ts)."""
+
+import re
+
+import pytest
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk.assertions import Match, Template
+
+from babes_stripe_eventbridge import (
+    StripeEventBridgeIntegration,
+    StripeEventBus,
+    StripeEventHandler,
+    StripeIdempotencyOptions,
+    StripeLivemode,
+)
+from conftest import new_stack, stripe_package_version
+
+EVENT_SOURCE = "aws.partner/stripe.com/ed_test_EXAMPLE"
+
+
+def handler(**options) -> StripeEventHandler:
+    return StripeEventHandler.from_code(
+        code=lambda_.Code.from_inline("exports.handler = async () => null;"), handler="index.handler", **options
+    )
+
+
+def integrate(handlers: dict, **props) -> StripeEventBridgeIntegration:
+    return StripeEventBridgeIntegration(
+        new_stack(), "Stripe", event_bus=StripeEventBus.from_partner_event_source(EVENT_SOURCE), handlers=handlers, **props
+    )
+
+
+def test_an_unknown_event_type_fails_with_the_did_you_mean_message():
+    with pytest.raises(RuntimeError) as raised:
+        integrate({"checkout.sesion.completed": handler()})
+    assert str(raised.value) == (
+        "handlers: 'checkout.sesion.completed' is not a Stripe event type (did you mean 'checkout.session.completed'?). "
+        f"If it is a Stripe event type newer than stripe@{stripe_package_version()} (which this library checks against), "
+        "set allowUnknownEventTypes: true."
+    )
+
+
+def test_allow_unknown_event_types_accepts_a_well_formed_newer_type():
+    integration = integrate({"checkout.session.brand_new_thing": handler()}, allow_unknown_event_types=True)
+    assert integration.event_types == ["checkout.session.brand_new_thing"]
+
+
+def test_a_wildcard_that_matches_no_type_fails_with_a_suggestion():
+    with pytest.raises(RuntimeError, match=re.escape("handlers: 'customer.subscriptions.*' matches no Stripe event type (did you mean 'customer.subscription.*'?)")):
+        integrate({"customer.subscriptions.*": handler()})
+
+
+def test_factory_validation_raises_where_the_factory_is_called():
+    with pytest.raises(RuntimeError, match=re.escape("handler: 'index' is not a Lambda handler string; expected '<file>.<export>'")):
+        StripeEventHandler.from_code(code=lambda_.Code.from_inline("x"), handler="index")
+    with pytest.raises(RuntimeError, match=re.escape("eventBus: 'aws.partner/stripe.com' is not a Stripe partner event source name.")):
+        StripeEventBus.from_partner_event_source("aws.partner/stripe.com")
+
+
+def test_struct_props_accept_the_struct_class_or_a_plain_dict():
+    as_struct = integrate(
+        {"checkout.session.completed": handler()},
+        idempotency=StripeIdempotencyOptions(record_lifetime=Duration.days(30)),
+        livemode=StripeLivemode.LIVE_ONLY,
+    )
+    as_dict = integrate({"checkout.session.completed": handler()}, idempotency={"record_lifetime": Duration.days(30)})
+    for integration in (as_struct, as_dict):
+        Template.from_stack(Stack.of(integration)).has_resource_properties(
+            "AWS::Lambda::Function",
+            {"Environment": {"Variables": Match.object_like({"STRIPE_EB_IDEMPOTENCY_TTL_SECONDS": str(30 * 86400)})}},
+        )
+    with pytest.raises(RuntimeError, match=re.escape("idempotency.recordLifetime: 30 minutes is shorter than one hour")):
+        integrate({"checkout.session.completed": handler()}, idempotency={"record_lifetime": Duration.minutes(30)})
+
+
+def test_a_wrong_python_type_is_a_type_error_before_reaching_the_library():
+    with pytest.raises(TypeError, match="event_bus"):
+        StripeEventBridgeIntegration(new_stack(), "Stripe", event_bus=EVENT_SOURCE, handlers={"checkout.session.completed": handler()})
