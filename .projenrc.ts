@@ -158,3 +158,11 @@ project.addTask('test:update-snapshots', {
 });
 
 project.synth();
+// What the wrapper costs next to a bare handler and hand-wired Powertools, on DynamoDB Local. Not part of the
+// tests (its figures depend on the machine); writes bench/results/latest.json.
+const bench = project.addTask('bench', {
+  description: 'Benchmark the wrapper against a bare handler and Powertools makeIdempotent on DynamoDB Local (writes bench/results/latest.json)',
+  exec: 'ts-node --project tsconfig.dev.json bench/run.ts',
+});
+bench.prependSpawn(project.bundler.bundleTask);
+

@@ -4,7 +4,8 @@
  * are counted in the business table that the sample handler writes to, not by counting handler calls.
  */
 import { InvocationResult } from '../../src/local/local-lambda';
-import { effectsFor, idempotencyRecords, openGate, outcomeLine, runPool, scanAll, useLocalStack } from '../support/local-stack';
+import { runPool } from '../../src/local/pool';
+import { effectsFor, idempotencyRecords, openGate, outcomeLine, scanAll, useLocalStack } from '../support/local-stack';
 import { distinctEvents, envelope, EventBridgeEnvelope, loadSample, StripeEventSample, withId } from '../support/stripe-samples';
 
 const stack = useLocalStack();
