@@ -331,7 +331,7 @@ export function createQueries(scope: Construct, handlers: readonly MonitoredHand
     define(
       'EventsByTypeAndOutcome',
       'Stripe events by type and outcome',
-      new logs.QueryString({ filterStatements: ['ispresent(outcome)'], stats: 'count(*) as events by stripe_event_type, outcome, handler', sort: 'events desc' }),
+      new logs.QueryString({ filterStatements: ['ispresent(outcome)'], statsStatements: ['count(*) as events by stripe_event_type, outcome, handler'], sort: 'events desc' }),
     ),
     define(
       'Failures',
