@@ -1,0 +1,109 @@
+/**
+ * Checkout: a paid Checkout Session becomes an order. Stripe can send both checkout.session.completed and
+ * checkout.session.async_payment_succeeded for one session, so writing the order is idempotent by itself
+ * (same keys, updates that never move an order back from refunded) — the wrapper only de-duplicates each
+ * event, not two events about one session.
+ */
+import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { StripeEventBridgeHandler } from '@babes/stripe-eventbridge/lib/typed-events';
+import type Stripe from 'stripe';
+import { commerceTable, conditionFailed, db } from './commerce';
+import { idOf, orderSk, paymentIntentKey, sanitizeUserId, sessionKey, userPk } from './keys';
+
+export type CheckoutResult =
+  | { order: { PK: string; SK: string }; session: string }
+  | { order: null; session: string; sessionStatus: string }
+  | { ignored: string; session: string };
+
+/** Whose order it is: the shop's own user id (client_reference_id), else the Stripe customer, else a guest. */
+export function orderOwner(session: Stripe.Checkout.Session): string {
+  return sanitizeUserId(session.client_reference_id) ?? sanitizeUserId(idOf(session.customer)) ?? `guest_${sanitizeUserId(session.id)}`;
+}
+
+/** Sets a session's status, except that a completed session stays completed. */
+async function setSessionStatus(session: Stripe.Checkout.Session, status: string, eventId: string): Promise<boolean> {
+  try {
+    await db.send(new UpdateCommand({
+      TableName: commerceTable(),
+      Key: sessionKey(session.id),
+      UpdateExpression: 'SET #status = :status, updatedBy = :event, expiresAt = :expires',
+      ConditionExpression: 'attribute_not_exists(#status) OR #status <> :completed',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':status': status, ':event': eventId, ':completed': 'completed', ':expires': session.expires_at ?? null },
+    }));
+    return true;
+  } catch (err) {
+    if (conditionFailed(err)) return false;
+    throw err;
+  }
+}
+
+export const checkoutPaid: StripeEventBridgeHandler<'checkout.session.completed' | 'checkout.session.async_payment_succeeded', CheckoutResult> = async (event) => {
+  const session = event.detail.data.object;
+  if (session.payment_status !== 'paid') {
+    // e.g. completed with a delayed payment method: the order waits for async_payment_succeeded.
+    const status = session.payment_status === 'unpaid' ? 'awaiting_payment' : 'completed';
+    await setSessionStatus(session, status, event.detail.id);
+    return { order: null, session: session.id, sessionStatus: status };
+  }
+
+  const owner = orderOwner(session);
+  // The session's own creation time orders a user's orders; samples from old API versions lack it.
+  const order = { PK: userPk(owner), SK: orderSk(session.created ?? event.detail.created, session.id) };
+  const paymentIntent = idOf(session.payment_intent);
+  const table = commerceTable();
+  await db.send(new TransactWriteCommand({
+    TransactItems: [
+      {
+        Update: {
+          TableName: table,
+          Key: order,
+          // if_not_exists: a second event for the session (or a late retry) never moves a refunded order back to paid.
+          UpdateExpression:
+            'SET #type = :order, sessionId = :session, userId = :user, amount = :amount, currency = :currency, email = :email, '
+            + 'paymentIntent = :pi, #status = if_not_exists(#status, :paid), paidAt = if_not_exists(paidAt, :at)',
+          ExpressionAttributeNames: { '#type': 'type', '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':order': 'ORDER',
+            ':session': session.id,
+            ':user': owner,
+            ':amount': session.amount_total,
+            ':currency': session.currency,
+            ':email': session.customer_details?.email ?? session.customer_email ?? null,
+            ':pi': paymentIntent ?? null,
+            ':paid': 'paid',
+            ':at': event.detail.created,
+          },
+        },
+      },
+      {
+        Update: {
+          TableName: table,
+          Key: sessionKey(session.id),
+          UpdateExpression: 'SET #status = :completed, userId = :user, orderSk = :sk, updatedBy = :event',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':completed': 'completed', ':user': owner, ':sk': order.SK, ':event': event.detail.id },
+        },
+      },
+      // How a refund (which knows only the payment intent) finds the order.
+      ...(paymentIntent
+        ? [{
+          Update: {
+            TableName: table,
+            Key: paymentIntentKey(paymentIntent),
+            UpdateExpression: 'SET orderPK = :pk, orderSK = :sk',
+            ExpressionAttributeValues: { ':pk': order.PK, ':sk': order.SK },
+          },
+        }]
+        : []),
+    ],
+  }));
+  return { order, session: session.id };
+};
+
+export const checkoutClosed: StripeEventBridgeHandler<'checkout.session.expired' | 'checkout.session.async_payment_failed', CheckoutResult> = async (event) => {
+  const session = event.detail.data.object;
+  const status = event['detail-type'] === 'checkout.session.expired' ? 'expired' : 'payment_failed';
+  const updated = await setSessionStatus(session, status, event.detail.id);
+  return updated ? { order: null, session: session.id, sessionStatus: status } : { ignored: 'the session is already completed', session: session.id };
+};

@@ -1,0 +1,95 @@
+import * as path from 'node:path';
+import { AssetHashType, DockerImage, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { buildSync } from 'esbuild';
+import { Construct } from 'constructs';
+import { StripeEventBridgeIntegration, StripeEventBus, StripeEventHandler, StripeLivemode } from '@babes/stripe-eventbridge';
+
+export interface BabesClubStackProps extends StackProps {
+  /** The Stripe partner event source to accept (`aws.partner/stripe.com/ed_…`). */
+  readonly eventSourceName?: string;
+  /** Another bus instead, e.g. a custom bus for an integration test (partner buses refuse PutEvents). */
+  readonly eventBus?: StripeEventBus;
+  /** Who gets the alarms. */
+  readonly alarmEmails?: string[];
+  /** What happens to the commerce table when it leaves the stack. @default RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+const HANDLERS = path.join(__dirname, '..', 'handlers');
+
+/** The handlers, bundled at synth time with esbuild (no Docker); `@aws-sdk/*` comes with the Lambda runtime. */
+function handlersCode(): lambda.Code {
+  return lambda.Code.fromAsset(HANDLERS, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:22'),
+      local: {
+        tryBundle(outputDir: string): boolean {
+          buildSync({
+            entryPoints: [path.join(HANDLERS, 'index.ts')],
+            outfile: path.join(outputDir, 'index.js'),
+            bundle: true,
+            platform: 'node',
+            target: 'node22',
+            format: 'cjs',
+            external: ['@aws-sdk/*'],
+            logLevel: 'error',
+          });
+          return true;
+        },
+      },
+    },
+  });
+}
+
+/**
+ * The Babes Club's payments back end: a single-table "commerce" table (PK/SK) and the Stripe events that
+ * write it — orders from Checkout, refunds, memberships from subscriptions.
+ */
+export class BabesClubStack extends Stack {
+  public readonly commerceTable: dynamodb.Table;
+  public readonly stripe: StripeEventBridgeIntegration;
+
+  constructor(scope: Construct, id: string, props: BabesClubStackProps) {
+    super(scope, id, props);
+
+    this.commerceTable = new dynamodb.Table(this, 'CommerceTable', {
+      partitionKey: { name: 'PK', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'SK', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+
+    const code = handlersCode();
+    const environment = { COMMERCE_TABLE: this.commerceTable.tableName };
+    const handler = (name: string, exportName: string) =>
+      StripeEventHandler.fromCode({ code, handler: `index.${exportName}`, name, environment });
+
+    const checkoutPaid = handler('CheckoutPaid', 'checkoutPaid');
+    const checkoutClosed = handler('CheckoutClosed', 'checkoutClosed');
+    const memberships = handler('Memberships', 'subscriptionChanged');
+
+    this.stripe = new StripeEventBridgeIntegration(this, 'Stripe', {
+      eventBus: props.eventBus ?? StripeEventBus.fromPartnerEventSource(props.eventSourceName ?? 'aws.partner/stripe.com/ed_test_EXAMPLE'),
+      livemode: StripeLivemode.ALL,
+      handlers: {
+        'checkout.session.completed': checkoutPaid,
+        'checkout.session.async_payment_succeeded': checkoutPaid,
+        'checkout.session.expired': checkoutClosed,
+        'checkout.session.async_payment_failed': checkoutClosed,
+        'charge.refunded': handler('Refunds', 'chargeRefunded'),
+        'customer.subscription.*': memberships,
+        'invoice.payment_failed': handler('InvoicePaymentFailed', 'invoicePaymentFailed'),
+      },
+      alarms: { emailAddresses: props.alarmEmails },
+    });
+
+    // Each handler reads and writes items; none deletes or scans.
+    for (const fn of Object.values(this.stripe.functions)) {
+      this.commerceTable.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem');
+    }
+  }
+}
