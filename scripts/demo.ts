@@ -1,94 +1,132 @@
 /**
- * The main job without an AWS account: synthesizes a small integration (one handler for
- * checkout.session.completed), creates its tables in DynamoDB Local from the template, and delivers a real
- * Stripe sample to the synthesized function twice in different EventBridge envelopes — the wrapper and
- * handler as Lambda would load them from cdk.out. Prints each outcome; exits non-zero if the first
- * delivery is not processed or the second is not recognised as a duplicate.
+ * The main job, on a fresh clone and without an AWS account: The Babes Club's integration end to end.
  *
- *   npm run demo
+ *   npm run demo                                  # the default stream (examples/babes-club/replay/stream.ts)
+ *   npm run demo -- --count 1000                  # a generated 1,000-event stream
+ *   npm run demo -- --events my-events.jsonl      # your own: one EventBridge event per line
+ *
+ * 1. synthesizes examples/babes-club with the CDK CLI;
+ * 2. starts DynamoDB Local and creates the tables declared in the synthesized template;
+ * 3. routes each event by evaluating every synthesized rule's pattern with the offline matcher;
+ * 4. runs the matched function's real asset from cdk.out (wrapper layer and handler) with the template's
+ *    environment pointed at the local tables, retrying failures as Lambda does, then dead-lettering;
+ * 5. prints each event → handler → outcome, the resulting orders, sessions and memberships, and a summary.
+ *
+ * Exits non-zero if an event that should have been processed was not; stops everything it started.
  */
-import { randomUUID } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { App, Stack } from 'aws-cdk-lib';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { StripeEventBridgeIntegration, StripeEventBus, StripeEventHandler } from '../src';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { defaultStream, generatedStream } from '../examples/babes-club/replay/stream';
 import { SynthesizedStack } from '../src/local/cloud-assembly';
 import { LOCAL_AWS_ENV, startDynamoDbLocal } from '../src/local/dynamodb-local';
-import { LocalLambdaFunction } from '../src/local/local-lambda';
-import { createLocalTables } from '../src/local/local-tables';
-import { ENV_DYNAMODB_ENDPOINT } from '../src/runtime/constants';
+import { EventReport, replay } from '../src/local/replay';
 
 const ROOT = path.join(__dirname, '..');
-const SAMPLE = path.join(ROOT, 'test', 'fixtures', 'data', 'stripe-events', 'checkout.session.completed__stripe-ruby-mock.json');
-const SOURCE = 'aws.partner/stripe.com/ed_test_EXAMPLE';
+const EXAMPLE = path.join(ROOT, 'examples', 'babes-club');
 
-function synthesize(outdir: string): string {
-  const app = new App({ outdir });
-  const stack = new Stack(app, 'StripeDemo');
-  new StripeEventBridgeIntegration(stack, 'Stripe', {
-    eventBus: StripeEventBus.fromPartnerEventSource(SOURCE),
-    handlers: {
-      'checkout.session.completed': StripeEventHandler.fromCode({
-        code: lambda.Code.fromAsset(path.join(ROOT, 'test', 'fixtures', 'handlers')),
-        handler: 'effect-counter.handler',
-        name: 'Orders',
-        environment: { BUSINESS_TABLE: 'demo-orders' },
-      }),
-    },
-  });
-  return app.synth().directory;
+function parseArgs(argv: string[]): { events?: string; count?: number; concurrency?: number; quiet: boolean } {
+  const out: { events?: string; count?: number; concurrency?: number; quiet: boolean } = { quiet: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) throw new Error(`${arg} needs a value`);
+      return argv[++i];
+    };
+    if (arg === '--events') out.events = value();
+    else if (arg === '--count') out.count = Number(value());
+    else if (arg === '--concurrency') out.concurrency = Number(value());
+    else if (arg === '--quiet') out.quiet = true;
+    else throw new Error(`unknown argument ${arg}; use --events <file.jsonl>, --count <n>, --concurrency <n> or --quiet`);
+  }
+  if (out.count !== undefined && !(Number.isInteger(out.count) && out.count > 0)) throw new Error('--count needs a positive whole number');
+  return out;
+}
+
+function loadEvents(file: string): unknown[] {
+  return fs
+    .readFileSync(path.resolve(process.cwd(), file), 'utf8')
+    .split('\n')
+    .map((line, i) => [line.trim(), i + 1] as const)
+    .filter(([line]) => line !== '')
+    .map(([line, n]) => {
+      try {
+        return JSON.parse(line);
+      } catch (err) {
+        throw new Error(`${file}:${n} is not JSON: ${(err as Error).message}`);
+      }
+    });
+}
+
+function describe(report: EventReport): string {
+  const what = `#${String(report.index + 1).padEnd(4)} ${(report.stripeEventId ?? '(no evt_ id)').padEnd(28)} ${(report.type ?? '?').padEnd(42)}`;
+  if (report.deliveries.length === 0) return `${what} → no rule: unmatched`;
+  return `${what} → ${report.deliveries
+    .map((d) => {
+      const retries = d.attempts > 1 ? ` after ${d.attempts} attempts` : '';
+      if (d.outcome !== 'dlq') return `${d.handler}: ${d.outcome}${retries}`;
+      return `${d.handler}: failed → dead-letter queue (${report.invalidReason ? 'expected: not a Stripe event' : 'UNEXPECTED'}; ${d.error})`;
+    })
+    .join('; ')}`;
+}
+
+function table(title: string, rows: Record<string, unknown>[], columns: string[]): void {
+  console.log(`\n${title} (${rows.length})`);
+  for (const row of rows.slice(0, 25)) {
+    console.log(`  ${columns.map((c) => String(row[c] ?? '-')).join('  ')}`);
+  }
+  if (rows.length > 25) console.log(`  … and ${rows.length - 25} more`);
 }
 
 async function main(): Promise<number> {
-  const work = path.join(ROOT, '.tmp', 'demo');
-  fs.rmSync(work, { recursive: true, force: true });
-  const cdkOut = synthesize(path.join(work, 'cdk.out'));
-  const stack = SynthesizedStack.load(cdkOut, 'StripeDemo');
-  console.log(`synthesized ${stack.stackName}: ${stack.functions.length} function(s), ${stack.rules.length} rule(s), ${stack.tables.length} table(s)`);
+  const args = parseArgs(process.argv.slice(2));
+  const events = args.events ? loadEvents(args.events) : args.count ? generatedStream(args.count) : defaultStream();
+  const source = args.events ? args.events : args.count ? `a generated stream of ${args.count}` : 'the default stream';
+
+  let t = Date.now();
+  const cdkOut = path.join(EXAMPLE, 'cdk.out');
+  execFileSync(path.join(ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '--output', cdkOut], { cwd: EXAMPLE, stdio: ['ignore', 'ignore', 'inherit'] });
+  const stack = SynthesizedStack.load(cdkOut, 'BabesClubPayments');
+  console.log(
+    `synthesized examples/babes-club in ${((Date.now() - t) / 1000).toFixed(1)} s: ` +
+      `${stack.functions.length} functions, ${stack.rules.length} rules, ${stack.tables.length} tables`,
+  );
 
   const ddb = await startDynamoDbLocal();
   const client = new DynamoDBClient({ endpoint: ddb.endpoint, region: LOCAL_AWS_ENV.AWS_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  let fn: LocalLambdaFunction | undefined;
   try {
-    const tables = await createLocalTables(client, [
-      ...stack.tables,
-      // The demo handler's own business table.
-      { logicalId: 'DemoOrders', properties: { TableName: 'demo-orders', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }] } },
-    ]);
-    console.log(`DynamoDB Local at ${ddb.endpoint}: created ${Object.values(tables).join(', ')}`);
-    const orders = stack.functions.find((f) => f.name === 'Orders')!;
-    fn = new LocalLambdaFunction(stack.localSpec(orders, (id) => tables[id], {
-      ...LOCAL_AWS_ENV,
-      [ENV_DYNAMODB_ENDPOINT]: ddb.endpoint,
-      BUSINESS_TABLE_ENDPOINT: ddb.endpoint,
-    }));
-
-    const event = JSON.parse(fs.readFileSync(SAMPLE, 'utf8'));
-    const envelope = () => ({
-      'version': '0',
-      'id': randomUUID(),
-      'detail-type': event.type,
-      'source': SOURCE,
-      'account': '123456789012',
-      'time': new Date(event.created * 1000).toISOString(),
-      'region': 'us-east-1',
-      'resources': [],
-      'detail': event,
+    console.log(`DynamoDB Local at ${ddb.endpoint}; replaying ${events.length} events from ${source}\n`);
+    t = Date.now();
+    const report = await replay({
+      stack,
+      events,
+      ddb: { endpoint: ddb.endpoint, client },
+      concurrency: args.concurrency,
+      onEvent: args.quiet ? undefined : (r) => console.log(describe(r)),
     });
-    const outcomes: string[] = [];
-    for (const delivery of [envelope(), envelope()]) {
-      const out = await fn.invoke(delivery);
-      const line = out.logs.map((l) => { try { return JSON.parse(l); } catch { return undefined; } }).find((l) => l?.outcome);
-      outcomes.push(line?.outcome ?? 'unknown');
-      console.log(`${delivery.id} → ${event.type} ${event.id} → ${line?.outcome ?? out.error?.message} ${JSON.stringify(out.result ?? null)}`);
+    const seconds = (Date.now() - t) / 1000;
+
+    const commerce = report.tables[stack.tables.find((x) => x.logicalId.startsWith('CommerceTable'))!.logicalId];
+    const items = (await client.send(new ScanCommand({ TableName: commerce, ConsistentRead: true }))).Items?.map((i) => unmarshall(i)) ?? [];
+    table('Orders', items.filter((i) => i.type === 'ORDER'), ['PK', 'SK', 'amount', 'currency', 'email', 'status', 'amountRefunded']);
+    table('Checkout sessions', items.filter((i) => i.SK === 'SESSION'), ['PK', 'status', 'userId']);
+    table('Memberships', items.filter((i) => i.type === 'MEMBERSHIP'), ['PK', 'status', 'stripeStatus', 'subscriptionId', 'currentPeriodEnd']);
+
+    const c = report.counts;
+    const unexpected = c.dlq - c.expectedDlq;
+    console.log(
+      `\n${events.length} events in ${seconds.toFixed(2)} s (${(events.length / seconds).toFixed(0)} events/s): ` +
+        `${c.processed} processed, ${c.duplicate} duplicates, ${c.unmatched} unmatched, ` +
+        `${c.expectedDlq} dead-lettered as expected (not Stripe events), ${unexpected} failed, ${c.retried} retries`,
+    );
+    if (unexpected > 0) {
+      console.log(`FAILED: ${unexpected} deliveries of valid Stripe events ended in the dead-letter queue`);
+      return 1;
     }
-    const ok = outcomes[0] === 'processed' && outcomes[1] === 'duplicate';
-    console.log(ok ? 'OK: processed once, the redelivery was a duplicate' : `FAILED: outcomes ${outcomes.join(', ')}`);
-    return ok ? 0 : 1;
+    return 0;
   } finally {
-    fn?.close();
     client.destroy();
     await ddb.stop();
   }
@@ -97,7 +135,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err) => {
-    console.error(err);
-    process.exit(1);
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(2);
   },
 );
