@@ -1,0 +1,26 @@
+/** The prefix AWS puts before every reason in an `InvalidEventPatternException`. */
+export const INVALID_PATTERN_PREFIX = 'Event pattern is not valid. Reason: ';
+
+/**
+ * An event pattern EventBridge would reject. `message` is AWS's text (`Event pattern is not valid.
+ * Reason: …`); `reason` is the part after the prefix.
+ */
+export class InvalidEventPatternError extends Error {
+  constructor(
+    public readonly reason: string,
+    /** 1-based position of the problem in the pattern's JSON text, when known. */
+    public readonly line?: number,
+    public readonly column?: number,
+  ) {
+    super(INVALID_PATTERN_PREFIX + reason);
+    this.name = 'InvalidEventPatternError';
+  }
+}
+
+/** An event that is not a JSON object (AWS: `Parameter Event is not valid.`). */
+export class InvalidEventError extends Error {
+  constructor(public readonly reason: string) {
+    super(`Parameter Event is not valid. ${reason}`);
+    this.name = 'InvalidEventError';
+  }
+}

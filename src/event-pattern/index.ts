@@ -1,0 +1,19 @@
+/**
+ * EventBridge event-pattern matching, offline and with EventBridge's semantics: the same answers as
+ * AWS's `TestEventPattern`, the same validation errors, without an AWS account.
+ *
+ * ```ts
+ * import { matchesPattern } from '@babes/stripe-eventbridge/lib/event-pattern';
+ * matchesPattern({ 'detail-type': [{ wildcard: 'customer.subscription.*' }] }, event); // { matches: true }
+ * ```
+ */
+export { EventPattern, matchesPattern, validateEventPattern } from './event-pattern';
+export type { EventInput, PatternMatch } from './event-pattern';
+export { InvalidEventError, InvalidEventPatternError, INVALID_PATTERN_PREFIX } from './errors';
+export { ParsedEvent, parseEvent } from './event-fields';
+export { LOCAL_STRIPE_SOURCE, asDelivered, isEventBridgeEvent, isStripeEvent, toEventBridgeEvent } from './stripe-envelope';
+export type { EnvelopeOptions } from './stripe-envelope';
+export { judgeRules, readSynthesizedRules } from './synthesized-rules';
+export type { RuleVerdict, SynthesizedRule, SynthesizedTarget } from './synthesized-rules';
+export { EventPatternTester } from './event-pattern-tester';
+export type { SynthesizedRuleMatch } from './event-pattern-tester';
