@@ -3,3 +3,4 @@ export * from './stripe-event-handler';
 export * from './stripe-eventbridge-integration';
 export * from './stripe-event-destination';
 export * from './monitoring-options';
+export * from './event-pattern/event-pattern-tester';
