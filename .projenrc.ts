@@ -134,6 +134,20 @@ project.bundler.addBundle('src/local/lambda-sandbox.ts', {
   watchTask: false,
 });
 
+// The `stripe-eventbridge` CLI. Every module of src/cli/commands is a subcommand and ends up in this one
+// bundle; esbuild's metafile next to it is how the CLI lists them.
+project.bundler.addBundle('src/cli/index.ts', {
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  executable: true,
+  banner: '#!/usr/bin/env node',
+  externals: ['@aws-sdk/*'],
+  metafile: true,
+  watchTask: false,
+});
+project.addBins({ 'stripe-eventbridge': 'assets/cli/index/index.js' });
+
 // The Stripe event-type list used for synth-time validation is generated from the pinned `stripe` package.
 const genEventTypes = project.addTask('gen:stripe-event-types', {
   description: 'Regenerate src/private/stripe-event-types.generated.ts from the installed stripe package',

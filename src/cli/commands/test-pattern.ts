@@ -1,0 +1,163 @@
+/**
+ * `stripe-eventbridge test-pattern`: EventBridge's TestEventPattern, offline. Either one pattern against
+ * one event, or an event against every rule of a synthesized app (`--synth cdk.out`).
+ */
+import {
+  asDelivered,
+  EventPattern,
+  InvalidEventError,
+  InvalidEventPatternError,
+  isEventBridgeEvent,
+  isStripeEvent,
+  judgeRules,
+  parseEvent,
+  readSynthesizedRules,
+  RuleVerdict,
+} from '../../event-pattern';
+import { CliCommand, CliIo, EXIT_INVALID, EXIT_NO, EXIT_OK, parseOptions, UsageError } from '../command';
+
+const HELP = `Usage:
+  stripe-eventbridge test-pattern --pattern <file> --event <file> [--wrap] [--json]
+  stripe-eventbridge test-pattern --synth <cdk.out> --event <file> [--json]
+
+Matches an event against EventBridge event patterns the way EventBridge does, without an AWS account.
+
+Options:
+  --pattern <file>  An event pattern (JSON). "-" reads standard input.
+  --event <file>    The event (JSON). "-" reads standard input.
+  --synth <dir>     A synthesized app (cdk.out): list the rules, and the handlers behind them, that
+                    would receive the event. A bare Stripe event is wrapped the way Stripe delivers it.
+  --wrap            With --pattern: wrap a bare Stripe event in its EventBridge envelope first.
+  --json            Print the result as JSON.
+
+Output and exit code:
+  MATCH (0), NO MATCH and the reason (1); with --synth, exit 0 when at least one rule receives the event.
+  An invalid pattern prints EventBridge's message and exits 2, as do unreadable files and bad options.`;
+
+function readJson(io: CliIo, file: string, what: string): { text: string; value: unknown } {
+  let text: string;
+  try {
+    text = io.readInput(file);
+  } catch (e) {
+    throw new UsageError(`cannot read the ${what} from ${file}: ${(e as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined; // the matcher reports syntax errors with EventBridge's wording
+  }
+  return { text, value };
+}
+
+/** The event as EventBridge would deliver it: with `wrap`, a bare Stripe event gets its envelope. */
+function eventText(event: { text: string }, wrap: boolean): string {
+  return wrap ? asDelivered(event.text) : event.text;
+}
+
+function testOnePattern(io: CliIo, patternFile: string, event: { text: string; value: unknown }, wrap: boolean, json: boolean): number {
+  const pattern = readJson(io, patternFile, 'pattern');
+  let compiled: EventPattern;
+  try {
+    compiled = EventPattern.compile(pattern.text);
+  } catch (e) {
+    if (!(e instanceof InvalidEventPatternError)) throw e;
+    const where = e.line !== undefined ? ` (${patternFile}, line ${e.line}, column ${e.column})` : '';
+    if (json) io.out(JSON.stringify({ valid: false, error: e.message }));
+    else io.err(`INVALID PATTERN: ${e.message}${where}`);
+    return EXIT_INVALID;
+  }
+  const result = compiled.test(eventText(event, wrap));
+  if (json) {
+    io.out(JSON.stringify({ valid: true, matches: result.matches, ...(result.reason ? { reason: result.reason } : {}) }));
+  } else if (result.matches) {
+    io.out('MATCH');
+  } else {
+    io.out(`NO MATCH\n  ${result.reason}`);
+    if (!wrap && isStripeEvent(event.value) && !isEventBridgeEvent(event.value)) {
+      io.err('note: this is a bare Stripe event; EventBridge delivers it wrapped (source, detail-type, detail). Add --wrap to match it that way.');
+    }
+  }
+  return result.matches ? EXIT_OK : EXIT_NO;
+}
+
+function ruleLabel(v: RuleVerdict): string {
+  return v.rule.constructPath ?? `${v.rule.stack} ${v.rule.logicalId}`;
+}
+
+/** A rule receives the event if it matches, is enabled and is on a Stripe partner bus (or one the template does not name). */
+function receives(v: RuleVerdict): boolean {
+  return v.matches && v.rule.enabled && v.rule.stripeBus !== false;
+}
+
+function handlersOf(v: RuleVerdict): string {
+  const targets = v.rule.targets.map((t) => (t.handlerName ? `handler ${t.handlerName}` : t.logicalId ? `${t.type} ${t.logicalId}` : 'external target'));
+  return targets.length > 0 ? targets.join(', ') : 'no targets';
+}
+
+function testSynthesized(io: CliIo, dir: string, event: { text: string; value: unknown }, json: boolean): number {
+  let rules;
+  try {
+    rules = readSynthesizedRules(dir);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const verdicts = judgeRules(rules, parseEvent(eventText(event, true)));
+  const receiving = verdicts.filter(receives);
+  if (json) {
+    io.out(JSON.stringify({
+      receiving: receiving.length,
+      rules: verdicts.map((v) => ({
+        stack: v.rule.stack,
+        logicalId: v.rule.logicalId,
+        constructPath: v.rule.constructPath,
+        eventBus: v.rule.eventBus,
+        stripeBus: v.rule.stripeBus,
+        enabled: v.rule.enabled,
+        matches: v.matches,
+        handlers: v.rule.targets.map((t) => t.handlerName).filter((n) => n !== undefined),
+        ...(v.reason ? { reason: v.reason } : {}),
+      })),
+    }, undefined, 2));
+    return receiving.length > 0 ? EXIT_OK : EXIT_NO;
+  }
+  const stripe = event.value as { detail?: { id?: unknown; type?: unknown }; id?: unknown; type?: unknown };
+  const subject = isStripeEvent(stripe) ? `${stripe.id} (${stripe.type})` : isStripeEvent(stripe?.detail) ? `${stripe.detail.id} (${stripe.detail.type})` : 'the event';
+  const headline = receiving.length > 0
+    ? `MATCH: ${receiving.length} of ${verdicts.length} rules would receive ${subject}`
+    : `NO MATCH: none of ${verdicts.length} rules would receive ${subject}`;
+  io.out(headline);
+  for (const v of receiving) io.out(`  + ${ruleLabel(v)} -> ${handlersOf(v)}`);
+  for (const v of verdicts.filter((x) => !receiving.includes(x))) {
+    const why = v.invalid ? `invalid pattern: ${v.reason}`
+      : !v.matches ? v.reason
+        : !v.rule.enabled ? 'matches, but the rule is disabled'
+          : `matches, but the rule is on the ${v.rule.eventBus} bus, which does not receive Stripe's events`;
+    io.out(`  - ${ruleLabel(v)}: ${why}`);
+  }
+  return receiving.length > 0 ? EXIT_OK : EXIT_NO;
+}
+
+export const command: CliCommand = {
+  summary: 'Match an event against an event pattern, or against the rules of a synthesized app',
+  help: HELP,
+  async run(args, io) {
+    const options = parseOptions(args, { values: ['pattern', 'event', 'synth'], flags: ['wrap', 'json'] });
+    const { pattern, synth } = options.values;
+    if (options.values.event === undefined) throw new UsageError('--event is required');
+    if ((pattern === undefined) === (synth === undefined)) throw new UsageError('give either --pattern or --synth');
+    if (pattern === '-' && options.values.event === '-') throw new UsageError('only one of --pattern and --event can read standard input');
+    const event = readJson(io, options.values.event, 'event');
+    try {
+      return synth !== undefined
+        ? testSynthesized(io, synth, event, options.flags.has('json'))
+        : testOnePattern(io, pattern!, event, options.flags.has('wrap'), options.flags.has('json'));
+    } catch (e) {
+      if (e instanceof InvalidEventError) {
+        io.err(`INVALID EVENT: ${e.message}`);
+        return EXIT_INVALID;
+      }
+      throw e;
+    }
+  },
+};

@@ -1,0 +1,224 @@
+/**
+ * The Babes Club's handlers against DynamoDB Local, on the commerce table as the synthesized template
+ * declares it, with real Stripe samples (test/fixtures/data/stripe-events) and, where none exists, events
+ * built around Stripe's own object fixtures (fixtures3.json). Each event gets its own evt_ id.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Context } from 'aws-lambda';
+import { commerceTableFrom, synthesizeBabesClub } from './support';
+import { DATA, envelope, stripeEvent } from '../../examples/babes-club/replay/stream';
+import { ddbClient, ddbEndpoint } from '../support/local-stack';
+
+// The handlers' DynamoDB client is created when their module loads: point the SDK at DynamoDB Local first.
+process.env.AWS_ENDPOINT_URL_DYNAMODB = ddbEndpoint();
+process.env.AWS_REGION = 'us-east-1';
+process.env.AWS_ACCESS_KEY_ID = 'local';
+process.env.AWS_SECRET_ACCESS_KEY = 'local';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const handlers = require('../../examples/babes-club/handlers') as typeof import('../../examples/babes-club/handlers');
+
+type Json = Record<string, any>;
+const ctx = {} as Context;
+const sample = (file: string): Json => JSON.parse(fs.readFileSync(path.join(DATA, 'stripe-events', file), 'utf8'));
+const fixture = (resource: string): Json => structuredClone(JSON.parse(fs.readFileSync(path.join(DATA, 'stripe-openapi', 'fixtures3.json'), 'utf8')).resources[resource]);
+let nextId = 0;
+const evt = (label: string) => `evt_1Test${label}${++nextId}`;
+
+let client: DynamoDBClient;
+async function item(PK: string, SK: string): Promise<Json | undefined> {
+  const out = await client.send(new GetItemCommand({ TableName: process.env.COMMERCE_TABLE, Key: { PK: { S: PK }, SK: { S: SK } }, ConsistentRead: true }));
+  return out.Item ? unmarshall(out.Item) : undefined;
+}
+
+beforeAll(async () => {
+  client = ddbClient();
+  process.env.COMMERCE_TABLE = await commerceTableFrom(synthesizeBabesClub(), client);
+}, 120_000);
+afterAll(() => client.destroy());
+
+/** A real checkout.session.completed sample, for a given shop user and session. */
+function paidCheckout(userRef: string | null, sessionId: string, type = 'checkout.session.completed'): Json {
+  const e = sample('checkout.session.completed__stripe-sync-engine.json');
+  const session = { ...e.data.object, id: sessionId, client_reference_id: userRef, payment_intent: `pi_${sessionId}` };
+  return envelope(stripeEvent(evt('Checkout'), type, session, e.created));
+}
+
+describe('checkout.session.completed and async_payment_succeeded', () => {
+  test('a paid session writes the order under the user and completes the session', async () => {
+    const event = paidCheckout('ava-001', 'cs_test_order1');
+    const result = await handlers.checkoutPaid(event as any, ctx);
+    const created = event.detail.data.object.created;
+    expect(result).toEqual({ order: { PK: 'USER#ava-001', SK: `ORDER#${created}#cs_test_order1` }, session: 'cs_test_order1' });
+    expect(await item('USER#ava-001', `ORDER#${created}#cs_test_order1`)).toMatchObject({
+      type: 'ORDER', amount: 999, currency: 'eur', email: 'billz@supabase.io', status: 'paid', paymentIntent: 'pi_cs_test_order1', userId: 'ava-001',
+    });
+    expect(await item('CHECKOUT#cs_test_order1', 'SESSION')).toMatchObject({ status: 'completed', userId: 'ava-001' });
+    expect(await item('PAYMENT_INTENT#pi_cs_test_order1', 'ORDER_REF')).toMatchObject({ orderPK: 'USER#ava-001' });
+  });
+
+  test('the second event for the same session (async_payment_succeeded) leaves one identical order', async () => {
+    const first = paidCheckout('bea-002', 'cs_test_twice');
+    const second = paidCheckout('bea-002', 'cs_test_twice', 'checkout.session.async_payment_succeeded');
+    await handlers.checkoutPaid(first as any, ctx);
+    const before = await item('USER#bea-002', `ORDER#${first.detail.data.object.created}#cs_test_twice`);
+    await handlers.checkoutPaid(second as any, ctx);
+    expect(await item('USER#bea-002', `ORDER#${first.detail.data.object.created}#cs_test_twice`)).toEqual(before);
+  });
+
+  test('without a client_reference_id the order belongs to the Stripe customer', async () => {
+    const result = await handlers.checkoutPaid(paidCheckout(null, 'cs_test_customer') as any, ctx);
+    expect(result).toMatchObject({ order: { PK: 'USER#cus_IhGfebO16cMIGN' } });
+  });
+
+  test.each([
+    ['user#42/../ADMIN', 'USER#user_42____ADMIN'],
+    ['  spaced out  ', 'USER#spaced_out'],
+    ['###', 'USER#cus_IhGfebO16cMIGN'],
+  ])('a user id %j is sanitised before it becomes a key part', async (ref, pk) => {
+    const result = await handlers.checkoutPaid(paidCheckout(ref, `cs_test_${Buffer.from(ref).toString('hex')}`) as any, ctx);
+    expect(result).toMatchObject({ order: { PK: pk } });
+  });
+
+  test('an unpaid completed session (delayed payment) waits; the async success then writes the order', async () => {
+    const session = { ...fixture('checkout.session'), id: 'cs_test_delayed', client_reference_id: 'mia-007', amount_total: 12500, currency: 'eur', payment_intent: 'pi_delayed' };
+    const unpaid = envelope(stripeEvent(evt('Unpaid'), 'checkout.session.completed', { ...session, payment_status: 'unpaid' }, 1764144000));
+    expect(await handlers.checkoutPaid(unpaid as any, ctx)).toEqual({ order: null, session: 'cs_test_delayed', sessionStatus: 'awaiting_payment' });
+    expect(await item('CHECKOUT#cs_test_delayed', 'SESSION')).toMatchObject({ status: 'awaiting_payment' });
+    expect(await item('USER#mia-007', `ORDER#${session.created}#cs_test_delayed`)).toBeUndefined();
+
+    const paid = envelope(stripeEvent(evt('AsyncPaid'), 'checkout.session.async_payment_succeeded', { ...session, payment_status: 'paid' }, 1764144000 + 86400));
+    await handlers.checkoutPaid(paid as any, ctx);
+    expect(await item('USER#mia-007', `ORDER#${session.created}#cs_test_delayed`)).toMatchObject({ status: 'paid', amount: 12500 });
+    expect(await item('CHECKOUT#cs_test_delayed', 'SESSION')).toMatchObject({ status: 'completed' });
+  });
+
+  test('a setup-mode session (no payment required, a real sample) completes without an order', async () => {
+    const e = sample('checkout.session.completed__stripe-ruby-mock-setup_mode.json');
+    const result = await handlers.checkoutPaid(envelope({ ...e, id: evt('Setup') }) as any, ctx);
+    expect(result).toEqual({ order: null, session: 'cs_00000000000000', sessionStatus: 'completed' });
+  });
+});
+
+describe('checkout.session.expired and async_payment_failed', () => {
+  test.each([
+    ['checkout.session.expired', 'expired'],
+    ['checkout.session.async_payment_failed', 'payment_failed'],
+  ])('%s sets the session status to %s', async (type, status) => {
+    const session = { ...fixture('checkout.session'), id: `cs_test_${status}` };
+    const result = await handlers.checkoutClosed(envelope(stripeEvent(evt('Closed'), type, session, 1764144000)) as any, ctx);
+    expect(result).toEqual({ order: null, session: session.id, sessionStatus: status });
+    expect(await item(`CHECKOUT#${session.id}`, 'SESSION')).toMatchObject({ status });
+  });
+
+  test('a completed session stays completed when an expiry arrives late', async () => {
+    await handlers.checkoutPaid(paidCheckout('ivy-004', 'cs_test_late_expiry') as any, ctx);
+    const late = envelope(stripeEvent(evt('LateExpiry'), 'checkout.session.expired', { ...fixture('checkout.session'), id: 'cs_test_late_expiry' }, 1764144000));
+    expect(await handlers.checkoutClosed(late as any, ctx)).toEqual({ ignored: 'the session is already completed', session: 'cs_test_late_expiry' });
+    expect(await item('CHECKOUT#cs_test_late_expiry', 'SESSION')).toMatchObject({ status: 'completed' });
+  });
+});
+
+describe('charge.refunded', () => {
+  function refundOf(paymentIntent: string | null, amountRefunded: number, refunded = true): Json {
+    const e = sample('charge.refunded__stripe-sync-engine.json');
+    return envelope(stripeEvent(evt('Refund'), 'charge.refunded', { ...e.data.object, payment_intent: paymentIntent, amount_refunded: amountRefunded, refunded }, e.created));
+  }
+
+  test('marks the order found through its payment intent refunded', async () => {
+    const checkout = paidCheckout('ava-001', 'cs_test_refund');
+    await handlers.checkoutPaid(checkout as any, ctx);
+    const result = await handlers.chargeRefunded(refundOf('pi_cs_test_refund', 999) as any, ctx);
+    const SK = `ORDER#${checkout.detail.data.object.created}#cs_test_refund`;
+    expect(result).toEqual({ order: { PK: 'USER#ava-001', SK }, status: 'refunded', amountRefunded: 999 });
+    expect(await item('USER#ava-001', SK)).toMatchObject({ status: 'refunded', amountRefunded: 999 });
+  });
+
+  test('a partial refund, then a late smaller one: the larger refund stands', async () => {
+    const checkout = paidCheckout('kai-006', 'cs_test_partial');
+    await handlers.checkoutPaid(checkout as any, ctx);
+    await handlers.chargeRefunded(refundOf('pi_cs_test_partial', 500, false) as any, ctx);
+    expect(await handlers.chargeRefunded(refundOf('pi_cs_test_partial', 200, false) as any, ctx)).toEqual({ ignored: 'order already has a larger refund than 200' });
+    expect(await item('USER#kai-006', `ORDER#${checkout.detail.data.object.created}#cs_test_partial`)).toMatchObject({ status: 'partially_refunded', amountRefunded: 500 });
+  });
+
+  test('a refunded order stays refunded when a checkout event for it arrives late', async () => {
+    const checkout = paidCheckout('lou-008', 'cs_test_late_checkout');
+    await handlers.checkoutPaid(checkout as any, ctx);
+    await handlers.chargeRefunded(refundOf('pi_cs_test_late_checkout', 999) as any, ctx);
+    await handlers.checkoutPaid(paidCheckout('lou-008', 'cs_test_late_checkout', 'checkout.session.async_payment_succeeded') as any, ctx);
+    expect(await item('USER#lou-008', `ORDER#${checkout.detail.data.object.created}#cs_test_late_checkout`)).toMatchObject({ status: 'refunded' });
+  });
+
+  test('a refund before its order fails, so that Lambda retries it', async () => {
+    await expect(handlers.chargeRefunded(refundOf('pi_not_yet', 100) as any, ctx)).rejects.toThrow(/no order for payment intent pi_not_yet yet/);
+  });
+
+  test('a charge without a payment intent (a real sample) is not a Checkout order', async () => {
+    const e = sample('charge.refunded__stripe-ruby-mock.json');
+    expect(await handlers.chargeRefunded(envelope({ ...e, id: evt('Direct') }) as any, ctx)).toEqual({
+      ignored: 'charge ch_000000000000000000000000 has no payment intent, so it is not a Checkout order',
+    });
+  });
+});
+
+describe('customer.subscription.* and invoice.payment_failed', () => {
+  function subscriptionEvent(type: string, sub: Json, previous?: Json): Json {
+    return envelope(stripeEvent(evt('Sub'), type, sub, 1764144000, previous));
+  }
+  const base = () => {
+    const e = sample('customer.subscription.created__stripe-sync-engine.json');
+    return { ...e.data.object, metadata: { userId: 'sam-010' } } as Json;
+  };
+
+  test('a real customer.subscription.created sample creates an active membership', async () => {
+    const sub = { ...base(), id: 'sub_test_created', metadata: { userId: 'sam-010' } };
+    const result = await handlers.subscriptionChanged(subscriptionEvent('customer.subscription.created', sub) as any, ctx);
+    expect(result).toMatchObject({ changed: true, membership: { status: 'active', subscriptionId: 'sub_test_created', currentPeriodEnd: 1625740918 } });
+    expect(await item('USER#sam-010', 'MEMBERSHIP')).toMatchObject({ status: 'active', stripeStatus: 'active' });
+  });
+
+  test('out of order: the renewal first, then the creation — the membership keeps the later period', async () => {
+    const sub = { ...base(), id: 'sub_test_ooo', metadata: { userId: 'tom-011' } };
+    const renewed = { ...sub, current_period_end: sub.current_period_end + 30 * 86400 };
+    await handlers.subscriptionChanged(subscriptionEvent('customer.subscription.updated', renewed) as any, ctx);
+    const late = await handlers.subscriptionChanged(subscriptionEvent('customer.subscription.created', sub) as any, ctx);
+    expect(late).toMatchObject({ changed: false });
+    expect(await item('USER#tom-011', 'MEMBERSHIP')).toMatchObject({ currentPeriodEnd: renewed.current_period_end, status: 'active' });
+  });
+
+  test('canceled is final: a real customer.subscription.deleted, then a stale active update', async () => {
+    const deleted = sample('customer.subscription.deleted__stripe-ruby-mock.json');
+    const sub = { ...deleted.data.object, metadata: { userId: 'uma-012' } };
+    await handlers.subscriptionChanged(envelope({ ...deleted, id: evt('Deleted'), data: { object: sub } }) as any, ctx);
+    await handlers.subscriptionChanged(subscriptionEvent('customer.subscription.updated', { ...sub, status: 'active' }) as any, ctx);
+    expect(await item('USER#uma-012', 'MEMBERSHIP')).toMatchObject({ status: 'canceled' });
+  });
+
+  test('a real invoice.payment_failed (2025 API shape) flags the membership past_due; the proven recovery reactivates it', async () => {
+    const e = sample('invoice.payment_failed__pay-rails-data-only.json');
+    const invoice = { ...e.object, customer: 'cus_test_vic' };
+    invoice.parent.subscription_details.metadata = { userId: 'vic-013' };
+    const failed = await handlers.invoicePaymentFailed(envelope(stripeEvent(evt('InvoiceFailed'), 'invoice.payment_failed', invoice, 1764144000)) as any, ctx);
+    expect(failed).toMatchObject({ changed: true, membership: { status: 'past_due', subscriptionId: 'sub_1234', currentPeriodEnd: 1776969906 } });
+
+    const sub = { ...fixture('subscription'), id: 'sub_1234', status: 'active', metadata: { userId: 'vic-013' }, created: 1745000000 };
+    sub.items.data[0].current_period_end = 1776969906;
+    await handlers.subscriptionChanged(subscriptionEvent('customer.subscription.updated', sub, { status: 'past_due' }) as any, ctx);
+    expect(await item('USER#vic-013', 'MEMBERSHIP')).toMatchObject({ status: 'active', recoveredFrom: ['past_due'] });
+
+    // The failed invoice delivered again (e.g. from the archive) does not undo the recovery.
+    const again = await handlers.invoicePaymentFailed(envelope(stripeEvent(evt('InvoiceFailedAgain'), 'invoice.payment_failed', invoice, 1764144000)) as any, ctx);
+    expect(again).toMatchObject({ changed: false });
+    expect(await item('USER#vic-013', 'MEMBERSHIP')).toMatchObject({ status: 'active' });
+  });
+
+  test('an invoice without a subscription (a real sample) is ignored', async () => {
+    const e = sample('invoice.payment_failed__stripe-ruby-mock.json');
+    expect(await handlers.invoicePaymentFailed(envelope({ ...e, id: evt('OneOff') }) as any, ctx)).toEqual({
+      ignored: 'invoice in_000000000000000000000000 is not a subscription invoice',
+    });
+  });
+});

@@ -1,0 +1,23 @@
+/** Synthesizes examples/babes-club in-process and creates its tables in DynamoDB Local from the template. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { App } from 'aws-cdk-lib';
+import { BabesClubStack } from '../../examples/babes-club/lib/babes-club-stack';
+import { SynthesizedStack } from '../../src/local/cloud-assembly';
+import { createLocalTables } from '../../src/local/local-tables';
+
+const TMP = path.join(__dirname, '..', '..', '.tmp');
+
+export function synthesizeBabesClub(): SynthesizedStack {
+  fs.mkdirSync(TMP, { recursive: true });
+  const app = new App({ outdir: fs.mkdtempSync(path.join(TMP, 'babes-club-')) });
+  new BabesClubStack(app, 'BabesClubPayments', { eventSourceName: 'aws.partner/stripe.com/ed_test_EXAMPLE' });
+  return SynthesizedStack.load(app.synth().directory, 'BabesClubPayments');
+}
+
+/** Creates the stack's tables under a unique prefix; returns the commerce table's local name. */
+export async function commerceTableFrom(stack: SynthesizedStack, client: DynamoDBClient): Promise<string> {
+  const names = await createLocalTables(client, stack.tables, `bc-${Date.now()}-${Math.floor(Math.random() * 1e6)}-`);
+  return names[stack.tables.find((t) => t.logicalId.startsWith('CommerceTable'))!.logicalId];
+}
