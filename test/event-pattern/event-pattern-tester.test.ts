@@ -1,0 +1,46 @@
+/**
+ * EventPatternTester: the offline matcher as the package exports it (jsii: also for Python), for tests in
+ * users' own projects.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { EventPatternTester } from '../../src';
+import { EVENT_SOURCE, synthesizeApp } from './support/synth-app';
+
+const SAMPLES = path.join(__dirname, '..', 'fixtures', 'data', 'stripe-events');
+const sample = (file: string): string => fs.readFileSync(path.join(SAMPLES, file), 'utf8');
+
+const subscriptions = JSON.stringify({ 'source': [{ prefix: 'aws.partner/stripe.com' }], 'detail-type': [{ wildcard: 'customer.subscription.*' }] });
+
+test('matches, explains and validates', () => {
+  const event = EventPatternTester.toEventBridgeEvent(sample('customer.subscription.updated__stripe-ruby-mock.json'));
+  expect(EventPatternTester.matches(subscriptions, event)).toBe(true);
+  expect(EventPatternTester.explain(subscriptions, event)).toBeUndefined();
+
+  const live = JSON.stringify({ detail: { livemode: [true] } });
+  expect(EventPatternTester.matches(live, event)).toBe(false);
+  expect(EventPatternTester.explain(live, event)).toBe('detail.livemode is false, which does not match [true]');
+
+  expect(EventPatternTester.validate(subscriptions)).toBeUndefined();
+  expect(EventPatternTester.validate('{"detail-type": "invoice.paid"}')).toBe('Event pattern is not valid. Reason: "detail-type" must be an object or an array');
+  expect(() => EventPatternTester.matches('{"detail-type": "invoice.paid"}', event)).toThrow('Event pattern is not valid. Reason: "detail-type" must be an object or an array');
+});
+
+test('toEventBridgeEvent wraps a bare Stripe event and leaves an envelope alone', () => {
+  const wrapped = JSON.parse(EventPatternTester.toEventBridgeEvent(sample('invoice.paid__stripe-ruby-mock.json')));
+  expect(wrapped).toMatchObject({ 'detail-type': 'invoice.paid', 'source': 'aws.partner/stripe.com/ed_local', 'detail': { object: 'event', type: 'invoice.paid' } });
+  const envelope = sample('eventbridge-envelope__stripe-node-v1-customer.created.json');
+  expect(EventPatternTester.toEventBridgeEvent(envelope)).toBe(envelope);
+  expect(() => EventPatternTester.toEventBridgeEvent('{"id": "cus_1", "object": "customer"}')).toThrow(/not a Stripe event/);
+});
+
+test('matchingRules lists the rules of a synthesized app that receive the event', () => {
+  const cdkOut = synthesizeApp();
+  expect(EventPatternTester.matchingRules(cdkOut, sample('checkout.session.completed__stripe-ruby-mock.json'))).toEqual([
+    expect.objectContaining({ stack: 'Payments', constructPath: 'Payments/Stripe/Orders/Rule', eventBus: EVENT_SOURCE, handlerNames: ['Orders'] }),
+    expect.objectContaining({ stack: 'Prod/Payments', constructPath: 'Prod/Payments/Stripe/Orders/Rule', handlerNames: ['Orders'] }),
+  ]);
+  expect(EventPatternTester.matchingRules(cdkOut, sample('invoice.payment_failed__stripe-ruby-mock.json')).map((r) => r.handlerNames)).toEqual([['Memberships'], ['Memberships']]);
+  // The nested stack's rule on the default bus matches charge.dispute.created but never receives Stripe's events.
+  expect(EventPatternTester.matchingRules(cdkOut, sample('charge.dispute.created__stripe-ruby-mock.json'))).toEqual([]);
+}, 120_000);
