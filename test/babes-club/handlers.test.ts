@@ -29,7 +29,8 @@ const evt = (label: string) => `evt_1Test${label}${++nextId}`;
 
 let client: DynamoDBClient;
 async function item(PK: string, SK: string): Promise<Json | undefined> {
-  const out = await client.send(new GetItemCommand({ TableName: process.env.COMMERCE_TABLE, Key: { PK: { S: PK }, SK: { S: SK } }, ConsistentRead: true }));
+  const Key = { PK: { S: PK }, SK: { S: SK } };
+  const out = await client.send(new GetItemCommand({ TableName: process.env.COMMERCE_TABLE, Key, ConsistentRead: true }));
   return out.Item ? unmarshall(out.Item) : undefined;
 }
 

@@ -34,14 +34,18 @@ describe.each(Object.entries(LIVES))('%s', (_name, life) => {
 
   test('every order of arrival, duplicates included, ends in the same membership', () => {
     fc.assert(
-      fc.property(fc.shuffledSubarray(life, { minLength: life.length, maxLength: life.length }), fc.array(fc.nat(life.length - 1), { maxLength: 4 }), (order, dups) => {
-        const arrivals = [...order];
-        for (const i of dups) arrivals.splice(i, 0, life[i]);
-        const got = fold(arrivals);
-        expect({ status: got?.status, period: got?.currentPeriodEnd, sub: got?.subscriptionId }).toEqual({
-          status: expected?.status, period: expected?.currentPeriodEnd, sub: expected?.subscriptionId,
-        });
-      }),
+      fc.property(
+        fc.shuffledSubarray(life, { minLength: life.length, maxLength: life.length }),
+        fc.array(fc.nat(life.length - 1), { maxLength: 4 }),
+        (order, dups) => {
+          const arrivals = [...order];
+          for (const i of dups) arrivals.splice(i, 0, life[i]);
+          const got = fold(arrivals);
+          expect({ status: got?.status, period: got?.currentPeriodEnd, sub: got?.subscriptionId }).toEqual({
+            status: expected?.status, period: expected?.currentPeriodEnd, sub: expected?.subscriptionId,
+          });
+        },
+      ),
       { numRuns: 300, seed: 20261126 },
     );
   });
