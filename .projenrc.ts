@@ -148,6 +148,12 @@ project.bundler.addBundle('src/cli/index.ts', {
 });
 project.addBins({ 'stripe-eventbridge': 'assets/cli/index/index.js' });
 
+// Offline EventBridge pattern matching: one event against 300 rules (the per-bus quota). Prints the time.
+project.addTask('bench:patterns', {
+  description: 'Time matching one Stripe event against 300 rules with the offline EventBridge pattern matcher',
+  exec: 'ts-node --project tsconfig.dev.json bench/pattern-matching.ts',
+});
+
 // The Stripe event-type list used for synth-time validation is generated from the pinned `stripe` package.
 const genEventTypes = project.addTask('gen:stripe-event-types', {
   description: 'Regenerate src/private/stripe-event-types.generated.ts from the installed stripe package',
