@@ -63,13 +63,16 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'ajv-formats@^3',
     'cdk-nag@^2.37.0',
     `@aws-cdk/integ-tests-alpha@${CDK_VERSION}-alpha.0`,
+    '@aws-cdk/integ-runner@^2.197.10',
     'aws-cdk@^2.1100.0',
+    // examples/babes-club resolves '@babes/stripe-eventbridge' to this repository's sources through tsconfig paths.
+    'tsconfig-paths@^4',
   ],
 
   eslintOptions: {
     dirs: ['src'],
     // Code bundled by esbuild (Lambda runtime, local sandbox, CLI) may import devDependencies: they end up in the bundle.
-    devdirs: ['test', 'scripts', 'bench', 'src/runtime', 'src/local', 'src/cli', 'src/destination-provider'],
+    devdirs: ['test', 'scripts', 'bench', 'src/runtime', 'src/local', 'src/cli', 'src/destination-provider', 'src/redrive'],
     projectService: false,
     tsconfigPath: './tsconfig.dev.json',
   },
@@ -82,8 +85,14 @@ const project = new awscdk.AwsCdkConstructLibrary({
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
       snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.ts'],
       testTimeout: 60_000,
-      testPathIgnorePatterns: ['/node_modules/', '/cdk.out/', '/examples/'],
-      modulePathIgnorePatterns: ['<rootDir>/cdk.out/', '<rootDir>/examples/', '<rootDir>/dist/'],
+      // examples/babes-club imports the package by name, as its users do.
+      moduleNameMapper: {
+        '^@babes/stripe-eventbridge$': '<rootDir>/src/index.ts',
+        '^@babes/stripe-eventbridge/lib/(.*)$': '<rootDir>/src/$1',
+      },
+      testPathIgnorePatterns: ['/node_modules/', '/cdk.out/', '/examples/', '<rootDir>/.tmp/'],
+      // .tmp holds scratch clones, synthesized assemblies and jsii's package cache: never modules of this project.
+      modulePathIgnorePatterns: ['<rootDir>/cdk.out/', '<rootDir>/dist/', '<rootDir>/.tmp/', 'cdk.out/'],
       coverageProvider: 'v8',
     },
   },
@@ -161,8 +170,24 @@ const genEventTypes = project.addTask('gen:stripe-event-types', {
 });
 void genEventTypes;
 
+// What the wrapper costs next to a bare handler and hand-wired Powertools, on DynamoDB Local. Not part of the
+// tests (its figures depend on the machine); writes bench/results/latest.json.
+const bench = project.addTask('bench', {
+  description: 'Benchmark the wrapper against a bare handler and Powertools makeIdempotent on DynamoDB Local (writes bench/results/latest.json)',
+  exec: 'ts-node --project tsconfig.dev.json bench/run.ts',
+});
+bench.prependSpawn(project.bundler.bundleTask);
+
 // Tests run the real bundled wrapper, so bundle before jest.
 project.testTask.prependSpawn(project.bundler.bundleTask);
+// The README's main job: runs an integration end to end on this machine (no AWS account).
+const demo = project.addTask('demo', {
+  description: 'Synthesize an integration and run Stripe events through its real functions against DynamoDB Local',
+  exec: 'ts-node --project tsconfig.dev.json scripts/demo.ts',
+  receiveArgs: true,
+});
+demo.prependSpawn(project.bundler.bundleTask);
+
 // The Python bindings as other teams use them: the wheel built by jsii-pacmak, installed from scratch with
 // aws-cdk-lib from PyPI, synthesizing a Python app under pytest. Part of `npm test`.
 const testPython = project.addTask('test:python', {
@@ -172,17 +197,30 @@ const testPython = project.addTask('test:python', {
 });
 project.testTask.spawn(testPython);
 
+// The integration test for a real account (test/integ.babes-club.ts). Offline, integ-runner synthesizes it and
+// compares with the committed snapshot (asset hashes aside), deploying nothing: part of `npm test`.
+const integRunner = 'integ-runner --directory test --language typescript --app "node -r ts-node/register -r tsconfig-paths/register {filePath}"';
+const integEnv = { TS_NODE_PROJECT: 'examples/babes-club/tsconfig.json' };
+const integVerify = project.addTask('integ:verify', {
+  description: 'Check the integration tests against their committed snapshots (no AWS account needed)',
+  env: integEnv,
+  exec: integRunner,
+});
+project.testTask.spawn(integVerify);
+project.addTask('integ:update', {
+  description: 'Rewrite the integration test snapshots without deploying (read the diff before committing)',
+  env: integEnv,
+  exec: `${integRunner} --update-on-failed --dry-run`,
+});
+project.addTask('integ:deploy', {
+  description: 'Deploy the integration tests to the current AWS account, run their assertions, and destroy them',
+  env: integEnv,
+  exec: `${integRunner} --force --update-on-failed --parallel-regions us-east-1`,
+});
+
 project.addTask('test:update-snapshots', {
   description: 'Explicitly rewrite jest snapshots (read every changed line before committing)',
   exec: 'jest --updateSnapshot --passWithNoTests',
 });
 
 project.synth();
-// What the wrapper costs next to a bare handler and hand-wired Powertools, on DynamoDB Local. Not part of the
-// tests (its figures depend on the machine); writes bench/results/latest.json.
-const bench = project.addTask('bench', {
-  description: 'Benchmark the wrapper against a bare handler and Powertools makeIdempotent on DynamoDB Local (writes bench/results/latest.json)',
-  exec: 'ts-node --project tsconfig.dev.json bench/run.ts',
-});
-bench.prependSpawn(project.bundler.bundleTask);
-
