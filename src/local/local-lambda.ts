@@ -81,7 +81,14 @@ class Sandbox {
       STRIPE_EB_LOCAL_LAYERS: JSON.stringify(spec.layers ?? []),
       ...spec.environment,
     };
-    this.child = fork(SANDBOX_ENTRY, [], { cwd: spec.taskRoot, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+    // A clean Node.js, as in Lambda: not the parent's flags (e.g. ts-node's loader when run from a script).
+    this.child = fork(SANDBOX_ENTRY, [], {
+      cwd: spec.taskRoot,
+      env,
+      execArgv: [],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'advanced',
+    });
     this.ready = new Promise((resolve, reject) => {
       this.child.on('message', (message: ChildMessage) => {
         if (message.type === 'ready') {
