@@ -33,6 +33,8 @@ beforeAll(() => {
   work = fs.mkdtempSync(path.join(REPO, '.tmp', 'cli-test-'));
 });
 
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
 describe('stripe-eventbridge', () => {
   test('is an executable with a shebang', () => {
     expect(fs.readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
@@ -129,6 +131,8 @@ describe('test-pattern --synth', () => {
   beforeAll(() => {
     cdkOut = synthesizeApp();
   }, 120_000);
+
+  afterAll(() => fs.rmSync(cdkOut, { recursive: true, force: true }));
 
   test('lists the rules and handlers that would receive a bare Stripe event, in every stack and stage', () => {
     const { code, out } = run(['test-pattern', '--synth', cdkOut, '--event', CHECKOUT]);

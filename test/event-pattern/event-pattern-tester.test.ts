@@ -43,4 +43,5 @@ test('matchingRules lists the rules of a synthesized app that receive the event'
   expect(EventPatternTester.matchingRules(cdkOut, sample('invoice.payment_failed__stripe-ruby-mock.json')).map((r) => r.handlerNames)).toEqual([['Memberships'], ['Memberships']]);
   // The nested stack's rule on the default bus matches charge.dispute.created but never receives Stripe's events.
   expect(EventPatternTester.matchingRules(cdkOut, sample('charge.dispute.created__stripe-ruby-mock.json'))).toEqual([]);
+  fs.rmSync(cdkOut, { recursive: true, force: true });
 }, 120_000);

@@ -29,6 +29,8 @@ beforeAll(() => {
   fs.writeFileSync(path.join(work, 'event.json'), event.code);
 }, 120_000);
 
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
 test('the section has its files, commands and example', () => {
   expect(section.map((b) => b.lang)).toEqual(['json', 'json', 'sh', 'text', 'sh', 'text', 'sh', 'text', 'ts']);
 });
