@@ -301,52 +301,102 @@ export class StripeEventBridgeIntegration extends Construct {
     this.queries = createQueries(monitoring, this.monitored, `${Stack.of(this).stackName}/${this.node.id}`);
   }
 
-  /** Stripe events the wrapper processed (ran the handler for), per period. */
+  /**
+   * Stripe events the wrapper processed (ran the handler for), per period.
+   *
+   * @param handlerName the handler, as named in `functions` (its `name`, or the name derived from its first event type)
+   * @param props metric options (period, statistic, label, …)
+   */
   public metricEventsProcessed(handlerName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.wrapperMetric(METRIC_PROCESSED, handlerName, 'Sum', props);
   }
 
-  /** Duplicate deliveries the wrapper answered from the idempotency record, per period. */
+  /**
+   * Duplicate deliveries the wrapper answered from the idempotency record, per period.
+   *
+   * @param handlerName the handler, as named in `functions` (its `name`, or the name derived from its first event type)
+   * @param props metric options (period, statistic, label, …)
+   */
   public metricEventsDuplicate(handlerName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.wrapperMetric(METRIC_DUPLICATE, handlerName, 'Sum', props);
   }
 
-  /** Deliveries whose handler threw (or whose idempotency store failed), per period. */
+  /**
+   * Deliveries whose handler threw (or whose idempotency store failed), per period.
+   *
+   * @param handlerName the handler, as named in `functions` (its `name`, or the name derived from its first event type)
+   * @param props metric options (period, statistic, label, …)
+   */
   public metricEventsFailed(handlerName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.wrapperMetric(METRIC_FAILED, handlerName, 'Sum', props);
   }
 
-  /** Deliveries rejected because they are not valid Stripe snapshot events, per period. */
+  /**
+   * Deliveries rejected because they are not valid Stripe snapshot events, per period.
+   *
+   * @param handlerName the handler, as named in `functions` (its `name`, or the name derived from its first event type)
+   * @param props metric options (period, statistic, label, …)
+   */
   public metricEventsInvalid(handlerName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.wrapperMetric(METRIC_INVALID, handlerName, 'Sum', props);
   }
 
-  /** Time the handler took for processed events, in milliseconds (p99 by default). */
+  /**
+   * Time the handler took for processed events, in milliseconds (p99 by default).
+   *
+   * @param handlerName the handler, as named in `functions` (its `name`, or the name derived from its first event type)
+   * @param props metric options (period, statistic, label, …)
+   */
   public metricProcessingTime(handlerName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.wrapperMetric(METRIC_PROCESSING_TIME, handlerName, 'p99', props);
   }
 
-  /** Delay from the Stripe event's creation to the handler, in milliseconds (p99 by default). */
+  /**
+   * Delay from the Stripe event's creation to the handler, in milliseconds (p99 by default).
+   *
+   * @param handlerName the handler, as named in `functions` (its `name`, or the name derived from its first event type)
+   * @param props metric options (period, statistic, label, …)
+   */
   public metricEventAge(handlerName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.wrapperMetric(METRIC_EVENT_AGE, handlerName, 'p99', props);
   }
 
-  /** Events the handler's rule matched (AWS/Events TriggeredRules). */
+  /**
+   * Events the handler's rule matched (AWS/Events TriggeredRules).
+   *
+   * @param handlerName the handler, as named in `functions` (its `name`, or the name derived from its first event type)
+   * @param props metric options (period, statistic, label, …)
+   */
   public metricRuleMatchedEvents(handlerName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.ruleMetric('TriggeredRules', handlerName, props);
   }
 
-  /** Invocations of the handler that EventBridge gave up on (AWS/Events FailedInvocations). */
+  /**
+   * Invocations of the handler that EventBridge gave up on (AWS/Events FailedInvocations).
+   *
+   * @param handlerName the handler, as named in `functions` (its `name`, or the name derived from its first event type)
+   * @param props metric options (period, statistic, label, …)
+   */
   public metricRuleFailedInvocations(handlerName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.ruleMetric('FailedInvocations', handlerName, props);
   }
 
-  /** Undeliverable events EventBridge could not put in the dead-letter queue (AWS/Events InvocationsFailedToBeSentToDlq). */
+  /**
+   * Undeliverable events EventBridge could not put in the dead-letter queue (AWS/Events InvocationsFailedToBeSentToDlq).
+   *
+   * @param handlerName the handler, as named in `functions` (its `name`, or the name derived from its first event type)
+   * @param props metric options (period, statistic, label, …)
+   */
   public metricRuleInvocationsFailedToBeSentToDlq(handlerName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.ruleMetric('InvocationsFailedToBeSentToDlq', handlerName, props);
   }
 
-  /** Throttled runs of the handler's rule (AWS/Events ThrottledRules). */
+  /**
+   * Throttled runs of the handler's rule (AWS/Events ThrottledRules).
+   *
+   * @param handlerName the handler, as named in `functions` (its `name`, or the name derived from its first event type)
+   * @param props metric options (period, statistic, label, …)
+   */
   public metricRuleThrottled(handlerName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.ruleMetric('ThrottledRules', handlerName, props);
   }
@@ -354,6 +404,8 @@ export class StripeEventBridgeIntegration extends Construct {
   /**
    * Stripe events arriving: the partner source's ingested events (AWS/Events Events by EventSourceName)
    * when the bus is a partner bus, otherwise the events matched by the integration's rules.
+   *
+   * @param props metric options (period, statistic, label, …)
    */
   public metricEventsReceived(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
     const source = this.partnerEventSourceName();
@@ -376,12 +428,20 @@ export class StripeEventBridgeIntegration extends Construct {
     });
   }
 
-  /** Messages waiting in the dead-letter queue (maximum). */
+  /**
+   * Messages waiting in the dead-letter queue (maximum).
+   *
+   * @param props metric options (period, statistic, label, …)
+   */
   public metricDeadLetterQueueMessages(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(5), ...props });
   }
 
-  /** Age of the oldest dead-letter message, in seconds (maximum). */
+  /**
+   * Age of the oldest dead-letter message, in seconds (maximum).
+   *
+   * @param props metric options (period, statistic, label, …)
+   */
   public metricDeadLetterQueueOldestMessageAge(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.deadLetterQueue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', period: Duration.minutes(5), ...props });
   }

@@ -19,9 +19,8 @@ UNTYPED_MAP = re.compile(r"Mapping\[(builtins\.)?str, typing\.Any\]")
 # should be a struct.
 UNTYPED_MAPS_ALLOWED = {"detail_filter"}
 
-# Construct constructors' `scope` and `id` are undocumented throughout aws-cdk-lib too. The metric methods'
-# `handler_name` has no @param yet in src/stripe-eventbridge-integration.ts: drop it from here once it has.
-UNDOCUMENTED_PARAMS_ALLOWED = {"scope", "id", "handler_name"}
+# Construct constructors' `scope` and `id` are undocumented throughout aws-cdk-lib too.
+UNDOCUMENTED_PARAMS_ALLOWED = {"scope", "id"}
 
 
 def public_classes():
