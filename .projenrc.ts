@@ -108,7 +108,7 @@ for (const pattern of ['/examples/', '/bench/', '/.ci/', '/scripts/', 'cdk.out/'
 project.tsconfigDev.addInclude('.projenrc.ts');
 
 // This machine's Node.js 20 is past its end of life; jsii still works on it but prints a banner on every run.
-project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '1');
+project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
 
 // --- The handler wrapper: bundled at build time into a Lambda layer asset shipped in the package -------------
 // Consumers (TypeScript and Python) need no bundler at synth time. `@aws-sdk/*` is provided by the Lambda
@@ -151,7 +151,8 @@ project.bundler.addBundle('src/cli/index.ts', {
   format: 'cjs',
   executable: true,
   banner: '#!/usr/bin/env node',
-  externals: ['@aws-sdk/*'],
+  // The AWS SDK clients `redrive` uses are bundled: the CLI must run where only this package is installed.
+  minify: true,
   metafile: true,
   watchTask: false,
 });

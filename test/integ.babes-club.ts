@@ -7,10 +7,10 @@
  * (test/integ.babes-club.ts.snapshot). Against an account: see the README, "Integration test".
  */
 import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
-import { StripeEventBus } from '@babes/stripe-eventbridge';
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import { BabesClubStack } from '../examples/babes-club/lib/babes-club-stack';
+import { StripeEventBus } from '../src';
 
 const SOURCE = 'babes-club.integ.stripe';
 const app = new App();

@@ -2,7 +2,8 @@
  * A local stand-in for the Lambda Invoke API (POST /2015-03-31/functions/{name}/invocations) that runs
  * each invocation in a LocalLambdaFunction — the real function code, e.g. the bundled wrapper. An
  * asynchronous invoke (X-Amz-Invocation-Type: Event) is answered 202 at once and run in the background,
- * as Lambda does. No AWS account is involved; tests that use it say so in their names.
+ * with Lambda's two retries of a failed attempt (compressed to half a second and a second). No AWS account
+ * is involved; tests that use it say so in their names.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -42,6 +43,16 @@ export class LambdaInvokeServer {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
+  /** An asynchronous invoke: the first attempt and up to two retries, as Lambda makes them. */
+  private async invokeWithRetries(fn: LocalLambdaFunction, event: unknown): Promise<InvocationResult> {
+    let result = await fn.invoke(event);
+    for (let retry = 1; retry <= 2 && !result.ok; retry++) {
+      await new Promise((r) => setTimeout(r, 500 * retry));
+      result = await fn.invoke(event);
+    }
+    return result;
+  }
+
   private handle(req: http.IncomingMessage, body: string, res: http.ServerResponse): void {
     const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations/.exec(req.url ?? '');
     const send = (status: number, payload?: object, errorType?: string) => {
@@ -55,9 +66,12 @@ export class LambdaInvokeServer {
     if (!fn) return send(404, { Type: 'User', message: `Function not found: ${decodeURIComponent(match[1])}` }, 'ResourceNotFoundException');
     const invocationType = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
     const event = JSON.parse(body);
+    if (invocationType === 'Event') {
+      this.invocations.push({ functionName: name, invocationType, event, result: this.invokeWithRetries(fn, event) });
+      return send(202);
+    }
     const result = fn.invoke(event);
     this.invocations.push({ functionName: name, invocationType, event, result });
-    if (invocationType === 'Event') return send(202);
     void result.then((r) => send(200, (r.ok ? r.result : { errorType: r.error?.name, errorMessage: r.error?.message }) as object));
   }
 }
