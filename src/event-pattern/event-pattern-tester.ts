@@ -51,6 +51,8 @@ export class EventPatternTester {
   /**
    * Why the event does not match the pattern.
    *
+   * @param pattern the event pattern, as JSON
+   * @param event the event, as JSON
    * @returns a description of the first field that does not match, or undefined when the event matches
    * @throws Error with EventBridge's message if the pattern is invalid
    */
@@ -61,6 +63,7 @@ export class EventPatternTester {
   /**
    * EventBridge's message for an invalid pattern (`Event pattern is not valid. Reason: …`).
    *
+   * @param pattern the event pattern, as JSON
    * @returns the message, or undefined if EventBridge accepts the pattern
    */
   public static validate(pattern: string): string | undefined {
@@ -72,6 +75,7 @@ export class EventPatternTester {
    * Stripe event destination delivers it in (`source` `aws.partner/stripe.com/ed_local`, `detail-type` =
    * the event type, `detail` = the event). An event that already has its envelope is returned unchanged.
    *
+   * @param stripeEvent the Stripe event, as JSON
    * @returns the EventBridge event, as JSON
    */
   public static toEventBridgeEvent(stripeEvent: string): string {
