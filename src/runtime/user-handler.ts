@@ -12,7 +12,11 @@ import { pathToFileURL } from 'node:url';
 
 export type UserHandler = (event: unknown, context: unknown) => unknown;
 
-/** The handler string or the module it names is wrong. Thrown at init, so Lambda reports an init error. */
+/**
+ * The handler string or the module it names is wrong. The wrapper starts loading during init and reports
+ * this error on each invocation (outcome `failed`, handler not run), so the event goes to the retries and
+ * the dead-letter queue instead of being lost.
+ */
 export class UserHandlerError extends Error {
   public readonly name = 'UserHandlerError';
 }
