@@ -53,6 +53,20 @@ describe('a handler that throws on its first attempt', () => {
   });
 });
 
+describe('a handler string that names no module', () => {
+  test('every invocation fails with UserHandlerError, writes no record, and the event is not lost', async () => {
+    const f = fn('Test.NoModule', { userHandler: 'no-such-module.handler' });
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const out = await f.invoke(envelope(withId(SAMPLE, 'evt_1FaultNoModule')));
+      expect(out.ok).toBe(false);
+      expect(out.error?.name).toBe('UserHandlerError');
+      expect(out.error?.message).toMatch(/^cannot load the module of handler 'no-such-module\.handler'/);
+      expect(outcomeLine(out.logs)).toMatchObject({ outcome: 'failed', handler_ran: false, error_name: 'UserHandlerError' });
+    }
+    expect(await idempotencyRecords(stack.client, stack.idempotencyTable, 'Test.NoModule')).toEqual([]);
+  });
+});
+
 describe('a Lambda timeout in the middle of the handler', () => {
   test('the in-progress record expires at the deadline; before it duplicates are rejected, after it a retry processes the event', async () => {
     const event = withId(SAMPLE, 'evt_1FaultTimeout');
