@@ -31,10 +31,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+/** Waits until `child` (named `what` in errors) accepts connections on loopback `port`. */
+export async function waitForPort(port: number, child: ChildProcess, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`DynamoDB Local exited with code ${child.exitCode} before it was ready (is Java installed?)`);
+    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} before it was ready (is Java installed?)`);
     const open = await new Promise<boolean>((resolve) => {
       const socket = net.connect(port, '127.0.0.1');
       socket.once('connect', () => {
@@ -46,7 +47,7 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
     if (open) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`DynamoDB Local did not open port ${port} within ${timeoutMs} ms`);
+  throw new Error(`${what} did not open port ${port} within ${timeoutMs} ms`);
 }
 
 export async function startDynamoDbLocal(options: { port?: number; timeoutMs?: number } = {}): Promise<DynamoDbLocal> {
@@ -59,7 +60,7 @@ export async function startDynamoDbLocal(options: { port?: number; timeoutMs?: n
   if (previous === undefined) delete process.env.DDB_LOCAL_TELEMETRY;
   else process.env.DDB_LOCAL_TELEMETRY = previous;
   try {
-    await waitForPort(port, child, options.timeoutMs ?? 30_000);
+    await waitForPort(port, child, options.timeoutMs ?? 30_000, 'DynamoDB Local');
   } catch (err) {
     child.kill('SIGKILL');
     throw err;

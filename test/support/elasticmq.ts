@@ -5,9 +5,8 @@
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
-import { freePort } from '../../src/local/dynamodb-local';
+import { freePort, waitForPort } from '../../src/local/dynamodb-local';
 
 const ROOT = path.join(__dirname, '..', '..');
 const TMP = path.join(ROOT, '.tmp');
@@ -43,23 +42,11 @@ export async function startElasticMq(): Promise<ElasticMq> {
     ].join('\n'),
   );
   const child: ChildProcess = spawn('java', [`-Dconfig.file=${config}`, '-cp', classpath(), 'org.elasticmq.server.Main'], { stdio: 'ignore' });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`ElasticMQ exited with code ${child.exitCode}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error('ElasticMQ did not start within 60 s');
-    }
-    await new Promise((r) => setTimeout(r, 200));
+  try {
+    await waitForPort(port, child, 60_000, 'ElasticMQ');
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
   }
   return {
     endpoint: `http://127.0.0.1:${port}`,
