@@ -71,8 +71,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   eslintOptions: {
     dirs: ['src'],
-    // Code bundled by esbuild (Lambda runtime, local sandbox, CLI) may import devDependencies: they end up in the bundle.
-    devdirs: ['test', 'scripts', 'bench', 'src/runtime', 'src/local', 'src/cli', 'src/destination-provider', 'src/redrive'],
+    // Code bundled by esbuild (src/lambda: Lambda bundles; src/cli: the CLI) may import devDependencies: they end up in the bundle.
+    devdirs: ['test', 'scripts', 'bench', 'src/lambda', 'src/cli'],
     projectService: false,
     tsconfigPath: './tsconfig.dev.json',
   },
@@ -113,7 +113,7 @@ project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '2
 // --- The handler wrapper: bundled at build time into a Lambda layer asset shipped in the package -------------
 // Consumers (TypeScript and Python) need no bundler at synth time. `@aws-sdk/*` is provided by the Lambda
 // Node.js runtime, so it stays external.
-project.bundler.addBundle('src/runtime/wrapper.ts', {
+project.bundler.addBundle('src/lambda/wrapper/handler.ts', {
   platform: 'node',
   target: 'node22',
   format: 'cjs',
@@ -125,7 +125,7 @@ project.bundler.addBundle('src/runtime/wrapper.ts', {
 
 // The StripeEventDestination custom resource provider (`index.onEvent`, `index.isComplete`), with the `stripe`
 // SDK bundled in so users install nothing; the Lambda Node.js runtime provides `@aws-sdk/*`.
-project.bundler.addBundle('src/destination-provider/handler.ts', {
+project.bundler.addBundle('src/lambda/destination-provider/handler.ts', {
   platform: 'node',
   target: 'node22',
   format: 'cjs',
@@ -135,7 +135,7 @@ project.bundler.addBundle('src/destination-provider/handler.ts', {
 });
 
 // The local stand-in for a Lambda execution environment (tests, benchmark, local replay, CLI).
-project.bundler.addBundle('src/local/lambda-sandbox.ts', {
+project.bundler.addBundle('src/cli/local/lambda-sandbox.ts', {
   platform: 'node',
   target: 'node20',
   format: 'cjs',

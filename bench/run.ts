@@ -23,10 +23,9 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import * as esbuild from 'esbuild';
-import { DynamoDbLocal, LOCAL_AWS_ENV, startDynamoDbLocal } from '../src/local/dynamodb-local';
-import { DynamoDbProxy, startDynamoDbProxy } from '../src/local/dynamodb-proxy';
-import { LocalFunctionSpec, LocalLambdaFunction } from '../src/local/local-lambda';
-import { runPool } from '../src/local/pool';
+import { DynamoDbLocal, LOCAL_AWS_ENV, startDynamoDbLocal } from '../src/cli/local/dynamodb-local';
+import { LocalFunctionSpec, LocalLambdaFunction } from '../src/cli/local/local-lambda';
+import { runPool } from '../src/cli/local/pool';
 import {
   ENV_DYNAMODB_ENDPOINT,
   ENV_HANDLER_NAME,
@@ -34,8 +33,9 @@ import {
   ENV_IDEMPOTENCY_TABLE,
   ENV_USER_HANDLER,
   WRAPPER_HANDLER,
-} from '../src/runtime/constants';
-import { eventBridgeEntryBytes } from '../src/runtime/envelope';
+} from '../src/contract/wrapper';
+import { eventBridgeEntryBytes } from '../src/lambda/wrapper/envelope';
+import { DynamoDbProxy, startDynamoDbProxy } from '../test/support/dynamodb-proxy';
 import { distinctEvents, envelope, EventBridgeEnvelope, StripeEventSample } from '../test/support/stripe-samples';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 2_000);
@@ -49,7 +49,7 @@ const MEMORY_MB = 512; // the construct's default
 
 const ROOT = path.join(__dirname, '..');
 const OUT_DIR = path.join(ROOT, '.tmp', 'bench');
-const WRAPPER_LAYER = path.join(ROOT, 'assets', 'runtime', 'wrapper');
+const WRAPPER_LAYER = path.join(ROOT, 'assets', 'lambda', 'wrapper', 'handler');
 const WRAPPER_FILE = path.join(WRAPPER_LAYER, 'stripe-eventbridge', 'wrapper.js');
 const RESULTS = path.join(__dirname, 'results', 'latest.json');
 /** Other work on the machine skews every figure: the load average is recorded with them. */

@@ -1,7 +1,7 @@
 import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
-import { STRIPE_SOURCE_PREFIX } from './runtime/constants';
+import { STRIPE_SOURCE_PREFIX } from './contract/stripe';
 import { StripeEventDestination } from './stripe-event-destination';
 
 /**

@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import { Annotations, CustomResource, Duration, Lazy, RemovalPolicy, Stack, Token, ArnFormat } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -27,13 +26,14 @@ import {
   PROP_SNAPSHOT_API_VERSION,
   PROP_SOURCE_TIMEOUT_SECONDS,
   RESOURCE_TYPE,
-  STRIPE_PARTNER_SOURCE_PREFIX,
-} from './destination-provider/contract';
+} from './contract/destination';
+import { STRIPE_PARTNER_SOURCE_PREFIX } from './contract/stripe';
 import { EventTypeKey, keyMatches, knownTypesFor, parseEventTypeKey } from './private/event-type-keys';
+import { packageAsset } from './private/package-assets';
 import { STRIPE_API_VERSION, STRIPE_PACKAGE_VERSION } from './private/stripe-event-types.generated';
 
 /** The pre-bundled provider (`npx projen bundle`), shipped in the package's `assets/`. */
-const PROVIDER_ASSET_DIR = path.join(__dirname, '..', 'assets', 'destination-provider', 'handler');
+const PROVIDER_ASSET_DIR = packageAsset('lambda', 'destination-provider', 'handler');
 
 /** Stripe API versions look like `2024-06-20` or `2026-10-28.endive`. */
 const API_VERSION = /^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$/;

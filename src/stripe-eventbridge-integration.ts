@@ -10,6 +10,27 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import {
+  DEFAULT_METRICS_NAMESPACE,
+  METRIC_DIMENSION_HANDLER,
+  METRIC_DUPLICATE,
+  METRIC_EVENT_AGE,
+  METRIC_FAILED,
+  METRIC_INVALID,
+  METRIC_PROCESSED,
+  METRIC_PROCESSING_TIME,
+} from './contract/metrics';
+import { STRIPE_SOURCE_PREFIX } from './contract/stripe';
+import {
+  DEFAULT_IDEMPOTENCY_TTL_SECONDS,
+  ENV_HANDLER_NAME,
+  ENV_IDEMPOTENCY_KEY_PREFIX,
+  ENV_IDEMPOTENCY_TABLE,
+  ENV_IDEMPOTENCY_TTL_SECONDS,
+  ENV_SOURCE_PREFIX,
+  ENV_USER_HANDLER,
+  WRAPPER_HANDLER,
+} from './contract/wrapper';
 import { StripeAlarmOptions, StripeArchiveOptions, StripeDashboardOptions } from './monitoring-options';
 import { EventTypeKey, parseEventTypeKey } from './private/event-type-keys';
 import { nameFromEventType } from './private/handler-source';
@@ -22,25 +43,6 @@ import {
   validateDetailFilter,
 } from './private/rule-pattern';
 import { supportsWrapper, wrapperLayer } from './private/wrapper-layer';
-import {
-  DEFAULT_IDEMPOTENCY_TTL_SECONDS,
-  DEFAULT_METRICS_NAMESPACE,
-  ENV_HANDLER_NAME,
-  ENV_IDEMPOTENCY_KEY_PREFIX,
-  ENV_IDEMPOTENCY_TABLE,
-  ENV_IDEMPOTENCY_TTL_SECONDS,
-  ENV_SOURCE_PREFIX,
-  ENV_USER_HANDLER,
-  METRIC_DIMENSION_HANDLER,
-  METRIC_DUPLICATE,
-  METRIC_EVENT_AGE,
-  METRIC_FAILED,
-  METRIC_INVALID,
-  METRIC_PROCESSED,
-  METRIC_PROCESSING_TIME,
-  STRIPE_SOURCE_PREFIX,
-  WRAPPER_HANDLER,
-} from './runtime/constants';
 import { StripeEventBus } from './stripe-event-bus';
 import { StripeEventHandler, StripeFunctionOptions } from './stripe-event-handler';
 

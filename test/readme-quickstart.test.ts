@@ -8,10 +8,10 @@ import * as path from 'node:path';
 import { ddbClient, ddbEndpoint, jsonLines } from './support/local-stack';
 import { readmeBlocks, REPO_ROOT, synthesizeReadmeBlock, typeCheck } from './support/readme';
 import { envelope, loadSample, StripeEventSample } from './support/stripe-samples';
-import { SynthesizedStack } from '../src/local/cloud-assembly';
-import { LocalLambdaFunction } from '../src/local/local-lambda';
-import { createLocalTables } from '../src/local/local-tables';
-import { ENV_DYNAMODB_ENDPOINT } from '../src/runtime/constants';
+import { SynthesizedStack } from '../src/cli/local/cloud-assembly';
+import { LocalLambdaFunction } from '../src/cli/local/local-lambda';
+import { createLocalTables } from '../src/cli/local/local-tables';
+import { ENV_DYNAMODB_ENDPOINT } from '../src/contract/wrapper';
 
 const quickstart = readmeBlocks().filter((b) => b.section === 'quickstart-ts');
 const tsBlock = quickstart.find((b) => b.lang === 'ts')!;

@@ -11,7 +11,8 @@ export { EventPattern, matchesPattern, validateEventPattern } from './event-patt
 export type { EventInput, PatternMatch } from './event-pattern';
 export { InvalidEventError, InvalidEventPatternError, INVALID_PATTERN_PREFIX } from './errors';
 export { ParsedEvent, parseEvent } from './event-fields';
-export { LOCAL_STRIPE_SOURCE, asDelivered, isEventBridgeEvent, isStripeEvent, toEventBridgeEvent } from './stripe-envelope';
+export { LOCAL_STRIPE_SOURCE } from '../contract/stripe';
+export { asDelivered, isEventBridgeEvent, isStripeEvent, toEventBridgeEvent } from './stripe-envelope';
 export type { EnvelopeOptions } from './stripe-envelope';
 export { judgeRules, readSynthesizedRules } from './synthesized-rules';
 export type { RuleVerdict, SynthesizedRule, SynthesizedTarget } from './synthesized-rules';

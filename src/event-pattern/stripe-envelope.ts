@@ -5,9 +5,7 @@
  * test/CloudProviderEvent.spec.ts has the same shape).
  */
 import { createHash } from 'node:crypto';
-
-/** The source used for events wrapped locally; any `aws.partner/stripe.com/…` source matches the same rules. */
-export const LOCAL_STRIPE_SOURCE = 'aws.partner/stripe.com/ed_local';
+import { LOCAL_STRIPE_SOURCE } from '../contract/stripe';
 
 /** Whether a JSON value is a bare Stripe event (`{"id": "evt_…", "object": "event", "type": …}`). */
 export function isStripeEvent(value: unknown): value is { id: string; object: 'event'; type: string; created?: number } {

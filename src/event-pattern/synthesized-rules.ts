@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { InvalidEventPatternError } from './errors';
 import { ParsedEvent } from './event-fields';
 import { EventPattern } from './event-pattern';
-import { ENV_HANDLER_NAME } from '../runtime/constants';
+import { STRIPE_PARTNER_SOURCE_PREFIX } from '../contract/stripe';
+import { ENV_HANDLER_NAME } from '../contract/wrapper';
 
 export interface SynthesizedTarget {
   /** Logical id of the target resource in its template, when the target is a resource of it. */
@@ -49,14 +50,12 @@ interface Template {
   Resources?: Record<string, { Type?: string; Properties?: Record<string, any>; Metadata?: Record<string, any> }>;
 }
 
-const STRIPE_BUS_PREFIX = 'aws.partner/stripe.com/';
-
 /** The bus a rule is on: its name if the template says, and whether it is a Stripe partner bus. */
 function busOf(value: unknown, resources: NonNullable<Template['Resources']>): { eventBus: string; stripeBus?: boolean } {
   let name: unknown = value ?? 'default';
   const ref = (value as { Ref?: unknown } | undefined)?.Ref;
   if (typeof ref === 'string' && resources[ref]?.Type === 'AWS::Events::EventBus') name = resources[ref].Properties?.Name;
-  if (typeof name === 'string') return { eventBus: name, stripeBus: name.startsWith(STRIPE_BUS_PREFIX) };
+  if (typeof name === 'string') return { eventBus: name, stripeBus: name.startsWith(STRIPE_PARTNER_SOURCE_PREFIX) };
   return { eventBus: JSON.stringify(value) };
 }
 

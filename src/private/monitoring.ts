@@ -12,7 +12,7 @@
  *   (docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html).
  * - AWS/DynamoDB ThrottledRequests and SystemErrors, dimensions TableName and Operation, summed over the
  *   operations the idempotency layer uses (docs.aws.amazon.com/amazondynamodb/latest/developerguide/metrics-dimensions.html).
- * - The wrapper's EMF metrics, dimension `service` = handler name (src/runtime/constants.ts).
+ * - The wrapper's EMF metrics, dimension `service` = handler name (src/contract/metrics.ts).
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';

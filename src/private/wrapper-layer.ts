@@ -1,10 +1,10 @@
-import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { packageAsset } from './package-assets';
 
-/** The pre-bundled wrapper, shipped in the package's `assets/` (built by `npx projen bundle`). */
-export const WRAPPER_ASSET_DIR = path.join(__dirname, '..', '..', 'assets', 'runtime', 'wrapper');
+/** The pre-bundled wrapper (`stripe-eventbridge/wrapper.js`), shipped in the package's `assets/`. */
+export const WRAPPER_ASSET_DIR = packageAsset('lambda', 'wrapper', 'handler');
 
 const LAYER_ID = 'StripeEventBridgeWrapperLayer';
 

@@ -7,7 +7,7 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { synthesizeBabesClub } from './support';
 import { defaultStream, generatedStream } from '../../examples/babes-club/replay/stream';
-import { replay, ReplayReport } from '../../src/local/replay';
+import { replay, ReplayReport } from '../../src/cli/local/replay';
 import { ddbClient, ddbEndpoint } from '../support/local-stack';
 
 const client = ddbClient();

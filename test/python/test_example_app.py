@@ -189,7 +189,7 @@ class TestWrappedFunctions:
         package_dir = Path(babes_stripe_eventbridge.__file__).parent
         (tarball,) = (package_dir / "_jsii").glob("*.tgz")
         with tarfile.open(tarball) as tgz:
-            shipped = tgz.extractfile(f"package/assets/runtime/wrapper/{WRAPPER}").read()
+            shipped = tgz.extractfile(f"package/assets/lambda/wrapper/handler/{WRAPPER}").read()
 
         assert len(shipped) > 10_000  # the minified wrapper with Powertools, not a stub
         assert b"STRIPE_EB_USER_HANDLER" in shipped

@@ -6,7 +6,7 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { freePort, waitForPort } from '../../src/local/dynamodb-local';
+import { freePort, waitForPort } from '../../src/cli/local/dynamodb-local';
 
 const ROOT = path.join(__dirname, '..', '..');
 const TMP = path.join(ROOT, '.tmp');

@@ -1,4 +1,4 @@
-import type { DynamoDbLocal } from '../../src/local/dynamodb-local';
+import type { DynamoDbLocal } from '../../src/cli/local/dynamodb-local';
 
 export default async function globalTeardown(): Promise<void> {
   const ddb = (globalThis as { __DYNAMODB_LOCAL__?: DynamoDbLocal }).__DYNAMODB_LOCAL__;

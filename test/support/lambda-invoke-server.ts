@@ -7,7 +7,7 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { InvocationResult, LocalLambdaFunction } from '../../src/local/local-lambda';
+import type { InvocationResult, LocalLambdaFunction } from '../../src/cli/local/local-lambda';
 
 export interface RecordedInvocation {
   readonly functionName: string;

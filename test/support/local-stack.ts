@@ -12,9 +12,9 @@ import {
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { LOCAL_AWS_ENV } from '../../src/local/dynamodb-local';
-import { DynamoDbProxy, startDynamoDbProxy } from '../../src/local/dynamodb-proxy';
-import { LocalLambdaFunction, LocalFunctionSpec } from '../../src/local/local-lambda';
+import { DynamoDbProxy, startDynamoDbProxy } from './dynamodb-proxy';
+import { LOCAL_AWS_ENV } from '../../src/cli/local/dynamodb-local';
+import { LocalLambdaFunction, LocalFunctionSpec } from '../../src/cli/local/local-lambda';
 import {
   ENV_DYNAMODB_ENDPOINT,
   ENV_HANDLER_NAME,
@@ -22,9 +22,11 @@ import {
   ENV_IDEMPOTENCY_TABLE,
   ENV_USER_HANDLER,
   WRAPPER_HANDLER,
-} from '../../src/runtime/constants';
+} from '../../src/contract/wrapper';
 
-export const WRAPPER_LAYER_DIR = path.join(__dirname, '..', '..', 'assets', 'runtime', 'wrapper');
+import { WRAPPER_ASSET_DIR } from '../../src/private/wrapper-layer';
+
+export const WRAPPER_LAYER_DIR = WRAPPER_ASSET_DIR;
 export const TEST_HANDLERS_DIR = path.join(__dirname, '..', 'fixtures', 'handlers');
 
 export function ddbEndpoint(): string {

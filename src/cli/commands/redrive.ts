@@ -1,12 +1,12 @@
 /**
  * `stripe-eventbridge redrive`: hands the events in an integration's dead-letter queue back to their
- * functions (see src/redrive/redrive.ts). Uses the AWS SDK's usual credentials, region and endpoint
+ * functions (see src/cli/redrive/redrive.ts). Uses the AWS SDK's usual credentials, region and endpoint
  * settings (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_LAMBDA, …).
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { redrive } from '../../redrive/redrive';
 import { CliCommand, EXIT_NO, EXIT_OK, parseOptions, UsageError } from '../command';
+import { redrive } from '../redrive/redrive';
 
 const HELP = `Usage:
   stripe-eventbridge redrive --queue-url <url> [--dry-run] [--limit <n>] [--region <region>]

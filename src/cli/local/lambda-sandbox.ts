@@ -1,0 +1,88 @@
+/**
+ * One local stand-in for a Lambda execution environment (a child process, bundled into
+ * `assets/cli/local/lambda-sandbox/index.js`). Like the Node.js runtime it reads `_HANDLER` and
+ * `LAMBDA_TASK_ROOT`, loads the handler once (the init phase), then runs one invocation at a time with a
+ * Lambda-shaped context. Layers are directories standing in for `/opt` (`STRIPE_EB_LOCAL_LAYERS`, a
+ * JSON array), so a handler under `/opt/...` — the wrapper — resolves to the layer asset it came from.
+ * Everything the code writes to stdout/stderr is sent to the parent tagged with the invocation.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ChildMessage, ParentMessage, serializeError } from './protocol';
+import { LAYER_MOUNT } from '../../contract/wrapper';
+import { loadUserHandler, UserHandler } from '../../lambda/wrapper/user-handler';
+
+let currentInvocation: number | undefined;
+
+function send(message: ChildMessage): void {
+  process.send?.(message);
+}
+
+// Route all output through IPC so that it stays in order with the invocation's result.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
+    send({ type: 'log', id: currentInvocation, text: typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8') });
+    const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+    callback?.();
+    return true;
+  }) as typeof stream.write;
+}
+
+/** Maps an absolute `/opt/...` handler onto the local layer directory that holds its file. */
+export function resolveLayerHandler(handler: string, layers: readonly string[]): { taskRoot?: string; handler: string } {
+  if (!handler.startsWith(`${LAYER_MOUNT}/`)) {
+    return { handler };
+  }
+  const relative = handler.slice(LAYER_MOUNT.length + 1);
+  const moduleFile = relative.slice(0, relative.lastIndexOf('/') + 1) + path.basename(relative).split('.')[0];
+  for (const layer of layers) {
+    if (['', '.js', '.mjs', '.cjs'].some((ext) => fs.existsSync(path.join(layer, moduleFile + ext)))) {
+      return { taskRoot: layer, handler: relative };
+    }
+  }
+  throw new Error(`handler ${handler} is not in any of the function's layers (${layers.join(', ') || 'none'})`);
+}
+
+async function main(): Promise<void> {
+  const started = process.hrtime.bigint();
+  let fn: UserHandler;
+  try {
+    const layers: string[] = JSON.parse(process.env.STRIPE_EB_LOCAL_LAYERS ?? '[]');
+    const taskRoot = process.env.LAMBDA_TASK_ROOT!;
+    const resolved = resolveLayerHandler(process.env._HANDLER!, layers);
+    fn = await loadUserHandler(resolved.taskRoot ?? taskRoot, resolved.handler);
+  } catch (err) {
+    send({ type: 'init_error', error: serializeError(err) });
+    return;
+  }
+  send({ type: 'ready', initMs: Number(process.hrtime.bigint() - started) / 1e6 });
+
+  process.on('message', async (message: ParentMessage) => {
+    if (message.type !== 'invoke') return;
+    currentInvocation = message.id;
+    const context = {
+      functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
+      functionVersion: '$LATEST',
+      invokedFunctionArn: `arn:aws:lambda:${process.env.AWS_REGION}:000000000000:function:${process.env.AWS_LAMBDA_FUNCTION_NAME}`,
+      memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+      awsRequestId: message.requestId,
+      logGroupName: `/aws/lambda/${process.env.AWS_LAMBDA_FUNCTION_NAME}`,
+      logStreamName: 'local',
+      callbackWaitsForEmptyEventLoop: true,
+      getRemainingTimeInMillis: () => Math.max(0, message.deadline - Date.now()),
+      done: () => undefined,
+      fail: () => undefined,
+      succeed: () => undefined,
+    };
+    try {
+      const result = await fn(message.event, context);
+      send({ type: 'result', id: message.id, ok: true, result: result === undefined ? null : result });
+    } catch (err) {
+      send({ type: 'result', id: message.id, ok: false, error: serializeError(err) });
+    } finally {
+      currentInvocation = undefined;
+    }
+  });
+}
+
+void main();

@@ -1,0 +1,172 @@
+/**
+ * Replays a stream of EventBridge events through a synthesized stack on this machine: every event is
+ * routed by evaluating each synthesized rule's event pattern with the offline matcher, and handed to the
+ * matched functions' real code from cdk.out (wrapper layer and handler, as Lambda loads them) with the
+ * template's environment pointed at DynamoDB Local. Delivery follows EventBridge → Lambda's asynchronous
+ * invoke: a failed invocation is retried (Lambda retries twice), then the event goes to the dead-letter
+ * queue with its error.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SynthesizedFunction, SynthesizedStack } from './cloud-assembly';
+import { LOCAL_AWS_ENV } from './dynamodb-local';
+import { InvocationResult, LocalLambdaFunction } from './local-lambda';
+import { createLocalTables } from './local-tables';
+import { EventPattern } from '../../event-pattern/event-pattern';
+import { validateStripeEventBridgeEvent } from '../../lambda/wrapper/envelope';
+
+export type DeliveryOutcome = 'processed' | 'duplicate' | 'dlq';
+
+export interface Delivery {
+  readonly handler: string;
+  readonly outcome: DeliveryOutcome;
+  readonly attempts: number;
+  /** The last error, for a dead-lettered delivery. */
+  readonly error?: string;
+  /** The handler's stored result. */
+  readonly result?: unknown;
+}
+
+export interface EventReport {
+  readonly index: number;
+  readonly eventBridgeId?: string;
+  readonly stripeEventId?: string;
+  readonly type?: string;
+  /** Why the event is not a valid Stripe event, if it is not (then dead-lettering it is the right outcome). */
+  readonly invalidReason?: string;
+  /** One per matched rule; empty when no rule matched. */
+  readonly deliveries: Delivery[];
+}
+
+export interface ReplayOptions {
+  readonly stack: SynthesizedStack;
+  readonly events: readonly unknown[];
+  readonly ddb: { readonly endpoint: string; readonly client: DynamoDBClient };
+  /** Events in flight at once. @default 8 */
+  readonly concurrency?: number;
+  /** Attempts per delivery: Lambda's asynchronous invoke makes 1 + 2 retries. @default 3 */
+  readonly maxAttempts?: number;
+  /**
+   * Delay before the first retry, doubled each time. Lambda waits about one and then two minutes; a replay
+   * compresses that, but keeps it longer than any local invocation so that an in-progress duplicate finds the
+   * first delivery finished. @default 500
+   */
+  readonly retryDelayMs?: number;
+  /** Prefix of the local table names. @default 'replay-' */
+  readonly tablePrefix?: string;
+  /** Called with each event's report as soon as it is done. */
+  readonly onEvent?: (report: EventReport) => void;
+}
+
+export interface ReplayReport {
+  readonly events: EventReport[];
+  /** Logical id → local table name. */
+  readonly tables: Record<string, string>;
+  readonly durationMs: number;
+  readonly counts: { processed: number; duplicate: number; unmatched: number; dlq: number; expectedDlq: number; retried: number };
+}
+
+function outcomeOf(result: InvocationResult): 'processed' | 'duplicate' | undefined {
+  for (const line of result.logs) {
+    if (!line.includes('"outcome"')) continue;
+    try {
+      const outcome = JSON.parse(line).outcome;
+      if (outcome === 'processed' || outcome === 'duplicate') return outcome;
+    } catch {
+      // not a JSON line
+    }
+  }
+  return undefined;
+}
+
+/** Runs `tasks` with at most `limit` in flight, starting them in order. */
+async function inOrderWithLimit<T>(count: number, limit: number, task: (i: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = new Array(count);
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      results[i] = await task(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
+  return results;
+}
+
+export async function replay(options: ReplayOptions): Promise<ReplayReport> {
+  const started = Date.now();
+  const { stack } = options;
+  const tables = await createLocalTables(options.ddb.client, stack.tables, options.tablePrefix ?? 'replay-');
+  const byId = new Map<string, SynthesizedFunction>(stack.functions.map((f) => [f.logicalId, f]));
+  const functions = new Map<string, LocalLambdaFunction>();
+  const localFunction = (logicalId: string): LocalLambdaFunction => {
+    let fn = functions.get(logicalId);
+    if (!fn) {
+      const spec = stack.localSpec(byId.get(logicalId)!, (ref) => tables[ref], {
+        ...LOCAL_AWS_ENV,
+        // The AWS SDK (wrapper and handlers alike) sends DynamoDB requests here.
+        AWS_ENDPOINT_URL_DYNAMODB: options.ddb.endpoint,
+      });
+      fn = new LocalLambdaFunction(spec);
+      functions.set(logicalId, fn);
+    }
+    return fn;
+  };
+  const rules = stack.rules.map((r) => ({ ...r, compiled: EventPattern.compile(r.eventPattern) }));
+  const maxAttempts = options.maxAttempts ?? 3;
+  const retryDelay = options.retryDelayMs ?? 500;
+  let retried = 0;
+
+  const deliver = async (logicalId: string, event: unknown): Promise<Delivery> => {
+    const handler = byId.get(logicalId)!.name;
+    let last: InvocationResult | undefined;
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      if (attempt > 1) {
+        retried++;
+        await new Promise((r) => setTimeout(r, retryDelay * 2 ** (attempt - 2)));
+      }
+      last = await localFunction(logicalId).invoke(event);
+      if (last.ok) return { handler, outcome: outcomeOf(last) ?? 'processed', attempts: attempt, result: last.result };
+    }
+    return { handler, outcome: 'dlq', attempts: maxAttempts, error: `${last!.error?.name}: ${last!.error?.message}` };
+  };
+
+  try {
+    const events = await inOrderWithLimit(options.events.length, options.concurrency ?? 8, async (index) => {
+      const event = options.events[index] as Record<string, any>;
+      let invalidReason: string | undefined;
+      try {
+        validateStripeEventBridgeEvent(event);
+      } catch (err) {
+        invalidReason = (err as Error).message;
+      }
+      const targets = rules.filter((r) => r.compiled.test(event).matches).flatMap((r) => r.targetFunctions);
+      const deliveries = await Promise.all(targets.map((t) => deliver(t, event)));
+      const report: EventReport = {
+        index,
+        eventBridgeId: typeof event?.id === 'string' ? event.id : undefined,
+        stripeEventId: typeof event?.detail?.id === 'string' && event.detail.id.startsWith('evt_') ? event.detail.id : undefined,
+        type: typeof event?.['detail-type'] === 'string' ? event['detail-type'] : undefined,
+        invalidReason,
+        deliveries,
+      };
+      options.onEvent?.(report);
+      return report;
+    });
+    const all = events.flatMap((e) => e.deliveries.map((d) => ({ d, e })));
+    return {
+      events,
+      tables,
+      durationMs: Date.now() - started,
+      counts: {
+        processed: all.filter(({ d }) => d.outcome === 'processed').length,
+        duplicate: all.filter(({ d }) => d.outcome === 'duplicate').length,
+        unmatched: events.filter((e) => e.deliveries.length === 0).length,
+        dlq: all.filter(({ d }) => d.outcome === 'dlq').length,
+        expectedDlq: all.filter(({ d, e }) => d.outcome === 'dlq' && e.invalidReason !== undefined).length,
+        retried,
+      },
+    };
+  } finally {
+    for (const fn of functions.values()) fn.close();
+  }
+}

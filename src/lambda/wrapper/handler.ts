@@ -1,0 +1,157 @@
+/**
+ * The wrapper that runs around every Stripe event handler the integration deploys. It ships pre-bundled
+ * as a Lambda layer (`/opt/stripe-eventbridge/wrapper.js`); the function's handler points here and the
+ * user's own handler string is in `STRIPE_EB_USER_HANDLER`.
+ *
+ * Per invocation: validate the envelope → Powertools idempotency keyed on `detail.id` (the Stripe event
+ * id, never the EventBridge envelope id, which differs on every redelivery) → the user's handler with
+ * the unchanged event → one structured log line and EMF metrics with the outcome.
+ *
+ * DynamoDB requests: a fresh event costs a conditional PutItem (in progress) and an UpdateItem (completed,
+ * with the result); a duplicate costs one conditional PutItem whose failure returns the stored record; a
+ * handler error costs PutItem and DeleteItem. An invalid event costs none.
+ */
+import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { readWrapperConfig, WrapperConfig } from './config';
+import { InvalidStripeEventError, StripeEventSummary, validateStripeEventBridgeEvent } from './envelope';
+import { createIdempotencyStore, explainStoreFailure } from './idempotency';
+import { toStorableResult } from './result';
+import { loadUserHandler, UserHandler } from './user-handler';
+import {
+  METRIC_DUPLICATE,
+  METRIC_EVENT_AGE,
+  METRIC_FAILED,
+  METRIC_IN_PROGRESS,
+  METRIC_INVALID,
+  METRIC_PROCESSED,
+  METRIC_PROCESSING_TIME,
+} from '../../contract/metrics';
+import { MAX_EVENT_BYTES } from '../../contract/wrapper';
+
+/** What happened to one delivery. Logged as `outcome` and counted as a metric. */
+export type Outcome = 'processed' | 'duplicate' | 'in_progress' | 'failed' | 'invalid';
+
+const config: WrapperConfig = readWrapperConfig(process.env);
+const logger = new Logger({ serviceName: config.handlerName });
+const metrics = new Metrics({ namespace: config.metricsNamespace, serviceName: config.handlerName });
+const persistenceStore = createIdempotencyStore({
+  tableName: config.tableName,
+  endpoint: config.dynamoDbEndpoint,
+  onResultRejected: (idempotencyKey, reason) =>
+    logger.warn('DynamoDB refused to store the handler result; storing null instead', { idempotency_key: idempotencyKey, reason }),
+});
+
+let userHandler: Promise<UserHandler> | undefined;
+function getUserHandler(): Promise<UserHandler> {
+  if (!userHandler) {
+    const loading = loadUserHandler(config.taskRoot, config.userHandler);
+    // A failed load is reported by the invocation that awaits it and retried by the next one.
+    loading.catch(() => {
+      if (userHandler === loading) userHandler = undefined;
+    });
+    userHandler = loading;
+  }
+  return userHandler;
+}
+// Load the user's module during init, as the Lambda runtime does for an unwrapped handler (a CommonJS
+// module is required right here; an ES module's import starts here and is awaited by the first invocation).
+void getUserHandler();
+
+function errorFields(err: unknown): Record<string, unknown> {
+  const e = err as Error;
+  return { error_name: e?.name ?? typeof err, error_message: e?.message ?? String(err) };
+}
+
+function eventFields(summary: StripeEventSummary): Record<string, unknown> {
+  return {
+    stripe_event_id: summary.stripeEventId,
+    stripe_event_type: summary.type,
+    livemode: summary.livemode,
+    eventbridge_id: summary.eventBridgeId,
+    stripe_api_version: summary.apiVersion,
+  };
+}
+
+const METRIC_OF: Record<Outcome, string> = {
+  processed: METRIC_PROCESSED,
+  duplicate: METRIC_DUPLICATE,
+  in_progress: METRIC_IN_PROGRESS,
+  failed: METRIC_FAILED,
+  invalid: METRIC_INVALID,
+};
+
+function record(outcome: Outcome, fields: Record<string, unknown>, durationMs: number, eventAgeMs?: number): void {
+  metrics.addMetric(METRIC_OF[outcome], MetricUnit.Count, 1);
+  if (outcome === 'processed') {
+    metrics.addMetric(METRIC_PROCESSING_TIME, MetricUnit.Milliseconds, durationMs);
+  }
+  if (eventAgeMs !== undefined) {
+    metrics.addMetric(METRIC_EVENT_AGE, MetricUnit.Milliseconds, eventAgeMs);
+  }
+  metrics.publishStoredMetrics();
+
+  const line = { handler: config.handlerName, outcome, duration_ms: durationMs, event_age_ms: eventAgeMs, ...fields };
+  if (outcome === 'processed' || outcome === 'duplicate') {
+    logger.info(outcome === 'processed' ? 'Stripe event processed' : 'Duplicate Stripe event skipped; returning the stored result', line);
+  } else if (outcome === 'in_progress') {
+    logger.warn('The same Stripe event is being processed by another invocation; failing so that Lambda retries', line);
+  } else {
+    logger.error(outcome === 'invalid' ? 'Rejected an event that is not a valid Stripe event' : 'Stripe event handler failed', line);
+  }
+}
+
+export async function handler(event: unknown, context: Context): Promise<unknown> {
+  const startedAt = Date.now();
+  const deadline = startedAt + context.getRemainingTimeInMillis();
+  logger.addContext(context);
+  // Only with POWERTOOLS_LOGGER_LOG_EVENT=true: by default no payload (card details, addresses) is logged.
+  logger.logEventIfEnabled(event);
+
+  let summary: StripeEventSummary;
+  try {
+    summary = validateStripeEventBridgeEvent(event, { sourcePrefix: config.sourcePrefix, maxBytes: MAX_EVENT_BYTES });
+  } catch (err) {
+    const e = err as InvalidStripeEventError;
+    const eventBridgeId = e.eventBridgeId ?? (typeof (event as { id?: unknown })?.id === 'string' ? (event as { id: string }).id : undefined);
+    record('invalid', { eventbridge_id: eventBridgeId, reason: e.reason, ...errorFields(err) }, Date.now() - startedAt);
+    throw err;
+  }
+
+  const fields = eventFields(summary);
+  const eventAgeMs = Math.max(0, startedAt - summary.created * 1000);
+  let handlerRan = false;
+  try {
+    const fn = await getUserHandler();
+    // A fresh IdempotencyConfig per invocation: it carries this invocation's Lambda context, from which
+    // Powertools sets the in-progress record to expire at this invocation's deadline.
+    const idempotent = makeIdempotent(
+      async (e: unknown, ctx: Context) => {
+        handlerRan = true;
+        const result = await fn(e, ctx);
+        return toStorableResult(result, (reason) =>
+          logger.warn('The handler result cannot be stored; storing null instead', { ...fields, reason }),
+        );
+      },
+      {
+        persistenceStore,
+        keyPrefix: config.keyPrefix,
+        config: new IdempotencyConfig({
+          eventKeyJmesPath: 'detail.id',
+          expiresAfterSeconds: config.ttlSeconds,
+          throwOnNoIdempotencyKey: true,
+        }),
+      },
+    );
+    const result = await idempotent(event, context);
+    record(handlerRan ? 'processed' : 'duplicate', fields, Date.now() - startedAt, eventAgeMs);
+    return result;
+  } catch (err) {
+    const error = explainStoreFailure(err, { tableName: config.tableName, stripeEventId: summary.stripeEventId, handlerRan, deadline });
+    const outcome: Outcome = error instanceof IdempotencyAlreadyInProgressError ? 'in_progress' : 'failed';
+    record(outcome, { ...fields, handler_ran: handlerRan, ...errorFields(error) }, Date.now() - startedAt, eventAgeMs);
+    throw error;
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * `stripe-eventbridge redrive`, run as users run it: the bundled CLI in a child process, talking to a real
+ * SQS-compatible server (ElasticMQ) through the SDK's standard AWS_ENDPOINT_URL_SQS setting. The Lambda
+ * Invoke API is a local stand-in (AWS_ENDPOINT_URL_LAMBDA) running the real wrapper: no AWS account here.
+ */
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { LocalLambdaFunction } from '../../../src/cli/local/local-lambda';
+import { ElasticMq, startElasticMq } from '../../support/elasticmq';
+import { LambdaInvokeServer } from '../../support/lambda-invoke-server';
+import { createBusinessTable, createIdempotencyTable, ddbClient, effectsFor, jsonLines, wrappedFunction } from '../../support/local-stack';
+import { readmeBlocks } from '../../support/readme';
+import { envelope, loadSample, StripeEventSample } from '../../support/stripe-samples';
+
+const CLI = path.join(__dirname, '..', '..', '..', 'assets', 'cli', 'index', 'index.js');
+const ORDERS_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:Orders';
+
+let mq: ElasticMq;
+let sqs: SQSClient;
+let invokeServer: LambdaInvokeServer;
+let lambdaEndpoint: string;
+let orders: LocalLambdaFunction;
+const ddb = ddbClient();
+let businessTable: string;
+
+/** Runs the CLI asynchronously (the Lambda stand-in lives in this process, so it must keep serving). */
+function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: {
+        PATH: process.env.PATH,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+        AWS_ENDPOINT_URL_SQS: mq.endpoint,
+        AWS_ENDPOINT_URL_LAMBDA: lambdaEndpoint,
+        // This machine's Node.js 20 makes the SDK warn on stderr; the test asserts stderr is otherwise empty.
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+async function queueWith(name: string, ids: string[]): Promise<string> {
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
+  for (const id of ids) {
+    const event = envelope({ ...loadSample<StripeEventSample>('checkout.session.completed__stripe-ruby-mock.json'), id });
+    await sqs.send(new SendMessageCommand({
+      QueueUrl,
+      MessageBody: JSON.stringify(event),
+      MessageAttributes: {
+        TARGET_ARN: { DataType: 'String', StringValue: ORDERS_ARN },
+        RULE_ARN: { DataType: 'String', StringValue: 'arn:aws:events:us-east-1:123456789012:rule/bus/Orders' },
+        ERROR_CODE: { DataType: 'String', StringValue: 'SDK_CLIENT_ERROR' },
+      },
+    }));
+  }
+  return QueueUrl!;
+}
+
+async function messagesIn(queueUrl: string): Promise<number> {
+  const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+  return Number(out.Attributes!.ApproximateNumberOfMessages) + Number(out.Attributes!.ApproximateNumberOfMessagesNotVisible);
+}
+
+beforeAll(async () => {
+  mq = await startElasticMq();
+  sqs = new SQSClient({ endpoint: mq.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  businessTable = await createBusinessTable(ddb);
+  orders = wrappedFunction({
+    handlerName: 'Orders',
+    userHandler: 'effect-counter.handler',
+    idempotencyTable: await createIdempotencyTable(ddb),
+    environment: { BUSINESS_TABLE: businessTable, BUSINESS_TABLE_ENDPOINT: process.env.STRIPE_EB_TEST_DYNAMODB_ENDPOINT! },
+  });
+  invokeServer = new LambdaInvokeServer({ Orders: orders });
+  lambdaEndpoint = await invokeServer.start();
+}, 300_000);
+
+afterAll(async () => {
+  orders?.close();
+  await invokeServer?.stop();
+  await mq?.stop();
+  sqs?.destroy();
+  ddb.destroy();
+});
+
+test('the README shows the redrive commands this test runs', () => {
+  const recovery = readmeBlocks().filter((b) => b.section === 'recovery' && b.lang === 'sh').map((b) => b.code).join('\n');
+  expect(recovery).toContain('npx stripe-eventbridge redrive --queue-url <the dead-letter queue URL> --dry-run');
+  expect(recovery).toContain('npx stripe-eventbridge redrive --queue-url <the dead-letter queue URL> --limit 100');
+});
+
+test('--dry-run (local Lambda stand-in) lists the messages and exits 0 without invoking or deleting', async () => {
+  const queue = await queueWith('cli-dry-run', ['evt_1CliDryA', 'evt_1CliDryB']);
+  const result = await cli(['redrive', '--queue-url', queue, '--dry-run']);
+  expect(result.err).toBe('');
+  expect(result.code).toBe(0);
+  expect(result.out).toContain(`would redrive checkout.session.completed evt_1CliDryA → ${ORDERS_ARN}`);
+  expect(result.out).toContain('dry run: 2 would be redriven, 0 unrecognized, of 2 received (nothing invoked or deleted)');
+  expect(invokeServer.invocations).toHaveLength(0);
+  expect(await messagesIn(queue)).toBe(2);
+});
+
+test('--limit 100 (local Lambda stand-in) redrives every message to the wrapped function, processed once each, and empties the queue', async () => {
+  const queue = await queueWith('cli-redrive', ['evt_1CliA', 'evt_1CliB', 'evt_1CliA']);
+  const result = await cli(['redrive', '--queue-url', queue, '--limit', '100']);
+  const results = await invokeServer.settled();
+  expect(result.code).toBe(0);
+  expect(result.out).toContain('3 redriven, 0 failed, 0 unrecognized, of 3 received');
+  expect(results.map((r) => jsonLines(r.logs).find((l) => l.outcome)?.outcome).sort()).toEqual(['duplicate', 'processed', 'processed']);
+  expect(await effectsFor(ddb, businessTable, 'evt_1CliA')).toBe(1);
+  expect(await effectsFor(ddb, businessTable, 'evt_1CliB')).toBe(1);
+  expect(await messagesIn(queue)).toBe(0);
+});
+
+test.each([
+  [['redrive'], '--queue-url is required'],
+  [['redrive', '--queue-url', 'http://q', '--limit', '0'], "--limit needs a whole number of at least 1, got '0'"],
+  [['redrive', '--queue-url', 'http://q', '--bogus'], 'unknown option --bogus'],
+])('bad options %j exit 2 with the reason and the help', async (args, message) => {
+  const result = await cli(args);
+  expect(result.code).toBe(2);
+  expect(result.err).toContain(message);
+  expect(result.err).toContain('Usage:\n  stripe-eventbridge redrive --queue-url <url>');
+});

@@ -1,0 +1,205 @@
+/**
+ * `stripe-eventbridge test-pattern`, run as users run it: the bundled CLI (assets/cli/index/index.js, built
+ * by `npx projen bundle`) in a child process. Output and exit codes are the contract.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { EVENT_SOURCE, synthesizeApp } from '../../event-pattern/support/synth-app';
+
+const REPO = path.join(__dirname, '..', '..', '..');
+const CLI = path.join(REPO, 'assets', 'cli', 'index', 'index.js');
+const SAMPLES = path.join(REPO, 'test', 'fixtures', 'data', 'stripe-events');
+const PATTERNS = path.join(REPO, 'test', 'fixtures', 'data', 'eventbridge-patterns');
+const ENVELOPE = path.join(SAMPLES, 'eventbridge-envelope__stripe-node-v1-customer.created.json');
+const CHECKOUT = path.join(SAMPLES, 'checkout.session.completed__stripe-ruby-mock.json');
+
+let work: string;
+
+function run(args: string[], input?: string): { code: number | null; out: string; err: string } {
+  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: work, input, encoding: 'utf8', timeout: 30_000 });
+  return { code: result.status, out: result.stdout, err: result.stderr };
+}
+
+function write(name: string, value: unknown): string {
+  const file = path.join(work, name);
+  fs.writeFileSync(file, typeof value === 'string' ? value : JSON.stringify(value));
+  return file;
+}
+
+beforeAll(() => {
+  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npx projen bundle\` first`);
+  fs.mkdirSync(path.join(REPO, '.tmp'), { recursive: true });
+  work = fs.mkdtempSync(path.join(REPO, '.tmp', 'cli-test-'));
+});
+
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+describe('stripe-eventbridge', () => {
+  test('is an executable with a shebang', () => {
+    expect(fs.readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(() => fs.accessSync(CLI, fs.constants.X_OK)).not.toThrow();
+    const result = spawnSync(CLI, ['--help'], { encoding: 'utf8' });
+    expect(result.status).toBe(0);
+  });
+
+  test('lists its commands', () => {
+    const { code, out } = run(['--help']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^Usage: stripe-eventbridge <command> \[options\]/);
+    expect(out).toMatch(/^ {2}test-pattern +Match an event against an event pattern/m);
+  });
+
+  test('an unknown command is a usage error', () => {
+    const { code, err } = run(['no-such-command']);
+    expect(code).toBe(2);
+    expect(err).toContain("unknown command 'no-such-command'");
+    expect(run([]).code).toBe(2);
+  });
+});
+
+describe('test-pattern --pattern', () => {
+  const customerCreated = { 'source': [{ prefix: 'aws.partner/stripe.com' }], 'detail-type': ['customer.created'] };
+
+  test('MATCH exits 0', () => {
+    const { code, out, err } = run(['test-pattern', '--pattern', write('p.json', customerCreated), '--event', ENVELOPE]);
+    expect({ code, out, err }).toEqual({ code: 0, out: 'MATCH\n', err: '' });
+  });
+
+  test('NO MATCH exits 1 and says why', () => {
+    const pattern = write('p.json', { 'detail-type': [{ wildcard: 'customer.subscription.*' }] });
+    const { code, out } = run(['test-pattern', '--pattern', pattern, '--event', ENVELOPE]);
+    expect(code).toBe(1);
+    expect(out).toBe('NO MATCH\n  detail-type is "customer.created", which does not match [{"wildcard":"customer.subscription.*"}]\n');
+  });
+
+  test('an invalid pattern prints EventBridge\'s message and exits 2', () => {
+    // An AWS-validated invalid pattern (content_wildcard_repeating_star_EXC).
+    const pattern = write('p.json', { EventBusArn: [{ wildcard: 'arn:aws:events:us-east-1:**:event-bus/*' }] });
+    const { code, out, err } = run(['test-pattern', '--pattern', pattern, '--event', ENVELOPE]);
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err).toBe(`INVALID PATTERN: Event pattern is not valid. Reason: Consecutive wildcard characters at pos 26 (${pattern}, line 1, column 70)\n`);
+  });
+
+  test('JSON syntax errors get Jackson\'s wording, as from AWS', () => {
+    const { code, err } = run(['test-pattern', '--pattern', write('p.json', "{'bad': 'quotation'}"), '--event', ENVELOPE]);
+    expect(code).toBe(2);
+    expect(err).toContain("Reason: Unexpected character (''' (code 39)): was expecting double-quote to start field name");
+  });
+
+  test('reads the pattern from standard input and prints JSON', () => {
+    const { code, out } = run(['test-pattern', '--pattern', '-', '--event', ENVELOPE, '--json'], JSON.stringify({ detail: { livemode: [false] } }));
+    expect(code).toBe(1);
+    expect(JSON.parse(out)).toEqual({ valid: true, matches: false, reason: 'detail.livemode is true, which does not match [false]' });
+    const invalid = run(['test-pattern', '--pattern', '-', '--event', ENVELOPE, '--json'], '{"a": 1}');
+    expect(invalid.code).toBe(2);
+    expect(JSON.parse(invalid.out)).toEqual({ valid: false, error: 'Event pattern is not valid. Reason: "a" must be an object or an array' });
+  });
+
+  test('a bare Stripe event is matched as is, or as Stripe delivers it with --wrap', () => {
+    const pattern = write('p.json', { 'source': [{ prefix: 'aws.partner/stripe.com' }], 'detail-type': ['checkout.session.completed'] });
+    const bare = run(['test-pattern', '--pattern', pattern, '--event', CHECKOUT]);
+    expect(bare.code).toBe(1);
+    expect(bare.err).toContain('Add --wrap');
+    expect(run(['test-pattern', '--pattern', pattern, '--event', CHECKOUT, '--wrap'])).toEqual({ code: 0, out: 'MATCH\n', err: '' });
+  });
+
+  test('an event that is not a JSON object exits 2', () => {
+    const { code, err } = run(['test-pattern', '--pattern', write('p.json', customerCreated), '--event', write('e.json', '["not", "an", "object"]')]);
+    expect(code).toBe(2);
+    expect(err).toBe('INVALID EVENT: Parameter Event is not valid. The event must be a JSON object.\n');
+  });
+
+  test.each([
+    [['--pattern', 'p.json'], '--event is required'],
+    [['--pattern', 'p.json', '--synth', 'cdk.out', '--event', 'e.json'], 'give either --pattern or --synth'],
+    [['--pattern', 'p.json', '--event', 'e.json', '--verbose'], 'unknown option --verbose'],
+    [['--pattern', 'missing.json', '--event', 'e.json'], 'cannot read the pattern from missing.json'],
+  ])('usage error %j', (args, message) => {
+    write('e.json', {});
+    const { code, err } = run(['test-pattern', ...args]);
+    expect(code).toBe(2);
+    expect(err).toContain(message);
+    expect(err).toContain('Usage:');
+  });
+});
+
+describe('test-pattern --synth', () => {
+  let cdkOut: string;
+
+  beforeAll(() => {
+    cdkOut = synthesizeApp();
+  }, 120_000);
+
+  afterAll(() => fs.rmSync(cdkOut, { recursive: true, force: true }));
+
+  test('lists the rules and handlers that would receive a bare Stripe event, in every stack and stage', () => {
+    const { code, out } = run(['test-pattern', '--synth', cdkOut, '--event', CHECKOUT]);
+    expect(code).toBe(0);
+    const lines = out.trimEnd().split('\n');
+    expect(lines[0]).toBe('MATCH: 2 of 7 rules would receive evt_000000000000000000000000 (checkout.session.completed)');
+    expect(lines.filter((l) => l.startsWith('  + '))).toEqual([
+      '  + Payments/Stripe/Orders/Rule -> handler Orders',
+      '  + Prod/Payments/Stripe/Orders/Rule -> handler Orders',
+    ]);
+    expect(lines).toContain('  - Payments/Stripe/Memberships/Rule: detail-type is "checkout.session.completed", which does not match '
+      + '["invoice.payment_failed",{"wildcard":"customer.subscription.*"}]');
+  });
+
+  test('takes an event in its EventBridge envelope as it is', () => {
+    const subscription = JSON.parse(fs.readFileSync(path.join(SAMPLES, 'customer.subscription.updated__stripe-ruby-mock.json'), 'utf8'));
+    const envelope = write('envelope.json', {
+      'version': '0',
+      'id': '00000000-0000-0000-0000-000000000000',
+      'detail-type': subscription.type,
+      'source': EVENT_SOURCE,
+      'account': '123456789012',
+      'time': '2026-01-01T00:00:00Z',
+      'region': 'us-east-1',
+      'resources': [],
+      'detail': subscription,
+    });
+    const { code, out } = run(['test-pattern', '--synth', cdkOut, '--event', envelope]);
+    expect(code).toBe(0);
+    expect(out.split('\n').filter((l) => l.startsWith('  + '))).toEqual([
+      '  + Payments/Stripe/Memberships/Rule -> handler Memberships',
+      '  + Prod/Payments/Stripe/Memberships/Rule -> handler Memberships',
+    ]);
+  });
+
+  test('a rule on another bus does not receive Stripe\'s events, even when its pattern matches', () => {
+    const { code, out } = run(['test-pattern', '--synth', cdkOut, '--event', path.join(SAMPLES, 'charge.dispute.created__stripe-ruby-mock.json')]);
+    expect(code).toBe(1);
+    expect(out).toMatch(/^NO MATCH: none of 7 rules would receive evt_\w+ \(charge\.dispute\.created\)$/m);
+    expect(out).toContain('  - Prod/Payments/Audit/DisputeAudit: matches, but the rule is on the default bus, which does not receive Stripe\'s events');
+  });
+
+  test('--json', () => {
+    const { code, out } = run(['test-pattern', '--synth', cdkOut, '--event', CHECKOUT, '--json']);
+    expect(code).toBe(0);
+    const result = JSON.parse(out);
+    expect(result.receiving).toBe(2);
+    expect(result.rules).toHaveLength(7);
+    expect(result.rules.filter((r: any) => r.matches)).toEqual([
+      expect.objectContaining({ stack: 'Payments', constructPath: 'Payments/Stripe/Orders/Rule', eventBus: EVENT_SOURCE, stripeBus: true, handlers: ['Orders'] }),
+      expect.objectContaining({ stack: 'Prod/Payments', constructPath: 'Prod/Payments/Stripe/Orders/Rule', handlers: ['Orders'] }),
+    ]);
+  });
+
+  test('a directory that is not a cloud assembly is a usage error', () => {
+    const { code, err } = run(['test-pattern', '--synth', work, '--event', CHECKOUT]);
+    expect(code).toBe(2);
+    expect(err).toContain('is not a cloud assembly (no manifest.json)');
+  });
+});
+
+test('the AWS-validated invalid patterns exit 2 with AWS\'s message through the CLI too', () => {
+  const snapshot = JSON.parse(fs.readFileSync(path.join(PATTERNS, 'test_events_patterns.snapshot.json'), 'utf8'));
+  const key = 'tests/aws/services/events/test_events_patterns.py::TestEventPattern::test_event_pattern[content_numeric_syntax_EXC]';
+  const message = snapshot[key]['recorded-content'].content_numeric_syntax_EXC.exception_message.Error.Message;
+  const pattern = write('p.json', { detail: { 'c-count': [{ numeric: ['>', 0, '<'] }] } });
+  const { code, err } = run(['test-pattern', '--pattern', pattern, '--event', ENVELOPE]);
+  expect(code).toBe(2);
+  expect(err).toContain(`INVALID PATTERN: ${message} (`);
+});

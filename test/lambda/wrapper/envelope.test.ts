@@ -1,0 +1,198 @@
+/**
+ * The envelope validation on its own (src/lambda/wrapper/envelope.ts): example cases from real Stripe samples,
+ * the size limit at its exact boundary, and properties over random envelopes (fast-check).
+ */
+import fc from 'fast-check';
+import { anyDelivery, cardNumberLike, damagedEnvelope, validEnvelope } from './envelope-arbitraries';
+import { MAX_EVENT_BYTES } from '../../../src/contract/wrapper';
+import {
+  eventBridgeEntryBytes,
+  InvalidStripeEventError,
+  InvalidStripeEventReason,
+  validateStripeEventBridgeEvent,
+} from '../../../src/lambda/wrapper/envelope';
+import { completeSampleFiles, envelope, loadSample, StripeEventSample, withId } from '../../support/stripe-samples';
+
+const CHECKOUT = loadSample<StripeEventSample>('checkout.session.completed__stripe-ruby-mock.json');
+
+function rejection(event: unknown, options = {}): InvalidStripeEventError {
+  try {
+    validateStripeEventBridgeEvent(event, options);
+  } catch (err) {
+    if (err instanceof InvalidStripeEventError) return err;
+    throw err;
+  }
+  throw new Error('the event was accepted');
+}
+
+describe('accepts', () => {
+  test.each(completeSampleFiles())('the real sample %s in an EventBridge envelope', (file) => {
+    const event = loadSample<StripeEventSample>(file);
+    const delivered = envelope(event);
+    expect(validateStripeEventBridgeEvent(delivered, { maxBytes: MAX_EVENT_BYTES })).toEqual({
+      eventBridgeId: delivered.id,
+      source: delivered.source,
+      stripeEventId: event.id,
+      type: event.type,
+      livemode: event.livemode,
+      created: event.created,
+      apiVersion: event.api_version ?? undefined,
+    });
+  });
+
+  test.each(['eventbridge-envelope__stripe-node-v1-customer.created.json', 'eventbridge-envelope__stripe-go-v1-customer.created.json'])(
+    "Stripe's own EventBridge test envelope %s",
+    (file) => {
+      expect(validateStripeEventBridgeEvent(loadSample(file))).toMatchObject({ stripeEventId: 'evt_test_123', type: 'customer.created', livemode: true });
+    },
+  );
+});
+
+describe('rejects, naming what is wrong', () => {
+  test("Stripe's own must-reject envelope (a customer object in detail)", () => {
+    const err = rejection(loadSample('eventbridge-envelope__stripe-node-NEG-detail-object-customer.json'));
+    expect(err.reason).toBe(InvalidStripeEventReason.MISSING_EVENT_ID);
+    expect(err.message).toBe('MISSING_EVENT_ID: `detail.id` is the string "cus_123"; expected a Stripe event id (`evt_…`), which is the idempotency key');
+    expect(err.eventBridgeId).toBe('test');
+  });
+
+  test.each([
+    'eventbridge-envelope__stripe-go-v2-thin-ping-minimal.json',
+    'eventbridge-envelope__stripe-node-v2-thin-billing.meter.error_report_triggered.json',
+    'eventbridge-envelope__stripe-python-v2-thin-ping-context.json',
+    'eventbridge-envelope__stripe-ruby-v2-thin-related-object.json',
+  ])('the thin (v2) event %s', (file) => {
+    const err = rejection(loadSample(file));
+    expect(err.reason).toBe(InvalidStripeEventReason.THIN_EVENT);
+    expect(err.message).toMatch(/^THIN_EVENT: evt_\w+ is a thin \(v2\) event; this handler expects snapshot events \(set the event destination's payload to `snapshot`\)$/);
+  });
+
+  test('a card number in a wrong field is never echoed', () => {
+    const err = rejection(envelope(withId(CHECKOUT, '4242424242424242')));
+    expect(err.message).toBe('MISSING_EVENT_ID: `detail.id` is the string "[digits]"; expected a Stripe event id (`evt_…`), which is the idempotency key');
+  });
+});
+
+describe("EventBridge's 1 MB limit", () => {
+  /** The real sample, padded inside data.object so that EventBridge would count exactly `bytes`. */
+  function ofSize(bytes: number): Record<string, any> {
+    const event = envelope(withId(CHECKOUT, 'evt_1LargeEvent'));
+    event.detail.data.object = { ...event.detail.data.object, metadata: { padding: '' } };
+    const padding = bytes - eventBridgeEntryBytes(event as unknown as Record<string, unknown>);
+    event.detail.data.object.metadata.padding = 'x'.repeat(padding);
+    expect(eventBridgeEntryBytes(event as unknown as Record<string, unknown>)).toBe(bytes);
+    return event;
+  }
+
+  test('counts bytes the way EventBridge does: time 14, source, detail-type, detail JSON and resources in UTF-8', () => {
+    const event = { 'id': 'x', 'time': '2026-01-29T00:00:00Z', 'source': 'aws.partner/stripe.com/ed_1', 'detail-type': 'é', 'detail': { a: 'ü' }, 'resources': ['arn:1', 'ä'] };
+    expect(eventBridgeEntryBytes(event)).toBe(14 + 27 + 2 + Buffer.byteLength('{"a":"ü"}') + 5 + 2);
+  });
+
+  test('an event of exactly 1,048,576 bytes is accepted', () => {
+    expect(validateStripeEventBridgeEvent(ofSize(MAX_EVENT_BYTES), { maxBytes: MAX_EVENT_BYTES }).stripeEventId).toBe('evt_1LargeEvent');
+  });
+
+  test('one byte more is rejected as TOO_LARGE', () => {
+    const event = ofSize(MAX_EVENT_BYTES + 1);
+    const err = rejection(event, { maxBytes: MAX_EVENT_BYTES });
+    expect(err.reason).toBe(InvalidStripeEventReason.TOO_LARGE);
+    expect(err.message).toBe(
+      'TOO_LARGE: the event is 1048577 bytes as EventBridge counts them, above the 1048576-byte limit of an EventBridge event; it did not come from a Stripe event destination',
+    );
+    expect(err.eventBridgeId).toBe(event.id);
+  });
+});
+
+describe('properties over random envelopes', () => {
+  const REASONS = new Set<string>(Object.values(InvalidStripeEventReason));
+
+  test('every delivery is either accepted with a consistent summary or rejected with an InvalidStripeEventError that names its reason', () => {
+    fc.assert(
+      fc.property(anyDelivery, (event) => {
+        let summary;
+        try {
+          summary = validateStripeEventBridgeEvent(event, { maxBytes: MAX_EVENT_BYTES });
+        } catch (err) {
+          expect(err).toBeInstanceOf(InvalidStripeEventError);
+          const e = err as InvalidStripeEventError;
+          expect(REASONS.has(e.reason)).toBe(true);
+          expect(e.message.startsWith(`${e.reason}: `)).toBe(true);
+          const id = (event as { id?: unknown } | null)?.id;
+          if (typeof id === 'string' && e.reason !== InvalidStripeEventReason.EMPTY_EVENT) expect(e.eventBridgeId).toBe(id);
+          // No card-number-like run of digits, and never the whole payload.
+          expect(e.message).not.toMatch(/\d{12,}/);
+          expect(e.message.length).toBeLessThan(400);
+          return;
+        }
+        const e = event as Record<string, any>;
+        expect(summary).toEqual({
+          eventBridgeId: e.id,
+          source: e.source,
+          stripeEventId: e.detail.id,
+          type: e['detail-type'],
+          livemode: typeof e.detail.livemode === 'boolean' ? e.detail.livemode : undefined,
+          created: e.detail.created,
+          apiVersion: typeof e.detail.api_version === 'string' ? e.detail.api_version : undefined,
+        });
+        expect(e.source.startsWith('aws.partner/stripe.com')).toBe(true);
+        expect(e.detail.id).toMatch(/^evt_/);
+        expect(e.detail.object).toBe('event');
+        expect(e.detail.type).toBe(e['detail-type']);
+        expect(Number.isFinite(e.detail.created)).toBe(true);
+        expect(typeof e.detail.data.object).toBe('object');
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  test('every undamaged real sample is accepted', () => {
+    fc.assert(
+      fc.property(validEnvelope, (event) => {
+        expect(validateStripeEventBridgeEvent(event, { maxBytes: MAX_EVENT_BYTES }).stripeEventId).toBe(event.detail.id);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('targeted damage gives its own reason', () => {
+    fc.assert(
+      fc.property(validEnvelope, fc.string({ minLength: 1 }), (event, type) => {
+        fc.pre(type !== event['detail-type']);
+        expect(rejection({ ...event, 'detail-type': type }).reason).toBe(InvalidStripeEventReason.DETAIL_TYPE_MISMATCH);
+      }),
+    );
+    fc.assert(
+      fc.property(validEnvelope, fc.oneof(fc.string(), cardNumberLike).filter((id) => !/^evt_/.test(id)), (event, id) => {
+        expect(rejection({ ...event, detail: { ...event.detail, id } }).reason).toBe(InvalidStripeEventReason.MISSING_EVENT_ID);
+      }),
+    );
+    fc.assert(
+      fc.property(validEnvelope, fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.integer())), (event, detail) => {
+        expect(rejection({ ...event, detail }).reason).toBe(InvalidStripeEventReason.DETAIL_NOT_OBJECT);
+      }),
+    );
+    fc.assert(
+      fc.property(validEnvelope, fc.string().filter((s) => !s.startsWith('aws.partner/stripe.com')), (event, source) => {
+        expect(rejection({ ...event, source }).reason).toBe(InvalidStripeEventReason.NOT_STRIPE_SOURCE);
+      }),
+    );
+  });
+
+  test('damaged envelopes are never accepted with a detail that is not a Stripe snapshot event', () => {
+    fc.assert(
+      fc.property(damagedEnvelope, (event) => {
+        try {
+          validateStripeEventBridgeEvent(event);
+        } catch {
+          return;
+        }
+        // Some damage is harmless (say, `time` removed or `livemode` changed); what passes is still sound.
+        expect(event.detail.object).toBe('event');
+        expect(event.detail.id).toMatch(/^evt_[A-Za-z0-9_]+$/);
+        expect(event.detail.type).toBe(event['detail-type']);
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+});
