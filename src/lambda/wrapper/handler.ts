@@ -20,6 +20,7 @@ import { InvalidStripeEventError, StripeEventSummary, validateStripeEventBridgeE
 import { createIdempotencyStore, explainStoreFailure } from './idempotency';
 import { toStorableResult } from './result';
 import { loadUserHandler, UserHandler } from './user-handler';
+import { LOG_FIELD as F, Outcome, OUTCOME } from '../../contract/log-fields';
 import {
   METRIC_DUPLICATE,
   METRIC_EVENT_AGE,
@@ -30,9 +31,6 @@ import {
   METRIC_PROCESSING_TIME,
 } from '../../contract/metrics';
 import { MAX_EVENT_BYTES } from '../../contract/wrapper';
-
-/** What happened to one delivery. Logged as `outcome` and counted as a metric. */
-export type Outcome = 'processed' | 'duplicate' | 'in_progress' | 'failed' | 'invalid';
 
 const config: WrapperConfig = readWrapperConfig(process.env);
 const logger = new Logger({ serviceName: config.handlerName });
@@ -62,30 +60,30 @@ void getUserHandler();
 
 function errorFields(err: unknown): Record<string, unknown> {
   const e = err as Error;
-  return { error_name: e?.name ?? typeof err, error_message: e?.message ?? String(err) };
+  return { [F.ERROR_NAME]: e?.name ?? typeof err, [F.ERROR_MESSAGE]: e?.message ?? String(err) };
 }
 
 function eventFields(summary: StripeEventSummary): Record<string, unknown> {
   return {
-    stripe_event_id: summary.stripeEventId,
-    stripe_event_type: summary.type,
-    livemode: summary.livemode,
-    eventbridge_id: summary.eventBridgeId,
-    stripe_api_version: summary.apiVersion,
+    [F.STRIPE_EVENT_ID]: summary.stripeEventId,
+    [F.STRIPE_EVENT_TYPE]: summary.type,
+    [F.LIVEMODE]: summary.livemode,
+    [F.EVENTBRIDGE_ID]: summary.eventBridgeId,
+    [F.STRIPE_API_VERSION]: summary.apiVersion,
   };
 }
 
 const METRIC_OF: Record<Outcome, string> = {
-  processed: METRIC_PROCESSED,
-  duplicate: METRIC_DUPLICATE,
-  in_progress: METRIC_IN_PROGRESS,
-  failed: METRIC_FAILED,
-  invalid: METRIC_INVALID,
+  [OUTCOME.PROCESSED]: METRIC_PROCESSED,
+  [OUTCOME.DUPLICATE]: METRIC_DUPLICATE,
+  [OUTCOME.IN_PROGRESS]: METRIC_IN_PROGRESS,
+  [OUTCOME.FAILED]: METRIC_FAILED,
+  [OUTCOME.INVALID]: METRIC_INVALID,
 };
 
 function record(outcome: Outcome, fields: Record<string, unknown>, durationMs: number, eventAgeMs?: number): void {
   metrics.addMetric(METRIC_OF[outcome], MetricUnit.Count, 1);
-  if (outcome === 'processed') {
+  if (outcome === OUTCOME.PROCESSED) {
     metrics.addMetric(METRIC_PROCESSING_TIME, MetricUnit.Milliseconds, durationMs);
   }
   if (eventAgeMs !== undefined) {
@@ -93,13 +91,13 @@ function record(outcome: Outcome, fields: Record<string, unknown>, durationMs: n
   }
   metrics.publishStoredMetrics();
 
-  const line = { handler: config.handlerName, outcome, duration_ms: durationMs, event_age_ms: eventAgeMs, ...fields };
-  if (outcome === 'processed' || outcome === 'duplicate') {
-    logger.info(outcome === 'processed' ? 'Stripe event processed' : 'Duplicate Stripe event skipped; returning the stored result', line);
-  } else if (outcome === 'in_progress') {
+  const line = { [F.HANDLER]: config.handlerName, [F.OUTCOME]: outcome, [F.DURATION_MS]: durationMs, [F.EVENT_AGE_MS]: eventAgeMs, ...fields };
+  if (outcome === OUTCOME.PROCESSED || outcome === OUTCOME.DUPLICATE) {
+    logger.info(outcome === OUTCOME.PROCESSED ? 'Stripe event processed' : 'Duplicate Stripe event skipped; returning the stored result', line);
+  } else if (outcome === OUTCOME.IN_PROGRESS) {
     logger.warn('The same Stripe event is being processed by another invocation; failing so that Lambda retries', line);
   } else {
-    logger.error(outcome === 'invalid' ? 'Rejected an event that is not a valid Stripe event' : 'Stripe event handler failed', line);
+    logger.error(outcome === OUTCOME.INVALID ? 'Rejected an event that is not a valid Stripe event' : 'Stripe event handler failed', line);
   }
 }
 
@@ -116,7 +114,7 @@ export async function handler(event: unknown, context: Context): Promise<unknown
   } catch (err) {
     const e = err as InvalidStripeEventError;
     const eventBridgeId = e.eventBridgeId ?? (typeof (event as { id?: unknown })?.id === 'string' ? (event as { id: string }).id : undefined);
-    record('invalid', { eventbridge_id: eventBridgeId, reason: e.reason, ...errorFields(err) }, Date.now() - startedAt);
+    record(OUTCOME.INVALID, { [F.EVENTBRIDGE_ID]: eventBridgeId, [F.REASON]: e.reason, ...errorFields(err) }, Date.now() - startedAt);
     throw err;
   }
 
@@ -146,12 +144,12 @@ export async function handler(event: unknown, context: Context): Promise<unknown
       },
     );
     const result = await idempotent(event, context);
-    record(handlerRan ? 'processed' : 'duplicate', fields, Date.now() - startedAt, eventAgeMs);
+    record(handlerRan ? OUTCOME.PROCESSED : OUTCOME.DUPLICATE, fields, Date.now() - startedAt, eventAgeMs);
     return result;
   } catch (err) {
     const error = explainStoreFailure(err, { tableName: config.tableName, stripeEventId: summary.stripeEventId, handlerRan, deadline });
-    const outcome: Outcome = error instanceof IdempotencyAlreadyInProgressError ? 'in_progress' : 'failed';
-    record(outcome, { ...fields, handler_ran: handlerRan, ...errorFields(error) }, Date.now() - startedAt, eventAgeMs);
+    const outcome: Outcome = error instanceof IdempotencyAlreadyInProgressError ? OUTCOME.IN_PROGRESS : OUTCOME.FAILED;
+    record(outcome, { ...fields, [F.HANDLER_RAN]: handlerRan, ...errorFields(error) }, Date.now() - startedAt, eventAgeMs);
     throw error;
   }
 }

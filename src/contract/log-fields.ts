@@ -1,0 +1,43 @@
+/**
+ * The wrapper's structured log line: one JSON line per delivery, read back by the saved Logs Insights
+ * queries and by the local replay. The field names and outcomes are defined here once. No imports.
+ */
+
+/** Field names of the wrapper's log line (besides Powertools Logger's own `level`, `message`, `timestamp`, …). */
+export const LOG_FIELD = {
+  /** The handler's name (also the `service` of Powertools Logger). */
+  HANDLER: 'handler',
+  /** What happened to the delivery: one of OUTCOME. */
+  OUTCOME: 'outcome',
+  DURATION_MS: 'duration_ms',
+  /** Now minus the Stripe event's `created`, in milliseconds. */
+  EVENT_AGE_MS: 'event_age_ms',
+  STRIPE_EVENT_ID: 'stripe_event_id',
+  STRIPE_EVENT_TYPE: 'stripe_event_type',
+  STRIPE_API_VERSION: 'stripe_api_version',
+  LIVEMODE: 'livemode',
+  /** The EventBridge envelope's own id (differs on every redelivery of the same Stripe event). */
+  EVENTBRIDGE_ID: 'eventbridge_id',
+  /** Why an event was rejected as invalid (an InvalidStripeEventReason). */
+  REASON: 'reason',
+  ERROR_NAME: 'error_name',
+  ERROR_MESSAGE: 'error_message',
+  /** Whether the user's handler ran before a failure (its business effect may have happened). */
+  HANDLER_RAN: 'handler_ran',
+} as const;
+
+/** What happened to one delivery. Logged as `outcome` and counted as a metric. */
+export const OUTCOME = {
+  /** The handler ran and its record completed. */
+  PROCESSED: 'processed',
+  /** A completed record existed: the handler did not run; the stored result was returned. */
+  DUPLICATE: 'duplicate',
+  /** Another invocation holds the event's in-progress record: failed so that Lambda retries later. */
+  IN_PROGRESS: 'in_progress',
+  /** The handler (or the idempotency store) failed. */
+  FAILED: 'failed',
+  /** Not a valid Stripe event: no record, no handler call. */
+  INVALID: 'invalid',
+} as const;
+
+export type Outcome = (typeof OUTCOME)[keyof typeof OUTCOME];
