@@ -2,6 +2,7 @@ import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { STRIPE_SOURCE_PREFIX } from './contract/stripe';
+import { invalid } from './private/errors';
 import { StripeEventDestination } from './stripe-event-destination';
 
 /**
@@ -60,7 +61,7 @@ export abstract class StripeEventBus {
    */
   public static fromEventBusName(eventBusName: string, options: StripeEventBusOptions = {}): StripeEventBus {
     if (!Token.isUnresolved(eventBusName) && eventBusName.trim() === '') {
-      throw new Error('eventBus: StripeEventBus.fromEventBusName() needs the name of an existing event bus, got an empty string.');
+      invalid(undefined, 'eventBus: StripeEventBus.fromEventBusName() needs the name of an existing event bus, got an empty string.');
     }
     return new ExistingBus((scope) => events.EventBus.fromEventBusName(scope, 'EventBus', eventBusName), options.sourcePrefix);
   }
@@ -98,7 +99,7 @@ const PARTNER_SOURCE_NAME = /^aws\.partner\/stripe\.com\/ed_[A-Za-z0-9_]+$/;
 function validatePartnerEventSourceName(name: string): void {
   if (Token.isUnresolved(name)) return;
   if (!PARTNER_SOURCE_NAME.test(name)) {
-    throw new Error(
+    invalid(undefined,
       `eventBus: '${name}' is not a Stripe partner event source name. Expected 'aws.partner/stripe.com/ed_<destination id>' ` +
         '(for example aws.partner/stripe.com/ed_61Rb9kSjxBvD2Cc8E16RaKa7L4SQ0bVIVs1A8q06eRfY), as shown on the Stripe event destination ' +
         'and under "Partner event sources" in the EventBridge console.',
@@ -126,7 +127,7 @@ class ExistingBus extends StripeEventBus {
   constructor(private readonly factory: (scope: Construct) => events.IEventBus, sourcePrefix: string | undefined) {
     super();
     if (sourcePrefix !== undefined && !Token.isUnresolved(sourcePrefix) && sourcePrefix.trim() === '') {
-      throw new Error("eventBus: sourcePrefix must not be empty; omit it to use 'aws.partner/stripe.com'.");
+      invalid(undefined, "eventBus: sourcePrefix must not be empty; omit it to use 'aws.partner/stripe.com'.");
     }
     this.sourcePrefix = sourcePrefix ?? STRIPE_SOURCE_PREFIX;
   }

@@ -28,7 +28,9 @@ import {
   RESOURCE_TYPE,
 } from './contract/destination';
 import { STRIPE_PARTNER_SOURCE_PREFIX } from './contract/stripe';
+import { invalid } from './private/errors';
 import { EventTypeKey, keyMatches, knownTypesFor, parseEventTypeKey } from './private/event-type-keys';
+import { createLoggedFunction } from './private/logged-function';
 import { packageAsset } from './private/package-assets';
 import { STRIPE_API_VERSION, STRIPE_PACKAGE_VERSION } from './private/stripe-event-types.generated';
 
@@ -153,39 +155,39 @@ export class StripeEventDestination extends Construct {
     const stack = Stack.of(this);
 
     if (!props.apiKeySecret) {
-      throw new Error('apiKeySecret: required; pass the Secrets Manager secret that holds the Stripe restricted key, e.g. secretsmanager.Secret.fromSecretNameV2(this, \'StripeKey\', \'stripe/restricted-key\').');
+      invalid(this, 'apiKeySecret: required; pass the Secrets Manager secret that holds the Stripe restricted key, e.g. secretsmanager.Secret.fromSecretNameV2(this, \'StripeKey\', \'stripe/restricted-key\').');
     }
     this.snapshotApiVersion = props.snapshotApiVersion ?? STRIPE_API_VERSION;
     if (!Token.isUnresolved(this.snapshotApiVersion) && !API_VERSION.test(this.snapshotApiVersion)) {
-      throw new Error(
+      invalid(this,
         `snapshotApiVersion: '${this.snapshotApiVersion}' is not a Stripe API version; expected e.g. '${STRIPE_API_VERSION}' ` +
           `(the version of stripe@${STRIPE_PACKAGE_VERSION}, the default).`,
       );
     }
     const timeout = props.eventSourceTimeout ?? Duration.seconds(DEFAULT_SOURCE_TIMEOUT_SECONDS);
     if (timeout.isUnresolved()) {
-      throw new Error('eventSourceTimeout: must be a literal duration, e.g. Duration.minutes(5).');
+      invalid(this, 'eventSourceTimeout: must be a literal duration, e.g. Duration.minutes(5).');
     }
     const timeoutSeconds = timeout.toSeconds();
     if (timeoutSeconds < MIN_SOURCE_TIMEOUT_SECONDS || timeoutSeconds > MAX_SOURCE_TIMEOUT_SECONDS) {
-      throw new Error(
+      invalid(this,
         `eventSourceTimeout: ${timeout.toHumanString()} is outside 1 to 50 minutes (CloudFormation's provider framework waits at most an hour). ` +
           'The default is 5 minutes.',
       );
     }
     const name = props.destinationName ?? `${stack.stackName}/${this.node.path.split('/').slice(1).join('/')}`;
     if (!Token.isUnresolved(name) && name.trim() === '') {
-      throw new Error('destinationName: must not be empty; omit it to use the stack name and construct path.');
+      invalid(this, 'destinationName: must not be empty; omit it to use the stack name and construct path.');
     }
     if (props.enabledEvents !== undefined) {
       if (props.enabledEvents.length === 0) {
-        throw new Error(
+        invalid(this,
           'enabledEvents: an empty list enables nothing; list Stripe event types, or omit it to enable the handler keys of the integration that uses this destination.',
         );
       }
       const expanded = new Set<string>();
       for (const key of props.enabledEvents) {
-        for (const type of expand(key, props.allowUnknownEventTypes ?? false, 'enabledEvents')) expanded.add(type);
+        for (const type of expand(this, key, props.allowUnknownEventTypes ?? false, 'enabledEvents')) expanded.add(type);
       }
       this.explicitEvents = expanded;
     }
@@ -272,7 +274,7 @@ export class StripeEventDestination extends Construct {
   public _addHandlerEventTypes(keys: string[]): void {
     for (const key of keys) {
       // The integration has validated the keys already (including its allowUnknownEventTypes).
-      const parsed = parseEventTypeKey(key, true);
+      const parsed = parseEventTypeKey(key, true, 'handlers', this);
       if (this.explicitEvents) {
         if (!covers(parsed, this.explicitEvents)) {
           Annotations.of(this).addWarningV2(
@@ -283,7 +285,7 @@ export class StripeEventDestination extends Construct {
         }
         continue;
       }
-      for (const type of expand(key, true, 'handlers')) this.handlerEvents.add(type);
+      for (const type of expand(this, key, true, 'handlers')) this.handlerEvents.add(type);
     }
   }
 
@@ -303,22 +305,20 @@ export class StripeEventDestination extends Construct {
     code: lambda.Code,
     handler: string,
     role: iam.Role,
-    retention: logs.RetentionDays,
+    logRetention: logs.RetentionDays,
     options: { description: string; timeout: Duration },
   ): lambda.Function {
-    // An explicit log group, written by this role only, instead of AWSLambdaBasicExecutionRole's logs:* on every group.
-    const logGroup = new logs.LogGroup(this, `${id}LogGroup`, { retention, removalPolicy: RemovalPolicy.RETAIN });
-    logGroup.grantWrite(role);
-    return new lambda.Function(this, `${id}Function`, {
+    return createLoggedFunction(this, {
+      ids: { role: `${id}ServiceRole`, logGroup: `${id}LogGroup`, function: `${id}Function` },
+      role,
+      logRetention,
       code,
       handler,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
-      role,
-      logGroup,
       ...options,
-    });
+    }).function;
   }
 
   /** `secretsmanager:GetSecretValue` on this secret only (plus decrypting with its key, through Secrets Manager). */
@@ -331,17 +331,13 @@ export class StripeEventDestination extends Construct {
 }
 
 /** The known event types a key stands for; an unknown exact type stands for itself. */
-function expand(key: string, allowUnknown: boolean, prop: 'enabledEvents' | 'handlers'): string[] {
-  let parsed: EventTypeKey;
-  try {
-    parsed = parseEventTypeKey(key, allowUnknown);
-  } catch (e) {
-    throw new Error((e as Error).message.replace(/^handlers:/, `${prop}:`));
-  }
+function expand(scope: Construct, key: string, allowUnknown: boolean, prop: 'enabledEvents' | 'handlers'): string[] {
+  const parsed = parseEventTypeKey(key, allowUnknown, prop, scope);
   if (parsed.kind === 'exact') return [parsed.type];
   const types = knownTypesFor(parsed);
   if (types.length === 0) {
-    throw new Error(
+    invalid(
+      scope,
       `${prop}: '${key}' matches no event type that stripe@${STRIPE_PACKAGE_VERSION} knows, so it cannot be turned into the exact types ` +
         "a Stripe event destination's enabled_events takes. List the event types in the StripeEventDestination's enabledEvents.",
     );

@@ -3,6 +3,8 @@
  * (`customer.subscription.*`), or `*` for every event. Checked at synth time against the event types
  * of the `stripe` package this library was built with.
  */
+import type { IConstruct } from 'constructs';
+import { invalid } from './errors';
 import { STRIPE_EVENT_TYPES, STRIPE_PACKAGE_VERSION } from './stripe-event-types.generated';
 
 export type EventTypeKey =
@@ -63,39 +65,41 @@ function suggestion(candidates: string[]): string {
 }
 
 /**
- * Parses one key of the `handlers` map.
+ * Parses one event-type key (a key of the `handlers` map, or an entry of another prop that takes keys).
  * @param allowUnknown accept well-formed types that the bundled `stripe` package does not know yet
- * @throws Error that names the key and the fix
+ * @param prop the prop the key comes from, named in errors
+ * @throws StripeValidationError that names the prop, the key and the fix
  */
-export function parseEventTypeKey(key: string, allowUnknown: boolean): EventTypeKey {
-  const where = `handlers: '${key}'`;
+export function parseEventTypeKey(key: string, allowUnknown: boolean, prop: string, scope?: IConstruct): EventTypeKey {
+  const where = `${prop}: '${key}'`;
+  const fail = (message: string): never => invalid(scope, message);
   const optOut = `If it is a Stripe event type newer than stripe@${STRIPE_PACKAGE_VERSION} (which this library checks against), set allowUnknownEventTypes: true.`;
   if (key === '*') {
     return { kind: 'all', key };
   }
   if (/^v\d+\./.test(key)) {
-    throw new Error(
+    fail(
       `${where} is a thin (v2) event type. StripeEventBridgeIntegration handles snapshot events (the event destination's payload \`snapshot\`); use the snapshot type without the '${key.split('.')[0]}.' prefix if there is one.`,
     );
   }
   if (key.endsWith('.*')) {
     const prefix = key.slice(0, -2);
     if (!SEGMENTS.test(prefix)) {
-      throw new Error(`${where} is not a valid wildcard: only a trailing '.*' after whole segments is supported, e.g. 'customer.subscription.*'.`);
+      fail(`${where} is not a valid wildcard: only a trailing '.*' after whole segments is supported, e.g. 'customer.subscription.*'.`);
     }
     if (!allowUnknown && !wildcardPrefixes().has(prefix)) {
-      throw new Error(`${where} matches no Stripe event type${suggestion(closest(prefix, wildcardPrefixes()).map((p) => `${p}.*`))}. ${optOut}`);
+      fail(`${where} matches no Stripe event type${suggestion(closest(prefix, wildcardPrefixes()).map((p) => `${p}.*`))}. ${optOut}`);
     }
     return { kind: 'wildcard', key, prefix };
   }
   if (key.includes('*')) {
-    throw new Error(`${where} is not supported: a wildcard may only be a trailing '.*' (e.g. 'invoice.*') or the single key '*'.`);
+    fail(`${where} is not supported: a wildcard may only be a trailing '.*' (e.g. 'invoice.*') or the single key '*'.`);
   }
   if (!SEGMENTS.test(key)) {
-    throw new Error(`${where} is not a Stripe event type: event types are lower-case words joined by dots, e.g. 'checkout.session.completed'${suggestion(closest(key.trim().toLowerCase(), KNOWN))}.`);
+    fail(`${where} is not a Stripe event type: event types are lower-case words joined by dots, e.g. 'checkout.session.completed'${suggestion(closest(key.trim().toLowerCase(), KNOWN))}.`);
   }
   if (!allowUnknown && !KNOWN.has(key)) {
-    throw new Error(`${where} is not a Stripe event type${suggestion(closest(key, KNOWN))}. ${optOut}`);
+    fail(`${where} is not a Stripe event type${suggestion(closest(key, KNOWN))}. ${optOut}`);
   }
   return { kind: 'exact', key, type: key };
 }
@@ -115,4 +119,16 @@ export function keyMatches(key: EventTypeKey, type: string): boolean {
 /** The known event types a key covers (for enabling events on a Stripe destination, for docs and tests). */
 export function knownTypesFor(key: EventTypeKey): string[] {
   return STRIPE_EVENT_TYPES.filter((t) => keyMatches(key, t));
+}
+
+/** `checkout.session.completed` → `CheckoutSessionCompleted`; `customer.subscription.*` → `CustomerSubscriptionAll`. */
+export function nameFromEventType(key: string): string {
+  if (key === '*') return 'AllEvents';
+  const words = key.replace(/\.\*$/, '.all').split(/[._]/).filter(Boolean);
+  return words.map((w) => w[0].toUpperCase() + w.slice(1)).join('').slice(0, 64);
+}
+
+/** A handler's name: the one it was given, else derived from the first of its keys alphabetically. */
+export function handlerNameFor(givenName: string | undefined, keys: readonly string[]): string {
+  return givenName ?? nameFromEventType([...keys].sort()[0]);
 }

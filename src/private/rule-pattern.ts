@@ -4,6 +4,8 @@
  * adjustable quota), at most 30 rules per bus whose patterns contain a wildcard (not adjustable), and
  * event patterns of at most 2,048 characters.
  */
+import type { IConstruct } from 'constructs';
+import { invalid } from './errors';
 import { EventTypeKey } from './event-type-keys';
 
 export const MAX_RULES_PER_BUS = 300;
@@ -43,24 +45,24 @@ export function buildHandlerPattern(sourcePrefix: string, keys: readonly EventTy
 /**
  * Checks a `detail` content filter has EventBridge's shape: every leaf is a non-empty array of match
  * values (`{ livemode: [true] }`, `{ data: { object: { payment_status: ['paid'] } } }`).
- * @throws Error naming the path that is wrong
+ * @throws StripeValidationError naming the path that is wrong
  */
-export function validateDetailFilter(filter: Record<string, unknown>, path = 'detailFilter'): void {
+export function validateDetailFilter(filter: Record<string, unknown>, path: string, scope?: IConstruct): void {
   for (const [key, value] of Object.entries(filter)) {
     const where = `${path}.${key}`;
     if (key === '$or') {
       if (!Array.isArray(value) || value.length < 2) {
-        throw new Error(`${where} must be an array of at least two alternative filters.`);
+        invalid(scope, `${where} must be an array of at least two alternative filters.`);
       }
-      value.forEach((alt, i) => validateDetailFilter(alt as Record<string, unknown>, `${where}[${i}]`));
+      value.forEach((alt, i) => validateDetailFilter(alt as Record<string, unknown>, `${where}[${i}]`, scope));
     } else if (Array.isArray(value)) {
       if (value.length === 0) {
-        throw new Error(`${where} is an empty array, which matches nothing; list the values to match, e.g. [true].`);
+        invalid(scope, `${where} is an empty array, which matches nothing; list the values to match, e.g. [true].`);
       }
     } else if (typeof value === 'object' && value !== null) {
-      validateDetailFilter(value as Record<string, unknown>, where);
+      validateDetailFilter(value as Record<string, unknown>, where, scope);
     } else {
-      throw new Error(`${where} is ${JSON.stringify(value)}; EventBridge patterns list match values in arrays, e.g. ${key}: [${JSON.stringify(value)}].`);
+      invalid(scope, `${where} is ${JSON.stringify(value)}; EventBridge patterns list match values in arrays, e.g. ${key}: [${JSON.stringify(value)}].`);
     }
   }
 }

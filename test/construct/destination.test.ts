@@ -235,7 +235,7 @@ describe('synth-time errors name the prop, the value and the fix', () => {
   };
 
   test('apiKeySecret missing', () => {
-    expect(make({ apiKeySecret: undefined })).toThrow(/^apiKeySecret: required; pass the Secrets Manager secret that holds the Stripe restricted key/);
+    expect(make({ apiKeySecret: undefined })).toThrow(/^\[TestStack\/Destination\] apiKeySecret: required; pass the Secrets Manager secret that holds the Stripe restricted key/);
   });
 
   test('snapshotApiVersion malformed', () => {
@@ -259,7 +259,7 @@ describe('synth-time errors name the prop, the value and the fix', () => {
   });
 
   test('enabledEvents empty', () => {
-    expect(make({ enabledEvents: [] })).toThrow(/^enabledEvents: an empty list enables nothing/);
+    expect(make({ enabledEvents: [] })).toThrow(/^\[TestStack\/Destination\] enabledEvents: an empty list enables nothing/);
   });
 
   test('enabledEvents with a typo suggests the type', () => {
@@ -269,7 +269,7 @@ describe('synth-time errors name the prop, the value and the fix', () => {
   });
 
   test('enabledEvents with a thin (v2) event type', () => {
-    expect(make({ enabledEvents: ['v1.billing.meter.error_report_triggered'] })).toThrow(/^enabledEvents: 'v1.billing.meter.error_report_triggered' is a thin \(v2\) event type/);
+    expect(make({ enabledEvents: ['v1.billing.meter.error_report_triggered'] })).toThrow(/^\[TestStack\/Destination\] enabledEvents: 'v1.billing.meter.error_report_triggered' is a thin \(v2\) event type/);
   });
 
   test('enabledEvents accepts an unknown type only with allowUnknownEventTypes, and passes it through', () => {

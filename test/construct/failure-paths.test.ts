@@ -125,6 +125,6 @@ describe('nothing is dropped', () => {
     });
     expect(() =>
       new StripeEventBridgeIntegration(stack, 'Stripe', { eventBus: bus(), handlers: { 'checkout.session.completed': StripeEventHandler.fromFunction(fn) } }),
-    ).toThrow(/^handlers\.CheckoutSessionCompleted: TestStack\/Mine already has an asynchronous invocation configuration; remove it/);
+    ).toThrow(/^\[TestStack\/Stripe\/CheckoutSessionCompleted\] handlers\.CheckoutSessionCompleted: TestStack\/Mine already has an asynchronous invocation configuration; remove it/);
   });
 });

@@ -98,7 +98,7 @@ test('a record lifetime shorter than the retry windows is an error', () => {
       idempotency: { recordLifetime: Duration.minutes(30) },
       handlers: { 'checkout.session.completed': inlineHandler() },
     }),
-  ).toThrow(/^idempotency\.recordLifetime: 30 minutes is shorter than one hour; records must outlive the retry windows/);
+  ).toThrow(/^\[TestStack\/Stripe\] idempotency\.recordLifetime: 30 minutes is shorter than one hour; records must outlive the retry windows/);
 });
 
 test('each handler has its own stable key prefix: integration id and handler name, not the function name', () => {

@@ -21,17 +21,17 @@ test('closest returns only the best candidates', () => {
 });
 
 test('keys match event types as EventBridge would route them', () => {
-  const wildcard = parseEventTypeKey('customer.subscription.*', false);
+  const wildcard = parseEventTypeKey('customer.subscription.*', false, 'handlers');
   expect(keyMatches(wildcard, 'customer.subscription.updated')).toBe(true);
   expect(keyMatches(wildcard, 'customer.subscriptions')).toBe(false);
   expect(keyMatches(wildcard, 'customer.updated')).toBe(false);
-  expect(keyMatches(parseEventTypeKey('*', false), 'anything.at.all')).toBe(true);
-  expect(keyMatches(parseEventTypeKey('charge.refunded', false), 'charge.refunded')).toBe(true);
-  expect(keyMatches(parseEventTypeKey('charge.refunded', false), 'charge.refund.updated')).toBe(false);
+  expect(keyMatches(parseEventTypeKey('*', false, 'handlers'), 'anything.at.all')).toBe(true);
+  expect(keyMatches(parseEventTypeKey('charge.refunded', false, 'handlers'), 'charge.refunded')).toBe(true);
+  expect(keyMatches(parseEventTypeKey('charge.refunded', false, 'handlers'), 'charge.refund.updated')).toBe(false);
 });
 
 test('a wildcard expands to the known types under it', () => {
-  const types = knownTypesFor(parseEventTypeKey('customer.subscription.*', false));
+  const types = knownTypesFor(parseEventTypeKey('customer.subscription.*', false, 'handlers'));
   expect(types).toContain('customer.subscription.created');
   expect(types).toContain('customer.subscription.deleted');
   expect(types.every((t) => t.startsWith('customer.subscription.'))).toBe(true);
