@@ -1,6 +1,12 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import type { HandlerSource } from './private/handler-source';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ENV_USER_HANDLER, WRAPPER_HANDLER } from './contract/wrapper';
+import { invalid } from './private/errors';
+import { HandlerBindOptions, HandlerBinding } from './private/handler-binding';
+import { createLoggedFunction } from './private/logged-function';
+import { supportsWrapper, wrapperLayer } from './private/wrapper-layer';
 
 /**
  * How to build a handler function from your code.
@@ -101,7 +107,7 @@ export interface StripeExistingFunctionOptions {
  * The business logic for one or more Stripe event types. Use the same object under several event types
  * in `handlers` to get one function and one rule for all of them.
  */
-export class StripeEventHandler {
+export abstract class StripeEventHandler {
   /**
    * A function the integration builds from your code, wrapped with validation, idempotency on the
    * Stripe event id, structured logs and metrics.
@@ -109,20 +115,18 @@ export class StripeEventHandler {
   public static fromCode(options: StripeFunctionOptions): StripeEventHandler {
     validateName(options.name);
     if (!Token.isUnresolved(options.handler) && !/^[^\s]*[^./\s][^/\s]*\.[^.\s]+.*$/.test(options.handler)) {
-      throw new Error(
-        `handler: '${options.handler}' is not a Lambda handler string; expected '<file>.<export>', for example 'index.handler'.`,
-      );
+      invalid(undefined, `handler: '${options.handler}' is not a Lambda handler string; expected '<file>.<export>', for example 'index.handler'.`);
     }
     if (options.memorySize !== undefined && !Token.isUnresolved(options.memorySize) && (options.memorySize < 128 || options.memorySize > 10240)) {
-      throw new Error(`memorySize: ${options.memorySize} MB is outside Lambda's range of 128 to 10240 MB.`);
+      invalid(undefined, `memorySize: ${options.memorySize} MB is outside Lambda's range of 128 to 10240 MB.`);
     }
     if (options.timeout !== undefined && !options.timeout.isUnresolved() && (options.timeout.toSeconds() < 1 || options.timeout.toSeconds() > 900)) {
-      throw new Error(`timeout: ${options.timeout.toHumanString()} is outside Lambda's range of 1 second to 15 minutes.`);
+      invalid(undefined, `timeout: ${options.timeout.toHumanString()} is outside Lambda's range of 1 second to 15 minutes.`);
     }
     if (options.runtime && options.runtime.family !== lambda.RuntimeFamily.NODEJS) {
-      throw new Error(`runtime: ${options.runtime.name} is not a Node.js runtime; the wrapper runs on Node.js (nodejs22.x or later).`);
+      invalid(undefined, `runtime: ${options.runtime.name} is not a Node.js runtime; the wrapper runs on Node.js (nodejs22.x or later).`);
     }
-    return new StripeEventHandler({ kind: 'code', options }, options.name);
+    return new CodeHandler(options);
   }
 
   /**
@@ -136,18 +140,108 @@ export class StripeEventHandler {
    */
   public static fromFunction(fn: lambda.IFunction, options: StripeExistingFunctionOptions = {}): StripeEventHandler {
     validateName(options.name);
-    return new StripeEventHandler({ kind: 'function', fn }, options.name);
+    return new FunctionHandler(fn, options.name);
   }
 
-  /** @internal */
-  public readonly _source: HandlerSource;
-  /** @internal */
+  /**
+   * The name given in the options, if any.
+   * @internal
+   */
+  public abstract readonly _name?: string;
+
+  /**
+   * Creates or wraps the handler's function under `scope` (its route).
+   * @internal
+   */
+  public abstract _bind(scope: Construct, options: HandlerBindOptions): HandlerBinding;
+}
+
+/** A function built from the user's code, with its own role and log group, wrapped from the start. */
+class CodeHandler extends StripeEventHandler {
   public readonly _name?: string;
 
-  private constructor(source: HandlerSource, name: string | undefined) {
-    this._source = source;
-    this._name = name;
+  constructor(private readonly options: StripeFunctionOptions) {
+    super();
+    this._name = options.name;
   }
+
+  public _bind(scope: Construct, bind: HandlerBindOptions): HandlerBinding {
+    const options = this.options;
+    const userEnv = options.environment ?? {};
+    const reserved = Object.keys(userEnv).filter((k) => k.startsWith('STRIPE_EB_') || k === 'POWERTOOLS_SERVICE_NAME');
+    if (reserved.length > 0) {
+      invalid(scope, `handlers.${bind.name}.environment: ${reserved.join(', ')} ${reserved.length === 1 ? 'is' : 'are'} set by the integration; remove ${reserved.length === 1 ? 'it' : 'them'}.`);
+    }
+    const { function: fn, logGroup } = createLoggedFunction(scope, {
+      ids: { logGroup: 'LogGroup', role: 'ServiceRole', function: 'Function' },
+      logRetention: bind.logRetention,
+      roleDescription: `Stripe event handler ${bind.name}`,
+      code: options.code,
+      handler: WRAPPER_HANDLER,
+      runtime: options.runtime ?? lambda.Runtime.NODEJS_24_X,
+      architecture: options.architecture ?? lambda.Architecture.ARM_64,
+      memorySize: options.memorySize ?? 512,
+      timeout: options.timeout ?? Duration.seconds(30),
+      layers: [wrapperLayer(scope), ...(options.layers ?? [])],
+      reservedConcurrentExecutions: options.reservedConcurrentExecutions,
+      description: options.description ?? `Handles Stripe ${bind.eventTypes.join(', ')} events`.slice(0, 256),
+      environment: { ...userEnv, [ENV_USER_HANDLER]: options.handler, ...bind.wrapperEnvironment },
+    });
+    return { function: fn, logGroup };
+  }
+}
+
+/** A function the user created: wrapped in place when it can be, otherwise routed to with a warning. */
+class FunctionHandler extends StripeEventHandler {
+  constructor(private readonly fn: lambda.IFunction, public readonly _name: string | undefined) {
+    super();
+  }
+
+  public _bind(scope: Construct, bind: HandlerBindOptions): HandlerBinding {
+    const fn = this.fn;
+    const why = whyNotWrappable(scope, fn, bind.name);
+    if (why !== undefined) {
+      Annotations.of(scope).addWarningV2(
+        '@babes/stripe-eventbridge:handlerNotWrapped',
+        `Handler '${bind.name}' (${fn.node.path}) ${why}, so it is not wrapped: events are routed to it and it may use the idempotency table, ` +
+          'but validation, idempotency on detail.id, logging and metrics are up to your code. Wrap it with the ' +
+          `layer and handler '${WRAPPER_HANDLER}' yourself, or use StripeEventHandler.fromCode().`,
+      );
+    } else {
+      const wrapped = fn as lambda.Function;
+      const cfn = wrapped.node.defaultChild as lambda.CfnFunction;
+      wrapped.addLayers(wrapperLayer(wrapped));
+      wrapped.addEnvironment(ENV_USER_HANDLER, cfn.handler!);
+      for (const [key, value] of Object.entries(bind.wrapperEnvironment)) wrapped.addEnvironment(key, value);
+      cfn.handler = WRAPPER_HANDLER;
+    }
+    return { function: fn, logGroup: logGroupOf(scope, fn) };
+  }
+}
+
+/** Why a received function cannot be wrapped in place, or undefined when it can; throws when it never should be. */
+function whyNotWrappable(scope: Construct, fn: lambda.IFunction, name: string): string | undefined {
+  if (!(fn instanceof lambda.Function)) return 'is not a lambda.Function defined in this app';
+  const cfn = fn.node.defaultChild as lambda.CfnFunction;
+  if (cfn.packageType === 'Image' || cfn.handler === undefined) return 'is a container image function';
+  if (fn.runtime.family !== lambda.RuntimeFamily.NODEJS) return `runs ${fn.runtime.name}, and the wrapper runs on Node.js`;
+  if (!supportsWrapper(fn.runtime)) {
+    invalid(scope, `handlers.${name}: ${fn.node.path} runs ${fn.runtime.name}; the wrapper needs nodejs22.x or later. Upgrade the function's runtime.`);
+  }
+  if (cfn.handler === WRAPPER_HANDLER) {
+    invalid(scope, `handlers.${name}: ${fn.node.path} is already wrapped by another StripeEventBridgeIntegration; give each integration its own function.`);
+  }
+  return undefined;
+}
+
+/**
+ * Where a function logs: its explicit log group, else Lambda's default `/aws/lambda/<name>`. Not
+ * `Function.logGroup`, which would add a log-retention custom resource to a function without one.
+ */
+function logGroupOf(scope: Construct, fn: lambda.IFunction): logs.ILogGroup | undefined {
+  if (!(fn instanceof lambda.Function)) return undefined;
+  const config = (fn.node.defaultChild as lambda.CfnFunction).loggingConfig as lambda.CfnFunction.LoggingConfigProperty | undefined;
+  return logs.LogGroup.fromLogGroupName(scope, 'LogGroupRef', config?.logGroup ?? `/aws/lambda/${fn.functionName}`);
 }
 
 /** Names become construct ids, idempotency key prefixes and metric dimensions. */
@@ -155,7 +249,8 @@ const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 
 function validateName(name: string | undefined): void {
   if (name !== undefined && !NAME.test(name)) {
-    throw new Error(
+    invalid(
+      undefined,
       `name: '${name}' is not a valid handler name; use 1 to 64 letters, digits, '-' or '_', starting with a letter (e.g. 'CheckoutCompleted').`,
     );
   }

@@ -1,50 +1,26 @@
-import { Annotations, CfnResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import {
-  DEFAULT_METRICS_NAMESPACE,
-  METRIC_DIMENSION_HANDLER,
-  METRIC_DUPLICATE,
-  METRIC_EVENT_AGE,
-  METRIC_FAILED,
-  METRIC_INVALID,
-  METRIC_PROCESSED,
-  METRIC_PROCESSING_TIME,
-} from './contract/metrics';
-import { STRIPE_SOURCE_PREFIX } from './contract/stripe';
-import {
-  DEFAULT_IDEMPOTENCY_TTL_SECONDS,
-  ENV_HANDLER_NAME,
-  ENV_IDEMPOTENCY_KEY_PREFIX,
-  ENV_IDEMPOTENCY_TABLE,
-  ENV_IDEMPOTENCY_TTL_SECONDS,
-  ENV_SOURCE_PREFIX,
-  ENV_USER_HANDLER,
-  WRAPPER_HANDLER,
-} from './contract/wrapper';
+import { DEFAULT_METRICS_NAMESPACE } from './contract/metrics';
 import { StripeAlarmOptions, StripeArchiveOptions, StripeDashboardOptions } from './monitoring-options';
-import { EventTypeKey, parseEventTypeKey } from './private/event-type-keys';
-import { nameFromEventType } from './private/handler-source';
-import { createAlarms, createDashboard, createQueries, MonitoredHandler } from './private/monitoring';
-import {
-  buildHandlerPattern,
-  MAX_PATTERN_LENGTH,
-  MAX_RULES_PER_BUS,
-  MAX_WILDCARD_RULES_PER_BUS,
-  validateDetailFilter,
-} from './private/rule-pattern';
-import { supportsWrapper, wrapperLayer } from './private/wrapper-layer';
+import { checkBusQuotas } from './private/bus-quotas';
+import { invalid } from './private/errors';
+import { handlerNameFor, parseEventTypeKey } from './private/event-type-keys';
+import { createArchive, createDeadLetterQueue, createIdempotencyTable } from './private/integration-resources';
+import { StripeMetricFactory } from './private/metric-factory';
+import { createAlarms } from './private/monitoring/alarms';
+import { createDashboard } from './private/monitoring/dashboard';
+import { createQueries } from './private/monitoring/queries';
+import { validateDetailFilter } from './private/rule-pattern';
+import { validateAlarmOptions, validateRetries } from './private/validate-props';
 import { StripeEventBus } from './stripe-event-bus';
-import { StripeEventHandler, StripeFunctionOptions } from './stripe-event-handler';
+import { StripeEventHandler } from './stripe-event-handler';
+import { StripeEventRoute } from './stripe-event-route';
 
 /** Which Stripe mode's events the rules let through. */
 export enum StripeLivemode {
@@ -98,7 +74,7 @@ export interface StripeEventBridgeIntegrationProps {
   /**
    * Your business logic, by Stripe event type. Keys are exact types (`checkout.session.completed`),
    * a trailing wildcard (`customer.subscription.*`) or `*` for every event. The same handler under
-   * several keys gets one function and one rule.
+   * several keys gets one route: one function and one rule.
    */
   readonly handlers: { [eventType: string]: StripeEventHandler };
 
@@ -204,13 +180,11 @@ export interface StripeEventBridgeIntegrationProps {
   readonly archive?: StripeArchiveOptions;
 }
 
-/** Rules this app puts on each bus, to check EventBridge's per-bus quotas across integrations. */
-const rulesPerBus = new WeakMap<Construct, Map<string, { rules: number; wildcardRules: number }>>();
-
 /**
- * Carries Stripe events from an EventBridge bus to your handlers exactly once: one rule per handler,
- * wrapped Lambda functions (validation, idempotency on the Stripe event id, structured logs, metrics),
- * an idempotency table, and a dead-letter queue that receives every event that could not be processed.
+ * Carries Stripe events from an EventBridge bus to your handlers exactly once: one route per handler (a
+ * rule and a wrapped Lambda function: validation, idempotency on the Stripe event id, structured logs,
+ * metrics), an idempotency table, a dead-letter queue that receives every event that could not be
+ * processed, an archive for replays, alarms, a dashboard and saved Logs Insights queries.
  */
 export class StripeEventBridgeIntegration extends Construct {
   /** The bus Stripe events arrive on. */
@@ -222,14 +196,8 @@ export class StripeEventBridgeIntegration extends Construct {
   /** The dead-letter queue for events EventBridge could not deliver and events whose handler failed. */
   public readonly deadLetterQueue: sqs.IQueue;
 
-  /** The handler functions, by handler name. */
-  public readonly functions: { [handlerName: string]: lambda.IFunction } = {};
-
-  /** The rules, by handler name. */
-  public readonly rules: { [handlerName: string]: events.IRule } = {};
-
-  /** The event types each handler is registered for (the `handlers` keys), by handler name. */
-  public readonly handlerEventTypes: { [handlerName: string]: string[] } = {};
+  /** One route per handler object (its function, rule, log group and metrics), in the order of `handlers`. */
+  public readonly routes: StripeEventRoute[];
 
   /** Every key of `handlers`, in the order given. */
   public readonly eventTypes: string[];
@@ -249,158 +217,90 @@ export class StripeEventBridgeIntegration extends Construct {
   /** Saved Logs Insights queries over the handlers' log groups. */
   public readonly queries: logs.QueryDefinition[];
 
-  private readonly sourcePrefix: string;
-  private readonly ttlSeconds: number;
-  private readonly detailFilter?: Record<string, unknown>;
-  private readonly props: StripeEventBridgeIntegrationProps;
-  private readonly metricsNamespace: string;
-  private readonly monitored: MonitoredHandler[] = [];
+  private readonly metrics: StripeMetricFactory;
+  private readonly routeByHandler = new Map<StripeEventHandler, StripeEventRoute>();
 
   constructor(scope: Construct, id: string, props: StripeEventBridgeIntegrationProps) {
     super(scope, id);
-    this.props = props;
-    this.validateNumbers(props);
+    validateRetries(this, props);
+    validateAlarmOptions(this, props.alarms ?? {});
+    const lifetime = props.idempotency?.recordLifetime;
+    if (lifetime && !lifetime.isUnresolved() && lifetime.toSeconds() < 3600) {
+      invalid(
+        this,
+        `idempotency.recordLifetime: ${lifetime.toHumanString()} is shorter than one hour; records must outlive the retry windows before them ` +
+          '(Stripe up to 3 days, EventBridge up to 24 hours, Lambda up to 6 hours). The default is 7 days.',
+      );
+    }
 
     const groups = this.groupHandlers(props);
     this.eventTypes = Object.keys(props.handlers);
-    this.sourcePrefix = props.eventBus.sourcePrefix;
-    this.detailFilter = this.buildDetailFilter(props);
-
-    const lifetime = props.idempotency?.recordLifetime;
-    this.ttlSeconds = lifetime ? lifetime.toSeconds() : DEFAULT_IDEMPOTENCY_TTL_SECONDS;
+    const detailFilter = this.buildDetailFilter(props);
 
     this.eventBus = props.eventBus._bind(this);
     props.eventBus._useEventTypes(this.eventTypes);
-    this.idempotencyTable = props.idempotency?.table ?? this.createTable(props.idempotency?.removalPolicy);
-    this.deadLetterQueue = props.deadLetterQueue ?? this.createDeadLetterQueue();
+    this.idempotencyTable = props.idempotency?.table ?? createIdempotencyTable(this, props.idempotency?.removalPolicy);
+    this.deadLetterQueue = props.deadLetterQueue ?? createDeadLetterQueue(this);
+    const metricsNamespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
+    this.metrics = new StripeMetricFactory(metricsNamespace, this.eventBus);
+    this.archive = createArchive(this, this.eventBus, props.eventBus.sourcePrefix, props.archive);
 
-    this.metricsNamespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
-    this.archive = this.createArchive(props.archive);
-
-    const counts = this.busCounter();
-    for (const [handler, { name, keys }] of groups) {
-      const handlerScope = new Construct(this, name);
-      const fn = this.bindFunction(handlerScope, handler, name, keys);
-      this.functions[name] = fn;
-      this.handlerEventTypes[name] = keys.map((k) => k.key);
-      this.rules[name] = this.createRule(handlerScope, name, keys, fn, counts);
-      this.monitored.push({
-        name,
-        eventTypes: this.handlerEventTypes[name],
-        fn,
-        timeout: fn instanceof lambda.Function ? fn.timeout : undefined,
-        logGroup: this.logGroupOf(handlerScope, fn),
+    this.routes = groups.map(({ name, handler, keys }) => {
+      const route = new StripeEventRoute(this, name, {
+        handler,
+        eventTypes: keys,
+        eventBus: this.eventBus,
+        sourcePrefix: props.eventBus.sourcePrefix,
+        // Already checked above, with the message naming `handlers`.
+        allowUnknownEventTypes: true,
+        detailFilter,
+        idempotencyTable: this.idempotencyTable,
+        idempotencyKeyPrefix: `${this.node.id}.${name}`,
+        recordLifetime: lifetime,
+        deadLetterQueue: this.deadLetterQueue,
+        retryAttempts: props.retryAttempts,
+        maxEventAge: props.maxEventAge,
+        lambdaRetryAttempts: props.lambdaRetryAttempts,
+        lambdaMaxEventAge: props.lambdaMaxEventAge,
+        logRetention: props.logRetention,
+        metricsNamespace,
       });
-    }
+      this.routeByHandler.set(handler, route);
+      return route;
+    });
+    checkBusQuotas(this, this.eventBus);
 
     const monitoring = new Construct(this, 'Monitoring');
-    const { alarms, topic } = createAlarms(monitoring, this, this.monitored, props.alarms ?? {});
+    const sources = {
+      name: this.node.path,
+      routes: this.routes,
+      idempotencyTable: this.idempotencyTable,
+      metricEventsReceived: (p?: cloudwatch.MetricOptions) => this.metricEventsReceived(p),
+      metricDeadLetterQueueMessages: (p?: cloudwatch.MetricOptions) => this.metricDeadLetterQueueMessages(p),
+      metricDeadLetterQueueOldestMessageAge: (p?: cloudwatch.MetricOptions) => this.metricDeadLetterQueueOldestMessageAge(p),
+      lambdaRetryAttempts: props.lambdaRetryAttempts ?? 2,
+      lambdaMaxEventAge: props.lambdaMaxEventAge ?? Duration.hours(6),
+    };
+    const { alarms, topic } = createAlarms(monitoring, sources, props.alarms ?? {});
     this.alarms = alarms;
     this.alarmTopic = topic;
     if (props.dashboard?.enabled !== false) {
-      this.dashboard = createDashboard(monitoring, this, this.monitored, alarms, props.dashboard?.dashboardName);
+      this.dashboard = createDashboard(monitoring, sources, alarms, props.dashboard?.dashboardName);
     }
-    this.queries = createQueries(monitoring, this.monitored, `${Stack.of(this).stackName}/${this.node.id}`);
+    this.queries = createQueries(monitoring, sources, `${Stack.of(this).stackName}/${this.node.id}`);
   }
 
   /**
-   * Stripe events the wrapper processed (ran the handler for), per period.
+   * The route of a handler given in `handlers`.
    *
-   * @param handlerName the handler, as named in `functions` (its `name`, or the name derived from its first event type)
-   * @param props metric options (period, statistic, label, …)
+   * @param handler the StripeEventHandler object, as given in `handlers`
    */
-  public metricEventsProcessed(handlerName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.wrapperMetric(METRIC_PROCESSED, handlerName, 'Sum', props);
-  }
-
-  /**
-   * Duplicate deliveries the wrapper answered from the idempotency record, per period.
-   *
-   * @param handlerName the handler, as named in `functions` (its `name`, or the name derived from its first event type)
-   * @param props metric options (period, statistic, label, …)
-   */
-  public metricEventsDuplicate(handlerName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.wrapperMetric(METRIC_DUPLICATE, handlerName, 'Sum', props);
-  }
-
-  /**
-   * Deliveries whose handler threw (or whose idempotency store failed), per period.
-   *
-   * @param handlerName the handler, as named in `functions` (its `name`, or the name derived from its first event type)
-   * @param props metric options (period, statistic, label, …)
-   */
-  public metricEventsFailed(handlerName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.wrapperMetric(METRIC_FAILED, handlerName, 'Sum', props);
-  }
-
-  /**
-   * Deliveries rejected because they are not valid Stripe snapshot events, per period.
-   *
-   * @param handlerName the handler, as named in `functions` (its `name`, or the name derived from its first event type)
-   * @param props metric options (period, statistic, label, …)
-   */
-  public metricEventsInvalid(handlerName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.wrapperMetric(METRIC_INVALID, handlerName, 'Sum', props);
-  }
-
-  /**
-   * Time the handler took for processed events, in milliseconds (p99 by default).
-   *
-   * @param handlerName the handler, as named in `functions` (its `name`, or the name derived from its first event type)
-   * @param props metric options (period, statistic, label, …)
-   */
-  public metricProcessingTime(handlerName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.wrapperMetric(METRIC_PROCESSING_TIME, handlerName, 'p99', props);
-  }
-
-  /**
-   * Delay from the Stripe event's creation to the handler, in milliseconds (p99 by default).
-   *
-   * @param handlerName the handler, as named in `functions` (its `name`, or the name derived from its first event type)
-   * @param props metric options (period, statistic, label, …)
-   */
-  public metricEventAge(handlerName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.wrapperMetric(METRIC_EVENT_AGE, handlerName, 'p99', props);
-  }
-
-  /**
-   * Events the handler's rule matched (AWS/Events TriggeredRules).
-   *
-   * @param handlerName the handler, as named in `functions` (its `name`, or the name derived from its first event type)
-   * @param props metric options (period, statistic, label, …)
-   */
-  public metricRuleMatchedEvents(handlerName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.ruleMetric('TriggeredRules', handlerName, props);
-  }
-
-  /**
-   * Invocations of the handler that EventBridge gave up on (AWS/Events FailedInvocations).
-   *
-   * @param handlerName the handler, as named in `functions` (its `name`, or the name derived from its first event type)
-   * @param props metric options (period, statistic, label, …)
-   */
-  public metricRuleFailedInvocations(handlerName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.ruleMetric('FailedInvocations', handlerName, props);
-  }
-
-  /**
-   * Undeliverable events EventBridge could not put in the dead-letter queue (AWS/Events InvocationsFailedToBeSentToDlq).
-   *
-   * @param handlerName the handler, as named in `functions` (its `name`, or the name derived from its first event type)
-   * @param props metric options (period, statistic, label, …)
-   */
-  public metricRuleInvocationsFailedToBeSentToDlq(handlerName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.ruleMetric('InvocationsFailedToBeSentToDlq', handlerName, props);
-  }
-
-  /**
-   * Throttled runs of the handler's rule (AWS/Events ThrottledRules).
-   *
-   * @param handlerName the handler, as named in `functions` (its `name`, or the name derived from its first event type)
-   * @param props metric options (period, statistic, label, …)
-   */
-  public metricRuleThrottled(handlerName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.ruleMetric('ThrottledRules', handlerName, props);
+  public routeFor(handler: StripeEventHandler): StripeEventRoute {
+    const route = this.routeByHandler.get(handler);
+    if (!route) {
+      invalid(this, `routeFor: the handler is not one of this integration's handlers (${this.routes.map((r) => r.handlerName).join(', ')}).`);
+    }
+    return route;
   }
 
   /**
@@ -411,23 +311,8 @@ export class StripeEventBridgeIntegration extends Construct {
    */
   public metricEventsReceived(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
     const source = this.partnerEventSourceName();
-    if (source !== undefined) {
-      return new cloudwatch.Metric({
-        namespace: 'AWS/Events',
-        metricName: 'Events',
-        dimensionsMap: { EventSourceName: source },
-        statistic: 'Sum',
-        period: Duration.minutes(5),
-        ...props,
-      });
-    }
-    const names = Object.keys(this.rules);
-    return new cloudwatch.MathExpression({
-      expression: names.map((_, i) => `m${i}`).join(' + '),
-      usingMetrics: Object.fromEntries(names.map((n, i) => [`m${i}`, this.metricRuleMatchedEvents(n, props)])),
-      period: props?.period ?? Duration.minutes(5),
-      label: props?.label ?? 'Stripe events matched',
-    });
+    if (source !== undefined) return this.metrics.partnerEvents(source, props);
+    return this.metrics.sum(this.routes.map((r) => r.metricRuleMatchedEvents(props)), 'Stripe events matched', props);
   }
 
   /**
@@ -448,50 +333,6 @@ export class StripeEventBridgeIntegration extends Construct {
     return this.deadLetterQueue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', period: Duration.minutes(5), ...props });
   }
 
-  private requireHandler(handlerName: string): void {
-    if (!(handlerName in this.functions)) {
-      throw new Error(`'${handlerName}' is not a handler of this integration; handlers: ${Object.keys(this.functions).join(', ')}.`);
-    }
-  }
-
-  private wrapperMetric(metricName: string, handlerName: string, statistic: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    this.requireHandler(handlerName);
-    return new cloudwatch.Metric({
-      namespace: this.metricsNamespace,
-      metricName,
-      dimensionsMap: { [METRIC_DIMENSION_HANDLER]: handlerName },
-      statistic,
-      period: Duration.minutes(5),
-      ...props,
-    });
-  }
-
-  /** Rules on a custom or partner bus report with EventBusName and RuleName; on the default bus with RuleName only. */
-  private ruleMetric(metricName: string, handlerName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    this.requireHandler(handlerName);
-    const rule = this.rules[handlerName];
-    const busName = this.eventBus.eventBusName;
-    const onDefaultBus = !Token.isUnresolved(busName) && busName === 'default';
-    return new cloudwatch.Metric({
-      namespace: 'AWS/Events',
-      metricName,
-      dimensionsMap: onDefaultBus ? { RuleName: rule.ruleName } : { EventBusName: busName, RuleName: rule.ruleName },
-      statistic: 'Sum',
-      period: Duration.minutes(5),
-      ...props,
-    });
-  }
-
-  /**
-   * Where a function logs: its explicit log group, else Lambda's default `/aws/lambda/<name>`. Not
-   * `Function.logGroup`, which would add a log-retention custom resource to a function without one.
-   */
-  private logGroupOf(scope: Construct, fn: lambda.IFunction): logs.ILogGroup | undefined {
-    if (!(fn instanceof lambda.Function)) return undefined;
-    const config = (fn.node.defaultChild as lambda.CfnFunction).loggingConfig as lambda.CfnFunction.LoggingConfigProperty | undefined;
-    return logs.LogGroup.fromLogGroupName(scope, 'LogGroupRef', config?.logGroup ?? `/aws/lambda/${fn.functionName}`);
-  }
-
   /** The partner event source name, when the bus is one that accepts a partner source. */
   private partnerEventSourceName(): string | undefined {
     if (this.eventBus.eventSourceName !== undefined) return this.eventBus.eventSourceName;
@@ -499,321 +340,47 @@ export class StripeEventBridgeIntegration extends Construct {
     return !Token.isUnresolved(name) && name.startsWith('aws.partner/') ? name : undefined;
   }
 
-  private createArchive(options: StripeArchiveOptions | undefined): events.Archive | undefined {
-    if (options?.enabled === false) return undefined;
-    const archive = new events.Archive(this, 'Archive', {
-      sourceEventBus: this.eventBus,
-      // Only Stripe's events: the same source prefix as the rules.
-      eventPattern: { source: [{ prefix: this.sourcePrefix }] as unknown as string[] },
-      retention: options?.retention ?? Duration.days(30),
-      description: 'Stripe events, for replay after a bug fix (Stripe cannot resend events to EventBridge)',
-    });
-    // aws-cdk-lib renders `KmsKeyIdentifier: ""` without a key, which some regions reject
-    // (github.com/aws/aws-cdk/issues/37847): leave the property out so the AWS-owned key is used.
-    (archive.node.defaultChild as events.CfnArchive).addPropertyDeletionOverride('KmsKeyIdentifier');
-    return archive;
-  }
-
-  private validateNumbers(props: StripeEventBridgeIntegrationProps): void {
-    const { retryAttempts, lambdaRetryAttempts, maxEventAge, lambdaMaxEventAge } = props;
-    const outside = (n: number | undefined, max: number) => n !== undefined && !Token.isUnresolved(n) && (n < 0 || n > max || !Number.isInteger(n));
-    if (outside(retryAttempts, 185)) {
-      throw new Error(`retryAttempts: ${retryAttempts} is outside EventBridge's range of 0 to 185 retries.`);
-    }
-    if (outside(lambdaRetryAttempts, 2)) {
-      throw new Error(`lambdaRetryAttempts: ${lambdaRetryAttempts} is outside Lambda's range of 0 to 2 retries.`);
-    }
-    if (maxEventAge && !maxEventAge.isUnresolved() && (maxEventAge.toSeconds() < 60 || maxEventAge.toSeconds() > 86400)) {
-      throw new Error(`maxEventAge: ${maxEventAge.toHumanString()} is outside EventBridge's range of 1 minute to 24 hours.`);
-    }
-    if (lambdaMaxEventAge && !lambdaMaxEventAge.isUnresolved() && (lambdaMaxEventAge.toSeconds() < 60 || lambdaMaxEventAge.toSeconds() > 21600)) {
-      throw new Error(`lambdaMaxEventAge: ${lambdaMaxEventAge.toHumanString()} is outside Lambda's range of 1 minute to 6 hours.`);
-    }
-    const alarms = props.alarms ?? {};
-    const silence = alarms.noEventsPeriod;
-    if (silence && !silence.isUnresolved() && (silence.toSeconds() < 300 || silence.toSeconds() > 86400 || silence.toSeconds() % 60 !== 0)) {
-      throw new Error(`alarms.noEventsPeriod: ${silence.toHumanString()} must be whole minutes from 5 minutes to 24 hours (one CloudWatch alarm period).`);
-    }
-    const percent = alarms.durationThresholdPercent;
-    if (percent !== undefined && !Token.isUnresolved(percent) && (percent <= 0 || percent > 100)) {
-      throw new Error(`alarms.durationThresholdPercent: ${percent} must be above 0 and at most 100.`);
-    }
-    if (outside(alarms.evaluationPeriods, Number.MAX_SAFE_INTEGER) || alarms.evaluationPeriods === 0) {
-      throw new Error(`alarms.evaluationPeriods: ${alarms.evaluationPeriods} must be a whole number of at least 1.`);
-    }
-    const lifetime = props.idempotency?.recordLifetime;
-    if (lifetime && !lifetime.isUnresolved() && lifetime.toSeconds() < 3600) {
-      throw new Error(
-        `idempotency.recordLifetime: ${lifetime.toHumanString()} is shorter than one hour; records must outlive the retry windows before them ` +
-          '(Stripe up to 3 days, EventBridge up to 24 hours, Lambda up to 6 hours). The default is 7 days.',
-      );
-    }
-  }
-
-  /** Groups the `handlers` keys by handler object: one function and one rule per object. */
-  private groupHandlers(props: StripeEventBridgeIntegrationProps): Map<StripeEventHandler, { name: string; keys: EventTypeKey[] }> {
+  /** Groups the `handlers` keys by handler object: one route per object. */
+  private groupHandlers(props: StripeEventBridgeIntegrationProps): Array<{ name: string; handler: StripeEventHandler; keys: string[] }> {
     const entries = Object.entries(props.handlers ?? {});
     if (entries.length === 0) {
-      throw new Error("handlers: no handlers given; map at least one Stripe event type to a StripeEventHandler, e.g. { 'checkout.session.completed': handler }.");
+      invalid(this, "handlers: no handlers given; map at least one Stripe event type to a StripeEventHandler, e.g. { 'checkout.session.completed': handler }.");
     }
-    const groups = new Map<StripeEventHandler, { name: string; keys: EventTypeKey[] }>();
+    const groups = new Map<StripeEventHandler, string[]>();
     for (const [key, handler] of entries) {
       if (!(handler instanceof StripeEventHandler)) {
-        throw new Error(`handlers: '${key}' maps to ${typeof handler}; expected StripeEventHandler.fromCode(...) or StripeEventHandler.fromFunction(...).`);
+        invalid(this, `handlers: '${key}' maps to ${typeof handler}; expected StripeEventHandler.fromCode(...) or StripeEventHandler.fromFunction(...).`);
       }
-      const parsed = parseEventTypeKey(key, props.allowUnknownEventTypes ?? false);
-      const group = groups.get(handler);
-      if (group) group.keys.push(parsed);
-      else groups.set(handler, { name: '', keys: [parsed] });
+      parseEventTypeKey(key, props.allowUnknownEventTypes ?? false, 'handlers', this);
+      groups.set(handler, [...(groups.get(handler) ?? []), key]);
     }
-    const names = new Map<string, string>();
-    for (const [handler, group] of groups) {
-      group.name = handler._name ?? nameFromEventType([...group.keys.map((k) => k.key)].sort()[0]);
-      const clash = names.get(group.name);
+    const firstKeyByName = new Map<string, string>();
+    const result = [...groups].map(([handler, keys]) => {
+      const name = handlerNameFor(handler._name, keys);
+      const clash = firstKeyByName.get(name);
       if (clash !== undefined) {
-        throw new Error(
-          `handlers: two different handlers are named '${group.name}' (for '${clash}' and '${group.keys[0].key}'). ` +
+        invalid(
+          this,
+          `handlers: two different handlers are named '${name}' (for '${clash}' and '${keys[0]}'). ` +
             'Give them distinct names, or use the same StripeEventHandler object for both keys to share one function.',
         );
       }
-      names.set(group.name, group.keys[0].key);
-    }
-    return groups;
+      firstKeyByName.set(name, keys[0]);
+      return { name, handler, keys };
+    });
+    return result;
   }
 
   private buildDetailFilter(props: StripeEventBridgeIntegrationProps): Record<string, unknown> | undefined {
     const filter: Record<string, unknown> = { ...(props.detailFilter ?? {}) };
-    if (props.detailFilter) validateDetailFilter(filter);
+    if (props.detailFilter) validateDetailFilter(filter, 'detailFilter', this);
     const livemode = props.livemode ?? StripeLivemode.ALL;
     if (livemode !== StripeLivemode.ALL) {
       if ('livemode' in filter) {
-        throw new Error('detailFilter: has a livemode condition and livemode is also set; use only the livemode property.');
+        invalid(this, 'detailFilter: has a livemode condition and livemode is also set; use only the livemode property.');
       }
       filter.livemode = [livemode === StripeLivemode.LIVE_ONLY];
     }
     return Object.keys(filter).length > 0 ? filter : undefined;
-  }
-
-  private createTable(removalPolicy: RemovalPolicy | undefined): dynamodb.ITable {
-    // The Powertools idempotency schema: partition key `id`, TTL on `expiration` (epoch seconds).
-    return new dynamodb.Table(this, 'IdempotencyTable', {
-      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
-      timeToLiveAttribute: 'expiration',
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      removalPolicy: removalPolicy ?? RemovalPolicy.RETAIN,
-    });
-  }
-
-  private createDeadLetterQueue(): sqs.IQueue {
-    const queue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    // cdk-nag's AwsSolutions-SQS3 asks every queue to have a DLQ unless it is one; it cannot see that this
-    // queue is the target of DeadLetterConfig and on-failure destinations. Acknowledged in cdk-nag's metadata format.
-    (queue.node.defaultChild as CfnResource).addMetadata('cdk_nag', {
-      rules_to_suppress: [
-        { id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue of the integration\'s rule targets and of its functions\' on-failure destinations.' },
-      ],
-    });
-    return queue;
-  }
-
-  private wrapperEnvironment(name: string): Record<string, string> {
-    const env: Record<string, string> = {
-      [ENV_HANDLER_NAME]: name,
-      [ENV_IDEMPOTENCY_TABLE]: this.idempotencyTable.tableName,
-      [ENV_IDEMPOTENCY_KEY_PREFIX]: `${this.node.id}.${name}`,
-      [ENV_IDEMPOTENCY_TTL_SECONDS]: String(this.ttlSeconds),
-      POWERTOOLS_SERVICE_NAME: name,
-      POWERTOOLS_METRICS_NAMESPACE: this.props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE,
-    };
-    if (this.sourcePrefix !== STRIPE_SOURCE_PREFIX) env[ENV_SOURCE_PREFIX] = this.sourcePrefix;
-    return env;
-  }
-
-  private bindFunction(scope: Construct, handler: StripeEventHandler, name: string, keys: EventTypeKey[]): lambda.IFunction {
-    const source = handler._source;
-    const fn = source.kind === 'code' ? this.createFunction(scope, name, keys, source.options) : source.fn;
-    if (source.kind === 'function') {
-      this.wrapExistingFunction(fn, name);
-    }
-    // A function imported without its role cannot be granted anything: say what it needs instead.
-    const canGrant = fn.role !== undefined;
-    if (canGrant) {
-      this.grantIdempotency(fn);
-    } else {
-      Annotations.of(this).addWarningV2(
-        '@babes/stripe-eventbridge:handlerRoleUnknown',
-        `Handler '${name}' (${fn.node.path}) was imported without its execution role, so nothing could be granted to it. ` +
-          'Its role needs dynamodb:GetItem, PutItem, UpdateItem and DeleteItem on the idempotency table and sqs:SendMessage on the dead-letter queue; ' +
-          'or import it with lambda.Function.fromFunctionAttributes({ role }).',
-      );
-    }
-    this.configureAsyncFailures(fn, name, canGrant);
-    return fn;
-  }
-
-  private createFunction(scope: Construct, name: string, keys: EventTypeKey[], options: StripeFunctionOptions): lambda.IFunction {
-    const userEnv = options.environment ?? {};
-    const reserved = Object.keys(userEnv).filter((k) => k.startsWith('STRIPE_EB_') || k === 'POWERTOOLS_SERVICE_NAME');
-    if (reserved.length > 0) {
-      throw new Error(`handlers.${name}.environment: ${reserved.join(', ')} ${reserved.length === 1 ? 'is' : 'are'} set by the integration; remove ${reserved.length === 1 ? 'it' : 'them'}.`);
-    }
-    const logGroup = new logs.LogGroup(scope, 'LogGroup', {
-      retention: this.props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    // An explicit role with write access to this log group only, instead of AWSLambdaBasicExecutionRole's logs:* on every group.
-    const role = new iam.Role(scope, 'ServiceRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Stripe event handler ${name}`,
-    });
-    logGroup.grantWrite(role);
-    return new lambda.Function(scope, 'Function', {
-      code: options.code,
-      handler: WRAPPER_HANDLER,
-      runtime: options.runtime ?? lambda.Runtime.NODEJS_24_X,
-      architecture: options.architecture ?? lambda.Architecture.ARM_64,
-      memorySize: options.memorySize ?? 512,
-      timeout: options.timeout ?? Duration.seconds(30),
-      role,
-      logGroup,
-      layers: [wrapperLayer(this), ...(options.layers ?? [])],
-      reservedConcurrentExecutions: options.reservedConcurrentExecutions,
-      description: options.description ?? `Handles Stripe ${keys.map((k) => k.key).join(', ')} events`.slice(0, 256),
-      environment: { ...userEnv, [ENV_USER_HANDLER]: options.handler, ...this.wrapperEnvironment(name) },
-    });
-  }
-
-  /** Wraps a received `lambda.Function` in place, or warns why it cannot. */
-  private wrapExistingFunction(fn: lambda.IFunction, name: string): void {
-    const notWrapped = (why: string) =>
-      Annotations.of(this).addWarningV2(
-        '@babes/stripe-eventbridge:handlerNotWrapped',
-        `Handler '${name}' (${fn.node.path}) ${why}, so it is not wrapped: events are routed to it and it may use the idempotency table, ` +
-          'but validation, idempotency on detail.id, logging and metrics are up to your code. Wrap it with the ' +
-          `layer and handler '${WRAPPER_HANDLER}' yourself, or use StripeEventHandler.fromCode().`,
-      );
-    if (!(fn instanceof lambda.Function)) {
-      notWrapped('is not a lambda.Function defined in this app');
-      return;
-    }
-    const cfn = fn.node.defaultChild as lambda.CfnFunction;
-    if (cfn.packageType === 'Image' || cfn.handler === undefined) {
-      notWrapped('is a container image function');
-      return;
-    }
-    if (fn.runtime.family !== lambda.RuntimeFamily.NODEJS) {
-      notWrapped(`runs ${fn.runtime.name}, and the wrapper runs on Node.js`);
-      return;
-    }
-    if (!supportsWrapper(fn.runtime)) {
-      throw new Error(`handlers.${name}: ${fn.node.path} runs ${fn.runtime.name}; the wrapper needs nodejs22.x or later. Upgrade the function's runtime.`);
-    }
-    if (cfn.handler === WRAPPER_HANDLER) {
-      throw new Error(`handlers.${name}: ${fn.node.path} is already wrapped by another StripeEventBridgeIntegration; give each integration its own function.`);
-    }
-    fn.addLayers(wrapperLayer(fn));
-    fn.addEnvironment(ENV_USER_HANDLER, cfn.handler);
-    for (const [key, value] of Object.entries(this.wrapperEnvironment(name))) {
-      fn.addEnvironment(key, value);
-    }
-    cfn.handler = WRAPPER_HANDLER;
-  }
-
-  /** Only what Powertools idempotency does: GetItem, PutItem, UpdateItem, DeleteItem on this table. */
-  private grantIdempotency(fn: lambda.IFunction): void {
-    this.idempotencyTable.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
-    this.idempotencyTable.encryptionKey?.grantEncryptDecrypt(fn);
-  }
-
-  /**
-   * EventBridge invokes Lambda asynchronously, so the rule's DLQ only sees events it could not hand over;
-   * a handler that fails or times out needs the function's own on-failure destination.
-   */
-  private configureAsyncFailures(fn: lambda.IFunction, name: string, canGrant: boolean): void {
-    if (fn instanceof lambda.Function && fn.node.tryFindChild('EventInvokeConfig')) {
-      throw new Error(
-        `handlers.${name}: ${fn.node.path} already has an asynchronous invocation configuration; remove it: ` +
-          'the integration sets Lambda retries and the on-failure dead-letter queue.',
-      );
-    }
-    const dlqArn = this.deadLetterQueue.queueArn;
-    fn.configureAsyncInvoke({
-      // SqsDestination also grants the function's role sqs:SendMessage; without a role, only point at the queue.
-      onFailure: canGrant ? new destinations.SqsDestination(this.deadLetterQueue) : { bind: () => ({ destination: dlqArn }) },
-      retryAttempts: this.props.lambdaRetryAttempts ?? 2,
-      maxEventAge: this.props.lambdaMaxEventAge ?? Duration.hours(6),
-    });
-  }
-
-  private createRule(
-    scope: Construct,
-    name: string,
-    keys: EventTypeKey[],
-    fn: lambda.IFunction,
-    counts: { rules: number; wildcardRules: number },
-  ): events.IRule {
-    const { pattern, hasWildcard, length } = buildHandlerPattern(this.sourcePrefix, keys, this.detailFilter);
-    if (length > MAX_PATTERN_LENGTH) {
-      throw new Error(
-        `handlers: the rule for handler '${name}' has an event pattern of ${length} characters, above EventBridge's limit of ${MAX_PATTERN_LENGTH}. ` +
-          'Use a wildcard key (e.g. \'invoice.*\') instead of many exact types, split the handler, or shorten detailFilter.',
-      );
-    }
-    counts.rules += 1;
-    if (hasWildcard) counts.wildcardRules += 1;
-    if (counts.rules > MAX_RULES_PER_BUS) {
-      throw new Error(
-        `handlers: this app puts ${counts.rules} rules on one event bus; EventBridge allows ${MAX_RULES_PER_BUS} per bus by default. ` +
-          'Share handlers between event types (one handler object under several keys is one rule), or raise the quota and split the bus.',
-      );
-    }
-    if (counts.wildcardRules > MAX_WILDCARD_RULES_PER_BUS) {
-      throw new Error(
-        `handlers: this app puts ${counts.wildcardRules} rules with wildcard patterns on one event bus; EventBridge allows at most ${MAX_WILDCARD_RULES_PER_BUS} (not adjustable). ` +
-          "Use exact event types for some handlers, or one handler under several wildcard keys (e.g. 'invoice.*' and 'invoiceitem.*').",
-      );
-    }
-    const rule = new events.Rule(scope, 'Rule', {
-      eventBus: this.eventBus,
-      description: `Stripe ${keys.map((k) => k.key).join(', ')} events to handler ${name}`.slice(0, 512),
-      eventPattern: {
-        source: pattern.source as string[],
-        detailType: pattern['detail-type'] as string[] | undefined,
-        detail: pattern.detail as Record<string, unknown> | undefined,
-      },
-    });
-    rule.addTarget(
-      new targets.LambdaFunction(fn, {
-        deadLetterQueue: this.deadLetterQueue,
-        retryAttempts: this.props.retryAttempts ?? 185,
-        maxEventAge: this.props.maxEventAge ?? Duration.hours(24),
-      }),
-    );
-    return rule;
-  }
-
-  private busCounter(): { rules: number; wildcardRules: number } {
-    const root = this.node.root;
-    let perBus = rulesPerBus.get(root);
-    if (!perBus) {
-      perBus = new Map();
-      rulesPerBus.set(root, perBus);
-    }
-    // A bus known by a literal name (imported) is the same bus wherever it is imported; a created bus is
-    // identified by its stack and logical reference.
-    const resolvedName = Stack.of(this.eventBus).resolve(this.eventBus.eventBusName);
-    const key = typeof resolvedName === 'string' ? resolvedName : `${Stack.of(this.eventBus).node.path}:${JSON.stringify(resolvedName)}`;
-    let counts = perBus.get(key);
-    if (!counts) {
-      counts = { rules: 0, wildcardRules: 0 };
-      perBus.set(key, counts);
-    }
-    return counts;
   }
 }

@@ -102,7 +102,7 @@ describe('event type keys', () => {
       'customer.subscription.*': inlineHandler(),
       '*': inlineHandler(),
     });
-    expect(Object.keys(integration.functions).sort()).toEqual(['AllEvents', 'CheckoutSessionCompleted', 'CustomerSubscriptionAll']);
+    expect(integration.routes.map((r) => r.handlerName).sort()).toEqual(['AllEvents', 'CheckoutSessionCompleted', 'CustomerSubscriptionAll']);
     expect(integration.eventTypes).toEqual(['checkout.session.completed', 'customer.subscription.*', '*']);
   });
 
@@ -120,7 +120,7 @@ describe('event type keys', () => {
   });
 
   test('an unknown type with no close match fails without a suggestion', () => {
-    expect(() => synth({ 'zzzz.qqqq': inlineHandler() })).toThrow(/^handlers: 'zzzz.qqqq' is not a Stripe event type\. If it is/);
+    expect(() => synth({ 'zzzz.qqqq': inlineHandler() })).toThrow(/^\[TestStack\/Stripe\] handlers: 'zzzz.qqqq' is not a Stripe event type\. If it is/);
   });
 
   test.each([
@@ -170,9 +170,10 @@ describe('one handler object under several keys', () => {
         'detail-type': ['checkout.session.async_payment_succeeded', 'checkout.session.completed', { wildcard: 'invoice.*' }],
       },
     });
-    expect(integration.handlerEventTypes).toEqual({
-      Checkout: ['checkout.session.completed', 'checkout.session.async_payment_succeeded', 'invoice.*'],
-    });
+    expect(integration.routes.map((r) => [r.handlerName, r.eventTypes])).toEqual([
+      ['Checkout', ['checkout.session.completed', 'checkout.session.async_payment_succeeded', 'invoice.*']],
+    ]);
+    expect(integration.routeFor(checkout).handlerName).toBe('Checkout');
   });
 
   test('the derived name comes from the alphabetically first key, independent of map order', () => {
@@ -180,8 +181,8 @@ describe('one handler object under several keys', () => {
     const b = inlineHandler();
     const one = synth({ 'invoice.paid': a, 'charge.refunded': a }).integration;
     const two = synth({ 'charge.refunded': b, 'invoice.paid': b }).integration;
-    expect(Object.keys(one.functions)).toEqual(['ChargeRefunded']);
-    expect(Object.keys(two.functions)).toEqual(['ChargeRefunded']);
+    expect(one.routes.map((r) => r.handlerName)).toEqual(['ChargeRefunded']);
+    expect(two.routes.map((r) => r.handlerName)).toEqual(['ChargeRefunded']);
   });
 
   test('two different handlers with the same name are an error', () => {

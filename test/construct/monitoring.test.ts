@@ -122,7 +122,7 @@ describe('per-rule alarms (AWS/Events, dimensions EventBusName and RuleName on a
       eventBus: StripeEventBus.fromEventBusName('default', { sourcePrefix: 'test.stripe' }),
       handlers: { 'checkout.session.completed': inlineHandler({ name: 'Orders' }) },
     });
-    expect(Object.keys(stack.resolve(integration.metricRuleFailedInvocations('Orders').dimensions))).toEqual(['RuleName']);
+    expect(Object.keys(stack.resolve(integration.routes[0].metricRuleFailedInvocations().dimensions))).toEqual(['RuleName']);
   });
 });
 
@@ -295,11 +295,6 @@ describe('alarm settings', () => {
 });
 
 describe('metric methods', () => {
-  test('name an unknown handler clearly', () => {
-    const { integration } = synth();
-    expect(() => integration.metricEventsProcessed('Nope')).toThrow("'Nope' is not a handler of this integration; handlers: Orders.");
-  });
-
   test('return the metrics the wrapper and AWS emit', () => {
     const { integration, stack } = synth();
     const r = (m: { namespace: string; metricName: string; dimensions?: unknown }) => ({
@@ -307,11 +302,17 @@ describe('metric methods', () => {
       name: m.metricName,
       dims: stack.resolve(m.dimensions),
     });
-    expect(r(integration.metricEventsProcessed('Orders'))).toEqual({ ns: 'StripeEventBridge', name: 'EventsProcessed', dims: { service: 'Orders' } });
-    expect(r(integration.metricEventsDuplicate('Orders')).name).toBe('EventsDuplicate');
-    expect(r(integration.metricProcessingTime('Orders')).name).toBe('ProcessingTime');
-    expect(integration.metricEventAge('Orders').statistic).toBe('p99');
-    expect(r(integration.metricRuleMatchedEvents('Orders')).name).toBe('TriggeredRules');
+    const [orders] = integration.routes;
+    expect(r(orders.metricEventsProcessed())).toEqual({ ns: 'StripeEventBridge', name: 'EventsProcessed', dims: { service: 'Orders' } });
+    expect(r(orders.metricEventsDuplicate()).name).toBe('EventsDuplicate');
+    expect(r(orders.metricEventsInProgress())).toEqual({ ns: 'StripeEventBridge', name: 'EventsInProgress', dims: { service: 'Orders' } });
+    expect(r(orders.metricEventsFailed()).name).toBe('EventsFailed');
+    expect(r(orders.metricEventsInvalid()).name).toBe('EventsInvalid');
+    expect(r(orders.metricProcessingTime()).name).toBe('ProcessingTime');
+    expect(orders.metricEventAge().statistic).toBe('p99');
+    expect(r(orders.metricRuleMatchedEvents()).name).toBe('TriggeredRules');
+    expect(r(orders.metricRuleInvocationsFailedToBeSentToDlq()).name).toBe('InvocationsFailedToBeSentToDlq');
+    expect(r(orders.metricRuleThrottled()).name).toBe('ThrottledRules');
     expect(r(integration.metricDeadLetterQueueMessages()).name).toBe('ApproximateNumberOfMessagesVisible');
   });
 });

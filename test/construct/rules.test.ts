@@ -1,5 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as events from 'aws-cdk-lib/aws-events';
 import { StripeEventBridgeIntegration, StripeEventBus, StripeEventHandler, StripeLivemode } from '../../src';
 import { STRIPE_EVENT_TYPES } from '../../src/private/stripe-event-types.generated';
 import { inlineHandler, newStack, resourcesOf, TEST_EVENT_SOURCE } from '../support/stacks';
@@ -91,36 +92,60 @@ describe("EventBridge's quotas", () => {
   /** Distinct, well-formed event types (accepted with allowUnknownEventTypes). */
   const types = (n: number, prefix = 'test') => Array.from({ length: n }, (_, i) => `${prefix}.type_${i}.happened`);
 
-  test('300 rules on one bus synthesize; the 301st fails', () => {
+  /** Synthesizes the app of `scope`: quotas are checked at synth, over every rule on the bus. */
+  const synthesize = (scope: Stack) => () => (scope.node.root as App).synth();
+
+  test('300 rules on one bus synthesize; the 301st fails at synth, with the integration path', () => {
     const handlers = (n: number) => Object.fromEntries(types(n).map((t) => [t, inlineHandler()]));
-    expect(() =>
-      new StripeEventBridgeIntegration(newStack(), 'Stripe', { eventBus: bus(), allowUnknownEventTypes: true, handlers: handlers(300) }),
-    ).not.toThrow();
-    expect(() =>
-      new StripeEventBridgeIntegration(newStack(), 'Stripe', { eventBus: bus(), allowUnknownEventTypes: true, handlers: handlers(301) }),
-    ).toThrow('handlers: this app puts 301 rules on one event bus; EventBridge allows 300 per bus by default.');
+    const ok = new StripeEventBridgeIntegration(newStack(), 'Stripe', { eventBus: bus(), allowUnknownEventTypes: true, handlers: handlers(300) });
+    expect(ok.node.validate()).toEqual([]);
+    const over = newStack();
+    new StripeEventBridgeIntegration(over, 'Stripe', { eventBus: bus(), allowUnknownEventTypes: true, handlers: handlers(301) });
+    expect(synthesize(over)).toThrow(
+      '[TestStack/Stripe] handlers: this app puts 301 rules on one event bus; EventBridge allows 300 per bus by default. Rules by construct: TestStack/Stripe: 301.',
+    );
   });
 
-  test('rules are counted per bus across integrations', () => {
+  test('rules are counted per bus across integrations, reported once, naming each integration', () => {
     const app = new App();
     const stack = new Stack(app, 'S');
     const name = 'aws.partner/stripe.com/ed_test_shared';
     const handlers = (prefix: string, n: number) => Object.fromEntries(types(n, prefix).map((t) => [t, inlineHandler()]));
     new StripeEventBridgeIntegration(stack, 'A', { eventBus: StripeEventBus.fromEventBusName(name), allowUnknownEventTypes: true, handlers: handlers('a', 200) });
-    expect(() =>
-      new StripeEventBridgeIntegration(stack, 'B', { eventBus: StripeEventBus.fromEventBusName(name), allowUnknownEventTypes: true, handlers: handlers('b', 101) }),
-    ).toThrow(/this app puts 301 rules on one event bus/);
+    new StripeEventBridgeIntegration(stack, 'B', { eventBus: StripeEventBus.fromEventBusName(name), allowUnknownEventTypes: true, handlers: handlers('b', 101) });
     // Another bus has its own quota.
-    expect(() =>
-      new StripeEventBridgeIntegration(stack, 'C', { eventBus: StripeEventBus.fromEventBusName(`${name}_other`), allowUnknownEventTypes: true, handlers: handlers('c', 101) }),
-    ).not.toThrow();
+    new StripeEventBridgeIntegration(stack, 'C', { eventBus: StripeEventBus.fromEventBusName(`${name}_other`), allowUnknownEventTypes: true, handlers: handlers('c', 101) });
+    let message = '';
+    try {
+      app.synth();
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain(`[S/A] handlers: this app puts 301 rules on the event bus '${name}'; EventBridge allows 300 per bus by default. Rules by construct: S/A: 200, S/B: 101.`);
+    expect(message.match(/this app puts/g)).toHaveLength(1);
+  });
+
+  test("rules that are not the library's count too", () => {
+    const stack = newStack();
+    const integration = new StripeEventBridgeIntegration(stack, 'Stripe', {
+      eventBus: bus(),
+      allowUnknownEventTypes: true,
+      handlers: Object.fromEntries(types(299).map((t) => [t, inlineHandler()])),
+    });
+    for (const id of ['Audit', 'Export']) {
+      new events.Rule(stack, id, { eventBus: integration.eventBus, eventPattern: { source: [{ prefix: 'aws.partner/stripe.com' }] as any } });
+    }
+    expect(synthesize(stack)).toThrow('Rules by construct: TestStack/Stripe: 299, other rules: 2.');
   });
 
   test('30 rules with wildcards on one bus synthesize; the 31st fails', () => {
     const handlers = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`wild${i}.*`, inlineHandler()]));
-    expect(() => new StripeEventBridgeIntegration(newStack(), 'S', { eventBus: bus(), allowUnknownEventTypes: true, handlers: handlers(30) })).not.toThrow();
-    expect(() => new StripeEventBridgeIntegration(newStack(), 'S', { eventBus: bus(), allowUnknownEventTypes: true, handlers: handlers(31) })).toThrow(
-      'handlers: this app puts 31 rules with wildcard patterns on one event bus; EventBridge allows at most 30 (not adjustable).',
+    const ok = new StripeEventBridgeIntegration(newStack(), 'S', { eventBus: bus(), allowUnknownEventTypes: true, handlers: handlers(30) });
+    expect(ok.node.validate()).toEqual([]);
+    const over = newStack();
+    new StripeEventBridgeIntegration(over, 'S', { eventBus: bus(), allowUnknownEventTypes: true, handlers: handlers(31) });
+    expect(synthesize(over)).toThrow(
+      '[TestStack/S] handlers: this app puts 31 rules with wildcard patterns on one event bus; EventBridge allows at most 30 (not adjustable).',
     );
   });
 
@@ -128,7 +153,7 @@ describe("EventBridge's quotas", () => {
     const everything = inlineHandler({ name: 'Everything' });
     expect(() =>
       new StripeEventBridgeIntegration(newStack(), 'S', { eventBus: bus(), handlers: Object.fromEntries(STRIPE_EVENT_TYPES.map((t) => [t, everything])) }),
-    ).toThrow(/^handlers: the rule for handler 'Everything' has an event pattern of \d+ characters, above EventBridge's limit of 2048\. Use a wildcard key/);
+    ).toThrow(/^\[TestStack\/S\/Everything\] handlers: the rule for handler 'Everything' has an event pattern of \d+ characters, above EventBridge's limit of 2048\. Use a wildcard key/);
   });
 
   test('a pattern of exactly 2,048 characters is accepted and one more character is not', () => {
@@ -153,15 +178,20 @@ describe("EventBridge's quotas", () => {
   });
 });
 
-test('handler rule and function are exposed by handler name', () => {
+test("each handler's route exposes its rule, function, log group and event types", () => {
   const stack = newStack();
-  const integration = new StripeEventBridgeIntegration(stack, 'Stripe', {
-    eventBus: bus(),
-    handlers: { 'checkout.session.completed': StripeEventHandler.fromCode({ code: inlineCode(), handler: 'index.handler', name: 'Orders' }) },
-  });
-  expect(Object.keys(integration.rules)).toEqual(['Orders']);
-  expect(integration.rules.Orders.ruleArn).toBeDefined();
-  expect(integration.functions.Orders.functionArn).toBeDefined();
+  const orders = StripeEventHandler.fromCode({ code: inlineCode(), handler: 'index.handler', name: 'Orders' });
+  const integration = new StripeEventBridgeIntegration(stack, 'Stripe', { eventBus: bus(), handlers: { 'checkout.session.completed': orders } });
+  const route = integration.routeFor(orders);
+  expect(integration.routes).toEqual([route]);
+  expect(route.node.path).toBe('TestStack/Stripe/Orders');
+  expect(route.rule.node.path).toBe('TestStack/Stripe/Orders/Rule');
+  expect(route.function.node.path).toBe('TestStack/Stripe/Orders/Function');
+  expect(route.logGroup?.node.path).toBe('TestStack/Stripe/Orders/LogGroup');
+  expect(route.eventTypes).toEqual(['checkout.session.completed']);
+  expect(() => integration.routeFor(StripeEventHandler.fromCode({ code: inlineCode(), handler: 'index.handler' }))).toThrow(
+    "[TestStack/Stripe] routeFor: the handler is not one of this integration's handlers (Orders).",
+  );
 });
 
 function inlineCode() {

@@ -36,21 +36,22 @@ class TestRules:
     def test_one_rule_per_handler_object_with_the_source_prefix_and_its_event_types(self, synthesized):
         stack, integration = synthesized.stack, synthesized.stack.stripe
         rules = synthesized.resources("AWS::Events::Rule")
-        assert sorted(integration.rules) == ["Memberships", "Orders"]
+        routes = {route.handler_name: route for route in integration.routes}
+        assert sorted(routes) == ["Memberships", "Orders"]
         assert len(rules) == 2
 
-        orders = rules[logical_id(stack, integration.rules["Orders"])]
+        orders = rules[logical_id(stack, routes["Orders"].rule)]
         assert orders["Properties"]["EventPattern"] == {
             "source": SOURCE_PREFIX,
             "detail-type": ["checkout.session.completed"],
         }
         # One handler object under a wildcard key and an exact key: one rule with both.
-        memberships = rules[logical_id(stack, integration.rules["Memberships"])]
+        memberships = rules[logical_id(stack, routes["Memberships"].rule)]
         assert memberships["Properties"]["EventPattern"] == {
             "source": SOURCE_PREFIX,
             "detail-type": ["invoice.payment_failed", {"wildcard": "customer.subscription.*"}],
         }
-        assert integration.handler_event_types == {
+        assert {name: route.event_types for name, route in routes.items()} == {
             "Orders": ["checkout.session.completed"],
             "Memberships": ["customer.subscription.*", "invoice.payment_failed"],
         }
@@ -65,9 +66,9 @@ class TestRules:
     def test_each_rule_targets_its_own_handler_function(self, synthesized):
         stack, integration = synthesized.stack, synthesized.stack.stripe
         rules = synthesized.resources("AWS::Events::Rule")
-        for name in ("Orders", "Memberships"):
-            targets = rules[logical_id(stack, integration.rules[name])]["Properties"]["Targets"]
-            assert [t["Arn"] for t in targets] == [{"Fn::GetAtt": [logical_id(stack, integration.functions[name]), "Arn"]}]
+        for route in integration.routes:
+            targets = rules[logical_id(stack, route.rule)]["Properties"]["Targets"]
+            assert [t["Arn"] for t in targets] == [{"Fn::GetAtt": [logical_id(stack, route.function), "Arn"]}]
 
 
 class TestDeadLetterQueue:
@@ -155,8 +156,9 @@ class TestWrappedFunctions:
         layer_id, _ = only(synthesized.resources("AWS::Lambda::LayerVersion"))
         functions = synthesized.resources("AWS::Lambda::Function")
         assert len(functions) == 2
+        routes = {route.handler_name: route for route in integration.routes}
         for name, user_handler in (("Orders", "orders.handler"), ("Memberships", "memberships.handler")):
-            props = functions[logical_id(stack, integration.functions[name])]["Properties"]
+            props = functions[logical_id(stack, routes[name].function)]["Properties"]
             assert props["Handler"] == "/opt/stripe-eventbridge/wrapper.handler"
             assert props["Runtime"] == "nodejs24.x"
             assert props["Architectures"] == ["arm64"]
@@ -245,6 +247,9 @@ class TestAlarms:
         )
 
     def test_metric_methods_are_callable_from_python(self, synthesized):
-        metric = synthesized.stack.stripe.metric_events_failed("Orders")
+        (orders,) = [route for route in synthesized.stack.stripe.routes if route.handler_name == "Orders"]
+        metric = orders.metric_events_failed()
         assert (metric.namespace, metric.metric_name) == ("StripeEventBridge", "EventsFailed")
+        received = synthesized.stack.stripe.metric_events_received()
+        assert received.to_metric_config().metric_stat.metric_name == "Events"
         assert synthesized.stack.resolve(metric.dimensions) == {"service": "Orders"}

@@ -88,7 +88,7 @@ export class BabesClubStack extends Stack {
     });
 
     // Each handler reads and writes items; none deletes or scans.
-    for (const fn of Object.values(this.stripe.functions)) {
+    for (const { function: fn } of this.stripe.routes) {
       this.commerceTable.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem');
     }
   }

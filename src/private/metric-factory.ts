@@ -1,0 +1,74 @@
+/**
+ * Every metric the integration reads, built in one place (as cdk-monitoring-constructs' metric factories
+ * do) and used by both the public `metric*()` methods and the alarms and dashboard.
+ *
+ * Namespaces, names and dimensions follow AWS's documentation:
+ * - AWS/Events FailedInvocations, InvocationsFailedToBeSentToDlq, ThrottledRules, TriggeredRules with
+ *   dimensions EventBusName and RuleName for a rule on a custom or partner bus (RuleName alone on the
+ *   default bus); Events with dimension EventSourceName counts partner events ingested
+ *   (docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html).
+ * - The wrapper's EMF metrics (src/contract/metrics.ts), dimension `service` = handler name.
+ */
+import { Duration, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as events from 'aws-cdk-lib/aws-events';
+import { METRIC_DIMENSION_HANDLER } from '../contract/metrics';
+
+/** The period of every metric unless the caller sets one. */
+export const DEFAULT_METRIC_PERIOD = Duration.minutes(5);
+
+export class StripeMetricFactory {
+  constructor(
+    /** The wrapper's CloudWatch namespace. */
+    public readonly namespace: string,
+    private readonly eventBus: events.IEventBus,
+  ) {}
+
+  /** One of the wrapper's EMF metrics for one handler. */
+  public wrapper(metricName: string, handlerName: string, statistic: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: this.namespace,
+      metricName,
+      dimensionsMap: { [METRIC_DIMENSION_HANDLER]: handlerName },
+      statistic,
+      period: DEFAULT_METRIC_PERIOD,
+      ...options,
+    });
+  }
+
+  /** An AWS/Events metric of one rule on the bus. */
+  public rule(metricName: string, rule: events.IRule, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    const busName = this.eventBus.eventBusName;
+    const onDefaultBus = !Token.isUnresolved(busName) && busName === 'default';
+    return new cloudwatch.Metric({
+      namespace: 'AWS/Events',
+      metricName,
+      dimensionsMap: onDefaultBus ? { RuleName: rule.ruleName } : { EventBusName: busName, RuleName: rule.ruleName },
+      statistic: 'Sum',
+      period: DEFAULT_METRIC_PERIOD,
+      ...options,
+    });
+  }
+
+  /** Partner events ingested from one partner event source (AWS/Events Events by EventSourceName). */
+  public partnerEvents(eventSourceName: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/Events',
+      metricName: 'Events',
+      dimensionsMap: { EventSourceName: eventSourceName },
+      statistic: 'Sum',
+      period: DEFAULT_METRIC_PERIOD,
+      ...options,
+    });
+  }
+
+  /** The sum of metrics (one per rule, say) as one metric. */
+  public sum(metrics: readonly cloudwatch.IMetric[], label: string, options?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return new cloudwatch.MathExpression({
+      expression: metrics.map((_, i) => `m${i}`).join(' + '),
+      usingMetrics: Object.fromEntries(metrics.map((m, i) => [`m${i}`, m])),
+      period: options?.period ?? DEFAULT_METRIC_PERIOD,
+      label: options?.label ?? label,
+    });
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * What monitoring reads: metrics and a few facts, never the integration itself. A route (or anything
+ * shaped like one) is a MonitoredRoute; the integration hands over its metrics as a MonitoringSources.
+ */
+import type { Duration } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+
+type MetricOf = (props?: cloudwatch.MetricOptions) => cloudwatch.IMetric;
+
+/** One handler, as monitoring sees it. */
+export interface MonitoredRoute {
+  readonly handlerName: string;
+  readonly eventTypes: readonly string[];
+  readonly function: lambda.IFunction;
+  readonly timeout?: Duration;
+  readonly logGroup?: logs.ILogGroup;
+  readonly metricEventsProcessed: MetricOf;
+  readonly metricEventsDuplicate: MetricOf;
+  readonly metricEventsFailed: MetricOf;
+  readonly metricEventsInvalid: MetricOf;
+  readonly metricEventAge: MetricOf;
+  readonly metricRuleMatchedEvents: MetricOf;
+  readonly metricRuleFailedInvocations: MetricOf;
+  readonly metricRuleInvocationsFailedToBeSentToDlq: MetricOf;
+  readonly metricRuleThrottled: MetricOf;
+}
+
+/** The whole integration, as monitoring sees it. */
+export interface MonitoringSources {
+  /** Named in the no-events alarm, e.g. `Payments/Stripe`. */
+  readonly name: string;
+  readonly routes: readonly MonitoredRoute[];
+  readonly idempotencyTable: dynamodb.ITable;
+  readonly metricEventsReceived: MetricOf;
+  readonly metricDeadLetterQueueMessages: MetricOf;
+  readonly metricDeadLetterQueueOldestMessageAge: MetricOf;
+  /** Lambda's retries before the dead-letter queue, as configured: the alarm guide states them. */
+  readonly lambdaRetryAttempts: number;
+  readonly lambdaMaxEventAge: Duration;
+}
