@@ -20,9 +20,9 @@ import * as path from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { defaultStream, generatedStream } from '../examples/babes-club/replay/stream';
-import { SynthesizedStack } from '../src/cli/local/cloud-assembly';
 import { LOCAL_AWS_ENV, startDynamoDbLocal } from '../src/cli/local/dynamodb-local';
 import { EventReport, replay } from '../src/cli/local/replay';
+import { SynthesizedStack } from '../src/cli/local/synthesized-stack';
 
 const ROOT = path.join(__dirname, '..');
 const EXAMPLE = path.join(ROOT, 'examples', 'babes-club');

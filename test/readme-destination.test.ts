@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { readmeBlocks, REPO_ROOT, synthesizeReadmeBlock, typeCheck } from './support/readme';
-import { SynthesizedStack } from '../src/cli/local/cloud-assembly';
+import { SynthesizedStack } from '../src/cli/local/synthesized-stack';
 
 const section = readmeBlocks().filter((b) => b.section === 'stripe-destination');
 const app = section.find((b) => b.lang === 'ts')!;

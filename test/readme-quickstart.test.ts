@@ -8,9 +8,9 @@ import * as path from 'node:path';
 import { ddbClient, ddbEndpoint, jsonLines } from './support/local-stack';
 import { readmeBlocks, REPO_ROOT, synthesizeReadmeBlock, typeCheck } from './support/readme';
 import { envelope, loadSample, StripeEventSample } from './support/stripe-samples';
-import { SynthesizedStack } from '../src/cli/local/cloud-assembly';
 import { LocalLambdaFunction } from '../src/cli/local/local-lambda';
 import { createLocalTables } from '../src/cli/local/local-tables';
+import { SynthesizedStack } from '../src/cli/local/synthesized-stack';
 import { ENV_DYNAMODB_ENDPOINT } from '../src/contract/wrapper';
 
 const quickstart = readmeBlocks().filter((b) => b.section === 'quickstart-ts');

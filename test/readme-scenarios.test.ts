@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { readmeBlocks, REPO_ROOT, synthesizeReadmeBlock, typeCheck } from './support/readme';
-import { SynthesizedStack } from '../src/cli/local/cloud-assembly';
+import { SynthesizedStack } from '../src/cli/local/synthesized-stack';
 
 const tsBlocks = readmeBlocks().filter((b) => b.lang === 'ts');
 

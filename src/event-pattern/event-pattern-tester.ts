@@ -1,7 +1,8 @@
 import { parseEvent } from './event-fields';
 import { EventPattern, validateEventPattern } from './event-pattern';
 import { asDelivered, isEventBridgeEvent, isStripeEvent, toEventBridgeEvent } from './stripe-envelope';
-import { judgeRules, readSynthesizedRules } from './synthesized-rules';
+import { judgeRules } from './synthesized-rules';
+import { readSynthesizedRules } from '../cloud-assembly/rules';
 
 /**
  * A rule of a synthesized app that an event would reach.

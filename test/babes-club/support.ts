@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { App } from 'aws-cdk-lib';
 import { BabesClubStack } from '../../examples/babes-club/lib/babes-club-stack';
-import { SynthesizedStack } from '../../src/cli/local/cloud-assembly';
 import { createLocalTables } from '../../src/cli/local/local-tables';
+import { SynthesizedStack } from '../../src/cli/local/synthesized-stack';
 
 const TMP = path.join(__dirname, '..', '..', '.tmp');
 

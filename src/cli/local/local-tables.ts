@@ -1,6 +1,6 @@
 /** Creates a synthesized stack's DynamoDB tables in DynamoDB Local, from the template's own definitions. */
 import { CreateTableCommand, CreateTableCommandInput, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import type { SynthesizedTable } from './cloud-assembly';
+import type { SynthesizedTable } from '../../cloud-assembly/functions';
 
 /** The CreateTable input for a template's `AWS::DynamoDB::Table` properties (billing is always on demand locally). */
 export function createTableInput(table: SynthesizedTable, tableName: string): CreateTableCommandInput {

@@ -7,10 +7,13 @@
  * queue with its error.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SynthesizedFunction, SynthesizedStack } from './cloud-assembly';
 import { LOCAL_AWS_ENV } from './dynamodb-local';
 import { InvocationResult, LocalLambdaFunction } from './local-lambda';
 import { createLocalTables } from './local-tables';
+import { runPool } from './pool';
+import { SynthesizedStack } from './synthesized-stack';
+import type { SynthesizedFunction } from '../../cloud-assembly/functions';
+import { LOG_FIELD as F, OUTCOME } from '../../contract/log-fields';
 import { EventPattern } from '../../event-pattern/event-pattern';
 import { validateStripeEventBridgeEvent } from '../../lambda/wrapper/envelope';
 
@@ -65,31 +68,18 @@ export interface ReplayReport {
   readonly counts: { processed: number; duplicate: number; unmatched: number; dlq: number; expectedDlq: number; retried: number };
 }
 
+/** The wrapper's outcome for a successful invocation, from its log line. */
 function outcomeOf(result: InvocationResult): 'processed' | 'duplicate' | undefined {
   for (const line of result.logs) {
-    if (!line.includes('"outcome"')) continue;
+    if (!line.includes(`"${F.OUTCOME}"`)) continue;
     try {
-      const outcome = JSON.parse(line).outcome;
-      if (outcome === 'processed' || outcome === 'duplicate') return outcome;
+      const outcome = JSON.parse(line)[F.OUTCOME];
+      if (outcome === OUTCOME.PROCESSED || outcome === OUTCOME.DUPLICATE) return outcome;
     } catch {
       // not a JSON line
     }
   }
   return undefined;
-}
-
-/** Runs `tasks` with at most `limit` in flight, starting them in order. */
-async function inOrderWithLimit<T>(count: number, limit: number, task: (i: number) => Promise<T>): Promise<T[]> {
-  const results: T[] = new Array(count);
-  let next = 0;
-  const worker = async () => {
-    while (next < count) {
-      const i = next++;
-      results[i] = await task(i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
-  return results;
 }
 
 export async function replay(options: ReplayOptions): Promise<ReplayReport> {
@@ -111,7 +101,10 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
     }
     return fn;
   };
-  const rules = stack.rules.map((r) => ({ ...r, compiled: EventPattern.compile(r.eventPattern) }));
+  const rules = stack.rules.map((r) => ({
+    compiled: EventPattern.compile(r.pattern as string | object),
+    targetFunctions: r.targets.filter((t) => t.type === 'AWS::Lambda::Function').map((t) => t.logicalId!),
+  }));
   const maxAttempts = options.maxAttempts ?? 3;
   const retryDelay = options.retryDelayMs ?? 500;
   let retried = 0;
@@ -131,7 +124,8 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
   };
 
   try {
-    const events = await inOrderWithLimit(options.events.length, options.concurrency ?? 8, async (index) => {
+    const events: EventReport[] = new Array(options.events.length);
+    await runPool([...options.events.keys()], options.concurrency ?? 8, async (index) => {
       const event = options.events[index] as Record<string, any>;
       let invalidReason: string | undefined;
       try {
@@ -149,8 +143,8 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
         invalidReason,
         deliveries,
       };
+      events[index] = report;
       options.onEvent?.(report);
-      return report;
     });
     const all = events.flatMap((e) => e.deliveries.map((d) => ({ d, e })));
     return {
