@@ -181,6 +181,13 @@ bench.prependSpawn(project.bundler.bundleTask);
 
 // Tests run the real bundled wrapper, so bundle before jest.
 project.testTask.prependSpawn(project.bundler.bundleTask);
+// The source layout's rules (no import cycles, files under 400 lines, each folder imports only what may run
+// where it runs), checked before anything else.
+const checkArchitecture = project.addTask('check:architecture', {
+  description: 'Check src/ for import cycles, files above 400 lines and imports across the folders that say where code runs',
+  exec: 'ts-node --project tsconfig.dev.json scripts/check-architecture.ts',
+});
+project.testTask.prependSpawn(checkArchitecture);
 // The README's main job: runs an integration end to end on this machine (no AWS account).
 const demo = project.addTask('demo', {
   description: 'Synthesize an integration and run Stripe events through its real functions against DynamoDB Local',
