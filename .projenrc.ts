@@ -88,7 +88,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
       // examples/babes-club imports the package by name, as its users do.
       moduleNameMapper: {
         '^@babes/stripe-eventbridge$': '<rootDir>/src/index.ts',
-        '^@babes/stripe-eventbridge/lib/(.*)$': '<rootDir>/src/$1',
+        '^@babes/stripe-eventbridge/(event-pattern|typed-events)$': '<rootDir>/src/$1',
       },
       testPathIgnorePatterns: ['/node_modules/', '/cdk.out/', '/examples/', '<rootDir>/.tmp/'],
       // .tmp holds scratch clones, synthesized assemblies and jsii's package cache: never modules of this project.
@@ -103,6 +103,28 @@ const project = new awscdk.AwsCdkConstructLibrary({
 for (const pattern of ['/examples/', '/bench/', '/.ci/', '/scripts/', 'cdk.out/', '.tmp/', '/tsconfig.dev.json']) {
   project.addPackageIgnore(pattern);
 }
+// Code bundled into assets/ (src/lambda: the Lambda bundles; src/cli: the CLI) is shipped as those bundles
+// only: its compiled modules need devDependencies that the package does not bring.
+project.addPackageIgnore('/lib/lambda/');
+project.addPackageIgnore('/lib/cli/');
+
+// The entry points: the constructs, the offline pattern matcher and the typed-handler types. `typesVersions`
+// gives the same subpaths to TypeScript projects that resolve modules the pre-`exports` way (node10).
+// `./.jsii` and `./package.json` stay reachable for jsii's runtimes (github.com/aws/jsii/issues/4259).
+const entry = (file: string) => ({ types: `./lib/${file}.d.ts`, default: `./lib/${file}.js` });
+project.package.addField('exports', {
+  '.': entry('index'),
+  './event-pattern': entry('event-pattern/index'),
+  './typed-events': entry('typed-events'),
+  './.jsii': './.jsii',
+  './package.json': './package.json',
+});
+project.package.addField('typesVersions', {
+  '*': {
+    'event-pattern': ['lib/event-pattern/index.d.ts'],
+    'typed-events': ['lib/typed-events.d.ts'],
+  },
+});
 
 // `**/*.ts` does not match dotfiles: lint .projenrc.ts with type information too.
 project.tsconfigDev.addInclude('.projenrc.ts');
@@ -204,6 +226,15 @@ const testPython = project.addTask('test:python', {
   receiveArgs: true,
 });
 project.testTask.spawn(testPython);
+
+// The published package as a user installs it: the tarball, installed into an empty directory with only its
+// dependencies and peer dependencies, loads every file it publishes. Part of `npm test`, after test:python
+// (which compiles).
+const testPackage = project.addTask('test:package', {
+  description: 'Pack the npm tarball, install it into an empty project with its peer dependencies and load every file it publishes',
+  exec: 'bash scripts/test-package.sh',
+});
+project.testTask.spawn(testPackage);
 
 // The integration test for a real account (test/integ.babes-club.ts). Offline, integ-runner synthesizes it and
 // compares with the committed snapshot (asset hashes aside), deploying nothing: part of `npm test`.

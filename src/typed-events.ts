@@ -4,7 +4,7 @@
  * registered for.
  *
  * ```ts
- * import type { StripeEventBridgeHandler } from '@babes/stripe-eventbridge/lib/typed-events';
+ * import type { StripeEventBridgeHandler } from '@babes/stripe-eventbridge/typed-events';
  *
  * export const handler: StripeEventBridgeHandler<'checkout.session.completed'> = async (event) => {
  *   const session = event.detail.data.object; // Stripe.Checkout.Session

@@ -31,7 +31,7 @@ export interface SynthesizedRuleMatch {
  * pattern of your rule matches a sample Stripe event.
  *
  * Patterns and events are JSON text. TypeScript users can also import the richer API from
- * `@babes/stripe-eventbridge/lib/event-pattern` (`matchesPattern`, `EventPattern`).
+ * `@babes/stripe-eventbridge/event-pattern` (`matchesPattern`, `EventPattern`).
  *
  * @example
  * const pattern = JSON.stringify({ 'detail-type': [{ wildcard: 'customer.subscription.*' }] });

@@ -3,7 +3,7 @@
  * AWS's `TestEventPattern`, the same validation errors, without an AWS account.
  *
  * ```ts
- * import { matchesPattern } from '@babes/stripe-eventbridge/lib/event-pattern';
+ * import { matchesPattern } from '@babes/stripe-eventbridge/event-pattern';
  * matchesPattern({ 'detail-type': [{ wildcard: 'customer.subscription.*' }] }, event); // { matches: true }
  * ```
  */

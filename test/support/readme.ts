@@ -48,7 +48,7 @@ export const README_COMPILER_OPTIONS: ts.CompilerOptions = {
   baseUrl: REPO_ROOT,
   paths: {
     '@babes/stripe-eventbridge': ['src/index.ts'],
-    '@babes/stripe-eventbridge/lib/*': ['src/*'],
+    '@babes/stripe-eventbridge/*': ['src/*'],
   },
 };
 

@@ -5,7 +5,7 @@
  * event, not two events about one session.
  */
 import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { StripeEventBridgeHandler } from '@babes/stripe-eventbridge/lib/typed-events';
+import type { StripeEventBridgeHandler } from '@babes/stripe-eventbridge/typed-events';
 import type Stripe from 'stripe';
 import { commerceTable, conditionFailed, db } from './commerce';
 import { idOf, orderSk, paymentIntentKey, sanitizeUserId, sessionKey, userPk } from './keys';

@@ -1,6 +1,6 @@
 /** Memberships: every customer.subscription.* event, and invoice.payment_failed. */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { StripeEventBridgeHandler } from '@babes/stripe-eventbridge/lib/typed-events';
+import type { StripeEventBridgeHandler } from '@babes/stripe-eventbridge/typed-events';
 import type Stripe from 'stripe';
 import { commerceTable, conditionFailed, db } from './commerce';
 import { idOf, MEMBERSHIP_SK, sanitizeUserId, userPk } from './keys';

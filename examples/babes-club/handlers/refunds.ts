@@ -1,6 +1,6 @@
 /** Refunds: charge.refunded marks the order refunded, found through its payment intent. */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { StripeEventBridgeHandler } from '@babes/stripe-eventbridge/lib/typed-events';
+import type { StripeEventBridgeHandler } from '@babes/stripe-eventbridge/typed-events';
 import { commerceTable, conditionFailed, db } from './commerce';
 import { idOf, paymentIntentKey } from './keys';
 
