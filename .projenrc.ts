@@ -58,6 +58,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-lambda@^3',
     '@aws-sdk/client-eventbridge@^3',
     '@aws-sdk/client-secrets-manager@^3',
+    // `stripe-eventbridge reconcile --stack` reads the deployed integration (bundled into the CLI).
+    '@aws-sdk/client-cloudformation@^3',
     'aws-sdk-client-mock@^4',
     'ajv@^8',
     'ajv-formats@^3',
@@ -71,8 +73,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   eslintOptions: {
     dirs: ['src'],
-    // Code bundled by esbuild (src/lambda: Lambda bundles; src/cli: the CLI) may import devDependencies: they end up in the bundle.
-    devdirs: ['test', 'scripts', 'bench', 'src/lambda', 'src/cli'],
+    // Code bundled by esbuild (src/lambda: Lambda bundles; src/cli: the CLI; src/reconcile: the CLI's) may import devDependencies: they end up in the bundle.
+    devdirs: ['test', 'scripts', 'bench', 'src/lambda', 'src/cli', 'src/reconcile'],
     projectService: false,
     tsconfigPath: './tsconfig.dev.json',
   },
@@ -103,10 +105,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
 for (const pattern of ['/examples/', '/bench/', '/.ci/', '/scripts/', 'cdk.out/', '.tmp/', '/tsconfig.dev.json']) {
   project.addPackageIgnore(pattern);
 }
-// Code bundled into assets/ (src/lambda: the Lambda bundles; src/cli: the CLI) is shipped as those bundles
+// Code bundled into assets/ (src/lambda: the Lambda bundles; src/cli and src/reconcile: the CLI) is shipped as those bundles
 // only: its compiled modules need devDependencies that the package does not bring.
 project.addPackageIgnore('/lib/lambda/');
 project.addPackageIgnore('/lib/cli/');
+project.addPackageIgnore('/lib/reconcile/');
 
 // The entry points: the constructs, the offline pattern matcher and the typed-handler types. `typesVersions`
 // gives the same subpaths to TypeScript projects that resolve modules the pre-`exports` way (node10).

@@ -7,6 +7,8 @@
  *    - src/contract/    imports nothing at all (it is shared by synth-time, Lambda and CLI code);
  *    - src/lambda/      imports src/contract/ and its own folder, and packages, never constructs or the CLI;
  *    - src/event-pattern/ and src/cloud-assembly/  import each other and src/contract/ only;
+ *    - src/reconcile/   imports src/contract/ and the matcher: the reconciliation the CLI runs, routing
+ *                       Stripe events exactly as the rules would;
  *    - constructs (src/*.ts, src/private/) never import src/lambda/ or src/cli/;
  *    - src/cli/ may import anything but constructs (it runs on a laptop without aws-cdk-lib).
  *
@@ -58,13 +60,14 @@ function resolveLocal(from: string, spec: string): string | undefined {
   return undefined;
 }
 
-type Area = 'contract' | 'lambda' | 'matcher' | 'cli' | 'constructs';
+type Area = 'contract' | 'lambda' | 'matcher' | 'reconcile' | 'cli' | 'constructs';
 
 function areaOf(file: string): Area {
   const rel = path.relative(SRC, file).split(path.sep);
   if (rel[0] === 'contract') return 'contract';
   if (rel[0] === 'lambda') return 'lambda';
   if (rel[0] === 'event-pattern' || rel[0] === 'cloud-assembly') return 'matcher';
+  if (rel[0] === 'reconcile') return 'reconcile';
   if (rel[0] === 'cli') return 'cli';
   return 'constructs';
 }
@@ -74,7 +77,8 @@ const ALLOWED: Record<Area, readonly Area[]> = {
   contract: [],
   lambda: ['contract'],
   matcher: ['contract'],
-  cli: ['contract', 'lambda', 'matcher'],
+  reconcile: ['contract', 'matcher'],
+  cli: ['contract', 'lambda', 'matcher', 'reconcile'],
   constructs: ['contract', 'matcher'],
 };
 

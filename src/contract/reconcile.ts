@@ -1,0 +1,58 @@
+/**
+ * The contract between StripeEventReconciliation (synth time), its scheduled function and the
+ * `stripe-eventbridge reconcile` command: environment names, the function's configuration, metric names
+ * and the limits of Stripe's Events API both sides check. No imports.
+ */
+
+/** The reconciliation function's configuration (a ReconcileFunctionConfig as JSON). */
+export const ENV_RECONCILE_CONFIG = 'STRIPE_EB_RECONCILE_CONFIG';
+
+/** The ARN (or name) of the Secrets Manager secret holding the Stripe restricted key; never the key. */
+export const ENV_RECONCILE_SECRET_ID = 'STRIPE_EB_RECONCILE_SECRET_ID';
+
+/**
+ * Optional override of Stripe's API base URL (`http://127.0.0.1:12111`): stripe-mock and the local Events
+ * API stand-ins of the tests and the demo. Never set by the construct.
+ */
+export const ENV_STRIPE_API_BASE = 'STRIPE_EB_STRIPE_API_BASE';
+
+/** One route the scheduled function checks: the function to read and invoke, and its rule's patterns. */
+export interface ReconcileRouteConfig {
+  /** Function name or ARN. */
+  readonly function: string;
+  /** The event patterns of the rules that target the function, as EventBridge holds them. */
+  readonly patterns: unknown[];
+}
+
+/** What the construct tells its scheduled function (ENV_RECONCILE_CONFIG). */
+export interface ReconcileFunctionConfig {
+  readonly routes: ReconcileRouteConfig[];
+  /** The partner event source name (envelope `source` of backfilled events), when known. */
+  readonly eventSourceName?: string;
+  /** How far back each run looks, in seconds. */
+  readonly windowSeconds: number;
+  /** Events younger than this (seconds) are left for the next run: they may still be on their way. */
+  readonly graceSeconds: number;
+  /** Deliver missing events to their functions. */
+  readonly backfill: boolean;
+  /** At most this many events delivered per run. */
+  readonly backfillLimit: number;
+}
+
+/** Metric names of the reconciliation (EMF, the integration's namespace, dimension `service`). */
+export const METRIC_EVENTS_MISSED = 'EventsMissed';
+export const METRIC_EVENTS_BACKFILLED = 'EventsBackfilled';
+
+/**
+ * Stripe's Events API returns the events of the last 30 days ("List events, going back up to 30 days",
+ * GET /v1/events in Stripe's OpenAPI spec).
+ */
+export const STRIPE_EVENTS_RETENTION_SECONDS = 30 * 24 * 60 * 60;
+
+/** `types[]` of GET /v1/events takes "an array of up to 20 strings containing specific event names". */
+export const STRIPE_MAX_TYPES_PER_LIST = 20;
+
+/** Defaults shared by the command and the construct. */
+export const DEFAULT_RECONCILE_WINDOW_SECONDS = 3 * 24 * 60 * 60;
+export const DEFAULT_RECONCILE_GRACE_SECONDS = 15 * 60;
+export const DEFAULT_BACKFILL_LIMIT = 100;

@@ -1,0 +1,74 @@
+/** A reconciliation report as people read it (the command's output, the scheduled function's summary). */
+import { formatDuration, isoSeconds } from './durations';
+import type { ReconcileReport, StripeEventRef } from './reconcile';
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => r.map((cell, c) => (c === 0 || c === r.length - 1 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd());
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const describe = (e: StripeEventRef) => `${e.id} (${e.type}, ${isoSeconds(e.created)})`;
+
+/**
+ * The report as lines: the window, a table per handler (events its rules take, processed, in progress,
+ * missing), then each missing and in-progress event, and the events no rule would take.
+ */
+export function formatReport(report: ReconcileReport, now: number): string[] {
+  const span = formatDuration(now - report.since);
+  const grace = now - report.until;
+  const lines = [
+    `Stripe events from ${isoSeconds(report.since)} to ${isoSeconds(report.until)} (the last ${span}` +
+      `${grace > 0 ? `, less the last ${formatDuration(grace)}` : ''}): ${plural(report.listed, 'event')} of the handlers' types`,
+    '',
+  ];
+  const rows = [['handler', 'events', 'processed', 'in progress', 'missing', 'event types']];
+  for (const h of report.handlers) {
+    const n = (v: number) => (h.checked ? String(v) : '-');
+    rows.push([h.handler, String(h.routed), n(h.processed), n(h.inProgress.length), n(h.missing.length), h.eventTypes.join(', ')]);
+  }
+  lines.push(...table(rows).map((l) => `  ${l}`), '');
+  for (const h of report.handlers) {
+    if (!h.checked) lines.push(`${h.handler}: not checked: ${h.uncheckedReason}`);
+    for (const e of h.missing) lines.push(`${h.handler}: missing ${describe(e)}`);
+    for (const e of h.inProgress) lines.push(`${h.handler}: in progress ${describe(e)}`);
+    if (h.expired.length > 0) {
+      lines.push(`${h.handler}: ${plural(h.expired.length, 'event')} without a record older than its record lifetime (cannot tell): ${h.expired.map((e) => e.id).join(', ')}`);
+    }
+  }
+  if (report.unrouted.length > 0) {
+    lines.push(`No rule would take ${plural(report.unrouted.length, 'event')} (a content filter leaves ${report.unrouted.length === 1 ? 'it' : 'them'} out):`);
+    for (const e of report.unrouted) lines.push(`  ${e.id} (${e.type}, ${isoSeconds(e.created)}, livemode ${e.livemode})`);
+  }
+  if (lines[lines.length - 1] !== '') lines.push('');
+  lines.push(
+    report.missing > 0
+      ? `MISSING: ${plural(report.missing, 'event')} never reached ${report.missing === 1 ? 'its handler' : 'their handlers'}.`
+      : 'OK: every event the rules take reached its handler.',
+  );
+  return lines;
+}
+
+/** The report as JSON for machines: ids, types and times, never payloads. */
+export function reportJson(report: ReconcileReport): Record<string, unknown> {
+  const ev = (e: StripeEventRef) => ({ id: e.id, type: e.type, created: isoSeconds(e.created), livemode: e.livemode });
+  return {
+    since: isoSeconds(report.since),
+    until: isoSeconds(report.until),
+    listed: report.listed,
+    missing: report.missing,
+    handlers: report.handlers.map((h) => ({
+      handler: h.handler,
+      function: h.functionName,
+      eventTypes: h.eventTypes,
+      checked: h.checked,
+      ...(h.uncheckedReason ? { uncheckedReason: h.uncheckedReason } : {}),
+      events: h.routed,
+      processed: h.processed,
+      inProgress: h.inProgress.map(ev),
+      missing: h.missing.map(ev),
+      expired: h.expired.map(ev),
+    })),
+    unrouted: report.unrouted.map(ev),
+  };
+}
