@@ -73,7 +73,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   eslintOptions: {
     dirs: ['src'],
-    // Code bundled by esbuild (src/lambda: Lambda bundles; src/cli: the CLI; src/reconcile: the CLI's) may import devDependencies: they end up in the bundle.
+    // Code bundled by esbuild (src/lambda: Lambda bundles; src/cli: the CLI; src/reconcile: both) may import devDependencies: they end up in the bundle.
     devdirs: ['test', 'scripts', 'bench', 'src/lambda', 'src/cli', 'src/reconcile'],
     projectService: false,
     tsconfigPath: './tsconfig.dev.json',
@@ -105,7 +105,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 for (const pattern of ['/examples/', '/bench/', '/.ci/', '/scripts/', 'cdk.out/', '.tmp/', '/tsconfig.dev.json']) {
   project.addPackageIgnore(pattern);
 }
-// Code bundled into assets/ (src/lambda: the Lambda bundles; src/cli and src/reconcile: the CLI) is shipped as those bundles
+// Code bundled into assets/ (src/lambda: the Lambda bundles; src/cli: the CLI; src/reconcile: in both) is shipped as those bundles
 // only: its compiled modules need devDependencies that the package does not bring.
 project.addPackageIgnore('/lib/lambda/');
 project.addPackageIgnore('/lib/cli/');
@@ -151,6 +151,17 @@ project.bundler.addBundle('src/lambda/wrapper/handler.ts', {
 // The StripeEventDestination custom resource provider (`index.onEvent`, `index.isComplete`), with the `stripe`
 // SDK bundled in so users install nothing; the Lambda Node.js runtime provides `@aws-sdk/*`.
 project.bundler.addBundle('src/lambda/destination-provider/handler.ts', {
+  platform: 'node',
+  target: 'node22',
+  format: 'cjs',
+  minify: true,
+  externals: ['@aws-sdk/*'],
+  watchTask: false,
+});
+
+// The scheduled reconciliation of StripeEventReconciliation (`index.handler`): the same check as
+// `stripe-eventbridge reconcile`, with the `stripe` SDK and Powertools bundled in; the runtime provides `@aws-sdk/*`.
+project.bundler.addBundle('src/lambda/reconcile/handler.ts', {
   platform: 'node',
   target: 'node22',
   format: 'cjs',

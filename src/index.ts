@@ -3,5 +3,6 @@ export * from './stripe-event-handler';
 export * from './stripe-event-route';
 export * from './stripe-eventbridge-integration';
 export * from './stripe-event-destination';
+export * from './stripe-event-reconciliation';
 export * from './monitoring-options';
 export * from './event-pattern/event-pattern-tester';

@@ -20,6 +20,7 @@ import { validateDetailFilter } from './private/rule-pattern';
 import { validateAlarmOptions, validateRetries } from './private/validate-props';
 import { StripeEventBus } from './stripe-event-bus';
 import { StripeEventHandler } from './stripe-event-handler';
+import { StripeEventReconciliation, StripeReconciliationOptions } from './stripe-event-reconciliation';
 import { StripeEventRoute } from './stripe-event-route';
 
 /** Which Stripe mode's events the rules let through. */
@@ -178,6 +179,12 @@ export interface StripeEventBridgeIntegrationProps {
    * @default - an archive with 30 days of retention
    */
   readonly archive?: StripeArchiveOptions;
+
+  /**
+   * Check Stripe's event log against the idempotency records on a schedule: EventsMissed, an alarm, optional backfill.
+   * @default - none (`npx stripe-eventbridge reconcile` runs the same check on demand)
+   */
+  readonly reconciliation?: StripeReconciliationOptions;
 }
 
 /**
@@ -216,6 +223,9 @@ export class StripeEventBridgeIntegration extends Construct {
 
   /** Saved Logs Insights queries over the handlers' log groups. */
   public readonly queries: logs.QueryDefinition[];
+
+  /** The scheduled reconciliation, when `reconciliation` is set. */
+  public readonly reconciliation?: StripeEventReconciliation;
 
   private readonly metrics: StripeMetricFactory;
   private readonly routeByHandler = new Map<StripeEventHandler, StripeEventRoute>();
@@ -288,6 +298,8 @@ export class StripeEventBridgeIntegration extends Construct {
       this.dashboard = createDashboard(monitoring, sources, alarms, props.dashboard?.dashboardName);
     }
     this.queries = createQueries(monitoring, sources, `${Stack.of(this).stackName}/${this.node.id}`);
+    // Stripe's event log against the idempotency records, on a schedule (src/stripe-event-reconciliation.ts).
+    this.reconciliation = StripeEventReconciliation._forIntegration(this, props, metricsNamespace, this.partnerEventSourceName());
   }
 
   /**

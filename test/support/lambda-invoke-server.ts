@@ -1,5 +1,6 @@
 /**
- * A local stand-in for the Lambda Invoke API (POST /2015-03-31/functions/{name}/invocations) that runs
+ * A local stand-in for the Lambda Invoke API (POST /2015-03-31/functions/{name}/invocations), and for
+ * GetFunctionConfiguration (GET /2015-03-31/functions/{name}/configuration: name, ARN and environment), that runs
  * each invocation in a LocalLambdaFunction — the real function code, e.g. the bundled wrapper. An
  * asynchronous invoke (X-Amz-Invocation-Type: Event) is answered 202 at once and run in the background,
  * with Lambda's two retries of a failed attempt (compressed to half a second and a second). No AWS account
@@ -43,6 +44,15 @@ export class LambdaInvokeServer {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
+  private configuration(nameOrArn: string, res: http.ServerResponse): void {
+    const name = nameOrArn.replace(/^arn:[^:]+:lambda:[^:]+:\d+:function:/, '').split(':')[0];
+    const fn = this.functions[name];
+    res.writeHead(fn ? 200 : 404, { 'content-type': 'application/json', ...(fn ? {} : { 'x-amzn-errortype': 'ResourceNotFoundException' }) });
+    res.end(JSON.stringify(fn
+      ? { FunctionName: name, FunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${name}`, Environment: { Variables: fn.spec.environment ?? {} } }
+      : { Type: 'User', message: `Function not found: ${nameOrArn}` }));
+  }
+
   /** An asynchronous invoke: the first attempt and up to two retries, as Lambda makes them. */
   private async invokeWithRetries(fn: LocalLambdaFunction, event: unknown): Promise<InvocationResult> {
     let result = await fn.invoke(event);
@@ -54,6 +64,8 @@ export class LambdaInvokeServer {
   }
 
   private handle(req: http.IncomingMessage, body: string, res: http.ServerResponse): void {
+    const configuration = /^\/2015-03-31\/functions\/([^/]+)\/configuration/.exec(req.url ?? '');
+    if (req.method === 'GET' && configuration) return this.configuration(decodeURIComponent(configuration[1]), res);
     const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations/.exec(req.url ?? '');
     const send = (status: number, payload?: object, errorType?: string) => {
       res.writeHead(status, { 'content-type': 'application/json', ...(errorType ? { 'x-amzn-errortype': errorType } : {}) });
