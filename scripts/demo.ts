@@ -4,6 +4,7 @@
  *   npm run demo                                  # the default stream (examples/babes-club/replay/stream.ts)
  *   npm run demo -- --count 1000                  # a generated 1,000-event stream
  *   npm run demo -- --events my-events.jsonl      # your own: one EventBridge event per line
+ *   npm run demo -- --reconcile                   # events lost before AWS, found and backfilled (demo-reconcile.ts)
  *
  * 1. synthesizes examples/babes-club with the CDK CLI;
  * 2. starts DynamoDB Local and creates the tables declared in the synthesized template;
@@ -19,6 +20,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { reconcileDemo } from './demo-reconcile';
 import { defaultStream, generatedStream } from '../examples/babes-club/replay/stream';
 import { LOCAL_AWS_ENV, startDynamoDbLocal } from '../src/cli/local/dynamodb-local';
 import { EventReport, replay } from '../src/cli/local/replay';
@@ -27,8 +29,8 @@ import { SynthesizedStack } from '../src/cli/local/synthesized-stack';
 const ROOT = path.join(__dirname, '..');
 const EXAMPLE = path.join(ROOT, 'examples', 'babes-club');
 
-function parseArgs(argv: string[]): { events?: string; count?: number; concurrency?: number; quiet: boolean } {
-  const out: { events?: string; count?: number; concurrency?: number; quiet: boolean } = { quiet: false };
+function parseArgs(argv: string[]): { events?: string; count?: number; concurrency?: number; quiet: boolean; reconcile?: boolean } {
+  const out: { events?: string; count?: number; concurrency?: number; quiet: boolean; reconcile?: boolean } = { quiet: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -39,9 +41,11 @@ function parseArgs(argv: string[]): { events?: string; count?: number; concurren
     else if (arg === '--count') out.count = Number(value());
     else if (arg === '--concurrency') out.concurrency = Number(value());
     else if (arg === '--quiet') out.quiet = true;
-    else throw new Error(`unknown argument ${arg}; use --events <file.jsonl>, --count <n>, --concurrency <n> or --quiet`);
+    else if (arg === '--reconcile') out.reconcile = true;
+    else throw new Error(`unknown argument ${arg}; use --events <file.jsonl>, --count <n>, --concurrency <n>, --quiet or --reconcile`);
   }
   if (out.count !== undefined && !(Number.isInteger(out.count) && out.count > 0)) throw new Error('--count needs a positive whole number');
+  if (out.reconcile && (out.events !== undefined || out.count !== undefined)) throw new Error('--reconcile runs its own stream; leave out --events and --count');
   return out;
 }
 
@@ -97,6 +101,8 @@ async function main(): Promise<number> {
   const ddb = await startDynamoDbLocal();
   const client = new DynamoDBClient({ endpoint: ddb.endpoint, region: LOCAL_AWS_ENV.AWS_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   try {
+    // Events lost before AWS, found by `stripe-eventbridge reconcile` and backfilled (scripts/demo-reconcile.ts).
+    if (args.reconcile) return await reconcileDemo({ stack, cdkOut, ddb: { endpoint: ddb.endpoint, client } });
     console.log(`DynamoDB Local at ${ddb.endpoint}; replaying ${events.length} events from ${source}\n`);
     t = Date.now();
     const report = await replay({
