@@ -15,21 +15,9 @@ import { caseAlternatives } from './ignore-case';
 import { InvalidCidrError, parseCidr, parseIp, ipHex } from './ip-address';
 import { javaHashSetOrder } from './java-hash-set';
 import { JsonReader, JsonSyntaxError, JsonToken } from './json-reader';
-import type { Matcher } from './matchers';
 import { comparableNumber, notComparableMessage } from './numbers';
+import { Matcher, PatternBranch, PatternField, PatternIdentities } from './pattern-model';
 import { InvalidWildcardError, parseWildcard } from './wildcard';
-
-export interface PatternField {
-  /** Dot-joined path of the field in the event. */
-  readonly path: string;
-  /** The alternatives listed for the field; the field matches if any of them does. */
-  readonly matchers: readonly Matcher[];
-  /** The field's array as written in the pattern, for messages. */
-  readonly source: string;
-}
-
-/** One way for the pattern to match: every field must match. */
-export type PatternBranch = ReadonlyMap<string, PatternField>;
 
 /** Keys that cannot be field names inside `$or` (Event Ruler's reserved words). */
 const RESERVED_IN_OR = new Set([
@@ -58,6 +46,8 @@ export function compileBranches(json: string): PatternBranch[] {
 }
 
 class Compiler {
+  private readonly ids = new PatternIdentities();
+
   constructor(private readonly r: JsonReader) {}
 
   public compile(): PatternBranch[] {
@@ -127,19 +117,21 @@ class Compiler {
         case JsonToken.STRING: {
           // A string that is an IP address matches that address however it is written.
           const ip = parseIp(r.text);
-          matchers.push(ip ? { kind: 'ip-equals', ...addressRange(ipHex(ip)), identity: `IP:${ipHex(ip)}` } : equals(r.text));
+          matchers.push(ip ? this.addressEquals(ipHex(ip)) : this.equals(r.text));
           break;
         }
         case JsonToken.NUMBER: {
           const num = comparableNumber(r.text);
-          matchers.push({ kind: 'number-equals', text: r.text, num, identity: `${num === undefined ? '' : `NUMERIC_EQ:${num}|`}EXACT:${r.text}` });
+          const numeric = num === undefined ? undefined : this.ids.of('NUMERIC_EQ', num);
+          const exact = this.ids.of('EXACT', r.text);
+          matchers.push({ kind: 'number-equals', text: r.text, num, numeric, exact, identities: numeric ? [numeric, exact] : [exact] });
           break;
         }
         case JsonToken.TRUE:
         case JsonToken.FALSE:
         case JsonToken.NULL: {
           const text = r.tokenText() as 'true' | 'false' | 'null';
-          matchers.push({ kind: 'literal', text, identity: `EXACT:${text}` });
+          matchers.push({ kind: 'literal', text, identities: [this.ids.of('EXACT', text)] });
           break;
         }
         default:
@@ -163,7 +155,7 @@ class Compiler {
     switch (operator) {
       case 'exactly': {
         if (r.next() !== JsonToken.STRING) this.barf('exact match pattern must be a string');
-        const m = equals(r.text);
+        const m = this.equals(r.text);
         this.expectEnd(ONE_KEY);
         return m;
       }
@@ -173,8 +165,8 @@ class Compiler {
         if (token === JsonToken.START_OBJECT) return this.ignoreCaseAffix(operator);
         if (token !== JsonToken.STRING) this.barf(`${operator} match pattern must be a string`);
         const m: Matcher = operator === 'prefix'
-          ? { kind: 'prefix', wire: `"${r.text}`, identity: `PREFIX:"${r.text}` }
-          : { kind: 'suffix', wire: `${r.text}"`, identity: `SUFFIX:${r.text}"` };
+          ? { kind: 'prefix', wire: `"${r.text}`, identities: [this.ids.of('PREFIX', `"${r.text}`)] }
+          : { kind: 'suffix', wire: `${r.text}"`, identities: [this.ids.of('SUFFIX', `${r.text}"`)] };
         this.expectEnd(ONE_KEY);
         return m;
       }
@@ -190,7 +182,7 @@ class Compiler {
         const token = r.next();
         if (token !== JsonToken.TRUE && token !== JsonToken.FALSE) this.barf('exists match pattern must be either true or false.');
         this.expectEnd(ONE_KEY);
-        return token === JsonToken.TRUE ? { kind: 'exists', identity: 'EXISTS' } : { kind: 'absent', identity: 'ABSENT' };
+        return token === JsonToken.TRUE ? { kind: 'exists', identities: [this.ids.of('EXISTS')] } : { kind: 'absent', identities: [this.ids.of('ABSENT')] };
       }
       case 'cidr': {
         // (sic: Event Ruler reuses the prefix message here)
@@ -204,20 +196,20 @@ class Compiler {
           throw e;
         }
         this.expectEnd(ONE_KEY);
-        return { kind: 'cidr', low: block.low, lowOpen: false, high: block.high, highOpen: false, identity: `CIDR:${block.low}:${block.high}` };
+        return { kind: 'cidr', low: block.low, lowOpen: false, high: block.high, highOpen: false, identities: [this.ids.of('RANGE', block.low, false, block.high, false, true)] };
       }
       case 'equals-ignore-case': {
         if (r.next() !== JsonToken.STRING) this.barf('equals-ignore-case match pattern must be a string');
         const wire = `"${r.text}"`;
         this.expectEnd(ONE_KEY);
-        return { kind: 'equals-ignore-case', wire: caseAlternatives(wire), identity: `EQUALS_IGNORE_CASE:${wire}` };
+        return { kind: 'equals-ignore-case', wire: caseAlternatives(wire), identities: [this.ids.of('EQUALS_IGNORE_CASE', wire)] };
       }
       case 'wildcard': {
         if (r.next() !== JsonToken.STRING) this.barf('wildcard match pattern must be a string');
         const wire = `"${r.text}"`;
         const pattern = this.wildcard(wire);
         this.expectEnd(ONE_KEY);
-        return { kind: 'wildcard', pattern, wire, identity: `WILDCARD:${wire}` };
+        return { kind: 'wildcard', pattern, wire, identities: [this.ids.of('WILDCARD', wire)] };
       }
       default:
         return this.barf(`Unrecognized match type ${operator}`);
@@ -244,8 +236,8 @@ class Compiler {
     this.expectEnd(ONE_KEY);
     this.expectEnd(ONE_KEY);
     return operator === 'prefix'
-      ? { kind: 'prefix-ignore-case', wire: caseAlternatives(`"${text}`), identity: `PREFIX_IGNORE_CASE:"${text}` }
-      : { kind: 'suffix-ignore-case', wire: caseAlternatives(`${text}"`), identity: `SUFFIX_IGNORE_CASE:${text}"` };
+      ? { kind: 'prefix-ignore-case', wire: caseAlternatives(`"${text}`), identities: [this.ids.of('PREFIX_EQUALS_IGNORE_CASE', `"${text}`)] }
+      : { kind: 'suffix-ignore-case', wire: caseAlternatives(`${text}"`), identities: [this.ids.of('SUFFIX_EQUALS_IGNORE_CASE', `${text}"`)] };
   }
 
   private anythingBut(): Matcher {
@@ -310,7 +302,7 @@ class Compiler {
     }
     const numeric = numbers.size > 0;
     const identityValues = numeric ? [...numbers].map(String) : [...strings].map((s) => `"${s}"`);
-    return { kind: 'anything-but', strings, numbers, numeric, identity: `ANYTHING_BUT:${numeric}:${JSON.stringify(identityValues.sort())}` };
+    return { kind: 'anything-but', strings, numbers, numeric, identities: [this.ids.of('ANYTHING_BUT', numeric, ...identityValues.sort())] };
   }
 
   /** `anything-but` with `equals-ignore-case`, `prefix`, `suffix` or `wildcard`: one string or a list. */
@@ -337,15 +329,15 @@ class Compiler {
     if (wires.length === 0) this.barf('Empty arrays are not allowed');
     // Event Ruler keeps the values in a HashSet: the set's order decides which bad wildcard it reports.
     const unique = javaHashSetOrder(wires);
-    const identity = `${kind}:${JSON.stringify([...unique].sort())}`;
+    const identities = [this.ids.of(ANYTHING_BUT_TYPES[kind], ...[...unique].sort())];
     switch (kind) {
       case 'anything-but-ignore-case':
-        return { kind, wires: unique.map(caseAlternatives), identity };
+        return { kind, wires: unique.map(caseAlternatives), identities };
       case 'anything-but-prefix':
       case 'anything-but-suffix':
-        return { kind, wires: unique, identity };
+        return { kind, wires: unique, identities };
       case 'anything-but-wildcard':
-        return { kind, patterns: unique.map((w) => this.wildcard(w)), wires: unique, identity };
+        return { kind, patterns: unique.map((w) => this.wildcard(w)), wires: unique, identities };
     }
   }
 
@@ -361,14 +353,14 @@ class Compiler {
         const text = r.text;
         if (r.next() !== JsonToken.END_ARRAY) this.barf(TOO_MANY);
         const num = comparable(text);
-        return { kind: 'numeric-equals', num, identity: `NUMERIC_EQ:${num}` };
+        return { kind: 'numeric-equals', num, identities: [this.ids.of('NUMERIC_EQ', num)] };
       }
       case '>=':
       case '>': {
         if (operand !== JsonToken.NUMBER) this.barf(`Value of ${operator} must be numeric`);
         const bottom = r.text;
         const next = r.next();
-        if (next === JsonToken.END_ARRAY) return range(comparable(bottom), operator === '>', Number.MAX_VALUE, false);
+        if (next === JsonToken.END_ARRAY) return this.range(comparable(bottom), operator === '>', Number.MAX_VALUE, false);
         if (next !== JsonToken.STRING) this.barf(`Bad value in numeric range: ${r.tokenText()}`);
         const upper = r.text;
         if (upper !== '<' && upper !== '<=') this.barf(`Bad numeric range operator: ${upper}`);
@@ -378,37 +370,46 @@ class Compiler {
         const low = comparable(bottom);
         const high = comparable(top);
         if (!(low < high)) this.barf('Bottom must be less than top');
-        return range(low, operator === '>', high, upper === '<');
+        return this.range(low, operator === '>', high, upper === '<');
       }
       case '<=':
       case '<': {
         if (operand !== JsonToken.NUMBER) this.barf(`Value of ${operator} must be numeric`);
         const top = r.text;
         if (r.next() !== JsonToken.END_ARRAY) this.barf(TOO_MANY);
-        return range(-Number.MAX_VALUE, false, comparable(top), operator === '<');
+        return this.range(-Number.MAX_VALUE, false, comparable(top), operator === '<');
       }
       default:
         return this.barf(`Unrecognized numeric range operator: ${operator}`);
     }
   }
+
+  private equals(value: string): Matcher {
+    return { kind: 'equals', value, identities: [this.ids.of('EXACT', `"${value}"`)] };
+  }
+
+  /**
+   * A string that is an IP address: the range Event Ruler matches it with, [address, next) with the last
+   * hex digit stepped up, or (previous, address] when that digit is F.
+   */
+  private addressEquals(hex: string): Matcher {
+    const head = hex.slice(0, -1);
+    const last = hex[hex.length - 1];
+    const range = last === 'F'
+      ? { low: `${head}E`, lowOpen: true, high: hex, highOpen: false }
+      : { low: hex, lowOpen: false, high: `${head}${last === '9' ? 'A' : String.fromCharCode(last.charCodeAt(0) + 1)}`, highOpen: true };
+    return { kind: 'ip-equals', ...range, identities: [this.ids.of('RANGE', range.low, range.lowOpen, range.high, range.highOpen, true)] };
+  }
+
+  private range(low: number, lowOpen: boolean, high: number, highOpen: boolean): Matcher {
+    return { kind: 'numeric-range', low, lowOpen, high, highOpen, identities: [this.ids.of('RANGE', low, lowOpen, high, highOpen, false)] };
+  }
 }
 
-function equals(value: string): Matcher {
-  return { kind: 'equals', value, identity: `EXACT:"${value}"` };
-}
-
-/**
- * The range Event Ruler matches an address pattern with: [address, next) with the last hex digit stepped
- * up, or (previous, address] when that digit is F.
- */
-function addressRange(hex: string): { low: string; lowOpen: boolean; high: string; highOpen: boolean } {
-  const head = hex.slice(0, -1);
-  const last = hex[hex.length - 1];
-  if (last === 'F') return { low: `${head}E`, lowOpen: true, high: hex, highOpen: false };
-  const up = last === '9' ? 'A' : String.fromCharCode(last.charCodeAt(0) + 1);
-  return { low: hex, lowOpen: false, high: `${head}${up}`, highOpen: true };
-}
-
-function range(low: number, lowOpen: boolean, high: number, highOpen: boolean): Matcher {
-  return { kind: 'numeric-range', low, lowOpen, high, highOpen, identity: `RANGE:${low}:${lowOpen}:${high}:${highOpen}` };
-}
+/** Event Ruler's match types of the `anything-but` forms that take a set of strings. */
+const ANYTHING_BUT_TYPES = {
+  'anything-but-ignore-case': 'ANYTHING_BUT_IGNORE_CASE',
+  'anything-but-prefix': 'ANYTHING_BUT_PREFIX',
+  'anything-but-suffix': 'ANYTHING_BUT_SUFFIX',
+  'anything-but-wildcard': 'ANYTHING_BUT_WILDCARD',
+} as const;

@@ -10,12 +10,13 @@
  *   array-consistent matching), including the check that an `exists: false` field is absent: it looks
  *   only at values consistent with the fields that sort before it.
  */
-import { compileBranches, PatternBranch, PatternField } from './compiler';
+import { compileBranches } from './compiler';
 import { TOO_COMPLEX, wildcardComplexity, MAX_WILDCARD_COMPLEXITY } from './complexity';
 import { InvalidEventPatternError } from './errors';
 import { EventValue, joinMembership, parseEvent, ParsedEvent } from './event-fields';
-import { matchValue, Matcher } from './matchers';
-import { buildRuleMachine, MachineFlags, RuleMachine, RuleState } from './rule-machine';
+import { matchValue } from './matchers';
+import type { MachineFlags, Matcher, PatternBranch, PatternField } from './pattern-model';
+import { buildRuleMachine, RuleMachine, RuleState } from './rule-machine';
 
 /** The outcome of matching, with the reason when it does not match. */
 export interface PatternMatch {

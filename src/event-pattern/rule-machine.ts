@@ -7,32 +7,23 @@
  *   a numeric operator, as an IP address when it holds an address operator (see matchers.ts);
  * - the wildcard complexity limit is measured per byte machine (complexity.ts).
  */
-import type { PatternBranch, PatternField } from './compiler';
-import type { Matcher } from './matchers';
+import type { MachineFlags, Matcher, PatternBranch, PatternField, PatternIdentity } from './pattern-model';
 import { wildcardChars, WildcardMachine } from './wildcard-machine';
-
-/** How a field's byte machine reads event values. */
-export interface MachineFlags {
-  /** It holds a numeric operator: comparable numbers are read as numbers (and only as numbers). */
-  readonly numeric: boolean;
-  /** It holds an IP operator (`cidr`, or a string that is an address): strings that are addresses are also read as addresses. */
-  readonly ip: boolean;
-}
 
 /** One field's byte machine in one state (Event Ruler's ByteMachine). */
 export class FieldMachine implements MachineFlags {
   public numeric = false;
   public ip = false;
-  /** For each operator identity, the field states its matches lead to. */
-  public readonly nexts = new Map<string, RuleState[]>();
+  /** For each pattern, the field states its matches lead to. */
+  public readonly nexts = new Map<PatternIdentity, RuleState[]>();
   /** The wildcard values laid out in this machine, when it has any. */
   public wildcards?: WildcardMachine<RuleState>;
   private suffix = false;
 
   /** Adds an operator; returns the state it leads to (Event Ruler's ByteMachine.addPattern). */
-  public add(m: Matcher, identity: string, next: RuleState | undefined): RuleState {
+  public add(m: Matcher, identity: PatternIdentity, next: RuleState | undefined): RuleState {
     if (m.kind === 'cidr' || m.kind === 'ip-equals') this.ip = true;
-    if (identity.startsWith('NUMERIC_EQ:') || m.kind === 'numeric-range' || (m.kind === 'anything-but' && m.numeric)) this.numeric = true;
+    if (identity.type === 'NUMERIC_EQ' || m.kind === 'numeric-range' || (m.kind === 'anything-but' && m.numeric)) this.numeric = true;
     if (m.kind === 'suffix' || m.kind === 'suffix-ignore-case' || m.kind === 'anything-but-suffix') this.suffix = true;
     let result: RuleState;
     if (m.kind === 'wildcard' || m.kind === 'anything-but-wildcard') {
@@ -66,11 +57,6 @@ export interface RuleMachine {
   readonly branchStates: readonly (readonly ReadonlySet<RuleState>[])[];
 }
 
-/** Event Ruler's identities of an operator (a pattern number is two: numeric equality and its text). */
-export function identitiesOf(m: Matcher): string[] {
-  return m.identity.split('|');
-}
-
 /** Builds the rule's states from its branches, in order, the way Event Ruler's addRule lays them out. */
 export function buildRuleMachine(branches: readonly PatternBranch[]): RuleMachine {
   const root = new RuleState();
@@ -90,7 +76,7 @@ export function buildRuleMachine(branches: readonly PatternBranch[]): RuleMachin
       let last: RuleState | undefined;
       const nexts = new Set<RuleState>();
       for (const m of field.matchers) {
-        for (const identity of identitiesOf(m)) {
+        for (const identity of m.identities) {
           if (m.kind === 'absent') {
             last = state.absentNext.get(field.path) ?? last ?? new RuleState();
             state.absentNext.set(field.path, last);

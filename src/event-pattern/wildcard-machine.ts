@@ -9,6 +9,7 @@
  * Only wildcard values are laid out: other operators never add to the measure, and the states they share
  * with wildcard values are ones whose prefix is fixed, so leaving them out changes neither answer.
  */
+import type { PatternIdentity } from './pattern-model';
 import { parseWildcard } from './wildcard';
 
 /** A wildcard in a value's characters (the others are UTF-8 bytes). */
@@ -29,7 +30,7 @@ class ByteNode {
  * field state are, so there is one node per such pair.
  */
 class MatchNode<T> {
-  constructor(public readonly identity: string, public readonly next: T, public readonly id: number) {}
+  constructor(public readonly identity: PatternIdentity, public readonly next: T, public readonly id: number) {}
 }
 
 /** A transition that is both a match and a way on (Event Ruler's CompositeByteTransition). */
@@ -64,13 +65,13 @@ export function wildcardChars(wire: string): number[] {
 export class WildcardMachine<T> {
   private ids = 0;
   private readonly start = this.node(false);
-  private readonly matchNodes = new Map<string, Map<T, MatchNode<T>>>();
+  private readonly matchNodes = new Map<PatternIdentity, Map<T, MatchNode<T>>>();
 
   private node(indeterminate: boolean): ByteNode {
     return new ByteNode(indeterminate, this.ids++);
   }
 
-  private matchNode(identity: string, next: T): MatchNode<T> {
+  private matchNode(identity: PatternIdentity, next: T): MatchNode<T> {
     let byNext = this.matchNodes.get(identity);
     if (!byNext) this.matchNodes.set(identity, (byNext = new Map()));
     let node = byNext.get(next);
@@ -95,7 +96,7 @@ export class WildcardMachine<T> {
    * Adds one value of operator `identity`. Returns the next field state: the one of a match of the same
    * operator found where the value ends, or else `next` (when given) or a new one from `make`.
    */
-  public add(chars: readonly number[], identity: string, next: T | undefined, make: () => T, hasSuffix: boolean): T {
+  public add(chars: readonly number[], identity: PatternIdentity, next: T | undefined, make: () => T, hasSuffix: boolean): T {
     const last = chars.length - 1;
     let state = this.start;
     let prev: ByteNode | undefined;
@@ -186,11 +187,11 @@ export class WildcardMachine<T> {
    * operators reachable from the states the input could be in at once (capped at `cap`).
    */
   public complexity(cap: number): number {
-    const accessible = new Map<Single, Set<string>>();
-    const acc = (single: Single, visiting = new Set<Single>()): Set<string> => {
+    const accessible = new Map<Single, Set<PatternIdentity>>();
+    const acc = (single: Single, visiting = new Set<Single>()): Set<PatternIdentity> => {
       const known = accessible.get(single);
       if (known) return known;
-      const out = new Set<string>();
+      const out = new Set<PatternIdentity>();
       const match = matchOf(single);
       if (match) out.add(match.identity);
       const n = nextOf(single);
