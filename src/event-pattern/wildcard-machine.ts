@@ -14,8 +14,6 @@ import { parseWildcard } from './wildcard';
 
 /** A wildcard in a value's characters (the others are UTF-8 bytes). */
 const WILDCARD = -1;
-/** Any byte that no value has a transition on. */
-const OTHER_BYTE = -2;
 
 class ByteNode {
   /** Transitions on one byte (the all-bytes transitions apply too, see `on`). */
@@ -184,72 +182,124 @@ export class WildcardMachine<T> {
 
   /**
    * Event Ruler's MachineComplexityEvaluator on this machine: over every input, the most wildcard
-   * operators reachable from the states the input could be in at once (capped at `cap`).
+   * operators reachable from the states the input could be in at once, or `cap` if that is `cap` or more.
+   *
+   * The evaluator's two steps, each done in time linear in the machine's size (times `cap`):
+   * - for every transition, the patterns reachable from it (`getMatchesAccessibleFromEachTransition`, a
+   *   depth-first walk that sums up each transition's patterns after those of the transitions below it);
+   *   only whether a count reaches `cap` matters, so a set stops growing there;
+   * - a breadth-first walk over the sets of transitions one input can be in at once, summing their
+   *   patterns, which stops at the first set that reaches `cap`. Every transition leads to at least one
+   *   pattern, so the sets it visits hold fewer than `cap` transitions each.
+   * Neither step recurses, so the length of a value does not matter to the call stack.
    */
   public complexity(cap: number): number {
-    const accessible = new Map<Single, Set<PatternIdentity>>();
-    const acc = (single: Single, visiting = new Set<Single>()): Set<PatternIdentity> => {
-      const known = accessible.get(single);
-      if (known) return known;
-      const out = new Set<PatternIdentity>();
-      const match = matchOf(single);
-      if (match) out.add(match.identity);
-      const n = nextOf(single);
-      if (n && !visiting.has(n)) {
-        visiting.add(n);
-        for (const set of [...n.bytes.values(), n.all]) {
-          for (const t of set) if (t !== n) for (const p of acc(t, visiting)) out.add(p);
-        }
-        visiting.delete(n);
+    const accessible = this.patternsAccessible(cap);
+    const sizeOf = (single: Single): number => accessible.get(single)!.size;
+    const seen = new Set<string>();
+    const queue: Single[][] = [];
+    const enqueue = (set: Single[]): void => {
+      if (set.length > 1) set.sort(byId);
+      let key = '';
+      for (const t of set) key += `${t.id},`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        queue.push(set);
       }
-      if (visiting.size === 0) accessible.set(single, out);
-      return out;
     };
-    const alphabet = new Set<number>();
-    const seen = new Set<ByteNode>();
-    const collect = (state: ByteNode): void => {
-      if (seen.has(state)) return;
-      seen.add(state);
-      for (const [b, set] of state.bytes) {
-        alphabet.add(b);
-        for (const t of set) if (nextOf(t)) collect(nextOf(t)!);
-      }
-      for (const t of state.all) if (nextOf(t)) collect(nextOf(t)!);
-    };
-    collect(this.start);
-    const bytes = [...alphabet, OTHER_BYTE];
-    const step = (states: Iterable<ByteNode>): Set<Single>[] => {
-      const out: Set<Single>[] = [];
-      for (const b of bytes) {
-        const set = new Set<Single>();
-        for (const s of states) for (const t of b === OTHER_BYTE ? s.all : this.on(s, b)) set.add(t);
-        if (set.size > 0) out.push(set);
-      }
-      return out;
-    };
-    const key = (set: Set<Single>): string => [...set].map((s) => s.id).sort((a, b) => a - b).join(',');
-    const visited = new Set<string>([String(this.start.id)]);
-    const queue = step([this.start]);
+    this.step([this.start], enqueue);
     let max = 0;
-    while (queue.length > 0) {
-      const set = queue.shift()!;
-      const k = key(set);
-      if (visited.has(k)) continue;
-      visited.add(k);
+    for (let head = 0; head < queue.length; head++) {
+      const set = queue[head];
+      // What the input could match from here, plus what it could match through the wildcards of the states
+      // it could be in (an input matching foo also matches foo*).
       let size = 0;
+      const nexts: ByteNode[] = [];
       for (const t of set) {
-        size += acc(t).size;
+        size += sizeOf(t);
         const n = nextOf(t);
-        if (n) for (const u of n.all) if (!set.has(u)) size += acc(u).size;
+        if (!n) continue;
+        nexts.push(n);
+        for (const u of n.all) if (!set.includes(u)) size += sizeOf(u);
       }
       if (size >= cap) return cap;
       max = Math.max(max, size);
-      const nexts = new Set<ByteNode>();
-      for (const t of set) if (nextOf(t)) nexts.add(nextOf(t)!);
-      if (nexts.size > 0) queue.push(...step(nexts));
+      if (nexts.length > 0) this.step(nexts, enqueue);
     }
     return max;
   }
+
+  /**
+   * For every transition reachable from the start, the wildcard patterns reachable from it, each set cut
+   * off at `cap` patterns. `add` only ever adds transitions to new states, to matches or (a wildcard) back
+   * to the same state, so apart from those self-loops the machine has no cycles and a transition's set is
+   * complete once those of the transitions below it are: the sets Event Ruler's depth-first walk computes.
+   */
+  private patternsAccessible(cap: number): Map<Single, Set<PatternIdentity>> {
+    const result = new Map<Single, Set<PatternIdentity>>();
+    const done = new Set<Single>();
+    const stack: Single[] = [this.start];
+    while (stack.length > 0) {
+      const t = stack[stack.length - 1];
+      const n = nextOf(t);
+      let patterns = result.get(t);
+      if (!patterns) {
+        // First visit: its own match, then the transitions below it.
+        patterns = new Set();
+        result.set(t, patterns);
+        const match = matchOf(t);
+        if (match) patterns.add(match.identity);
+        if (n) forEachTransition(n, (u) => u !== n && !result.has(u) && stack.push(u));
+        continue;
+      }
+      stack.pop();
+      if (done.has(t)) continue;
+      done.add(t);
+      if (n) {
+        forEachTransition(n, (u) => {
+          if (u === n || patterns!.size >= cap) return;
+          for (const p of result.get(u)!) {
+            if (patterns!.size >= cap) break;
+            patterns!.add(p);
+          }
+        });
+      }
+    }
+    return result;
+  }
+
+  /**
+   * The sets of transitions one more byte leads to from `states` (Event Ruler's
+   * `getTransitionForNextByteStates`): for each byte some state has a transition on, those transitions
+   * plus every state's transitions on all bytes; and for any other byte, the latter alone.
+   */
+  private step(states: readonly ByteNode[], f: (set: Single[]) => void): void {
+    const all: Single[] = [];
+    const byByte = new Map<number, Single[]>();
+    for (const s of states) {
+      for (const t of s.all) if (!all.includes(t)) all.push(t);
+      for (const [b, set] of s.bytes) {
+        let list = byByte.get(b);
+        if (!list) byByte.set(b, (list = []));
+        for (const t of set) if (!list.includes(t)) list.push(t);
+      }
+    }
+    for (const list of byByte.values()) {
+      for (const t of all) if (!list.includes(t)) list.push(t);
+      f(list);
+    }
+    if (all.length > 0) f(all);
+  }
+}
+
+function byId(a: Single, b: Single): number {
+  return a.id - b.id;
+}
+
+/** Calls `f` with every transition out of a state (on one byte or on all). */
+function forEachTransition(state: ByteNode, f: (single: Single) => unknown): void {
+  for (const set of state.bytes.values()) for (const t of set) f(t);
+  for (const t of state.all) f(t);
 }
 
 /** The next state Event Ruler picks from a set of transitions: one with a fixed prefix first. */

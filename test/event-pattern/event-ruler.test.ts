@@ -31,6 +31,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as JSON5 from 'json5';
+import { adversarialPatterns } from './support/adversarial-patterns';
 import { askEventRuler, eventBridgeVerdict, ourVerdict, prepareHarness, RulerAnswer } from './support/event-ruler';
 import { generatePairs } from './support/random-pairs';
 
@@ -114,6 +115,19 @@ describe('AWS-validated cases through Event Ruler', () => {
     // AWS's case wins: Event Ruler measures 11, EventBridge rejects above 10 (known difference 1).
     expect(answers.get(files.indexOf('content_wildcard_complex_EXC.json5'))).toMatchObject({ kind: 'MATCH', complexity: 11 });
   }, 60_000);
+});
+
+describe('adversarial patterns', () => {
+  test('patterns built to be expensive (many wildcards, long literals, many $or, deep nesting) get EventBridge\'s answer', () => {
+    const patterns = adversarialPatterns();
+    const answers = askEventRuler(classpath, patterns.map((p, id) => ({ id, pattern: p.pattern, event: p.event })));
+    const disagreements = patterns.flatMap((p, id) => {
+      const expected = eventBridgeVerdict(answers.get(id)!);
+      const ours = ourVerdict(p.pattern, p.event);
+      return ours === expected ? [] : [`${p.name}\n  EventBridge (Event Ruler) ${expected}\n  offline matcher           ${ours}`];
+    });
+    expect(disagreements).toEqual([]);
+  }, 120_000);
 });
 
 describe('known differences', () => {

@@ -82,6 +82,18 @@ describe('test-pattern --pattern', () => {
     expect(err).toBe(`INVALID PATTERN: Event pattern is not valid. Reason: Consecutive wildcard characters at pos 26 (${pattern}, line 1, column 70)\n`);
   });
 
+  test.each([24, 100, 600])('a wildcard with %i stars gets EventBridge\'s answer (too complex) and exits 2', (stars) => {
+    // The wildcard complexity walk used to take exponential time: 24 stars took about a minute, 100 did not finish.
+    const pattern = write('p.json', { 'detail-type': [{ wildcard: Array.from({ length: stars + 1 }, () => 'a').join('*') }] });
+    const { code, out, err } = run(['test-pattern', '--pattern', pattern, '--event', ENVELOPE]);
+    expect({ code, out, err }).toEqual({
+      code: 2,
+      out: '',
+      err: 'INVALID PATTERN: Event pattern is not valid. Reason: Rule is too complex - try using fewer wildcard characters or fewer repeating '
+        + 'character sequences after a wildcard character\n',
+    });
+  });
+
   test('JSON syntax errors get Jackson\'s wording, as from AWS', () => {
     const { code, err } = run(['test-pattern', '--pattern', write('p.json', "{'bad': 'quotation'}"), '--event', ENVELOPE]);
     expect(code).toBe(2);
