@@ -14,6 +14,7 @@ import { compileBranches } from './compiler';
 import { TOO_COMPLEX, wildcardComplexity, MAX_WILDCARD_COMPLEXITY } from './complexity';
 import { InvalidEventPatternError } from './errors';
 import { EventValue, joinMembership, parseEvent, ParsedEvent } from './event-fields';
+import { toJsonText } from './json-text';
 import { matchValue } from './matchers';
 import type { MachineFlags, Matcher, PatternBranch, PatternField } from './pattern-model';
 import { buildRuleMachine, RuleMachine, RuleState } from './rule-machine';
@@ -36,7 +37,7 @@ export type EventInput = string | object | ParsedEvent;
 
 function toParsedEvent(event: EventInput): ParsedEvent {
   if (event instanceof ParsedEvent) return event;
-  return parseEvent(typeof event === 'string' ? event : JSON.stringify(event));
+  return parseEvent(typeof event === 'string' ? event : toJsonText(event));
 }
 
 /** A compiled event pattern. Compile once, match many events. */
@@ -46,7 +47,7 @@ export class EventPattern {
    * @throws InvalidEventPatternError when EventBridge would reject the pattern, with AWS's message
    */
   public static compile(pattern: string | object): EventPattern {
-    const json = typeof pattern === 'string' ? pattern : JSON.stringify(pattern);
+    const json = typeof pattern === 'string' ? pattern : toJsonText(pattern);
     const branches = compileBranches(json);
     const machine = buildRuleMachine(branches);
     if (wildcardComplexity(machine.root) > MAX_WILDCARD_COMPLEXITY) throw new InvalidEventPatternError(TOO_COMPLEX);

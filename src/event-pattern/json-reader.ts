@@ -4,14 +4,15 @@
  *
  * Streaming matters for exactness, not speed: Event Ruler reports the first problem it meets while reading
  * a pattern, so a semantic error before a syntax error wins; duplicate keys are not an error (a later leaf
- * overrides an earlier one, a repeated object key merges); and reading stops at the end of the top-level
- * object. Syntax errors use Jackson's wording, which is what AWS returns
+ * overrides an earlier one, a repeated object key merges); reading stops at the end of the top-level
+ * object; and objects and arrays nest at most 1,000 deep (Jackson's default limit). Syntax errors use
+ * Jackson's wording, which is what AWS returns
  * (`Unrecognized token 'x': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')`).
  * Strings, numbers and literals are scanned by json-scanner.ts; this module reads the structure around them.
  */
-import { charDesc, JsonScanner, VALUE_CHOICES } from './json-scanner';
+import { charDesc, JsonNestingError, JsonScanner, MAX_NESTING_DEPTH, VALUE_CHOICES } from './json-scanner';
 
-export { JsonSyntaxError } from './json-scanner';
+export { JsonNestingError, JsonSyntaxError, MAX_NESTING_DEPTH } from './json-scanner';
 
 export enum JsonToken {
   START_OBJECT,
@@ -218,6 +219,11 @@ export class JsonReader {
   }
 
   private open(ctx: Ctx): void {
+    // The stack holds the root and every open container: this one would be one level too many.
+    if (this.stack.length > MAX_NESTING_DEPTH) {
+      const { line, column } = this.scan.location(this.scan.pos);
+      throw new JsonNestingError(line, column);
+    }
     this.stack.push({ ctx, start: this.scan.pos });
     this.scan.pos++;
     this.hasElementStack.push(this.hasElement);

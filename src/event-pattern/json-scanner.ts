@@ -16,6 +16,21 @@ export class JsonSyntaxError extends Error {
   }
 }
 
+/**
+ * The deepest nesting of objects and arrays Jackson reads by default (`StreamReadConstraints`, since
+ * Jackson 2.15; Event Ruler 1.8.1 uses Jackson 2.18): Event Ruler rejects a pattern nested deeper with
+ * Jackson's message, and cannot read an event nested deeper.
+ */
+export const MAX_NESTING_DEPTH = 1000;
+
+/** JSON nested deeper than MAX_NESTING_DEPTH, with Jackson's message. */
+export class JsonNestingError extends JsonSyntaxError {
+  constructor(line: number, column: number) {
+    super(`Document nesting depth (${MAX_NESTING_DEPTH + 1}) exceeds the maximum allowed (${MAX_NESTING_DEPTH}, from \`StreamReadConstraints.getMaxNestingDepth()\`)`, line, column);
+    this.name = 'JsonNestingError';
+  }
+}
+
 export const VALUE_CHOICES = "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')";
 const VALUE_EXPECTED = `was expecting ${VALUE_CHOICES}`;
 const LITERALS = ['true', 'false', 'null'] as const;

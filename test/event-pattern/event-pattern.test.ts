@@ -172,6 +172,40 @@ describe('EventBridge semantics, case by case', () => {
   });
 });
 
+describe('hostile input', () => {
+  /** `depth` levels of objects (the top object included) around `leaf`, as JSON text. */
+  const nestedText = (depth: number, leaf: string): string => '{"a":'.repeat(depth - 1) + `{"b":${leaf}` + '}'.repeat(depth);
+  const nestedObject = (depth: number, leaf: unknown): object => {
+    let o: object = { b: leaf };
+    for (let i = 1; i < depth; i++) o = { a: o };
+    return o;
+  };
+  const path = (depth: number): string => `${'a.'.repeat(depth - 1)}b`;
+  const TOO_DEEP = 'Event pattern is not valid. Reason: Document nesting depth (1001) exceeds the maximum allowed (1000, from `StreamReadConstraints.getMaxNestingDepth()`)';
+
+  test('a pattern nests at most 1,000 objects and arrays, as Event Ruler (Jackson) reads it, however deep it goes', () => {
+    // 999 objects and the field's array: 1,000 levels.
+    expect(validateEventPattern(nestedText(999, '["x"]'))).toBeUndefined();
+    expect(validateEventPattern(nestedText(1000, '["x"]'))).toBe(TOO_DEEP);
+    expect(validateEventPattern(nestedText(100_000, '["x"]'))).toBe(TOO_DEEP);
+    expect(validateEventPattern(nestedObject(5000, ['x']))).toBe(TOO_DEEP);
+    expect(() => EventPattern.compile(nestedText(1000, '["x"]'))).toThrow(expect.objectContaining({ line: 1, column: 5001 }));
+    // The first problem met while reading wins, as in EventBridge.
+    expect(validateEventPattern(`{"z": 1, "y": ${nestedText(5000, '["x"]')}}`)).toBe('Event pattern is not valid. Reason: "z" must be an object or an array');
+  });
+
+  test('an event nested deeper than 1,000 levels is invalid, however deep it goes', () => {
+    const pattern = EventPattern.compile(`{"${path(1000)}": ["x"]}`);
+    expect(pattern.matches(nestedText(1000, '"x"'))).toBe(true);
+    expect(pattern.matches(nestedObject(1000, 'x'))).toBe(true);
+    const message = 'Parameter Event is not valid. The event nests objects and arrays deeper than 1000 levels, the most EventBridge\'s matcher reads '
+      + '(line 1, column 5001).';
+    for (const event of [nestedText(1001, '"x"'), nestedText(200_000, '"x"'), nestedObject(1001, 'x'), nestedObject(200_000, 'x')]) {
+      expect(() => pattern.test(event)).toThrow(new InvalidEventError(message.slice('Parameter Event is not valid. '.length)));
+    }
+  });
+});
+
 describe('Stripe envelope', () => {
   const stripeEvent = { id: 'evt_1', object: 'event', type: 'invoice.paid', created: 1767225600, livemode: false, data: { object: {} } };
 

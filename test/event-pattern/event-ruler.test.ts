@@ -159,6 +159,22 @@ describe('known differences', () => {
     expect(ourVerdict(mixed, '{"x":"i\u0307"}')).toBe('MATCH');
   });
 
+  test('mirrored, not different: objects and arrays nest at most 1,000 deep (Jackson\'s limit), in patterns and in events', () => {
+    const nested = (depth: number, leaf: string): string => '{"a":'.repeat(depth - 1) + `{"b":${leaf}` + '}'.repeat(depth);
+    const field = `{"${'a.'.repeat(999)}b":["x"]}`;
+    const tooDeep = 'Document nesting depth (1001) exceeds the maximum allowed (1000, from `StreamReadConstraints.getMaxNestingDepth()`)';
+    // A pattern: 999 objects and the field's array are 1,000 levels; one more is EventBridge's error.
+    expect(ask(nested(999, '["x"]'), '{}')).toMatchObject({ kind: 'NO_MATCH' });
+    expect(ourVerdict(nested(999, '["x"]'), '{}')).toBe('NO_MATCH');
+    expect(ask(nested(1000, '["x"]'), '{}')).toEqual({ kind: 'INVALID', message: tooDeep });
+    expect(ourVerdict(nested(1000, '["x"]'), '{}')).toBe(`INVALID Event pattern is not valid. Reason: ${tooDeep}`);
+    // An event: Event Ruler reads 1,000 levels and cannot read 1,001; the offline matcher calls it invalid.
+    expect(ask(field, nested(1000, '"x"'))).toMatchObject({ kind: 'MATCH' });
+    expect(ourVerdict(field, nested(1000, '"x"'))).toBe('MATCH');
+    expect(ask(field, nested(1001, '"x"'))).toEqual({ kind: 'ERROR', message: `com.fasterxml.jackson.core.exc.StreamConstraintsException: ${tooDeep}` });
+    expect(ourVerdict(field, nested(1001, '"x"'))).toMatch(/^ERROR InvalidEventError: Parameter Event is not valid\. The event nests objects and arrays deeper than 1000 levels/);
+  });
+
   test('mirrored, not different: cidr compares hex digits, across address families and numbers', () => {
     for (const [pattern, event, verdict] of [
       ['{"x":[{"cidr":"0.0.0.0/0"}]}', '{"x":15}', 'MATCH'],
