@@ -7,12 +7,14 @@
  * this reader follows its structure: it reads the JSON as a stream and reports the first problem it meets.
  * - Keys nest into dot-joined paths; a repeated path keeps the last value; fields are ANDed.
  * - `$or` (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html#eb-filtering-complex-example-or)
- *   forks every branch built so far, once per alternative (at least two objects).
+ *   forks every branch built so far, once per alternative (at least two objects); more than
+ *   MAX_ALTERNATIVES branches in all (limits.ts) is an EventPatternLimitError once the pattern is read.
  * - A field's array lists alternatives (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-arrays.html):
  *   the operators that operators.ts reads.
  */
-import { InvalidEventPatternError } from './errors';
+import { EventPatternLimitError, InvalidEventPatternError } from './errors';
 import { JsonReader, JsonSyntaxError, JsonToken } from './json-reader';
+import { formatCount, MAX_ALTERNATIVES } from './limits';
 import { barf, OperatorReader } from './operators';
 import type { Matcher, PatternBranch, PatternField } from './pattern-model';
 
@@ -40,6 +42,8 @@ export function compileBranches(json: string): PatternBranch[] {
 
 class Compiler {
   private readonly operators: OperatorReader;
+  /** The alternatives have gone past MAX_ALTERNATIVES: only validation goes on. */
+  private tooManyAlternatives = false;
 
   constructor(private readonly r: JsonReader) {
     this.operators = new OperatorReader(r);
@@ -49,6 +53,11 @@ class Compiler {
     const branches: BranchBuilder[] = [];
     if (this.r.next() !== JsonToken.START_OBJECT) this.barf('Filter is not an object');
     this.parseObject(branches, [], false);
+    if (this.tooManyAlternatives) {
+      throw new EventPatternLimitError(`The pattern's $or combinations make more than ${formatCount(MAX_ALTERNATIVES)} alternatives, `
+        + 'the most the offline matcher evaluates (each $or multiplies the alternatives built before it; EventBridge documents no limit '
+        + 'of its own, and builds each alternative as well). Use fewer $or side by side, or split the rule.');
+    }
     return branches;
   }
 
@@ -85,18 +94,23 @@ class Compiler {
 
   private parseOr(branches: BranchBuilder[], path: string[]): void {
     const r = this.r;
-    const before = branches.map((b) => new Map(b));
-    branches.length = 0;
+    // Each alternative forks the branches built so far (which are not changed, only copied).
+    const before = branches.splice(0);
     if (r.next() !== JsonToken.START_ARRAY) this.barf('It must be an Array followed with $or.');
     let count = 0;
     for (let token = r.next(); token !== JsonToken.END_ARRAY; token = r.next()) {
       count++;
       if (token !== JsonToken.START_OBJECT) this.barf('Only JSON object is allowed in array of $or relationship.');
-      const forked = before.length > 0 ? before.map((b) => new Map(b)) : [new Map()];
+      if (branches.length + Math.max(before.length, 1) > MAX_ALTERNATIVES) this.tooManyAlternatives = true;
+      const forked = this.tooManyAlternatives ? [new Map()] : before.length > 0 ? before.map((b) => new Map(b)) : [new Map()];
       this.parseObject(forked, path, true);
-      branches.push(...forked);
+      if (!this.tooManyAlternatives) branches.push(...forked);
+      if (branches.length > MAX_ALTERNATIVES) this.tooManyAlternatives = true;
     }
     if (count < 2) this.barf('There must have at least 2 Objects in $or relationship.');
+    // Past the limit, one stand-in branch carries the reading on, so that a problem further on in the
+    // pattern is still the one reported, as EventBridge would.
+    if (this.tooManyAlternatives) branches.splice(0, branches.length, new Map());
   }
 
   private writeField(branches: BranchBuilder[], path: string): void {

@@ -12,9 +12,10 @@
  */
 import { compileBranches } from './compiler';
 import { TOO_COMPLEX, wildcardComplexity, MAX_WILDCARD_COMPLEXITY } from './complexity';
-import { InvalidEventPatternError } from './errors';
+import { EventPatternLimitError, InvalidEventPatternError } from './errors';
 import { EventValue, joinMembership, parseEvent, ParsedEvent } from './event-fields';
 import { toJsonText } from './json-text';
+import { DEFAULT_PATTERN_SIZE_QUOTA, formatCount, MAX_PATTERN_LENGTH } from './limits';
 import { matchValue } from './matchers';
 import type { MachineFlags, Matcher, PatternBranch, PatternField } from './pattern-model';
 import { buildRuleMachine, RuleMachine, RuleState } from './rule-machine';
@@ -44,10 +45,17 @@ function toParsedEvent(event: EventInput): ParsedEvent {
 export class EventPattern {
   /**
    * Compiles a pattern (JSON text or an object).
-   * @throws InvalidEventPatternError when EventBridge would reject the pattern, with AWS's message
+   * @throws InvalidEventPatternError when EventBridge would reject the pattern, with AWS's message; its
+   *   subclass EventPatternLimitError, in the matcher's own words, when the pattern is longer than
+   *   EventBridge's API takes or has more `$or` combinations than the matcher evaluates
    */
   public static compile(pattern: string | object): EventPattern {
     const json = typeof pattern === 'string' ? pattern : toJsonText(pattern);
+    if (json.length > MAX_PATTERN_LENGTH) {
+      throw new EventPatternLimitError(`The pattern is ${formatCount(json.length)} characters long; EventBridge takes event patterns of at most `
+        + `${formatCount(MAX_PATTERN_LENGTH)} characters, and rules at most ${formatCount(DEFAULT_PATTERN_SIZE_QUOTA)} unless the account's `
+        + '"Event pattern size" quota is raised.');
+    }
     const branches = compileBranches(json);
     const machine = buildRuleMachine(branches);
     if (wildcardComplexity(machine.root) > MAX_WILDCARD_COMPLEXITY) throw new InvalidEventPatternError(TOO_COMPLEX);

@@ -14,6 +14,8 @@ export interface AdversarialPattern {
   readonly pattern: string;
   /** An event to match it against. */
   readonly event: string;
+  /** Past a limit of the offline matcher that has no EventBridge message (src/event-pattern/limits.ts). */
+  readonly pastOfflineLimits?: boolean;
 }
 
 /** A wildcard value: `pieces` joined by `*`. */
@@ -49,8 +51,8 @@ const stars = (n: number): string => field([{ wildcard: wildcard(Array.from({ le
 
 export function adversarialPatterns(): AdversarialPattern[] {
   const out: AdversarialPattern[] = [];
-  const add = (name: string, pattern: string, event: unknown = { 'detail-type': 'aaaa' }): void => {
-    out.push({ name, pattern, event: typeof event === 'string' ? event : JSON.stringify(event) });
+  const add = (name: string, pattern: string, event: unknown = { 'detail-type': 'aaaa' }, pastOfflineLimits?: boolean): void => {
+    out.push({ name, pattern, event: typeof event === 'string' ? event : JSON.stringify(event), pastOfflineLimits });
   };
   // The issue's shape: a*a*a*…, each star a state the input can be in at once.
   for (const n of [10, 11, 16, 24, 100, 600]) add(`${n} stars: a*a*…`, stars(n));
@@ -86,6 +88,7 @@ export function adversarialPatterns(): AdversarialPattern[] {
     return JSON.stringify(o);
   };
   add('10 $or side by side (1,024 alternatives)', orProduct(10));
+  add('as many $or side by side as fit', orProduct(largest(orProduct)), undefined, true);
   // Deep nesting and many fields.
   const deep = (n: number): string => nested(n, '{"detail-type":[{"wildcard":"*a*b*c"}]}');
   add('a wildcard nested as deep as fits', deep(largest(deep)), nested(largest(deep), '{"detail-type":"xaybzc"}'));
