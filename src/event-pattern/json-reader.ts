@@ -10,7 +10,7 @@
  * (`Unrecognized token 'x': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')`).
  * Strings, numbers and literals are scanned by json-scanner.ts; this module reads the structure around them.
  */
-import { charDesc, JsonNestingError, JsonScanner, MAX_NESTING_DEPTH, VALUE_CHOICES } from './json-scanner';
+import { charDesc, JsonNestingError, JsonScanner, JsonSyntaxError, MAX_NESTING_DEPTH, VALUE_CHOICES } from './json-scanner';
 
 export { JsonNestingError, JsonSyntaxError, MAX_NESTING_DEPTH } from './json-scanner';
 
@@ -264,4 +264,22 @@ export class JsonReader {
     if (this.stack.length === 1) this.done = true;
     return literal === 'true' ? JsonToken.TRUE : literal === 'false' ? JsonToken.FALSE : JsonToken.NULL;
   }
+}
+
+/**
+ * Where `text` goes on after its one JSON value (Jackson, and so EventBridge, stops reading at the end of
+ * the value and never sees it), or undefined if only whitespace follows, or if the text is not JSON up to
+ * the end of its value (which reading it reports).
+ */
+export function textAfterValue(text: string): { offset: number; line: number; column: number } | undefined {
+  const reader = new JsonReader(text);
+  let end = 0;
+  try {
+    while (reader.next() !== JsonToken.EOF) end = reader.tokenEnd;
+  } catch (e) {
+    if (e instanceof JsonSyntaxError) return undefined;
+    throw e;
+  }
+  const offset = text.slice(end).search(/[^ \t\r\n]/);
+  return offset === -1 ? undefined : { offset: end + offset, ...reader.location(end + offset) };
 }

@@ -206,6 +206,48 @@ describe('test-pattern --synth', () => {
   });
 });
 
+describe('test-pattern input files', () => {
+  const customerCreated = { 'detail-type': ['customer.created'] };
+
+  test.each([
+    ['the event', (file: string) => ['--pattern', write('p.json', customerCreated), '--event', file]],
+    ['the pattern', (file: string) => ['--pattern', file, '--event', ENVELOPE]],
+  ])('%s: anything after the JSON value is an error naming the file, line and column (exit 2)', (_what, args) => {
+    // Without the check, the event {"a":1} was read and found to have no detail-type.
+    const file = write('input.json', '{"detail-type": ["customer.created"], "a": 1}\n\n} xyz\n');
+    expect(run(['test-pattern', ...args(file)])).toEqual({
+      code: 2, out: '', err: `stripe-eventbridge test-pattern: ${file} has more after its JSON value, at line 3, column 1: "} xyz"\n`,
+    });
+  });
+
+  test('anything after the JSON value on standard input is an error too', () => {
+    const { code, err } = run(['test-pattern', '--pattern', write('p.json', customerCreated), '--event', '-'], '{"detail-type":"customer.created"} xyz');
+    expect({ code, err }).toEqual({ code: 2, err: 'stripe-eventbridge test-pattern: standard input has more after its JSON value, at line 1, column 36: "xyz"\n' });
+  });
+
+  test.each([
+    ['a byte that cannot start a character', Buffer.from([0xff]), '0xff cannot start a character'],
+    ['a character cut short', Buffer.from([0xe2, 0x82]), '0xe2 0x82 does not make a valid character'],
+    ['an encoded surrogate', Buffer.from([0xed, 0xa0, 0x80]), '0xed does not make a valid character'],
+  ])('a file that is not UTF-8 (%s) is an error naming the file and byte offset (exit 2)', (_what, bytes, problem) => {
+    // Read as UTF-8 text, the bytes became U+FFFD and the prefix below matched.
+    const prefix = { 'detail-type': [{ prefix: 'customer.' }] };
+    const event = path.join(work, 'bad-event.json');
+    fs.writeFileSync(event, Buffer.concat([Buffer.from('{"detail-type": "customer.'), bytes, Buffer.from('"}')]));
+    expect(run(['test-pattern', '--pattern', write('p.json', prefix), '--event', event])).toEqual({
+      code: 2, out: '', err: `stripe-eventbridge test-pattern: ${event} is not UTF-8: at byte offset 26, ${problem}\n`,
+    });
+    const pattern = path.join(work, 'bad-pattern.json');
+    fs.writeFileSync(pattern, Buffer.concat([Buffer.from('{"detail-type": [{"prefix": "customer.'), bytes, Buffer.from('"}]}')]));
+    expect(run(['test-pattern', '--pattern', pattern, '--event', ENVELOPE])).toEqual({
+      code: 2, out: '', err: `stripe-eventbridge test-pattern: ${pattern} is not UTF-8: at byte offset 38, ${problem}\n`,
+    });
+    const stdin = spawnSync(process.execPath, [CLI, 'test-pattern', '--pattern', '-', '--event', ENVELOPE],
+      { cwd: work, input: fs.readFileSync(pattern), encoding: 'utf8', timeout: 30_000 });
+    expect({ code: stdin.status, err: stdin.stderr }).toEqual({ code: 2, err: `stripe-eventbridge test-pattern: standard input is not UTF-8: at byte offset 38, ${problem}\n` });
+  });
+});
+
 test('the AWS-validated invalid patterns exit 2 with AWS\'s message through the CLI too', () => {
   const snapshot = JSON.parse(fs.readFileSync(path.join(PATTERNS, 'test_events_patterns.snapshot.json'), 'utf8'));
   const key = 'tests/aws/services/events/test_events_patterns.py::TestEventPattern::test_event_pattern[content_numeric_syntax_EXC]';
