@@ -4,6 +4,7 @@
  */
 import {
   asDelivered,
+  DEFAULT_PATTERN_SIZE_QUOTA,
   EventPattern,
   InvalidEventError,
   InvalidEventPatternError,
@@ -33,8 +34,9 @@ Options:
 
 Output and exit code:
   MATCH (0), NO MATCH and the reason (1); with --synth, exit 0 when at least one rule receives the event.
-  An invalid pattern prints EventBridge's message and exits 2, as do an invalid event, files that cannot
-  be read, are not UTF-8 or hold more than one JSON value, and bad options.`;
+  An invalid pattern prints EventBridge's message and exits 2, as do an invalid event (not a JSON object,
+  or nested deeper than 1,000 levels), files that cannot be read, are not UTF-8 or hold more than one
+  JSON value, and bad options.`;
 
 interface Input {
   /** The file's text. */
@@ -80,9 +82,14 @@ function readJson(io: CliIo, file: string, what: string): Input {
   return { text, value };
 }
 
-/** The event as EventBridge would deliver it: with `wrap`, a bare Stripe event gets its envelope. */
+/**
+ * The event as EventBridge would deliver it: with `wrap`, a bare Stripe event gets its envelope. An event
+ * that is not JSON, or is nested too deep to match, is reported as it is written, before it is wrapped.
+ */
 function eventText(event: Input, wrap: boolean): string {
-  return wrap ? asDelivered(event.text) : event.text;
+  if (!wrap) return event.text;
+  parseEvent(event.text);
+  return asDelivered(event.text);
 }
 
 function testOnePattern(io: CliIo, patternFile: string, event: Input, wrap: boolean, json: boolean): number {
@@ -96,6 +103,10 @@ function testOnePattern(io: CliIo, patternFile: string, event: Input, wrap: bool
     if (json) io.out(JSON.stringify({ valid: false, error: e.message }));
     else io.err(`INVALID PATTERN: ${e.message}${where}`);
     return EXIT_INVALID;
+  }
+  if (pattern.text.length > DEFAULT_PATTERN_SIZE_QUOTA) {
+    io.err(`note: the pattern is ${pattern.text.length.toLocaleString('en-US')} characters long; EventBridge rules take at most `
+      + `${DEFAULT_PATTERN_SIZE_QUOTA.toLocaleString('en-US')} unless the account's "Event pattern size" quota is raised.`);
   }
   const result = compiled.test(eventText(event, wrap));
   if (json) {

@@ -208,6 +208,41 @@ describe('test-pattern --synth', () => {
 
 describe('test-pattern input files', () => {
   const customerCreated = { 'detail-type': ['customer.created'] };
+  /** An object nested `depth` levels deep (itself included) under key `a`, as JSON text. */
+  const nested = (depth: number): string => '{"a":'.repeat(depth - 1) + '{"b":1' + '}'.repeat(depth);
+  const TOO_DEEP = 'INVALID EVENT: Parameter Event is not valid. The event nests objects and arrays deeper than 1000 levels, '
+    + 'the most EventBridge\'s matcher reads';
+
+  test('an event nested 5,000 levels deep is an invalid event (exit 2), with or without --wrap', () => {
+    const deep = write('deep.json', `{"detail-type":"customer.created","detail":${nested(5000)}}`);
+    expect(run(['test-pattern', '--pattern', write('p.json', customerCreated), '--event', deep])).toEqual({
+      code: 2, out: '', err: `${TOO_DEEP} (line 1, column 5039).\n`,
+    });
+    // A bare Stripe event is checked before it is wrapped, so the position is in the file.
+    const bare = write('bare.json', `{"id":"evt_1","object":"event","type":"customer.created","data":${nested(5000)}}`);
+    expect(run(['test-pattern', '--pattern', write('p.json', customerCreated), '--event', bare, '--wrap'])).toEqual({
+      code: 2, out: '', err: `${TOO_DEEP} (line 1, column 5060).\n`,
+    });
+  });
+
+  test('a wildcard literal of 6,000 characters: longer than EventBridge takes, exit 2', () => {
+    const pattern = write('p.json', { 'detail-type': [{ wildcard: `customer.*${'x'.repeat(6000)}` }] });
+    expect(run(['test-pattern', '--pattern', pattern, '--event', ENVELOPE])).toEqual({
+      code: 2,
+      out: '',
+      err: 'INVALID PATTERN: The pattern is 6,043 characters long; EventBridge takes event patterns of at most 4,096 characters, and rules at '
+        + 'most 2,048 unless the account\'s "Event pattern size" quota is raised.\n',
+    });
+  });
+
+  test('a pattern over 2,048 characters is answered, with a note on the quota', () => {
+    const pattern = write('p.json', { 'detail-type': ['customer.created', 'x'.repeat(3000)] });
+    expect(run(['test-pattern', '--pattern', pattern, '--event', ENVELOPE])).toEqual({
+      code: 0,
+      out: 'MATCH\n',
+      err: 'note: the pattern is 3,039 characters long; EventBridge rules take at most 2,048 unless the account\'s "Event pattern size" quota is raised.\n',
+    });
+  });
 
   test.each([
     ['the event', (file: string) => ['--pattern', write('p.json', customerCreated), '--event', file]],
@@ -245,6 +280,37 @@ describe('test-pattern input files', () => {
     const stdin = spawnSync(process.execPath, [CLI, 'test-pattern', '--pattern', '-', '--event', ENVELOPE],
       { cwd: work, input: fs.readFileSync(pattern), encoding: 'utf8', timeout: 30_000 });
     expect({ code: stdin.status, err: stdin.stderr }).toEqual({ code: 2, err: `stripe-eventbridge test-pattern: standard input is not UTF-8: at byte offset 38, ${problem}\n` });
+  });
+
+  test('--synth: a deeply nested event is invalid (exit 2); hostile rule patterns are listed as invalid', () => {
+    // A cloud assembly written by hand: one stack with rules on a Stripe partner bus.
+    const dir = fs.mkdtempSync(path.join(work, 'cdk.out-'));
+    const bus = 'aws.partner/stripe.com/ed_test';
+    const rule = (pattern: unknown) => ({ Type: 'AWS::Events::Rule', Properties: { EventBusName: bus, EventPattern: pattern } });
+    fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({
+      version: '36.0.0',
+      artifacts: { Stack: { type: 'aws:cloudformation:stack', properties: { templateFile: 'Stack.template.json' } } },
+    }));
+    fs.writeFileSync(path.join(dir, 'Stack.template.json'), JSON.stringify({
+      Resources: {
+        Long: rule({ 'detail-type': [{ wildcard: `customer.*${'x'.repeat(6000)}` }] }),
+        Stars: rule({ 'detail-type': [{ wildcard: Array.from({ length: 101 }, () => 'a').join('*') }] }),
+        Plain: rule({ 'detail-type': ['customer.created'] }),
+      },
+    }));
+    expect(run(['test-pattern', '--synth', dir, '--event', write('deep.json', `{"detail-type":"customer.created","detail":${nested(5000)}}`)])).toEqual({
+      code: 2, out: '', err: `${TOO_DEEP} (line 1, column 5039).\n`,
+    });
+    const { code, out } = run(['test-pattern', '--synth', dir, '--event', ENVELOPE]);
+    expect(code).toBe(0);
+    expect(out.trimEnd().split('\n')).toEqual([
+      'MATCH: 1 of 3 rules would receive evt_test_123 (customer.created)',
+      '  + Stack Plain -> no targets',
+      '  - Stack Long: invalid pattern: The pattern is 6,043 characters long; EventBridge takes event patterns of at most 4,096 characters, and rules '
+        + 'at most 2,048 unless the account\'s "Event pattern size" quota is raised.',
+      '  - Stack Stars: invalid pattern: Event pattern is not valid. Reason: Rule is too complex - try using fewer wildcard characters or fewer '
+        + 'repeating character sequences after a wildcard character',
+    ]);
   });
 });
 
