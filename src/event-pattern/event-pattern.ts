@@ -11,7 +11,7 @@
  *   only at values consistent with the fields that sort before it.
  */
 import { compileBranches } from './compiler';
-import { TOO_COMPLEX, wildcardComplexity, MAX_WILDCARD_COMPLEXITY } from './complexity';
+import { TOO_COMPLEX, tooComplex } from './complexity';
 import { EventPatternLimitError, InvalidEventPatternError } from './errors';
 import { EventValue, joinMembership, parseEvent, ParsedEvent } from './event-fields';
 import { toJsonText } from './json-text';
@@ -58,7 +58,7 @@ export class EventPattern {
     }
     const branches = compileBranches(json);
     const machine = buildRuleMachine(branches);
-    if (wildcardComplexity(machine.root) > MAX_WILDCARD_COMPLEXITY) throw new InvalidEventPatternError(TOO_COMPLEX);
+    if (tooComplex(machine.root)) throw new InvalidEventPatternError(TOO_COMPLEX);
     return new EventPattern(json, branches, machine);
   }
 
@@ -130,7 +130,7 @@ export class EventPattern {
  */
 function walk(
   plan: readonly FieldPlan[],
-  states: readonly ReadonlySet<RuleState>[],
+  states: readonly (readonly RuleState[])[],
   index: number,
   state: RuleState,
   membership: readonly number[],
@@ -142,7 +142,7 @@ function walk(
   const ahead = states[index + 1];
   if (absent && !(values ?? []).some((v) => joinMembership(membership, v.membership) !== undefined)) {
     const next = state.absentNext.get(field.path)!;
-    if (ahead.has(next) && walk(plan, states, index + 1, next, membership, event)) return true;
+    if (ahead.includes(next) && walk(plan, states, index + 1, next, membership, event)) return true;
   }
   if (values && matchers.length > 0) {
     const machine = state.machines.get(field.path)!;
@@ -153,7 +153,7 @@ function walk(
         const identity = matchValue(m, value, machine);
         if (identity === undefined) continue;
         for (const next of machine.nexts.get(identity)!) {
-          if (ahead.has(next) && walk(plan, states, index + 1, next, joined, event)) return true;
+          if (ahead.includes(next) && walk(plan, states, index + 1, next, joined, event)) return true;
         }
       }
     }

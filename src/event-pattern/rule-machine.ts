@@ -54,19 +54,30 @@ export class RuleState {
 export interface RuleMachine {
   readonly root: RuleState;
   /** Per branch: for field i (in key order), the states holding it; entry `fields.length` holds the ends. */
-  readonly branchStates: readonly (readonly ReadonlySet<RuleState>[])[];
+  readonly branchStates: readonly (readonly (readonly RuleState[])[])[];
 }
 
-/** Builds the rule's states from its branches, in order, the way Event Ruler's addRule lays them out. */
+/** Adds `item` to a short list that holds each item once. */
+function addOnce<T>(list: T[], item: T): void {
+  if (!list.includes(item)) list.push(item);
+}
+
+/**
+ * Builds the rule's states from its branches, in order, the way Event Ruler's addRule lays them out: field
+ * by field in key order, each field from every state the previous one led to (depth first, as Event
+ * Ruler recurses; here with a stack of its own, so the number of fields does not matter to the call stack).
+ */
 export function buildRuleMachine(branches: readonly PatternBranch[]): RuleMachine {
   const root = new RuleState();
   const branchStates = branches.map((branch) => {
     const fields: PatternField[] = [...branch.keys()].sort().map((k) => branch.get(k)!);
-    const states: Set<RuleState>[] = fields.map(() => new Set<RuleState>());
-    states.push(new Set());
-    const add = (state: RuleState, index: number): void => {
+    const states: RuleState[][] = fields.map(() => []);
+    states.push([]);
+    const pending: [RuleState, number][] = [[root, 0]];
+    for (let item = pending.pop(); item; item = pending.pop()) {
+      const [state, index] = item;
       const field = fields[index];
-      states[index].add(state);
+      addOnce(states[index], state);
       let machine = state.machines.get(field.path);
       if (!machine && field.matchers.some((m) => m.kind !== 'absent')) {
         machine = new FieldMachine();
@@ -74,7 +85,7 @@ export function buildRuleMachine(branches: readonly PatternBranch[]): RuleMachin
       }
       // Operators listed together lead to one next state, unless one already leads somewhere.
       let last: RuleState | undefined;
-      const nexts = new Set<RuleState>();
+      const nexts: RuleState[] = [];
       for (const m of field.matchers) {
         for (const identity of m.identities) {
           if (m.kind === 'absent') {
@@ -83,15 +94,16 @@ export function buildRuleMachine(branches: readonly PatternBranch[]): RuleMachin
           } else {
             last = machine!.add(m, identity, last);
           }
-          nexts.add(last);
+          addOnce(nexts, last);
         }
       }
-      for (const next of nexts) {
-        if (index + 1 < fields.length) add(next, index + 1);
-        else states[index + 1].add(next);
+      if (index + 1 < fields.length) {
+        // Reversed onto the stack, so that the first next state is built from first.
+        for (let i = nexts.length - 1; i >= 0; i--) pending.push([nexts[i], index + 1]);
+      } else {
+        for (const next of nexts) addOnce(states[index + 1], next);
       }
-    };
-    add(root, 0);
+    }
     return states;
   });
   return { root, branchStates };

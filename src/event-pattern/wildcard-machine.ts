@@ -50,13 +50,21 @@ function matchOf(single: Single): MatchNode<unknown> | undefined {
   return undefined;
 }
 
+const charsOfWire = new Map<string, readonly number[]>();
+
 /** A wildcard value (with its JSON quotes) as Event Ruler's input characters. */
-export function wildcardChars(wire: string): number[] {
-  const out: number[] = [];
-  parseWildcard(wire).pieces.forEach((piece, index) => {
-    if (index > 0) out.push(WILDCARD);
-    out.push(...Buffer.from(piece, 'utf8'));
-  });
+export function wildcardChars(wire: string): readonly number[] {
+  let out = charsOfWire.get(wire);
+  if (!out) {
+    const chars: number[] = [];
+    parseWildcard(wire).pieces.forEach((piece, index) => {
+      if (index > 0) chars.push(WILDCARD);
+      for (const b of Buffer.from(piece, 'utf8')) chars.push(b);
+    });
+    // The last few values are kept: alternatives of one rule repeat them.
+    if (charsOfWire.size >= 64) charsOfWire.delete(charsOfWire.keys().next().value!);
+    charsOfWire.set(wire, (out = chars));
+  }
   return out;
 }
 
@@ -64,6 +72,10 @@ export class WildcardMachine<T> {
   private ids = 0;
   private readonly start = this.node(false);
   private readonly matchNodes = new Map<PatternIdentity, Map<T, MatchNode<T>>>();
+  /** What `add` was given, for `layout`; patterns and next states by the order they first came. */
+  private readonly steps: string[] = [];
+  private readonly identities: PatternIdentity[] = [];
+  private readonly nexts: T[] = [];
 
   private node(indeterminate: boolean): ByteNode {
     return new ByteNode(indeterminate, this.ids++);
@@ -95,6 +107,29 @@ export class WildcardMachine<T> {
    * operator found where the value ends, or else `next` (when given) or a new one from `make`.
    */
   public add(chars: readonly number[], identity: PatternIdentity, next: T | undefined, make: () => T, hasSuffix: boolean): T {
+    const nextKey = next === undefined ? -1 : this.numberOf(this.nexts, next);
+    this.steps.push(`${chars.join(',')}/${this.numberOf(this.identities, identity)}/${nextKey}/${hasSuffix ? 1 : 0}`);
+    const result = this.lay(chars, identity, next, make, hasSuffix);
+    this.numberOf(this.nexts, result);
+    return result;
+  }
+
+  /**
+   * A key equal for machines laid out by the same adds: the same values, in the same order, with the same
+   * patterns and next states equal to each other (not the states themselves). Such machines have one shape,
+   * and one complexity: `$or` alternatives can repeat a machine in many states.
+   */
+  public get layout(): string {
+    return this.steps.join(';');
+  }
+
+  /** The position of `key` in `list`, added at the end if it is not there (the lists stay short). */
+  private numberOf<K>(list: K[], key: K): number {
+    const n = list.indexOf(key);
+    return n === -1 ? list.push(key) - 1 : n;
+  }
+
+  private lay(chars: readonly number[], identity: PatternIdentity, next: T | undefined, make: () => T, hasSuffix: boolean): T {
     const last = chars.length - 1;
     let state = this.start;
     let prev: ByteNode | undefined;
@@ -178,6 +213,19 @@ export class WildcardMachine<T> {
     if (state.all.size > 0 && !(state.all.size === 1 && state.all.has(state))) return true;
     const char = decodeChar(chars, i, suffixCase);
     return char.length === 1 && char.toLowerCase() !== char.toUpperCase();
+  }
+
+  /**
+   * Whether the machine's complexity (below) is `limit` or more. A machine too small for that is not
+   * measured: the sum for one set of transitions counts each transition at most once, plus the transitions
+   * on all bytes of the states they lead to; `add` leads at most two transitions to a state (the state
+   * itself, and a match that goes on to it) and puts a transition on all bytes on at most two states (the
+   * one before a wildcard, and the wildcard's own state), so the sum has at most 5 terms per node of the
+   * machine, each at most the number of distinct patterns.
+   */
+  public reaches(limit: number): boolean {
+    if (5 * this.ids * this.matchNodes.size < limit) return false;
+    return this.complexity(limit) >= limit;
   }
 
   /**
