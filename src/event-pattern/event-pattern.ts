@@ -79,18 +79,22 @@ export class EventPattern {
         return { field, values: field.matchers.filter((m) => m.kind !== 'absent'), absent: field.matchers.some((m) => m.kind === 'absent') };
       }),
     );
-    const seen = new Set<RuleState>();
-    const collect = (state: RuleState): void => {
-      if (seen.has(state)) return;
-      seen.add(state);
+    const seen = new Set<RuleState>([machine.root]);
+    const pending = [machine.root];
+    const visit = (next: RuleState): void => {
+      if (!seen.has(next)) {
+        seen.add(next);
+        pending.push(next);
+      }
+    };
+    for (let state = pending.pop(); state; state = pending.pop()) {
       for (const [path, field] of state.machines) {
         const known = this.flagsByPath.get(path);
         this.flagsByPath.set(path, { numeric: field.numeric || !!known?.numeric, ip: field.ip || !!known?.ip });
-        for (const nexts of field.nexts.values()) nexts.forEach(collect);
+        for (const nexts of field.nexts.values()) nexts.forEach(visit);
       }
-      for (const next of state.absentNext.values()) collect(next);
-    };
-    collect(machine.root);
+      state.absentNext.forEach(visit);
+    }
   }
 
   /** Whether the event matches. */
@@ -126,7 +130,8 @@ export class EventPattern {
 /**
  * Depth-first over the pattern's fields in key order, through the rule's states as Event Ruler walks
  * them (staying in states that hold this alternative), carrying the array elements the matched values
- * lie in.
+ * lie in. It recurses once per field: a pattern of at most MAX_PATTERN_LENGTH characters has fewer than
+ * a thousand.
  */
 function walk(
   plan: readonly FieldPlan[],
