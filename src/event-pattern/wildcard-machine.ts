@@ -15,12 +15,29 @@ import { parseWildcard } from './wildcard';
 /** A wildcard in a value's characters (the others are UTF-8 bytes). */
 const WILDCARD = -1;
 
+/** Shared by the states that have no transitions of a kind (most have none on all bytes), until they do. */
+const NO_BYTES: ReadonlyMap<number, Set<Single>> = new Map();
+const NO_SINGLES: ReadonlySet<Single> = new Set();
+
 class ByteNode {
   /** Transitions on one byte (the all-bytes transitions apply too, see `on`). */
-  public readonly bytes = new Map<number, Set<Single>>();
+  public bytes = NO_BYTES;
   /** Transitions on every byte: how a wildcard is laid out. */
-  public readonly all = new Set<Single>();
+  public all = NO_SINGLES;
   constructor(public indeterminate: boolean, public readonly id: number) {}
+
+  /** The transitions on `ch`, created empty if there are none. */
+  public bytesOn(ch: number): Set<Single> {
+    if (this.bytes === NO_BYTES) this.bytes = new Map();
+    let set = this.bytes.get(ch);
+    if (!set) (this.bytes as Map<number, Set<Single>>).set(ch, (set = new Set()));
+    return set;
+  }
+
+  public addAll(single: Single): void {
+    if (this.all === NO_SINGLES) this.all = new Set();
+    (this.all as Set<Single>).add(single);
+  }
 }
 
 /**
@@ -89,7 +106,7 @@ export class WildcardMachine<T> {
     return node;
   }
 
-  private on(state: ByteNode, ch: number): Set<Single> {
+  private on(state: ByteNode, ch: number): ReadonlySet<Single> {
     if (ch === WILDCARD) return state.all;
     const specific = state.bytes.get(ch);
     if (!specific) return state.all;
@@ -97,9 +114,7 @@ export class WildcardMachine<T> {
   }
 
   private addTransition(state: ByteNode, ch: number, single: Single): void {
-    let set = state.bytes.get(ch);
-    if (!set) state.bytes.set(ch, (set = new Set()));
-    set.add(single);
+    state.bytesOn(ch).add(single);
   }
 
   /**
@@ -180,9 +195,9 @@ export class WildcardMachine<T> {
       } else {
         n = this.node(state.indeterminate);
         if (ch === WILDCARD) {
-          n.all.add(n);
+          n.addAll(n);
           n.indeterminate = true;
-          state.all.add(n);
+          state.addAll(n);
         } else {
           this.addTransition(state, ch, n);
           // After a wildcard, the next byte may also follow directly (the wildcard matched nothing).
@@ -351,7 +366,7 @@ function forEachTransition(state: ByteNode, f: (single: Single) => unknown): voi
 }
 
 /** The next state Event Ruler picks from a set of transitions: one with a fixed prefix first. */
-function firstNext(trans: Set<Single>): ByteNode | undefined {
+function firstNext(trans: ReadonlySet<Single>): ByteNode | undefined {
   let first: ByteNode | undefined;
   for (const t of trans) {
     const n = nextOf(t);
