@@ -211,19 +211,19 @@ describe('limits without an EventBridge message', () => {
     const ors = Array.from({ length: count }, (_, i) => `"k${i}":{"$or":[{"x":[{"wildcard":"${i}*"}]},{"y":[1]}]}`);
     return `{${ors.join(',')}${after}}`;
   };
-  const TOO_MANY = 'The pattern\'s $or combinations make more than 1,024 alternatives, the most the offline matcher evaluates (each $or multiplies '
+  const TOO_MANY = 'The pattern\'s $or combinations make more than 256 alternatives, the most the offline matcher evaluates (each $or multiplies '
     + 'the alternatives built before it; EventBridge documents no limit of its own, and builds each alternative as well). Use fewer $or side by side, '
     + 'or split the rule.';
 
-  test('$or alternatives multiply up to 1,024; past that the matcher says it stops, however many there are', () => {
-    expect(EventPattern.compile(sideBySide(10)).branches).toHaveLength(1024);
-    for (const count of [11, 70]) {
+  test('$or alternatives multiply up to 256; past that the matcher says it stops, however many there are', () => {
+    expect(EventPattern.compile(sideBySide(8)).branches).toHaveLength(256);
+    for (const count of [9, 70]) {
       expect(() => EventPattern.compile(sideBySide(count))).toThrow(expect.objectContaining({ name: 'EventPatternLimitError', message: TOO_MANY }));
     }
-    expect(() => EventPattern.compile(sideBySide(11))).toThrow(InvalidEventPatternError);
+    expect(() => EventPattern.compile(sideBySide(9))).toThrow(InvalidEventPatternError);
     expect(validateEventPattern(sideBySide(70))).toBe(TOO_MANY);
     // The pattern is still read to the end: a problem EventBridge would report comes first.
-    expect(validateEventPattern(sideBySide(11, ',"z":1'))).toBe('Event pattern is not valid. Reason: "z" must be an object or an array');
+    expect(validateEventPattern(sideBySide(9, ',"z":1'))).toBe('Event pattern is not valid. Reason: "z" must be an object or an array');
   });
 
   test('a pattern longer than EventBridge\'s API takes (4,096 characters) is rejected, saying so', () => {

@@ -17,7 +17,7 @@
  *    `equals-ignore-case` (NullPointerException), and a wildcard ending in a combining mark next to a
  *    `suffix` + `equals-ignore-case` whose character changes length with case (ClassCastException). The
  *    offline matcher rejects the first as invalid and matches the second normally.
- * 4. `$or` combinations: the offline matcher evaluates at most 1,024 alternatives (src/event-pattern/limits.ts)
+ * 4. `$or` combinations: the offline matcher evaluates at most 256 alternatives (src/event-pattern/limits.ts)
  *    and says so past that; Event Ruler builds any number, ever more slowly, and EventBridge's limit is not
  *    documented.
  * 5. Length: EventBridge's API takes patterns of at most 4,096 characters (src/event-pattern/limits.ts);
@@ -165,13 +165,13 @@ describe('known differences', () => {
     expect(ourVerdict(mixed, '{"x":"i\u0307"}')).toBe('MATCH');
   });
 
-  test('4: past 1,024 $or alternatives the offline matcher stops; Event Ruler builds them all', () => {
+  test('4: past 256 $or alternatives the offline matcher stops; Event Ruler builds them all', () => {
     const sideBySide = (count: number): string => `{${Array.from({ length: count }, (_, i) => `"k${i}":{"$or":[{"x":["${i}"]},{"y":[1]}]}`).join(',')}}`;
     const event = '{"k3":{"x":"3"}}';
-    expect(ask(sideBySide(10), event)).toMatchObject({ kind: 'NO_MATCH' });
-    expect(ourVerdict(sideBySide(10), event)).toBe('NO_MATCH');
-    expect(ask(sideBySide(11), event)).toMatchObject({ kind: 'NO_MATCH' });
-    expect(ourVerdict(sideBySide(11), event)).toMatch(/^INVALID The pattern's \$or combinations make more than 1,024 alternatives/);
+    expect(ask(sideBySide(8), event)).toMatchObject({ kind: 'NO_MATCH' });
+    expect(ourVerdict(sideBySide(8), event)).toBe('NO_MATCH');
+    expect(ask(sideBySide(9), event)).toMatchObject({ kind: 'NO_MATCH' });
+    expect(ourVerdict(sideBySide(9), event)).toMatch(/^INVALID The pattern's \$or combinations make more than 256 alternatives/);
   });
 
   test('5: patterns longer than EventBridge\'s API takes (4,096 characters) are rejected; Event Ruler reads any length', () => {
