@@ -259,16 +259,22 @@ export class WildcardMachine<T> {
   public complexity(cap: number): number {
     const accessible = this.patternsAccessible(cap);
     const sizeOf = (single: Single): number => accessible.get(single)!.size;
-    const seen = new Set<string>();
+    // The sets met so far, by a hash of their (sorted) ids: comparing small arrays beats building keys.
+    const seen = new Map<number, Single[][]>();
     const queue: Single[][] = [];
     const enqueue = (set: Single[]): void => {
       if (set.length > 1) set.sort(byId);
-      let key = '';
-      for (const t of set) key += `${t.id},`;
-      if (!seen.has(key)) {
-        seen.add(key);
-        queue.push(set);
+      let hash = set.length;
+      for (const t of set) hash = (Math.imul(hash, 31) + t.id) % 0x7fffffff;
+      const bucket = seen.get(hash);
+      if (!bucket) {
+        seen.set(hash, [set]);
+      } else if (bucket.some((other) => other.length === set.length && other.every((t, i) => t === set[i]))) {
+        return;
+      } else {
+        bucket.push(set);
       }
+      queue.push(set);
     };
     this.step([this.start], enqueue);
     let max = 0;
