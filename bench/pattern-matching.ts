@@ -10,9 +10,12 @@
  * checkout.session.completed and the largest sample in the repository. Each timed round parses the event
  * once and matches it against all 300 compiled rules, which is what routing one event costs; the figure
  * is the median of many rounds.
+ *
+ * It then times compiling patterns built to be expensive (bench/pattern-compiling.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { benchmarkCompiling } from './pattern-compiling';
 import { EventPattern, parseEvent, toEventBridgeEvent } from '../src/event-pattern';
 import { STRIPE_EVENT_TYPES } from '../src/private/stripe-event-types.generated';
 
@@ -85,3 +88,6 @@ for (const event of events) {
     + `(p95 ${p95.toFixed(3)} ms; parse + ${RULES} rules; ${matched} rules match)`);
 }
 console.log(`  budget ${BUDGET_MS} ms per event: ${worst < BUDGET_MS ? 'within' : 'EXCEEDED'}`);
+
+console.log();
+benchmarkCompiling();

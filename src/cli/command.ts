@@ -3,11 +3,18 @@
  * the command (`commands/test-pattern.ts` is `stripe-eventbridge test-pattern`) and exporting `command`:
  * adding a subcommand is adding that one file.
  */
+import * as fs from 'node:fs';
+
 export interface CliIo {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
   /** Reads a file, or standard input for "-". */
   readonly readInput: (file: string) => string;
+  /**
+   * Reads a file, or standard input for "-", as bytes.
+   * @default - the file system and the process's standard input (see readInputBytes)
+   */
+  readonly readBytes?: (file: string) => Uint8Array;
 }
 
 export interface CliCommand {
@@ -61,4 +68,54 @@ export function parseOptions(args: readonly string[], spec: OptionSpec): ParsedO
     }
   }
   return { values, flags };
+}
+
+/** The bytes of a file, or of standard input for "-". */
+export function readInputBytes(io: CliIo, file: string): Uint8Array {
+  return io.readBytes ? io.readBytes(file) : fs.readFileSync(file === '-' ? 0 : file);
+}
+
+/** How a command names an input in messages: its path, or "standard input" for "-". */
+export function inputName(file: string): string {
+  return file === '-' ? 'standard input' : file;
+}
+
+/**
+ * The first place where `bytes` are not well-formed UTF-8 (RFC 3629): its offset, and how many bytes there
+ * fail to make a character (1 for a byte that cannot start one, more for a character cut short).
+ */
+export function findInvalidUtf8(bytes: Uint8Array): { offset: number; length: number } | undefined {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    // The length of the sequence, and the range of its second byte (which rules out overlong forms,
+    // surrogates and code points past U+10FFFF); the bytes after it are continuation bytes.
+    let length: number;
+    let low = 0x80;
+    let high = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) {
+      length = 2;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      length = 3;
+      if (b === 0xe0) low = 0xa0;
+      if (b === 0xed) high = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      length = 4;
+      if (b === 0xf0) low = 0x90;
+      if (b === 0xf4) high = 0x8f;
+    } else {
+      return { offset: i, length: 1 };
+    }
+    for (let k = 1; k < length; k++) {
+      const c = bytes[i + k];
+      const ok = i + k < bytes.length && (k === 1 ? c >= low && c <= high : c >= 0x80 && c <= 0xbf);
+      if (!ok) return { offset: i, length: k };
+    }
+    i += length;
+  }
+  return undefined;
 }

@@ -15,19 +15,29 @@ import type { RuleState } from './rule-machine';
 export const MAX_WILDCARD_COMPLEXITY = 10;
 export const TOO_COMPLEX = 'Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character';
 
-/** The highest complexity of any byte machine of the rule, capped just above the limit. */
-export function wildcardComplexity(root: RuleState): number {
-  let max = 0;
-  const seen = new Set<RuleState>();
-  const visit = (state: RuleState): void => {
-    if (seen.has(state) || max > MAX_WILDCARD_COMPLEXITY) return;
-    seen.add(state);
+/** Whether any byte machine of the rule is more complex than EventBridge allows. */
+export function tooComplex(root: RuleState): boolean {
+  const seen = new Set<RuleState>([root]);
+  const pending = [root];
+  // Machines laid out alike (one field's values, repeated by `$or` alternatives) are measured once.
+  const measured = new Set<string>();
+  for (let state = pending.pop(); state; state = pending.pop()) {
     for (const machine of state.machines.values()) {
-      if (machine.wildcards) max = Math.max(max, machine.wildcards.complexity(MAX_WILDCARD_COMPLEXITY + 1));
+      const layout = machine.wildcards?.layout;
+      if (layout !== undefined && !measured.has(layout)) {
+        if (machine.wildcards!.reaches(MAX_WILDCARD_COMPLEXITY + 1)) return true;
+        measured.add(layout);
+      }
       // Event Ruler (before 2.1) does not evaluate what lies only behind an `exists: false` field.
-      for (const nexts of machine.nexts.values()) nexts.forEach(visit);
+      for (const nexts of machine.nexts.values()) {
+        for (const next of nexts) {
+          if (!seen.has(next)) {
+            seen.add(next);
+            pending.push(next);
+          }
+        }
+      }
     }
-  };
-  visit(root);
-  return max;
+  }
+  return false;
 }

@@ -24,3 +24,17 @@ export class InvalidEventError extends Error {
     this.name = 'InvalidEventError';
   }
 }
+
+/**
+ * A pattern the offline matcher does not take although EventBridge's pattern compiler has no message for
+ * it: longer than EventBridge's API accepts, or with more `$or` combinations than the matcher evaluates
+ * (see limits.ts). `message` says what is wrong in the matcher's own words, not AWS's; `reason` is the
+ * same text. It is an InvalidEventPatternError, so whatever reports invalid patterns reports these too.
+ */
+export class EventPatternLimitError extends InvalidEventPatternError {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'EventPatternLimitError';
+    this.message = reason;
+  }
+}

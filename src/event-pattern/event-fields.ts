@@ -7,7 +7,7 @@
  */
 import { InvalidEventError } from './errors';
 import { ipValue } from './ip-address';
-import { JsonReader, JsonSyntaxError, JsonToken } from './json-reader';
+import { JsonNestingError, JsonReader, JsonSyntaxError, JsonToken, MAX_NESTING_DEPTH } from './json-reader';
 import { comparableNumber } from './numbers';
 
 export type EventValueKind = 'string' | 'number' | 'true' | 'false' | 'null';
@@ -116,6 +116,11 @@ export function parseEvent(json: string): ParsedEvent {
     if (reader.next() !== JsonToken.START_OBJECT) throw new InvalidEventError('The event must be a JSON object.');
     readObject('');
   } catch (e) {
+    if (e instanceof JsonNestingError) {
+      // Event Ruler cannot read such an event at all (Jackson's limit), so EventBridge cannot match it.
+      throw new InvalidEventError(`The event nests objects and arrays deeper than ${MAX_NESTING_DEPTH} levels, `
+        + `the most EventBridge's matcher reads (line ${e.line}, column ${e.column}).`);
+    }
     if (e instanceof JsonSyntaxError) throw new InvalidEventError(`${e.reason} (line ${e.line}, column ${e.column})`);
     throw e;
   }

@@ -10,12 +10,15 @@
  *   array-consistent matching), including the check that an `exists: false` field is absent: it looks
  *   only at values consistent with the fields that sort before it.
  */
-import { compileBranches, PatternBranch, PatternField } from './compiler';
-import { TOO_COMPLEX, wildcardComplexity, MAX_WILDCARD_COMPLEXITY } from './complexity';
-import { InvalidEventPatternError } from './errors';
+import { compileBranches } from './compiler';
+import { TOO_COMPLEX, tooComplex } from './complexity';
+import { EventPatternLimitError, InvalidEventPatternError } from './errors';
 import { EventValue, joinMembership, parseEvent, ParsedEvent } from './event-fields';
-import { matchValue, Matcher } from './matchers';
-import { buildRuleMachine, MachineFlags, RuleMachine, RuleState } from './rule-machine';
+import { toJsonText } from './json-text';
+import { DEFAULT_PATTERN_SIZE_QUOTA, formatCount, MAX_PATTERN_LENGTH } from './limits';
+import { matchValue } from './matchers';
+import type { MachineFlags, Matcher, PatternBranch, PatternField } from './pattern-model';
+import { buildRuleMachine, RuleMachine, RuleState } from './rule-machine';
 
 /** The outcome of matching, with the reason when it does not match. */
 export interface PatternMatch {
@@ -35,20 +38,27 @@ export type EventInput = string | object | ParsedEvent;
 
 function toParsedEvent(event: EventInput): ParsedEvent {
   if (event instanceof ParsedEvent) return event;
-  return parseEvent(typeof event === 'string' ? event : JSON.stringify(event));
+  return parseEvent(typeof event === 'string' ? event : toJsonText(event));
 }
 
 /** A compiled event pattern. Compile once, match many events. */
 export class EventPattern {
   /**
    * Compiles a pattern (JSON text or an object).
-   * @throws InvalidEventPatternError when EventBridge would reject the pattern, with AWS's message
+   * @throws InvalidEventPatternError when EventBridge would reject the pattern, with AWS's message; its
+   *   subclass EventPatternLimitError, in the matcher's own words, when the pattern is longer than
+   *   EventBridge's API takes or has more `$or` combinations than the matcher evaluates
    */
   public static compile(pattern: string | object): EventPattern {
-    const json = typeof pattern === 'string' ? pattern : JSON.stringify(pattern);
+    const json = typeof pattern === 'string' ? pattern : toJsonText(pattern);
+    if (json.length > MAX_PATTERN_LENGTH) {
+      throw new EventPatternLimitError(`The pattern is ${formatCount(json.length)} characters long; EventBridge takes event patterns of at most `
+        + `${formatCount(MAX_PATTERN_LENGTH)} characters, and rules at most ${formatCount(DEFAULT_PATTERN_SIZE_QUOTA)} unless the account's `
+        + '"Event pattern size" quota is raised.');
+    }
     const branches = compileBranches(json);
     const machine = buildRuleMachine(branches);
-    if (wildcardComplexity(machine.root) > MAX_WILDCARD_COMPLEXITY) throw new InvalidEventPatternError(TOO_COMPLEX);
+    if (tooComplex(machine.root)) throw new InvalidEventPatternError(TOO_COMPLEX);
     return new EventPattern(json, branches, machine);
   }
 
@@ -69,18 +79,22 @@ export class EventPattern {
         return { field, values: field.matchers.filter((m) => m.kind !== 'absent'), absent: field.matchers.some((m) => m.kind === 'absent') };
       }),
     );
-    const seen = new Set<RuleState>();
-    const collect = (state: RuleState): void => {
-      if (seen.has(state)) return;
-      seen.add(state);
+    const seen = new Set<RuleState>([machine.root]);
+    const pending = [machine.root];
+    const visit = (next: RuleState): void => {
+      if (!seen.has(next)) {
+        seen.add(next);
+        pending.push(next);
+      }
+    };
+    for (let state = pending.pop(); state; state = pending.pop()) {
       for (const [path, field] of state.machines) {
         const known = this.flagsByPath.get(path);
         this.flagsByPath.set(path, { numeric: field.numeric || !!known?.numeric, ip: field.ip || !!known?.ip });
-        for (const nexts of field.nexts.values()) nexts.forEach(collect);
+        for (const nexts of field.nexts.values()) nexts.forEach(visit);
       }
-      for (const next of state.absentNext.values()) collect(next);
-    };
-    collect(machine.root);
+      state.absentNext.forEach(visit);
+    }
   }
 
   /** Whether the event matches. */
@@ -116,11 +130,12 @@ export class EventPattern {
 /**
  * Depth-first over the pattern's fields in key order, through the rule's states as Event Ruler walks
  * them (staying in states that hold this alternative), carrying the array elements the matched values
- * lie in.
+ * lie in. It recurses once per field: a pattern of at most MAX_PATTERN_LENGTH characters has fewer than
+ * a thousand.
  */
 function walk(
   plan: readonly FieldPlan[],
-  states: readonly ReadonlySet<RuleState>[],
+  states: readonly (readonly RuleState[])[],
   index: number,
   state: RuleState,
   membership: readonly number[],
@@ -132,7 +147,7 @@ function walk(
   const ahead = states[index + 1];
   if (absent && !(values ?? []).some((v) => joinMembership(membership, v.membership) !== undefined)) {
     const next = state.absentNext.get(field.path)!;
-    if (ahead.has(next) && walk(plan, states, index + 1, next, membership, event)) return true;
+    if (ahead.includes(next) && walk(plan, states, index + 1, next, membership, event)) return true;
   }
   if (values && matchers.length > 0) {
     const machine = state.machines.get(field.path)!;
@@ -143,7 +158,7 @@ function walk(
         const identity = matchValue(m, value, machine);
         if (identity === undefined) continue;
         for (const next of machine.nexts.get(identity)!) {
-          if (ahead.has(next) && walk(plan, states, index + 1, next, joined, event)) return true;
+          if (ahead.includes(next) && walk(plan, states, index + 1, next, joined, event)) return true;
         }
       }
     }

@@ -9,7 +9,9 @@
  */
 export { EventPattern, matchesPattern, validateEventPattern } from './event-pattern';
 export type { EventInput, PatternMatch } from './event-pattern';
-export { InvalidEventError, InvalidEventPatternError, INVALID_PATTERN_PREFIX } from './errors';
+export { EventPatternLimitError, InvalidEventError, InvalidEventPatternError, INVALID_PATTERN_PREFIX } from './errors';
+export { DEFAULT_PATTERN_SIZE_QUOTA, MAX_ALTERNATIVES, MAX_PATTERN_LENGTH } from './limits';
+export { MAX_NESTING_DEPTH } from './json-reader';
 export { ParsedEvent, parseEvent } from './event-fields';
 export { LOCAL_STRIPE_SOURCE } from '../contract/stripe';
 export { asDelivered, isEventBridgeEvent, isStripeEvent, toEventBridgeEvent } from './stripe-envelope';

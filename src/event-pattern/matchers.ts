@@ -7,42 +7,9 @@
  * and why `anything-but` of a string matches those (they are not that string).
  */
 import type { EventValue } from './event-fields';
-import { CaseAlternatives, endsWithIgnoringCase, equalsIgnoringCase, startsWithIgnoringCase } from './ignore-case';
-import type { MachineFlags } from './rule-machine';
-import { matchesWildcard, WildcardPattern } from './wildcard';
-
-interface Base {
-  /**
-   * Identity of the operator as Event Ruler's `Patterns.equals` sees it: equal identities are one pattern
-   * in its state machine (this matters only for the wildcard complexity limit).
-   */
-  readonly identity: string;
-}
-
-export type Matcher = Base &
-(
-  | { readonly kind: 'equals'; readonly value: string }
-  /** A string pattern that is an IP address: the range of that one address, as Event Ruler builds it. */
-  | { readonly kind: 'ip-equals'; readonly low: string; readonly lowOpen: boolean; readonly high: string; readonly highOpen: boolean }
-  | { readonly kind: 'number-equals'; readonly text: string; readonly num: number | undefined }
-  | { readonly kind: 'literal'; readonly text: 'true' | 'false' | 'null' }
-  | { readonly kind: 'prefix'; readonly wire: string }
-  | { readonly kind: 'prefix-ignore-case'; readonly wire: CaseAlternatives }
-  | { readonly kind: 'suffix'; readonly wire: string }
-  | { readonly kind: 'suffix-ignore-case'; readonly wire: CaseAlternatives }
-  | { readonly kind: 'equals-ignore-case'; readonly wire: CaseAlternatives }
-  | { readonly kind: 'wildcard'; readonly pattern: WildcardPattern; readonly wire: string }
-  | { readonly kind: 'anything-but'; readonly strings: ReadonlySet<string>; readonly numbers: ReadonlySet<number>; readonly numeric: boolean }
-  | { readonly kind: 'anything-but-ignore-case'; readonly wires: readonly CaseAlternatives[] }
-  | { readonly kind: 'anything-but-prefix'; readonly wires: readonly string[] }
-  | { readonly kind: 'anything-but-suffix'; readonly wires: readonly string[] }
-  | { readonly kind: 'anything-but-wildcard'; readonly patterns: readonly WildcardPattern[]; readonly wires: readonly string[] }
-  | { readonly kind: 'numeric-equals'; readonly num: number }
-  | { readonly kind: 'numeric-range'; readonly low: number; readonly lowOpen: boolean; readonly high: number; readonly highOpen: boolean }
-  | { readonly kind: 'cidr'; readonly low: string; readonly lowOpen: boolean; readonly high: string; readonly highOpen: boolean }
-  | { readonly kind: 'exists' }
-  | { readonly kind: 'absent' }
-);
+import { endsWithIgnoringCase, equalsIgnoringCase, startsWithIgnoringCase } from './ignore-case';
+import type { MachineFlags, Matcher, PatternIdentity } from './pattern-model';
+import { matchesWildcard } from './wildcard';
 
 /**
  * Event Ruler's range test over digit strings, as its byte machine decides it: digit by digit, matching as
@@ -88,32 +55,29 @@ const HEX_DIGIT = /^[0-9A-F]$/;
  * rule-machine.ts), and if so which of the operator's identities matched. (`absent` is about the lack of
  * values; see event-pattern.ts.)
  */
-export function matchValue(m: Matcher, v: EventValue, flags: MachineFlags): string | undefined {
+export function matchValue(m: Matcher, v: EventValue, flags: MachineFlags): PatternIdentity | undefined {
   // An address-reading machine also reads a string that is an IP address as its hex digits.
   const address = flags.ip && v.kind === 'string' ? v.ip : undefined;
   // A number-reading machine reads a comparable number only as a number; otherwise values are read as text.
   const asNumber = flags.numeric && v.num !== undefined;
   switch (m.kind) {
-    case 'number-equals': {
-      const [numeric, exact] = m.identity.split('|');
-      if (asNumber) return m.num !== undefined && v.num === m.num ? numeric : undefined;
-      if (v.wire === m.text || address === m.text) return exact ?? numeric;
-      return undefined;
-    }
+    case 'number-equals':
+      if (asNumber) return m.numeric !== undefined && v.num === m.num ? m.numeric : undefined;
+      return v.wire === m.text || address === m.text ? m.exact : undefined;
     case 'ip-equals':
     case 'cidr':
       return (address !== undefined && digitRangeMatch(address, m.low, m.lowOpen, m.high, m.highOpen, HEX_DIGIT))
-        || (!asNumber && digitRangeMatch(v.wire, m.low, m.lowOpen, m.high, m.highOpen, HEX_DIGIT)) ? m.identity : undefined;
+        || (!asNumber && digitRangeMatch(v.wire, m.low, m.lowOpen, m.high, m.highOpen, HEX_DIGIT)) ? m.identities[0] : undefined;
     case 'numeric-equals':
-      return asNumber && v.num === m.num ? m.identity : undefined;
+      return asNumber && v.num === m.num ? m.identities[0] : undefined;
     case 'numeric-range': {
       if (!asNumber) return undefined;
       const n = v.num!;
       const aboveLow = m.lowOpen ? n > m.low : n >= m.low;
-      return aboveLow && (m.highOpen ? n < m.high : n <= m.high) ? m.identity : undefined;
+      return aboveLow && (m.highOpen ? n < m.high : n <= m.high) ? m.identities[0] : undefined;
     }
     default:
-      return matchesText(m, v) ? m.identity : undefined;
+      return matchesText(m, v) ? m.identities[0] : undefined;
   }
 }
 

@@ -7,32 +7,23 @@
  *   a numeric operator, as an IP address when it holds an address operator (see matchers.ts);
  * - the wildcard complexity limit is measured per byte machine (complexity.ts).
  */
-import type { PatternBranch, PatternField } from './compiler';
-import type { Matcher } from './matchers';
+import type { MachineFlags, Matcher, PatternBranch, PatternField, PatternIdentity } from './pattern-model';
 import { wildcardChars, WildcardMachine } from './wildcard-machine';
-
-/** How a field's byte machine reads event values. */
-export interface MachineFlags {
-  /** It holds a numeric operator: comparable numbers are read as numbers (and only as numbers). */
-  readonly numeric: boolean;
-  /** It holds an IP operator (`cidr`, or a string that is an address): strings that are addresses are also read as addresses. */
-  readonly ip: boolean;
-}
 
 /** One field's byte machine in one state (Event Ruler's ByteMachine). */
 export class FieldMachine implements MachineFlags {
   public numeric = false;
   public ip = false;
-  /** For each operator identity, the field states its matches lead to. */
-  public readonly nexts = new Map<string, RuleState[]>();
+  /** For each pattern, the field states its matches lead to. */
+  public readonly nexts = new Map<PatternIdentity, RuleState[]>();
   /** The wildcard values laid out in this machine, when it has any. */
   public wildcards?: WildcardMachine<RuleState>;
   private suffix = false;
 
   /** Adds an operator; returns the state it leads to (Event Ruler's ByteMachine.addPattern). */
-  public add(m: Matcher, identity: string, next: RuleState | undefined): RuleState {
+  public add(m: Matcher, identity: PatternIdentity, next: RuleState | undefined): RuleState {
     if (m.kind === 'cidr' || m.kind === 'ip-equals') this.ip = true;
-    if (identity.startsWith('NUMERIC_EQ:') || m.kind === 'numeric-range' || (m.kind === 'anything-but' && m.numeric)) this.numeric = true;
+    if (identity.type === 'NUMERIC_EQ' || m.kind === 'numeric-range' || (m.kind === 'anything-but' && m.numeric)) this.numeric = true;
     if (m.kind === 'suffix' || m.kind === 'suffix-ignore-case' || m.kind === 'anything-but-suffix') this.suffix = true;
     let result: RuleState;
     if (m.kind === 'wildcard' || m.kind === 'anything-but-wildcard') {
@@ -63,24 +54,30 @@ export class RuleState {
 export interface RuleMachine {
   readonly root: RuleState;
   /** Per branch: for field i (in key order), the states holding it; entry `fields.length` holds the ends. */
-  readonly branchStates: readonly (readonly ReadonlySet<RuleState>[])[];
+  readonly branchStates: readonly (readonly (readonly RuleState[])[])[];
 }
 
-/** Event Ruler's identities of an operator (a pattern number is two: numeric equality and its text). */
-export function identitiesOf(m: Matcher): string[] {
-  return m.identity.split('|');
+/** Adds `item` to a short list that holds each item once. */
+function addOnce<T>(list: T[], item: T): void {
+  if (!list.includes(item)) list.push(item);
 }
 
-/** Builds the rule's states from its branches, in order, the way Event Ruler's addRule lays them out. */
+/**
+ * Builds the rule's states from its branches, in order, the way Event Ruler's addRule lays them out: field
+ * by field in key order, each field from every state the previous one led to (depth first, as Event
+ * Ruler recurses; here with a stack of its own, so the number of fields does not matter to the call stack).
+ */
 export function buildRuleMachine(branches: readonly PatternBranch[]): RuleMachine {
   const root = new RuleState();
   const branchStates = branches.map((branch) => {
     const fields: PatternField[] = [...branch.keys()].sort().map((k) => branch.get(k)!);
-    const states: Set<RuleState>[] = fields.map(() => new Set<RuleState>());
-    states.push(new Set());
-    const add = (state: RuleState, index: number): void => {
+    const states: RuleState[][] = fields.map(() => []);
+    states.push([]);
+    const pending: [RuleState, number][] = [[root, 0]];
+    for (let item = pending.pop(); item; item = pending.pop()) {
+      const [state, index] = item;
       const field = fields[index];
-      states[index].add(state);
+      addOnce(states[index], state);
       let machine = state.machines.get(field.path);
       if (!machine && field.matchers.some((m) => m.kind !== 'absent')) {
         machine = new FieldMachine();
@@ -88,24 +85,25 @@ export function buildRuleMachine(branches: readonly PatternBranch[]): RuleMachin
       }
       // Operators listed together lead to one next state, unless one already leads somewhere.
       let last: RuleState | undefined;
-      const nexts = new Set<RuleState>();
+      const nexts: RuleState[] = [];
       for (const m of field.matchers) {
-        for (const identity of identitiesOf(m)) {
+        for (const identity of m.identities) {
           if (m.kind === 'absent') {
             last = state.absentNext.get(field.path) ?? last ?? new RuleState();
             state.absentNext.set(field.path, last);
           } else {
             last = machine!.add(m, identity, last);
           }
-          nexts.add(last);
+          addOnce(nexts, last);
         }
       }
-      for (const next of nexts) {
-        if (index + 1 < fields.length) add(next, index + 1);
-        else states[index + 1].add(next);
+      if (index + 1 < fields.length) {
+        // Reversed onto the stack, so that the first next state is built from first.
+        for (let i = nexts.length - 1; i >= 0; i--) pending.push([nexts[i], index + 1]);
+      } else {
+        for (const next of nexts) addOnce(states[index + 1], next);
       }
-    };
-    add(root, 0);
+    }
     return states;
   });
   return { root, branchStates };

@@ -5,6 +5,7 @@
  * test/CloudProviderEvent.spec.ts has the same shape).
  */
 import { createHash } from 'node:crypto';
+import { toJsonText } from './json-text';
 import { LOCAL_STRIPE_SOURCE } from '../contract/stripe';
 
 /** Whether a JSON value is a bare Stripe event (`{"id": "evt_…", "object": "event", "type": …}`). */
@@ -64,5 +65,5 @@ export function asDelivered(eventJson: string, options: EnvelopeOptions = {}): s
   } catch {
     return eventJson;
   }
-  return isStripeEvent(value) && !isEventBridgeEvent(value) ? JSON.stringify(toEventBridgeEvent(value, options)) : eventJson;
+  return isStripeEvent(value) && !isEventBridgeEvent(value) ? toJsonText(toEventBridgeEvent(value, options)) : eventJson;
 }

@@ -9,19 +9,35 @@
  * Only wildcard values are laid out: other operators never add to the measure, and the states they share
  * with wildcard values are ones whose prefix is fixed, so leaving them out changes neither answer.
  */
+import type { PatternIdentity } from './pattern-model';
 import { parseWildcard } from './wildcard';
 
 /** A wildcard in a value's characters (the others are UTF-8 bytes). */
 const WILDCARD = -1;
-/** Any byte that no value has a transition on. */
-const OTHER_BYTE = -2;
+
+/** Shared by the states that have no transitions of a kind (most have none on all bytes), until they do. */
+const NO_BYTES: ReadonlyMap<number, Set<Single>> = new Map();
+const NO_SINGLES: ReadonlySet<Single> = new Set();
 
 class ByteNode {
   /** Transitions on one byte (the all-bytes transitions apply too, see `on`). */
-  public readonly bytes = new Map<number, Set<Single>>();
+  public bytes = NO_BYTES;
   /** Transitions on every byte: how a wildcard is laid out. */
-  public readonly all = new Set<Single>();
+  public all = NO_SINGLES;
   constructor(public indeterminate: boolean, public readonly id: number) {}
+
+  /** The transitions on `ch`, created empty if there are none. */
+  public bytesOn(ch: number): Set<Single> {
+    if (this.bytes === NO_BYTES) this.bytes = new Map();
+    let set = this.bytes.get(ch);
+    if (!set) (this.bytes as Map<number, Set<Single>>).set(ch, (set = new Set()));
+    return set;
+  }
+
+  public addAll(single: Single): void {
+    if (this.all === NO_SINGLES) this.all = new Set();
+    (this.all as Set<Single>).add(single);
+  }
 }
 
 /**
@@ -29,7 +45,7 @@ class ByteNode {
  * field state are, so there is one node per such pair.
  */
 class MatchNode<T> {
-  constructor(public readonly identity: string, public readonly next: T, public readonly id: number) {}
+  constructor(public readonly identity: PatternIdentity, public readonly next: T, public readonly id: number) {}
 }
 
 /** A transition that is both a match and a way on (Event Ruler's CompositeByteTransition). */
@@ -51,26 +67,38 @@ function matchOf(single: Single): MatchNode<unknown> | undefined {
   return undefined;
 }
 
+const charsOfWire = new Map<string, readonly number[]>();
+
 /** A wildcard value (with its JSON quotes) as Event Ruler's input characters. */
-export function wildcardChars(wire: string): number[] {
-  const out: number[] = [];
-  parseWildcard(wire).pieces.forEach((piece, index) => {
-    if (index > 0) out.push(WILDCARD);
-    out.push(...Buffer.from(piece, 'utf8'));
-  });
+export function wildcardChars(wire: string): readonly number[] {
+  let out = charsOfWire.get(wire);
+  if (!out) {
+    const chars: number[] = [];
+    parseWildcard(wire).pieces.forEach((piece, index) => {
+      if (index > 0) chars.push(WILDCARD);
+      for (const b of Buffer.from(piece, 'utf8')) chars.push(b);
+    });
+    // The last few values are kept: alternatives of one rule repeat them.
+    if (charsOfWire.size >= 64) charsOfWire.delete(charsOfWire.keys().next().value!);
+    charsOfWire.set(wire, (out = chars));
+  }
   return out;
 }
 
 export class WildcardMachine<T> {
   private ids = 0;
   private readonly start = this.node(false);
-  private readonly matchNodes = new Map<string, Map<T, MatchNode<T>>>();
+  private readonly matchNodes = new Map<PatternIdentity, Map<T, MatchNode<T>>>();
+  /** What `add` was given, for `layout`; patterns and next states by the order they first came. */
+  private readonly steps: string[] = [];
+  private readonly identities: PatternIdentity[] = [];
+  private readonly nexts: T[] = [];
 
   private node(indeterminate: boolean): ByteNode {
     return new ByteNode(indeterminate, this.ids++);
   }
 
-  private matchNode(identity: string, next: T): MatchNode<T> {
+  private matchNode(identity: PatternIdentity, next: T): MatchNode<T> {
     let byNext = this.matchNodes.get(identity);
     if (!byNext) this.matchNodes.set(identity, (byNext = new Map()));
     let node = byNext.get(next);
@@ -78,7 +106,7 @@ export class WildcardMachine<T> {
     return node;
   }
 
-  private on(state: ByteNode, ch: number): Set<Single> {
+  private on(state: ByteNode, ch: number): ReadonlySet<Single> {
     if (ch === WILDCARD) return state.all;
     const specific = state.bytes.get(ch);
     if (!specific) return state.all;
@@ -86,16 +114,37 @@ export class WildcardMachine<T> {
   }
 
   private addTransition(state: ByteNode, ch: number, single: Single): void {
-    let set = state.bytes.get(ch);
-    if (!set) state.bytes.set(ch, (set = new Set()));
-    set.add(single);
+    state.bytesOn(ch).add(single);
   }
 
   /**
    * Adds one value of operator `identity`. Returns the next field state: the one of a match of the same
    * operator found where the value ends, or else `next` (when given) or a new one from `make`.
    */
-  public add(chars: readonly number[], identity: string, next: T | undefined, make: () => T, hasSuffix: boolean): T {
+  public add(chars: readonly number[], identity: PatternIdentity, next: T | undefined, make: () => T, hasSuffix: boolean): T {
+    const nextKey = next === undefined ? -1 : this.numberOf(this.nexts, next);
+    this.steps.push(`${chars.join(',')}/${this.numberOf(this.identities, identity)}/${nextKey}/${hasSuffix ? 1 : 0}`);
+    const result = this.lay(chars, identity, next, make, hasSuffix);
+    this.numberOf(this.nexts, result);
+    return result;
+  }
+
+  /**
+   * A key equal for machines laid out by the same adds: the same values, in the same order, with the same
+   * patterns and next states equal to each other (not the states themselves). Such machines have one shape,
+   * and one complexity: `$or` alternatives can repeat a machine in many states.
+   */
+  public get layout(): string {
+    return this.steps.join(';');
+  }
+
+  /** The position of `key` in `list`, added at the end if it is not there (the lists stay short). */
+  private numberOf<K>(list: K[], key: K): number {
+    const n = list.indexOf(key);
+    return n === -1 ? list.push(key) - 1 : n;
+  }
+
+  private lay(chars: readonly number[], identity: PatternIdentity, next: T | undefined, make: () => T, hasSuffix: boolean): T {
     const last = chars.length - 1;
     let state = this.start;
     let prev: ByteNode | undefined;
@@ -146,9 +195,9 @@ export class WildcardMachine<T> {
       } else {
         n = this.node(state.indeterminate);
         if (ch === WILDCARD) {
-          n.all.add(n);
+          n.addAll(n);
           n.indeterminate = true;
-          state.all.add(n);
+          state.addAll(n);
         } else {
           this.addTransition(state, ch, n);
           // After a wildcard, the next byte may also follow directly (the wildcard matched nothing).
@@ -182,77 +231,148 @@ export class WildcardMachine<T> {
   }
 
   /**
+   * Whether the machine's complexity (below) is `limit` or more. A machine too small for that is not
+   * measured: the sum for one set of transitions counts each transition at most once, plus the transitions
+   * on all bytes of the states they lead to; `add` leads at most two transitions to a state (the state
+   * itself, and a match that goes on to it) and puts a transition on all bytes on at most two states (the
+   * one before a wildcard, and the wildcard's own state), so the sum has at most 5 terms per node of the
+   * machine, each at most the number of distinct patterns.
+   */
+  public reaches(limit: number): boolean {
+    if (5 * this.ids * this.matchNodes.size < limit) return false;
+    return this.complexity(limit) >= limit;
+  }
+
+  /**
    * Event Ruler's MachineComplexityEvaluator on this machine: over every input, the most wildcard
-   * operators reachable from the states the input could be in at once (capped at `cap`).
+   * operators reachable from the states the input could be in at once, or `cap` if that is `cap` or more.
+   *
+   * The evaluator's two steps, each done in time linear in the machine's size (times `cap`):
+   * - for every transition, the patterns reachable from it (`getMatchesAccessibleFromEachTransition`, a
+   *   depth-first walk that sums up each transition's patterns after those of the transitions below it);
+   *   only whether a count reaches `cap` matters, so a set stops growing there;
+   * - a breadth-first walk over the sets of transitions one input can be in at once, summing their
+   *   patterns, which stops at the first set that reaches `cap`. Every transition leads to at least one
+   *   pattern, so the sets it visits hold fewer than `cap` transitions each.
+   * Neither step recurses, so the length of a value does not matter to the call stack.
    */
   public complexity(cap: number): number {
-    const accessible = new Map<Single, Set<string>>();
-    const acc = (single: Single, visiting = new Set<Single>()): Set<string> => {
-      const known = accessible.get(single);
-      if (known) return known;
-      const out = new Set<string>();
-      const match = matchOf(single);
-      if (match) out.add(match.identity);
-      const n = nextOf(single);
-      if (n && !visiting.has(n)) {
-        visiting.add(n);
-        for (const set of [...n.bytes.values(), n.all]) {
-          for (const t of set) if (t !== n) for (const p of acc(t, visiting)) out.add(p);
-        }
-        visiting.delete(n);
+    const accessible = this.patternsAccessible(cap);
+    const sizeOf = (single: Single): number => accessible.get(single)!.size;
+    // The sets met so far, by a hash of their (sorted) ids: comparing small arrays beats building keys.
+    const seen = new Map<number, Single[][]>();
+    const queue: Single[][] = [];
+    const enqueue = (set: Single[]): void => {
+      if (set.length > 1) set.sort(byId);
+      let hash = set.length;
+      for (const t of set) hash = (Math.imul(hash, 31) + t.id) % 0x7fffffff;
+      const bucket = seen.get(hash);
+      if (!bucket) {
+        seen.set(hash, [set]);
+      } else if (bucket.some((other) => other.length === set.length && other.every((t, i) => t === set[i]))) {
+        return;
+      } else {
+        bucket.push(set);
       }
-      if (visiting.size === 0) accessible.set(single, out);
-      return out;
+      queue.push(set);
     };
-    const alphabet = new Set<number>();
-    const seen = new Set<ByteNode>();
-    const collect = (state: ByteNode): void => {
-      if (seen.has(state)) return;
-      seen.add(state);
-      for (const [b, set] of state.bytes) {
-        alphabet.add(b);
-        for (const t of set) if (nextOf(t)) collect(nextOf(t)!);
-      }
-      for (const t of state.all) if (nextOf(t)) collect(nextOf(t)!);
-    };
-    collect(this.start);
-    const bytes = [...alphabet, OTHER_BYTE];
-    const step = (states: Iterable<ByteNode>): Set<Single>[] => {
-      const out: Set<Single>[] = [];
-      for (const b of bytes) {
-        const set = new Set<Single>();
-        for (const s of states) for (const t of b === OTHER_BYTE ? s.all : this.on(s, b)) set.add(t);
-        if (set.size > 0) out.push(set);
-      }
-      return out;
-    };
-    const key = (set: Set<Single>): string => [...set].map((s) => s.id).sort((a, b) => a - b).join(',');
-    const visited = new Set<string>([String(this.start.id)]);
-    const queue = step([this.start]);
+    this.step([this.start], enqueue);
     let max = 0;
-    while (queue.length > 0) {
-      const set = queue.shift()!;
-      const k = key(set);
-      if (visited.has(k)) continue;
-      visited.add(k);
+    for (let head = 0; head < queue.length; head++) {
+      const set = queue[head];
+      // What the input could match from here, plus what it could match through the wildcards of the states
+      // it could be in (an input matching foo also matches foo*).
       let size = 0;
+      const nexts: ByteNode[] = [];
       for (const t of set) {
-        size += acc(t).size;
+        size += sizeOf(t);
         const n = nextOf(t);
-        if (n) for (const u of n.all) if (!set.has(u)) size += acc(u).size;
+        if (!n) continue;
+        nexts.push(n);
+        for (const u of n.all) if (!set.includes(u)) size += sizeOf(u);
       }
       if (size >= cap) return cap;
       max = Math.max(max, size);
-      const nexts = new Set<ByteNode>();
-      for (const t of set) if (nextOf(t)) nexts.add(nextOf(t)!);
-      if (nexts.size > 0) queue.push(...step(nexts));
+      if (nexts.length > 0) this.step(nexts, enqueue);
     }
     return max;
   }
+
+  /**
+   * For every transition reachable from the start, the wildcard patterns reachable from it, each set cut
+   * off at `cap` patterns. `add` only ever adds transitions to new states, to matches or (a wildcard) back
+   * to the same state, so apart from those self-loops the machine has no cycles and a transition's set is
+   * complete once those of the transitions below it are: the sets Event Ruler's depth-first walk computes.
+   */
+  private patternsAccessible(cap: number): Map<Single, Set<PatternIdentity>> {
+    const result = new Map<Single, Set<PatternIdentity>>();
+    const done = new Set<Single>();
+    const stack: Single[] = [this.start];
+    while (stack.length > 0) {
+      const t = stack[stack.length - 1];
+      const n = nextOf(t);
+      let patterns = result.get(t);
+      if (!patterns) {
+        // First visit: its own match, then the transitions below it.
+        patterns = new Set();
+        result.set(t, patterns);
+        const match = matchOf(t);
+        if (match) patterns.add(match.identity);
+        if (n) forEachTransition(n, (u) => u !== n && !result.has(u) && stack.push(u));
+        continue;
+      }
+      stack.pop();
+      if (done.has(t)) continue;
+      done.add(t);
+      if (n) {
+        forEachTransition(n, (u) => {
+          if (u === n || patterns!.size >= cap) return;
+          for (const p of result.get(u)!) {
+            if (patterns!.size >= cap) break;
+            patterns!.add(p);
+          }
+        });
+      }
+    }
+    return result;
+  }
+
+  /**
+   * The sets of transitions one more byte leads to from `states` (Event Ruler's
+   * `getTransitionForNextByteStates`): for each byte some state has a transition on, those transitions
+   * plus every state's transitions on all bytes; and for any other byte, the latter alone.
+   */
+  private step(states: readonly ByteNode[], f: (set: Single[]) => void): void {
+    const all: Single[] = [];
+    const byByte = new Map<number, Single[]>();
+    for (const s of states) {
+      for (const t of s.all) if (!all.includes(t)) all.push(t);
+      for (const [b, set] of s.bytes) {
+        let list = byByte.get(b);
+        if (!list) byByte.set(b, (list = []));
+        for (const t of set) if (!list.includes(t)) list.push(t);
+      }
+    }
+    for (const list of byByte.values()) {
+      for (const t of all) if (!list.includes(t)) list.push(t);
+      f(list);
+    }
+    if (all.length > 0) f(all);
+  }
+}
+
+function byId(a: Single, b: Single): number {
+  return a.id - b.id;
+}
+
+/** Calls `f` with every transition out of a state (on one byte or on all). */
+function forEachTransition(state: ByteNode, f: (single: Single) => unknown): void {
+  for (const set of state.bytes.values()) for (const t of set) f(t);
+  for (const t of state.all) f(t);
 }
 
 /** The next state Event Ruler picks from a set of transitions: one with a fixed prefix first. */
-function firstNext(trans: Set<Single>): ByteNode | undefined {
+function firstNext(trans: ReadonlySet<Single>): ByteNode | undefined {
   let first: ByteNode | undefined;
   for (const t of trans) {
     const n = nextOf(t);

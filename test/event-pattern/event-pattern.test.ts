@@ -172,6 +172,73 @@ describe('EventBridge semantics, case by case', () => {
   });
 });
 
+describe('hostile input', () => {
+  /** `depth` levels of objects (the top object included) around `leaf`, as JSON text. */
+  const nestedText = (depth: number, leaf: string): string => '{"a":'.repeat(depth - 1) + `{"b":${leaf}` + '}'.repeat(depth);
+  const nestedObject = (depth: number, leaf: unknown): object => {
+    let o: object = { b: leaf };
+    for (let i = 1; i < depth; i++) o = { a: o };
+    return o;
+  };
+  const path = (depth: number): string => `${'a.'.repeat(depth - 1)}b`;
+
+  test('a pattern too deep for EventBridge\'s JSON reader (1,000 levels) is longer than its API takes, however deep it goes', () => {
+    // With 5 characters a level at least, 4,096 characters nest about 800 deep: that compiles.
+    const deepest = '{"":'.repeat(818) + '["x"]' + '}'.repeat(818);
+    expect(deepest.length).toBeLessThanOrEqual(4096);
+    expect(validateEventPattern(deepest)).toBeUndefined();
+    const tooLong = /^The pattern is [\d,]+ characters long; EventBridge takes event patterns of at most 4,096 characters/;
+    expect(validateEventPattern(nestedText(1000, '["x"]'))).toMatch(tooLong);
+    expect(validateEventPattern(nestedText(100_000, '["x"]'))).toMatch(tooLong);
+    expect(validateEventPattern(nestedObject(5000, ['x']))).toMatch(tooLong);
+  });
+
+  test('an event nested deeper than 1,000 levels is invalid, however deep it goes', () => {
+    const pattern = EventPattern.compile(`{"${path(1000)}": ["x"]}`);
+    expect(pattern.matches(nestedText(1000, '"x"'))).toBe(true);
+    expect(pattern.matches(nestedObject(1000, 'x'))).toBe(true);
+    const message = 'Parameter Event is not valid. The event nests objects and arrays deeper than 1000 levels, the most EventBridge\'s matcher reads '
+      + '(line 1, column 5001).';
+    for (const event of [nestedText(1001, '"x"'), nestedText(200_000, '"x"'), nestedObject(1001, 'x'), nestedObject(200_000, 'x')]) {
+      expect(() => pattern.test(event)).toThrow(new InvalidEventError(message.slice('Parameter Event is not valid. '.length)));
+    }
+  });
+});
+
+describe('limits without an EventBridge message', () => {
+  /** `count` $or of two alternatives each, side by side: 2^count alternatives. */
+  const sideBySide = (count: number, after = ''): string => {
+    const ors = Array.from({ length: count }, (_, i) => `"k${i}":{"$or":[{"x":[{"wildcard":"${i}*"}]},{"y":[1]}]}`);
+    return `{${ors.join(',')}${after}}`;
+  };
+  const TOO_MANY = 'The pattern\'s $or combinations make more than 256 alternatives, the most the offline matcher evaluates (each $or multiplies '
+    + 'the alternatives built before it; EventBridge documents no limit of its own, and builds each alternative as well). Use fewer $or side by side, '
+    + 'or split the rule.';
+
+  test('$or alternatives multiply up to 256; past that the matcher says it stops, however many there are', () => {
+    expect(EventPattern.compile(sideBySide(8)).branches).toHaveLength(256);
+    for (const count of [9, 70]) {
+      expect(() => EventPattern.compile(sideBySide(count))).toThrow(expect.objectContaining({ name: 'EventPatternLimitError', message: TOO_MANY }));
+    }
+    expect(() => EventPattern.compile(sideBySide(9))).toThrow(InvalidEventPatternError);
+    expect(validateEventPattern(sideBySide(70))).toBe(TOO_MANY);
+    // The pattern is still read to the end: a problem EventBridge would report comes first.
+    expect(validateEventPattern(sideBySide(9, ',"z":1'))).toBe('Event pattern is not valid. Reason: "z" must be an object or an array');
+  });
+
+  test('a pattern longer than EventBridge\'s API takes (4,096 characters) is rejected, saying so', () => {
+    const pattern = (length: number): string => {
+      const frame = '{"a":["x",""]}';
+      return `{"a":["x","${'y'.repeat(length - frame.length)}"]}`;
+    };
+    expect(pattern(4096)).toHaveLength(4096);
+    expect(validateEventPattern(pattern(4096))).toBeUndefined();
+    expect(validateEventPattern(pattern(4097))).toBe('The pattern is 4,097 characters long; EventBridge takes event patterns of at most 4,096 characters, '
+      + 'and rules at most 2,048 unless the account\'s "Event pattern size" quota is raised.');
+    expect(validateEventPattern({ 'detail-type': [{ wildcard: `a*${'b'.repeat(6000)}` }] })).toMatch(/^The pattern is 6,035 characters long; /);
+  });
+});
+
 describe('Stripe envelope', () => {
   const stripeEvent = { id: 'evt_1', object: 'event', type: 'invoice.paid', created: 1767225600, livemode: false, data: { object: {} } };
 

@@ -17,6 +17,11 @@
  *    `equals-ignore-case` (NullPointerException), and a wildcard ending in a combining mark next to a
  *    `suffix` + `equals-ignore-case` whose character changes length with case (ClassCastException). The
  *    offline matcher rejects the first as invalid and matches the second normally.
+ * 4. `$or` combinations: the offline matcher evaluates at most 256 alternatives (src/event-pattern/limits.ts)
+ *    and says so past that; Event Ruler builds any number, ever more slowly, and EventBridge's limit is not
+ *    documented.
+ * 5. Length: EventBridge's API takes patterns of at most 4,096 characters (src/event-pattern/limits.ts);
+ *    Event Ruler reads any length.
  *
  * Event Ruler behaviours that AWS does not document and that the matcher does follow (so they agree here):
  * numbers are compared as doubles only when they are exact; `equals-ignore-case` maps each UTF-16 unit;
@@ -31,6 +36,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as JSON5 from 'json5';
+import { adversarialPatterns } from './support/adversarial-patterns';
 import { askEventRuler, eventBridgeVerdict, ourVerdict, prepareHarness, RulerAnswer } from './support/event-ruler';
 import { generatePairs } from './support/random-pairs';
 
@@ -116,6 +122,20 @@ describe('AWS-validated cases through Event Ruler', () => {
   }, 60_000);
 });
 
+describe('adversarial patterns', () => {
+  test('patterns built to be expensive (many wildcards, long literals, many $or, deep nesting) get EventBridge\'s answer', () => {
+    // (Not those past the offline matcher's own limits: Event Ruler would run out of memory on them.)
+    const patterns = adversarialPatterns().filter((p) => !p.pastOfflineLimits);
+    const answers = askEventRuler(classpath, patterns.map((p, id) => ({ id, pattern: p.pattern, event: p.event })));
+    const disagreements = patterns.flatMap((p, id) => {
+      const expected = eventBridgeVerdict(answers.get(id)!);
+      const ours = ourVerdict(p.pattern, p.event);
+      return ours === expected ? [] : [`${p.name}\n  EventBridge (Event Ruler) ${expected}\n  offline matcher           ${ours}`];
+    });
+    expect(disagreements).toEqual([]);
+  }, 120_000);
+});
+
 describe('known differences', () => {
   test('1: EventBridge rejects wildcard complexity above 10; Event Ruler only measures it', () => {
     const pattern = '{"EventBusArn":[{"wildcard":"*:*:*:*:*:event-bus/*"}]}';
@@ -143,6 +163,41 @@ describe('known differences', () => {
     const mixed = '{"x":[{"wildcard":"*\u0307"},{"suffix":{"equals-ignore-case":"i\u0307"}}]}';
     expect(ask(mixed, '{"x":"i\u0307"}')).toMatchObject({ kind: 'ERROR', message: expect.stringContaining('ClassCastException') });
     expect(ourVerdict(mixed, '{"x":"i\u0307"}')).toBe('MATCH');
+  });
+
+  test('4: past 256 $or alternatives the offline matcher stops; Event Ruler builds them all', () => {
+    const sideBySide = (count: number): string => `{${Array.from({ length: count }, (_, i) => `"k${i}":{"$or":[{"x":["${i}"]},{"y":[1]}]}`).join(',')}}`;
+    const event = '{"k3":{"x":"3"}}';
+    expect(ask(sideBySide(8), event)).toMatchObject({ kind: 'NO_MATCH' });
+    expect(ourVerdict(sideBySide(8), event)).toBe('NO_MATCH');
+    expect(ask(sideBySide(9), event)).toMatchObject({ kind: 'NO_MATCH' });
+    expect(ourVerdict(sideBySide(9), event)).toMatch(/^INVALID The pattern's \$or combinations make more than 256 alternatives/);
+  });
+
+  test('5: patterns longer than EventBridge\'s API takes (4,096 characters) are rejected; Event Ruler reads any length', () => {
+    // Here, 999 nested objects and the field's array: Event Ruler reads the 1,000 levels Jackson allows, and
+    // rejects one more; EventBridge's API never gets that far, as such patterns are about 6,000 characters long.
+    const nested = (depth: number): string => '{"a":'.repeat(depth - 1) + '{"b":["x"]' + '}'.repeat(depth);
+    expect(ask(nested(999), '{}')).toMatchObject({ kind: 'NO_MATCH' });
+    expect(ask(nested(1000), '{}')).toEqual({
+      kind: 'INVALID',
+      message: 'Document nesting depth (1001) exceeds the maximum allowed (1000, from `StreamReadConstraints.getMaxNestingDepth()`)',
+    });
+    for (const depth of [999, 1000]) expect(ourVerdict(nested(depth), '{}')).toMatch(/^INVALID The pattern is [\d,]+ characters long; EventBridge takes event patterns of at most 4,096/);
+  });
+
+  test('mirrored, not different: an event nests at most 1,000 objects and arrays deep (Jackson\'s limit)', () => {
+    const nested = (depth: number): string => '{"a":'.repeat(depth - 1) + '{"b":"x"' + '}'.repeat(depth);
+    const field = `{"${'a.'.repeat(999)}b":["x"]}`;
+    // Event Ruler reads 1,000 levels and cannot read 1,001; the offline matcher calls such an event invalid.
+    expect(ask(field, nested(1000))).toMatchObject({ kind: 'MATCH' });
+    expect(ourVerdict(field, nested(1000))).toBe('MATCH');
+    expect(ask(field, nested(1001))).toEqual({
+      kind: 'ERROR',
+      message: 'com.fasterxml.jackson.core.exc.StreamConstraintsException: Document nesting depth (1001) exceeds the maximum allowed (1000, '
+        + 'from `StreamReadConstraints.getMaxNestingDepth()`)',
+    });
+    expect(ourVerdict(field, nested(1001))).toMatch(/^ERROR InvalidEventError: Parameter Event is not valid\. The event nests objects and arrays deeper than 1000 levels/);
   });
 
   test('mirrored, not different: cidr compares hex digits, across address families and numbers', () => {

@@ -4,6 +4,7 @@
  */
 import {
   asDelivered,
+  DEFAULT_PATTERN_SIZE_QUOTA,
   EventPattern,
   InvalidEventError,
   InvalidEventPatternError,
@@ -14,7 +15,8 @@ import {
   readSynthesizedRules,
   RuleVerdict,
 } from '../../event-pattern';
-import { CliCommand, CliIo, EXIT_INVALID, EXIT_NO, EXIT_OK, parseOptions, UsageError } from '../command';
+import { textAfterValue } from '../../event-pattern/json-reader';
+import { CliCommand, CliIo, EXIT_INVALID, EXIT_NO, EXIT_OK, findInvalidUtf8, inputName, parseOptions, readInputBytes, UsageError } from '../command';
 
 const HELP = `Usage:
   stripe-eventbridge test-pattern --pattern <file> --event <file> [--wrap] [--json]
@@ -32,14 +34,44 @@ Options:
 
 Output and exit code:
   MATCH (0), NO MATCH and the reason (1); with --synth, exit 0 when at least one rule receives the event.
-  An invalid pattern prints EventBridge's message and exits 2, as do unreadable files and bad options.`;
+  An invalid pattern prints EventBridge's message and exits 2, as do an invalid event (not a JSON object,
+  or nested deeper than 1,000 levels), files that cannot be read, are not UTF-8 or hold more than one
+  JSON value, and bad options.`;
 
-function readJson(io: CliIo, file: string, what: string): { text: string; value: unknown } {
-  let text: string;
+interface Input {
+  /** The file's text. */
+  readonly text: string;
+  /** The parsed value, when the text is JSON. */
+  readonly value: unknown;
+}
+
+/** A problem with what an input file holds: printed without the help, exit code 2. */
+class InputError extends Error {}
+
+/**
+ * Reads a JSON file (or standard input): its bytes must be UTF-8, and nothing but whitespace may follow its
+ * one JSON value. Other problems in the JSON are left to the matcher, which reports them as EventBridge does.
+ */
+function readJson(io: CliIo, file: string, what: string): Input {
+  let bytes: Uint8Array;
   try {
-    text = io.readInput(file);
+    bytes = readInputBytes(io, file);
   } catch (e) {
     throw new UsageError(`cannot read the ${what} from ${file}: ${(e as Error).message}`);
+  }
+  const bad = findInvalidUtf8(bytes);
+  if (bad) {
+    const shown = Array.from(bytes.subarray(bad.offset, bad.offset + bad.length), (b) => `0x${b.toString(16).padStart(2, '0')}`).join(' ');
+    const lead = bytes[bad.offset];
+    const problem = lead < 0xc2 || lead > 0xf4 ? `${shown} cannot start a character` : `${shown} does not make a valid character`;
+    throw new InputError(`${inputName(file)} is not UTF-8: at byte offset ${bad.offset}, ${problem}`);
+  }
+  // (A byte order mark is kept, as before: it is not JSON, and the matcher says so.)
+  const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
+  const after = textAfterValue(text);
+  if (after) {
+    const found = text.slice(after.offset, after.offset + 20).split(/\r?\n/)[0];
+    throw new InputError(`${inputName(file)} has more after its JSON value, at line ${after.line}, column ${after.column}: ${JSON.stringify(found)}`);
   }
   let value: unknown;
   try {
@@ -50,12 +82,17 @@ function readJson(io: CliIo, file: string, what: string): { text: string; value:
   return { text, value };
 }
 
-/** The event as EventBridge would deliver it: with `wrap`, a bare Stripe event gets its envelope. */
-function eventText(event: { text: string }, wrap: boolean): string {
-  return wrap ? asDelivered(event.text) : event.text;
+/**
+ * The event as EventBridge would deliver it: with `wrap`, a bare Stripe event gets its envelope. An event
+ * that is not JSON, or is nested too deep to match, is reported as it is written, before it is wrapped.
+ */
+function eventText(event: Input, wrap: boolean): string {
+  if (!wrap) return event.text;
+  parseEvent(event.text);
+  return asDelivered(event.text);
 }
 
-function testOnePattern(io: CliIo, patternFile: string, event: { text: string; value: unknown }, wrap: boolean, json: boolean): number {
+function testOnePattern(io: CliIo, patternFile: string, event: Input, wrap: boolean, json: boolean): number {
   const pattern = readJson(io, patternFile, 'pattern');
   let compiled: EventPattern;
   try {
@@ -66,6 +103,10 @@ function testOnePattern(io: CliIo, patternFile: string, event: { text: string; v
     if (json) io.out(JSON.stringify({ valid: false, error: e.message }));
     else io.err(`INVALID PATTERN: ${e.message}${where}`);
     return EXIT_INVALID;
+  }
+  if (pattern.text.length > DEFAULT_PATTERN_SIZE_QUOTA) {
+    io.err(`note: the pattern is ${pattern.text.length.toLocaleString('en-US')} characters long; EventBridge rules take at most `
+      + `${DEFAULT_PATTERN_SIZE_QUOTA.toLocaleString('en-US')} unless the account's "Event pattern size" quota is raised.`);
   }
   const result = compiled.test(eventText(event, wrap));
   if (json) {
@@ -95,7 +136,7 @@ function handlersOf(v: RuleVerdict): string {
   return targets.length > 0 ? targets.join(', ') : 'no targets';
 }
 
-function testSynthesized(io: CliIo, dir: string, event: { text: string; value: unknown }, json: boolean): number {
+function testSynthesized(io: CliIo, dir: string, event: Input, json: boolean): number {
   let rules;
   try {
     rules = readSynthesizedRules(dir);
@@ -147,14 +188,18 @@ export const command: CliCommand = {
     if (options.values.event === undefined) throw new UsageError('--event is required');
     if ((pattern === undefined) === (synth === undefined)) throw new UsageError('give either --pattern or --synth');
     if (pattern === '-' && options.values.event === '-') throw new UsageError('only one of --pattern and --event can read standard input');
-    const event = readJson(io, options.values.event, 'event');
     try {
+      const event = readJson(io, options.values.event, 'event');
       return synth !== undefined
         ? testSynthesized(io, synth, event, options.flags.has('json'))
         : testOnePattern(io, pattern!, event, options.flags.has('wrap'), options.flags.has('json'));
     } catch (e) {
       if (e instanceof InvalidEventError) {
         io.err(`INVALID EVENT: ${e.message}`);
+        return EXIT_INVALID;
+      }
+      if (e instanceof InputError) {
+        io.err(`stripe-eventbridge test-pattern: ${e.message}`);
         return EXIT_INVALID;
       }
       throw e;

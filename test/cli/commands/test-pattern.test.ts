@@ -82,6 +82,18 @@ describe('test-pattern --pattern', () => {
     expect(err).toBe(`INVALID PATTERN: Event pattern is not valid. Reason: Consecutive wildcard characters at pos 26 (${pattern}, line 1, column 70)\n`);
   });
 
+  test.each([24, 100, 600])('a wildcard with %i stars gets EventBridge\'s answer (too complex) and exits 2', (stars) => {
+    // The wildcard complexity walk used to take exponential time: 24 stars took about a minute, 100 did not finish.
+    const pattern = write('p.json', { 'detail-type': [{ wildcard: Array.from({ length: stars + 1 }, () => 'a').join('*') }] });
+    const { code, out, err } = run(['test-pattern', '--pattern', pattern, '--event', ENVELOPE]);
+    expect({ code, out, err }).toEqual({
+      code: 2,
+      out: '',
+      err: 'INVALID PATTERN: Event pattern is not valid. Reason: Rule is too complex - try using fewer wildcard characters or fewer repeating '
+        + 'character sequences after a wildcard character\n',
+    });
+  });
+
   test('JSON syntax errors get Jackson\'s wording, as from AWS', () => {
     const { code, err } = run(['test-pattern', '--pattern', write('p.json', "{'bad': 'quotation'}"), '--event', ENVELOPE]);
     expect(code).toBe(2);
@@ -191,6 +203,114 @@ describe('test-pattern --synth', () => {
     const { code, err } = run(['test-pattern', '--synth', work, '--event', CHECKOUT]);
     expect(code).toBe(2);
     expect(err).toContain('is not a cloud assembly (no manifest.json)');
+  });
+});
+
+describe('test-pattern input files', () => {
+  const customerCreated = { 'detail-type': ['customer.created'] };
+  /** An object nested `depth` levels deep (itself included) under key `a`, as JSON text. */
+  const nested = (depth: number): string => '{"a":'.repeat(depth - 1) + '{"b":1' + '}'.repeat(depth);
+  const TOO_DEEP = 'INVALID EVENT: Parameter Event is not valid. The event nests objects and arrays deeper than 1000 levels, '
+    + 'the most EventBridge\'s matcher reads';
+
+  test('an event nested 5,000 levels deep is an invalid event (exit 2), with or without --wrap', () => {
+    const deep = write('deep.json', `{"detail-type":"customer.created","detail":${nested(5000)}}`);
+    expect(run(['test-pattern', '--pattern', write('p.json', customerCreated), '--event', deep])).toEqual({
+      code: 2, out: '', err: `${TOO_DEEP} (line 1, column 5039).\n`,
+    });
+    // A bare Stripe event is checked before it is wrapped, so the position is in the file.
+    const bare = write('bare.json', `{"id":"evt_1","object":"event","type":"customer.created","data":${nested(5000)}}`);
+    expect(run(['test-pattern', '--pattern', write('p.json', customerCreated), '--event', bare, '--wrap'])).toEqual({
+      code: 2, out: '', err: `${TOO_DEEP} (line 1, column 5060).\n`,
+    });
+  });
+
+  test('a wildcard literal of 6,000 characters: longer than EventBridge takes, exit 2', () => {
+    const pattern = write('p.json', { 'detail-type': [{ wildcard: `customer.*${'x'.repeat(6000)}` }] });
+    expect(run(['test-pattern', '--pattern', pattern, '--event', ENVELOPE])).toEqual({
+      code: 2,
+      out: '',
+      err: 'INVALID PATTERN: The pattern is 6,043 characters long; EventBridge takes event patterns of at most 4,096 characters, and rules at '
+        + 'most 2,048 unless the account\'s "Event pattern size" quota is raised.\n',
+    });
+  });
+
+  test('a pattern over 2,048 characters is answered, with a note on the quota', () => {
+    const pattern = write('p.json', { 'detail-type': ['customer.created', 'x'.repeat(3000)] });
+    expect(run(['test-pattern', '--pattern', pattern, '--event', ENVELOPE])).toEqual({
+      code: 0,
+      out: 'MATCH\n',
+      err: 'note: the pattern is 3,039 characters long; EventBridge rules take at most 2,048 unless the account\'s "Event pattern size" quota is raised.\n',
+    });
+  });
+
+  test.each([
+    ['the event', (file: string) => ['--pattern', write('p.json', customerCreated), '--event', file]],
+    ['the pattern', (file: string) => ['--pattern', file, '--event', ENVELOPE]],
+  ])('%s: anything after the JSON value is an error naming the file, line and column (exit 2)', (_what, args) => {
+    // Without the check, the event {"a":1} was read and found to have no detail-type.
+    const file = write('input.json', '{"detail-type": ["customer.created"], "a": 1}\n\n} xyz\n');
+    expect(run(['test-pattern', ...args(file)])).toEqual({
+      code: 2, out: '', err: `stripe-eventbridge test-pattern: ${file} has more after its JSON value, at line 3, column 1: "} xyz"\n`,
+    });
+  });
+
+  test('anything after the JSON value on standard input is an error too', () => {
+    const { code, err } = run(['test-pattern', '--pattern', write('p.json', customerCreated), '--event', '-'], '{"detail-type":"customer.created"} xyz');
+    expect({ code, err }).toEqual({ code: 2, err: 'stripe-eventbridge test-pattern: standard input has more after its JSON value, at line 1, column 36: "xyz"\n' });
+  });
+
+  test.each([
+    ['a byte that cannot start a character', Buffer.from([0xff]), '0xff cannot start a character'],
+    ['a character cut short', Buffer.from([0xe2, 0x82]), '0xe2 0x82 does not make a valid character'],
+    ['an encoded surrogate', Buffer.from([0xed, 0xa0, 0x80]), '0xed does not make a valid character'],
+  ])('a file that is not UTF-8 (%s) is an error naming the file and byte offset (exit 2)', (_what, bytes, problem) => {
+    // Read as UTF-8 text, the bytes became U+FFFD and the prefix below matched.
+    const prefix = { 'detail-type': [{ prefix: 'customer.' }] };
+    const event = path.join(work, 'bad-event.json');
+    fs.writeFileSync(event, Buffer.concat([Buffer.from('{"detail-type": "customer.'), bytes, Buffer.from('"}')]));
+    expect(run(['test-pattern', '--pattern', write('p.json', prefix), '--event', event])).toEqual({
+      code: 2, out: '', err: `stripe-eventbridge test-pattern: ${event} is not UTF-8: at byte offset 26, ${problem}\n`,
+    });
+    const pattern = path.join(work, 'bad-pattern.json');
+    fs.writeFileSync(pattern, Buffer.concat([Buffer.from('{"detail-type": [{"prefix": "customer.'), bytes, Buffer.from('"}]}')]));
+    expect(run(['test-pattern', '--pattern', pattern, '--event', ENVELOPE])).toEqual({
+      code: 2, out: '', err: `stripe-eventbridge test-pattern: ${pattern} is not UTF-8: at byte offset 38, ${problem}\n`,
+    });
+    const stdin = spawnSync(process.execPath, [CLI, 'test-pattern', '--pattern', '-', '--event', ENVELOPE],
+      { cwd: work, input: fs.readFileSync(pattern), encoding: 'utf8', timeout: 30_000 });
+    expect({ code: stdin.status, err: stdin.stderr }).toEqual({ code: 2, err: `stripe-eventbridge test-pattern: standard input is not UTF-8: at byte offset 38, ${problem}\n` });
+  });
+
+  test('--synth: a deeply nested event is invalid (exit 2); hostile rule patterns are listed as invalid', () => {
+    // A cloud assembly written by hand: one stack with rules on a Stripe partner bus.
+    const dir = fs.mkdtempSync(path.join(work, 'cdk.out-'));
+    const bus = 'aws.partner/stripe.com/ed_test';
+    const rule = (pattern: unknown) => ({ Type: 'AWS::Events::Rule', Properties: { EventBusName: bus, EventPattern: pattern } });
+    fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({
+      version: '36.0.0',
+      artifacts: { Stack: { type: 'aws:cloudformation:stack', properties: { templateFile: 'Stack.template.json' } } },
+    }));
+    fs.writeFileSync(path.join(dir, 'Stack.template.json'), JSON.stringify({
+      Resources: {
+        Long: rule({ 'detail-type': [{ wildcard: `customer.*${'x'.repeat(6000)}` }] }),
+        Stars: rule({ 'detail-type': [{ wildcard: Array.from({ length: 101 }, () => 'a').join('*') }] }),
+        Plain: rule({ 'detail-type': ['customer.created'] }),
+      },
+    }));
+    expect(run(['test-pattern', '--synth', dir, '--event', write('deep.json', `{"detail-type":"customer.created","detail":${nested(5000)}}`)])).toEqual({
+      code: 2, out: '', err: `${TOO_DEEP} (line 1, column 5039).\n`,
+    });
+    const { code, out } = run(['test-pattern', '--synth', dir, '--event', ENVELOPE]);
+    expect(code).toBe(0);
+    expect(out.trimEnd().split('\n')).toEqual([
+      'MATCH: 1 of 3 rules would receive evt_test_123 (customer.created)',
+      '  + Stack Plain -> no targets',
+      '  - Stack Long: invalid pattern: The pattern is 6,043 characters long; EventBridge takes event patterns of at most 4,096 characters, and rules '
+        + 'at most 2,048 unless the account\'s "Event pattern size" quota is raised.',
+      '  - Stack Stars: invalid pattern: Event pattern is not valid. Reason: Rule is too complex - try using fewer wildcard characters or fewer '
+        + 'repeating character sequences after a wildcard character',
+    ]);
   });
 });
 
