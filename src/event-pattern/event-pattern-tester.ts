@@ -43,7 +43,9 @@ export class EventPatternTester {
    *
    * @param pattern the event pattern, as JSON
    * @param event the event, as JSON (as EventBridge delivers it; see `toEventBridgeEvent` for a bare Stripe event)
-   * @throws Error with EventBridge's message (`Event pattern is not valid. Reason: …`) if the pattern is invalid
+   * @throws Error with EventBridge's message (`Event pattern is not valid. Reason: …`) if the pattern is invalid, or
+   * with the offline matcher's own message for a limit EventBridge has no message for (over 4,096 characters, over
+   * 256 `$or` alternatives)
    */
   public static matches(pattern: string, event: string): boolean {
     return EventPattern.compile(pattern).matches(event);
