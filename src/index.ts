@@ -4,4 +4,5 @@ export * from './stripe-event-route';
 export * from './stripe-eventbridge-integration';
 export * from './stripe-event-destination';
 export * from './monitoring-options';
+export * from './route-placement';
 export * from './event-pattern/event-pattern-tester';

@@ -21,3 +21,9 @@ export const METRIC_PROCESSING_TIME = 'ProcessingTime';
 export const METRIC_EVENT_AGE = 'EventAge';
 /** The EMF dimension that carries the handler name (Powertools Metrics' default `service` dimension). */
 export const METRIC_DIMENSION_HANDLER = 'service';
+/**
+ * The EMF dimension that carries the integration's name (`<stack name>/<integration id>`). Every metric is
+ * emitted with the dimension set [integration], so that one alarm watches all the integration's handlers
+ * whatever their number; with per-handler metrics on, also with [integration, service].
+ */
+export const METRIC_DIMENSION_INTEGRATION = 'integration';
