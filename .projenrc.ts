@@ -200,6 +200,14 @@ project.addTask('bench:patterns', {
   exec: 'ts-node --project tsconfig.dev.json bench/pattern-matching.ts',
 });
 
+// Synthesis at scale (10, 100, 300 handlers), the alarms and fixed monthly cost of the examples. Prints the
+// figures and adds them to bench/results/latest.json.
+const benchSynth = project.addTask('bench:synth', {
+  description: 'Time synthesizing 10, 100 and 300 handlers; count alarms and the fixed monthly cost (adds to bench/results/latest.json)',
+  exec: 'ts-node --project examples/many-handlers/tsconfig.json -r tsconfig-paths/register bench/synth.ts',
+});
+benchSynth.prependSpawn(project.bundler.bundleTask);
+
 // The Stripe event-type list used for synth-time validation is generated from the pinned `stripe` package.
 const genEventTypes = project.addTask('gen:stripe-event-types', {
   description: 'Regenerate src/private/stripe-event-types.generated.ts from the installed stripe package',

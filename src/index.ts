@@ -5,4 +5,5 @@ export * from './stripe-eventbridge-integration';
 export * from './stripe-event-destination';
 export * from './stripe-event-reconciliation';
 export * from './monitoring-options';
+export * from './route-placement';
 export * from './event-pattern/event-pattern-tester';

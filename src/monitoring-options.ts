@@ -3,25 +3,25 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 
 /** The alarms the integration can create; list some in `disabledAlarms` to leave them out. */
 export enum StripeAlarm {
-  /** Per handler: the function reported errors (AWS/Lambda Errors). */
+  /** Per handler, with `handlerAlarms`: the function reported errors (AWS/Lambda Errors). */
   LAMBDA_ERRORS = 'LAMBDA_ERRORS',
-  /** Per handler: invocations were throttled (AWS/Lambda Throttles). */
+  /** Per handler, with `handlerAlarms`: invocations were throttled (AWS/Lambda Throttles). */
   LAMBDA_THROTTLES = 'LAMBDA_THROTTLES',
-  /** Per handler: asynchronous events were dropped without reaching any destination (AWS/Lambda AsyncEventsDropped). */
+  /** Per handler, with `handlerAlarms`: asynchronous events were dropped (AWS/Lambda AsyncEventsDropped; they go to the dead-letter queue first). */
   ASYNC_EVENTS_DROPPED = 'ASYNC_EVENTS_DROPPED',
-  /** Per handler: Lambda could not deliver a failed event to the dead-letter queue (AWS/Lambda DestinationDeliveryFailures). */
+  /** Per handler, with `handlerAlarms`: Lambda could not deliver a failed event to the dead-letter queue (AWS/Lambda DestinationDeliveryFailures). */
   DESTINATION_DELIVERY_FAILURES = 'DESTINATION_DELIVERY_FAILURES',
-  /** Per handler: p99 duration above the threshold share of the timeout (AWS/Lambda Duration). */
+  /** Per handler, with `handlerAlarms`: p99 duration above the threshold share of the timeout (AWS/Lambda Duration). */
   DURATION = 'DURATION',
-  /** Per handler: the handler failed on a Stripe event (the wrapper's EventsFailed). */
+  /** A handler failed on a Stripe event (the wrapper's EventsFailed, all handlers; per handler too with `handlerAlarms`). */
   FAILED_EVENTS = 'FAILED_EVENTS',
-  /** Per handler: events that are not valid Stripe events arrived (the wrapper's EventsInvalid). */
+  /** Events that are not valid Stripe events arrived (the wrapper's EventsInvalid, all handlers; per handler too with `handlerAlarms`). */
   INVALID_EVENTS = 'INVALID_EVENTS',
-  /** Per rule: EventBridge gave up invoking the function (AWS/Events FailedInvocations). */
+  /** Per rule, with `handlerAlarms`: EventBridge gave up invoking the function (AWS/Events FailedInvocations). */
   RULE_FAILED_INVOCATIONS = 'RULE_FAILED_INVOCATIONS',
-  /** Per rule: EventBridge could not put an undeliverable event in the dead-letter queue (AWS/Events InvocationsFailedToBeSentToDlq). */
+  /** Per rule, with `handlerAlarms`: EventBridge could not put an undeliverable event in the dead-letter queue (AWS/Events InvocationsFailedToBeSentToDlq). */
   RULE_DLQ_FAILURES = 'RULE_DLQ_FAILURES',
-  /** Per rule: the rule was throttled (AWS/Events ThrottledRules). */
+  /** Per rule, with `handlerAlarms`: the rule was throttled (AWS/Events ThrottledRules). */
   RULE_THROTTLED = 'RULE_THROTTLED',
   /** The dead-letter queue holds messages (AWS/SQS ApproximateNumberOfMessagesVisible). */
   DLQ_MESSAGES = 'DLQ_MESSAGES',
@@ -33,10 +33,19 @@ export enum StripeAlarm {
   TABLE_SYSTEM_ERRORS = 'TABLE_SYSTEM_ERRORS',
   /** No Stripe event arrived for `noEventsPeriod`: a disabled destination or an unassociated partner source. */
   NO_EVENTS = 'NO_EVENTS',
+  /**
+   * For handlers with a concurrency limit (reserved concurrency): throttled events have waited in Lambda's queue
+   * for half of `lambdaMaxEventAge` (AWS/Lambda AsyncEventAge); at `lambdaMaxEventAge` they go to the dead-letter queue.
+   */
+  THROTTLED_EVENTS = 'THROTTLED_EVENTS',
 }
 
 /**
  * Alarm settings. Every alarm notifies the same SNS topic.
+ *
+ * By default an integration has a fixed set of alarms whatever its number of handlers: failed and invalid
+ * events (the wrapper's metrics for all handlers at once), the dead-letter queue, the idempotency table, no
+ * events, and waiting throttled events for handlers with a concurrency limit.
  */
 export interface StripeAlarmOptions {
   /**
@@ -110,6 +119,25 @@ export interface StripeAlarmOptions {
    * @default - none: every alarm is created
    */
   readonly disabledAlarms?: StripeAlarm[];
+
+  /**
+   * Also create ten alarms per handler, on its own AWS/Lambda, AWS/Events and wrapper metrics (errors,
+   * throttles, dropped events, destination delivery failures, duration, failed and invalid events, rule
+   * failures and throttling). They name the handler in the alarm itself; each costs an alarm metric a month.
+   * Turns `handlerMetrics` on unless it is set.
+   *
+   * @default false
+   */
+  readonly handlerAlarms?: boolean;
+
+  /**
+   * Encrypt the topic the integration creates with a customer managed KMS key (rotated yearly) that CloudWatch
+   * may use. Alarm notifications carry alarm names, states and metric dimensions (function, queue and table
+   * names), never Stripe data. The key costs $1 a month, plus $1 a month for each rotated key version.
+   *
+   * @default false: the created topic is TLS-only, not encrypted with a customer key
+   */
+  readonly encryptTopic?: boolean;
 }
 
 /**
@@ -117,9 +145,9 @@ export interface StripeAlarmOptions {
  */
 export interface StripeDashboardOptions {
   /**
-   * Create the dashboard.
+   * Create the dashboard ($3 a month per dashboard, beyond the free tier's three of up to 50 metrics).
    *
-   * @default true
+   * @default false
    */
   readonly enabled?: boolean;
 

@@ -6,6 +6,7 @@ import { ENV_USER_HANDLER, WRAPPER_HANDLER } from './contract/wrapper';
 import { invalid } from './private/errors';
 import { HandlerBindOptions, HandlerBinding } from './private/handler-binding';
 import { createLoggedFunction } from './private/logged-function';
+import { stackSafeCode } from './private/stack-safe-code';
 import { supportsWrapper, wrapperLayer } from './private/wrapper-layer';
 
 /**
@@ -176,7 +177,7 @@ class CodeHandler extends StripeEventHandler {
       ids: { logGroup: 'LogGroup', role: 'ServiceRole', function: 'Function' },
       logRetention: bind.logRetention,
       roleDescription: `Stripe event handler ${bind.name}`,
-      code: options.code,
+      code: stackSafeCode(options.code),
       handler: WRAPPER_HANDLER,
       runtime: options.runtime ?? lambda.Runtime.NODEJS_24_X,
       architecture: options.architecture ?? lambda.Architecture.ARM_64,

@@ -1,10 +1,8 @@
-import { Annotations, Duration } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -21,16 +19,18 @@ import {
 import { STRIPE_SOURCE_PREFIX } from './contract/stripe';
 import {
   DEFAULT_IDEMPOTENCY_TTL_SECONDS,
+  ENV_HANDLER_METRICS,
   ENV_HANDLER_NAME,
   ENV_IDEMPOTENCY_KEY_PREFIX,
   ENV_IDEMPOTENCY_TABLE,
   ENV_IDEMPOTENCY_TTL_SECONDS,
+  ENV_METRICS_INTEGRATION,
   ENV_SOURCE_PREFIX,
 } from './contract/wrapper';
 import { invalid } from './private/errors';
-import { EventTypeKey, handlerNameFor, parseEventTypeKey } from './private/event-type-keys';
+import { handlerNameFor, parseEventTypeKey } from './private/event-type-keys';
 import { StripeMetricFactory } from './private/metric-factory';
-import { buildHandlerPattern, MAX_PATTERN_LENGTH } from './private/rule-pattern';
+import { configureAsyncFailures, createRule, reservedConcurrency } from './private/route-wiring';
 import { StripeEventHandler } from './stripe-event-handler';
 
 /**
@@ -131,6 +131,31 @@ export interface StripeEventRouteProps {
    * @default 'StripeEventBridge'
    */
   readonly metricsNamespace?: string;
+
+  /**
+   * The value of the wrapper metrics' `integration` dimension, which every metric carries so that one alarm
+   * covers every handler of an integration.
+   *
+   * @default - `<stack name>/<id of this route's scope>`
+   */
+  readonly integrationName?: string;
+
+  /**
+   * Also emit every wrapper metric per handler (dimensions `integration` and `service`). Each is a custom
+   * metric of its own, billed per metric-month for every hour it receives data.
+   *
+   * @default false
+   */
+  readonly handlerMetrics?: boolean;
+
+  /**
+   * Add a statement to the dead-letter queue's policy that lets this route's rule send undeliverable events
+   * to it. Set to false when the queue's policy already allows the rules on the bus: an SQS queue policy
+   * holds at most 20 statements, so an integration with many rules allows them all with one statement.
+   *
+   * @default true
+   */
+  readonly allowRuleToSendToDeadLetterQueue?: boolean;
 }
 
 /**
@@ -161,6 +186,21 @@ export class StripeEventRoute extends Construct {
   /** The prefix of this route's idempotency keys. */
   public readonly idempotencyKeyPrefix: string;
 
+  /** The value of the wrapper metrics' `integration` dimension. */
+  public readonly integrationName: string;
+
+  /** Whether the wrapper also emits its metrics per handler. */
+  public readonly handlerMetrics: boolean;
+
+  /**
+   * The function's concurrency limit (its reserved concurrency), when it has one: events beyond it are
+   * throttled and retried by Lambda for up to `lambdaMaxEventAge`, then go to the dead-letter queue.
+   */
+  public readonly concurrencyLimit?: number;
+
+  /** How long Lambda keeps an event for retries (throttled events included). */
+  public readonly lambdaMaxEventAge: Duration;
+
   private readonly metrics: StripeMetricFactory;
 
   constructor(scope: Construct, id: string, props: StripeEventRouteProps) {
@@ -174,7 +214,10 @@ export class StripeEventRoute extends Construct {
     this.idempotencyKeyPrefix = props.idempotencyKeyPrefix ?? `${scope.node.id}.${this.handlerName}`;
     const sourcePrefix = props.sourcePrefix ?? STRIPE_SOURCE_PREFIX;
     const namespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
-    this.metrics = new StripeMetricFactory(namespace, props.eventBus);
+    this.integrationName = props.integrationName ?? `${Stack.of(scope).stackName}/${scope.node.id}`;
+    this.handlerMetrics = props.handlerMetrics ?? false;
+    this.lambdaMaxEventAge = props.lambdaMaxEventAge ?? Duration.hours(6);
+    this.metrics = new StripeMetricFactory(namespace, props.eventBus, this.integrationName);
 
     const wrapperEnvironment: Record<string, string> = {
       [ENV_HANDLER_NAME]: this.handlerName,
@@ -183,7 +226,9 @@ export class StripeEventRoute extends Construct {
       [ENV_IDEMPOTENCY_TTL_SECONDS]: String(props.recordLifetime?.toSeconds() ?? DEFAULT_IDEMPOTENCY_TTL_SECONDS),
       POWERTOOLS_SERVICE_NAME: this.handlerName,
       POWERTOOLS_METRICS_NAMESPACE: namespace,
+      [ENV_METRICS_INTEGRATION]: this.integrationName,
     };
+    if (this.handlerMetrics) wrapperEnvironment[ENV_HANDLER_METRICS] = 'true';
     if (sourcePrefix !== STRIPE_SOURCE_PREFIX) wrapperEnvironment[ENV_SOURCE_PREFIX] = sourcePrefix;
 
     const binding = props.handler._bind(this, {
@@ -195,6 +240,7 @@ export class StripeEventRoute extends Construct {
     this.function = binding.function;
     this.logGroup = binding.logGroup;
     this.timeout = this.function instanceof lambda.Function ? this.function.timeout : undefined;
+    this.concurrencyLimit = reservedConcurrency(this.function);
 
     // A function imported without its role cannot be granted anything: say what it needs instead.
     const canGrant = this.function.role !== undefined;
@@ -210,12 +256,19 @@ export class StripeEventRoute extends Construct {
           'or import it with lambda.Function.fromFunctionAttributes({ role }).',
       );
     }
-    this.configureAsyncFailures(props, canGrant);
-    this.rule = this.createRule(props, keys, sourcePrefix);
+    configureAsyncFailures(this, this.handlerName, this.function, props, canGrant);
+    this.rule = createRule(this, this.handlerName, this.function, keys, {
+      ...props,
+      sourcePrefix,
+      allowRuleToSendToDeadLetterQueue: props.allowRuleToSendToDeadLetterQueue ?? true,
+    });
   }
 
   /**
    * Stripe events the wrapper processed (ran the handler for), per period.
+   *
+   * The wrapper emits it per handler only with `handlerMetrics: true`; the integration's
+   * `metricEvents*()` methods read the integration-wide metric, which is always emitted.
    *
    * @param props metric options (period, statistic, label, …)
    */
@@ -226,6 +279,9 @@ export class StripeEventRoute extends Construct {
   /**
    * Duplicate deliveries the wrapper answered from the idempotency record, per period.
    *
+   * The wrapper emits it per handler only with `handlerMetrics: true`; the integration's
+   * `metricEvents*()` methods read the integration-wide metric, which is always emitted.
+   *
    * @param props metric options (period, statistic, label, …)
    */
   public metricEventsDuplicate(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
@@ -234,6 +290,9 @@ export class StripeEventRoute extends Construct {
 
   /**
    * Deliveries that found the same Stripe event in progress in another invocation (Lambda retries them), per period.
+   *
+   * The wrapper emits it per handler only with `handlerMetrics: true`; the integration's
+   * `metricEvents*()` methods read the integration-wide metric, which is always emitted.
    *
    * @param props metric options (period, statistic, label, …)
    */
@@ -244,6 +303,9 @@ export class StripeEventRoute extends Construct {
   /**
    * Deliveries whose handler threw (or whose idempotency store failed), per period.
    *
+   * The wrapper emits it per handler only with `handlerMetrics: true`; the integration's
+   * `metricEvents*()` methods read the integration-wide metric, which is always emitted.
+   *
    * @param props metric options (period, statistic, label, …)
    */
   public metricEventsFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
@@ -252,6 +314,9 @@ export class StripeEventRoute extends Construct {
 
   /**
    * Deliveries rejected because they are not valid Stripe snapshot events, per period.
+   *
+   * The wrapper emits it per handler only with `handlerMetrics: true`; the integration's
+   * `metricEvents*()` methods read the integration-wide metric, which is always emitted.
    *
    * @param props metric options (period, statistic, label, …)
    */
@@ -262,6 +327,9 @@ export class StripeEventRoute extends Construct {
   /**
    * Time the handler took for processed events, in milliseconds (p99 by default).
    *
+   * The wrapper emits it per handler only with `handlerMetrics: true`; the integration's
+   * `metricEvents*()` methods read the integration-wide metric, which is always emitted.
+   *
    * @param props metric options (period, statistic, label, …)
    */
   public metricProcessingTime(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
@@ -270,6 +338,9 @@ export class StripeEventRoute extends Construct {
 
   /**
    * Delay from the Stripe event's creation to the handler, in milliseconds (p99 by default).
+   *
+   * The wrapper emits it per handler only with `handlerMetrics: true`; the integration's
+   * `metricEvents*()` methods read the integration-wide metric, which is always emitted.
    *
    * @param props metric options (period, statistic, label, …)
    */
@@ -311,55 +382,5 @@ export class StripeEventRoute extends Construct {
    */
   public metricRuleThrottled(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metrics.rule('ThrottledRules', this.rule, props);
-  }
-
-  /**
-   * EventBridge invokes Lambda asynchronously, so the rule's DLQ only sees events it could not hand over;
-   * a handler that fails or times out needs the function's own on-failure destination.
-   */
-  private configureAsyncFailures(props: StripeEventRouteProps, canGrant: boolean): void {
-    const fn = this.function;
-    if (fn instanceof lambda.Function && fn.node.tryFindChild('EventInvokeConfig')) {
-      invalid(
-        this,
-        `handlers.${this.handlerName}: ${fn.node.path} already has an asynchronous invocation configuration; remove it: ` +
-          'the integration sets Lambda retries and the on-failure dead-letter queue.',
-      );
-    }
-    const queue = props.deadLetterQueue;
-    fn.configureAsyncInvoke({
-      // SqsDestination also grants the function's role sqs:SendMessage; without a role, only point at the queue.
-      onFailure: canGrant ? new destinations.SqsDestination(queue) : { bind: () => ({ destination: queue.queueArn }) },
-      retryAttempts: props.lambdaRetryAttempts ?? 2,
-      maxEventAge: props.lambdaMaxEventAge ?? Duration.hours(6),
-    });
-  }
-
-  private createRule(props: StripeEventRouteProps, keys: EventTypeKey[], sourcePrefix: string): events.IRule {
-    const { pattern, length } = buildHandlerPattern(sourcePrefix, keys, props.detailFilter);
-    if (length > MAX_PATTERN_LENGTH) {
-      invalid(
-        this,
-        `handlers: the rule for handler '${this.handlerName}' has an event pattern of ${length} characters, above EventBridge's limit of ${MAX_PATTERN_LENGTH}. ` +
-          'Use a wildcard key (e.g. \'invoice.*\') instead of many exact types, split the handler, or shorten detailFilter.',
-      );
-    }
-    const rule = new events.Rule(this, 'Rule', {
-      eventBus: props.eventBus,
-      description: `Stripe ${keys.map((k) => k.key).join(', ')} events to handler ${this.handlerName}`.slice(0, 512),
-      eventPattern: {
-        source: pattern.source as string[],
-        detailType: pattern['detail-type'] as string[] | undefined,
-        detail: pattern.detail as Record<string, unknown> | undefined,
-      },
-    });
-    rule.addTarget(
-      new targets.LambdaFunction(this.function, {
-        deadLetterQueue: props.deadLetterQueue,
-        retryAttempts: props.retryAttempts ?? 185,
-        maxEventAge: props.maxEventAge ?? Duration.hours(24),
-      }),
-    );
-    return rule;
   }
 }

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, NestedStack, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -6,18 +6,18 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DEFAULT_METRICS_NAMESPACE } from './contract/metrics';
+import { DEFAULT_METRICS_NAMESPACE, DELIVERY_METRICS, METRIC_EVENT_AGE, METRIC_FAILED, METRIC_INVALID, METRIC_PROCESSED } from './contract/metrics';
 import { StripeAlarmOptions, StripeArchiveOptions, StripeDashboardOptions } from './monitoring-options';
 import { checkBusQuotas } from './private/bus-quotas';
+import { allowRulesOnBusToSendTo, MAX_RULE_STATEMENTS } from './private/dead-letter-policy';
 import { invalid } from './private/errors';
-import { handlerNameFor, parseEventTypeKey } from './private/event-type-keys';
+import { buildDetailFilter, groupHandlers } from './private/handler-groups';
+import { createMonitoring } from './private/integration-monitoring';
 import { createArchive, createDeadLetterQueue, createIdempotencyTable } from './private/integration-resources';
-import { StripeMetricFactory } from './private/metric-factory';
-import { createAlarms } from './private/monitoring/alarms';
-import { createDashboard } from './private/monitoring/dashboard';
-import { createQueries } from './private/monitoring/queries';
-import { validateDetailFilter } from './private/rule-pattern';
-import { validateAlarmOptions, validateRetries } from './private/validate-props';
+import { partnerEventSourceOf, StripeMetricFactory } from './private/metric-factory';
+import { checkTemplateLimits, RouteStacks } from './private/route-stacks';
+import { validateAlarmOptions, validateRecordLifetime, validateRetries } from './private/validate-props';
+import { StripeRoutePlacement } from './route-placement';
 import { StripeEventBus } from './stripe-event-bus';
 import { StripeEventHandler } from './stripe-event-handler';
 import { StripeEventReconciliation, StripeReconciliationOptions } from './stripe-event-reconciliation';
@@ -185,6 +185,21 @@ export interface StripeEventBridgeIntegrationProps {
    * @default - none (`npx stripe-eventbridge reconcile` runs the same check on demand)
    */
   readonly reconciliation?: StripeReconciliationOptions;
+
+  /**
+   * Where the routes (function, role, log group, rule, permission: about 7 resources each) go: this
+   * stack while they fit, or nested stacks deployed by the same `cdk deploy`.
+   *
+   * @default StripeRoutePlacement.AUTO (this stack up to 25 handlers, nested stacks above)
+   */
+  readonly routePlacement?: StripeRoutePlacement;
+
+  /**
+   * Also emit the wrapper's metrics per handler (dimensions `integration`, `service`), read by the routes'
+   * `metricEvents*()`; each is a custom metric of its own ($0.30 a metric-month for every hour with data).
+   * @default - false, or true when `alarms.handlerAlarms` is set
+   */
+  readonly handlerMetrics?: boolean;
 }
 
 /**
@@ -227,6 +242,9 @@ export class StripeEventBridgeIntegration extends Construct {
   /** The scheduled reconciliation, when `reconciliation` is set. */
   public readonly reconciliation?: StripeEventReconciliation;
 
+  /** The nested stacks that hold the routes, when the routes are not in this integration's stack. */
+  public readonly nestedStacks: NestedStack[];
+
   private readonly metrics: StripeMetricFactory;
   private readonly routeByHandler = new Map<StripeEventHandler, StripeEventRoute>();
 
@@ -235,28 +253,29 @@ export class StripeEventBridgeIntegration extends Construct {
     validateRetries(this, props);
     validateAlarmOptions(this, props.alarms ?? {});
     const lifetime = props.idempotency?.recordLifetime;
-    if (lifetime && !lifetime.isUnresolved() && lifetime.toSeconds() < 3600) {
-      invalid(
-        this,
-        `idempotency.recordLifetime: ${lifetime.toHumanString()} is shorter than one hour; records must outlive the retry windows before them ` +
-          '(Stripe up to 3 days, EventBridge up to 24 hours, Lambda up to 6 hours). The default is 7 days.',
-      );
-    }
+    validateRecordLifetime(this, lifetime);
 
-    const groups = this.groupHandlers(props);
+    const groups = groupHandlers(this, props.handlers, props.allowUnknownEventTypes ?? false);
     this.eventTypes = Object.keys(props.handlers);
-    const detailFilter = this.buildDetailFilter(props);
+    const livemode = props.livemode === StripeLivemode.LIVE_ONLY ? true : props.livemode === StripeLivemode.TEST_ONLY ? false : undefined;
+    const detailFilter = buildDetailFilter(this, props.detailFilter, livemode);
 
     this.eventBus = props.eventBus._bind(this);
     props.eventBus._useEventTypes(this.eventTypes);
     this.idempotencyTable = props.idempotency?.table ?? createIdempotencyTable(this, props.idempotency?.removalPolicy);
     this.deadLetterQueue = props.deadLetterQueue ?? createDeadLetterQueue(this);
     const metricsNamespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
-    this.metrics = new StripeMetricFactory(metricsNamespace, this.eventBus);
+    const integrationName = `${Stack.of(this).stackName}/${this.node.id}`;
+    this.metrics = new StripeMetricFactory(metricsNamespace, this.eventBus, integrationName);
     this.archive = createArchive(this, this.eventBus, props.eventBus.sourcePrefix, props.archive);
+    const handlerMetrics = props.handlerMetrics ?? props.alarms?.handlerAlarms ?? false;
+    // An SQS queue policy holds at most 20 statements: beyond MAX_RULE_STATEMENTS rules, one statement for the bus.
+    const statementPerRule = groups.length <= MAX_RULE_STATEMENTS;
+    if (!statementPerRule) allowRulesOnBusToSendTo(this.deadLetterQueue, this.eventBus);
 
+    const routeStacks = new RouteStacks(this, props.routePlacement ?? StripeRoutePlacement.AUTO, groups.length);
     this.routes = groups.map(({ name, handler, keys }) => {
-      const route = new StripeEventRoute(this, name, {
+      const route = new StripeEventRoute(routeStacks.scopeFor(name), name, {
         handler,
         eventTypes: keys,
         eventBus: this.eventBus,
@@ -274,37 +293,31 @@ export class StripeEventBridgeIntegration extends Construct {
         lambdaMaxEventAge: props.lambdaMaxEventAge,
         logRetention: props.logRetention,
         metricsNamespace,
+        integrationName,
+        handlerMetrics,
+        allowRuleToSendToDeadLetterQueue: statementPerRule,
       });
       this.routeByHandler.set(handler, route);
       return route;
     });
+    this.nestedStacks = routeStacks.nestedStacks;
     checkBusQuotas(this, this.eventBus);
+    checkTemplateLimits(this, routeStacks, this.routes.length);
 
-    const monitoring = new Construct(this, 'Monitoring');
-    const sources = {
-      name: this.node.path,
-      routes: this.routes,
-      idempotencyTable: this.idempotencyTable,
-      metricEventsReceived: (p?: cloudwatch.MetricOptions) => this.metricEventsReceived(p),
-      metricDeadLetterQueueMessages: (p?: cloudwatch.MetricOptions) => this.metricDeadLetterQueueMessages(p),
-      metricDeadLetterQueueOldestMessageAge: (p?: cloudwatch.MetricOptions) => this.metricDeadLetterQueueOldestMessageAge(p),
+    const monitoring = createMonitoring(this, this.routes, this.idempotencyTable, props.alarms ?? {}, props.dashboard ?? {}, {
       lambdaRetryAttempts: props.lambdaRetryAttempts ?? 2,
       lambdaMaxEventAge: props.lambdaMaxEventAge ?? Duration.hours(6),
-    };
-    const { alarms, topic } = createAlarms(monitoring, sources, props.alarms ?? {});
-    this.alarms = alarms;
-    this.alarmTopic = topic;
-    if (props.dashboard?.enabled !== false) {
-      this.dashboard = createDashboard(monitoring, sources, alarms, props.dashboard?.dashboardName);
-    }
-    this.queries = createQueries(monitoring, sources, `${Stack.of(this).stackName}/${this.node.id}`);
+    });
+    this.alarms = monitoring.alarms;
+    this.alarmTopic = monitoring.topic;
+    this.dashboard = monitoring.dashboard;
+    this.queries = monitoring.queries;
     // Stripe's event log against the idempotency records, on a schedule (src/stripe-event-reconciliation.ts).
-    this.reconciliation = StripeEventReconciliation._forIntegration(this, props, metricsNamespace, this.partnerEventSourceName());
+    this.reconciliation = StripeEventReconciliation._forIntegration(this, props, metricsNamespace, partnerEventSourceOf(this.eventBus));
   }
 
   /**
    * The route of a handler given in `handlers`.
-   *
    * @param handler the StripeEventHandler object, as given in `handlers`
    */
   public routeFor(handler: StripeEventHandler): StripeEventRoute {
@@ -317,19 +330,52 @@ export class StripeEventBridgeIntegration extends Construct {
 
   /**
    * Stripe events arriving: the partner source's ingested events (AWS/Events Events by EventSourceName)
-   * when the bus is a partner bus, otherwise the events matched by the integration's rules.
-   *
+   * when the bus is a partner bus, otherwise the events matched by the integration's rules (with more than 10
+   * rules, the wrapper's deliveries of every outcome).
    * @param props metric options (period, statistic, label, …)
    */
   public metricEventsReceived(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
-    const source = this.partnerEventSourceName();
+    const source = partnerEventSourceOf(this.eventBus);
     if (source !== undefined) return this.metrics.partnerEvents(source, props);
-    return this.metrics.sum(this.routes.map((r) => r.metricRuleMatchedEvents(props)), 'Stripe events matched', props);
+    // An alarm reads at most 10 metrics: with more rules, count the wrapper's deliveries of every outcome instead.
+    if (this.routes.length <= 10) return this.metrics.sum(this.routes.map((r) => r.metricRuleMatchedEvents(props)), 'Stripe events matched', props);
+    return this.metrics.sum(DELIVERY_METRICS.map((m) => this.metrics.integration(m, 'Sum', props)), 'Stripe events delivered', props);
+  }
+
+  /**
+   * Stripe events the wrapper processed (ran a handler for), all handlers together, per period.
+   * @param props metric options (period, statistic, label, …)
+   */
+  public metricEventsProcessed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.integration(METRIC_PROCESSED, 'Sum', props);
+  }
+
+  /**
+   * Deliveries whose handler threw (or whose idempotency store failed), all handlers together, per period.
+   * @param props metric options (period, statistic, label, …)
+   */
+  public metricEventsFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.integration(METRIC_FAILED, 'Sum', props);
+  }
+
+  /**
+   * Deliveries rejected as not valid Stripe snapshot events, all handlers together, per period.
+   * @param props metric options (period, statistic, label, …)
+   */
+  public metricEventsInvalid(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.integration(METRIC_INVALID, 'Sum', props);
+  }
+
+  /**
+   * Delay from a Stripe event's creation to its handler, in milliseconds, all handlers together (p99 by default).
+   * @param props metric options (period, statistic, label, …)
+   */
+  public metricEventAge(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.integration(METRIC_EVENT_AGE, 'p99', props);
   }
 
   /**
    * Messages waiting in the dead-letter queue (maximum).
-   *
    * @param props metric options (period, statistic, label, …)
    */
   public metricDeadLetterQueueMessages(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
@@ -338,61 +384,9 @@ export class StripeEventBridgeIntegration extends Construct {
 
   /**
    * Age of the oldest dead-letter message, in seconds (maximum).
-   *
    * @param props metric options (period, statistic, label, …)
    */
   public metricDeadLetterQueueOldestMessageAge(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.deadLetterQueue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', period: Duration.minutes(5), ...props });
-  }
-
-  /** The partner event source name, when the bus is one that accepts a partner source. */
-  private partnerEventSourceName(): string | undefined {
-    if (this.eventBus.eventSourceName !== undefined) return this.eventBus.eventSourceName;
-    const name = this.eventBus.eventBusName;
-    return !Token.isUnresolved(name) && name.startsWith('aws.partner/') ? name : undefined;
-  }
-
-  /** Groups the `handlers` keys by handler object: one route per object. */
-  private groupHandlers(props: StripeEventBridgeIntegrationProps): Array<{ name: string; handler: StripeEventHandler; keys: string[] }> {
-    const entries = Object.entries(props.handlers ?? {});
-    if (entries.length === 0) {
-      invalid(this, "handlers: no handlers given; map at least one Stripe event type to a StripeEventHandler, e.g. { 'checkout.session.completed': handler }.");
-    }
-    const groups = new Map<StripeEventHandler, string[]>();
-    for (const [key, handler] of entries) {
-      if (!(handler instanceof StripeEventHandler)) {
-        invalid(this, `handlers: '${key}' maps to ${typeof handler}; expected StripeEventHandler.fromCode(...) or StripeEventHandler.fromFunction(...).`);
-      }
-      parseEventTypeKey(key, props.allowUnknownEventTypes ?? false, 'handlers', this);
-      groups.set(handler, [...(groups.get(handler) ?? []), key]);
-    }
-    const firstKeyByName = new Map<string, string>();
-    const result = [...groups].map(([handler, keys]) => {
-      const name = handlerNameFor(handler._name, keys);
-      const clash = firstKeyByName.get(name);
-      if (clash !== undefined) {
-        invalid(
-          this,
-          `handlers: two different handlers are named '${name}' (for '${clash}' and '${keys[0]}'). ` +
-            'Give them distinct names, or use the same StripeEventHandler object for both keys to share one function.',
-        );
-      }
-      firstKeyByName.set(name, keys[0]);
-      return { name, handler, keys };
-    });
-    return result;
-  }
-
-  private buildDetailFilter(props: StripeEventBridgeIntegrationProps): Record<string, unknown> | undefined {
-    const filter: Record<string, unknown> = { ...(props.detailFilter ?? {}) };
-    if (props.detailFilter) validateDetailFilter(filter, 'detailFilter', this);
-    const livemode = props.livemode ?? StripeLivemode.ALL;
-    if (livemode !== StripeLivemode.ALL) {
-      if ('livemode' in filter) {
-        invalid(this, 'detailFilter: has a livemode condition and livemode is also set; use only the livemode property.');
-      }
-      filter.livemode = [livemode === StripeLivemode.LIVE_ONLY];
-    }
-    return Object.keys(filter).length > 0 ? filter : undefined;
   }
 }

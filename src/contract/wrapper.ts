@@ -21,6 +21,10 @@ export const ENV_IDEMPOTENCY_TABLE = 'STRIPE_EB_IDEMPOTENCY_TABLE';
 export const ENV_IDEMPOTENCY_KEY_PREFIX = 'STRIPE_EB_IDEMPOTENCY_KEY_PREFIX';
 export const ENV_IDEMPOTENCY_TTL_SECONDS = 'STRIPE_EB_IDEMPOTENCY_TTL_SECONDS';
 export const ENV_SOURCE_PREFIX = 'STRIPE_EB_SOURCE_PREFIX';
+/** The value of the wrapper's `integration` metric dimension (unset: the handler dimension alone, as before). */
+export const ENV_METRICS_INTEGRATION = 'STRIPE_EB_METRICS_INTEGRATION';
+/** `true`: the wrapper also emits every metric per handler ([integration, service]). */
+export const ENV_HANDLER_METRICS = 'STRIPE_EB_HANDLER_METRICS';
 /** Optional endpoint override (DynamoDB Local in tests and in the local replay). */
 export const ENV_DYNAMODB_ENDPOINT = 'STRIPE_EB_DYNAMODB_ENDPOINT';
 

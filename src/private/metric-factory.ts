@@ -7,12 +7,13 @@
  *   dimensions EventBusName and RuleName for a rule on a custom or partner bus (RuleName alone on the
  *   default bus); Events with dimension EventSourceName counts partner events ingested
  *   (docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html).
- * - The wrapper's EMF metrics (src/contract/metrics.ts), dimension `service` = handler name.
+ * - The wrapper's EMF metrics (src/contract/metrics.ts): dimension `integration` for every handler of an
+ *   integration at once, and `integration` + `service` (= handler name) when per-handler metrics are on.
  */
 import { Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as events from 'aws-cdk-lib/aws-events';
-import { METRIC_DIMENSION_HANDLER } from '../contract/metrics';
+import { METRIC_DIMENSION_HANDLER, METRIC_DIMENSION_INTEGRATION } from '../contract/metrics';
 
 /** The period of every metric unless the caller sets one. */
 export const DEFAULT_METRIC_PERIOD = Duration.minutes(5);
@@ -22,14 +23,28 @@ export class StripeMetricFactory {
     /** The wrapper's CloudWatch namespace. */
     public readonly namespace: string,
     private readonly eventBus: events.IEventBus,
+    /** The value of the wrapper metrics' `integration` dimension. */
+    public readonly integrationName: string,
   ) {}
 
-  /** One of the wrapper's EMF metrics for one handler. */
+  /** One of the wrapper's EMF metrics for one handler (emitted when per-handler metrics are on). */
   public wrapper(metricName: string, handlerName: string, statistic: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: this.namespace,
       metricName,
-      dimensionsMap: { [METRIC_DIMENSION_HANDLER]: handlerName },
+      dimensionsMap: { [METRIC_DIMENSION_INTEGRATION]: this.integrationName, [METRIC_DIMENSION_HANDLER]: handlerName },
+      statistic,
+      period: DEFAULT_METRIC_PERIOD,
+      ...options,
+    });
+  }
+
+  /** One of the wrapper's EMF metrics for every handler of the integration together. */
+  public integration(metricName: string, statistic: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: this.namespace,
+      metricName,
+      dimensionsMap: { [METRIC_DIMENSION_INTEGRATION]: this.integrationName },
       statistic,
       period: DEFAULT_METRIC_PERIOD,
       ...options,
@@ -62,7 +77,10 @@ export class StripeMetricFactory {
     });
   }
 
-  /** The sum of metrics (one per rule, say) as one metric. */
+  /**
+   * The sum of metrics as one metric. An alarm may read at most 10 metrics
+   * (docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-limits.html): callers keep to that.
+   */
   public sum(metrics: readonly cloudwatch.IMetric[], label: string, options?: cloudwatch.MetricOptions): cloudwatch.IMetric {
     return new cloudwatch.MathExpression({
       expression: metrics.map((_, i) => `m${i}`).join(' + '),
@@ -71,4 +89,11 @@ export class StripeMetricFactory {
       label: options?.label ?? label,
     });
   }
+}
+
+/** The partner event source name, when the bus is one that accepts a partner source. */
+export function partnerEventSourceOf(eventBus: events.IEventBus): string | undefined {
+  if (eventBus.eventSourceName !== undefined) return eventBus.eventSourceName;
+  const name = eventBus.eventBusName;
+  return !Token.isUnresolved(name) && name.startsWith('aws.partner/') ? name : undefined;
 }

@@ -8,9 +8,13 @@ export const WRAPPER_ASSET_DIR = packageAsset('lambda', 'wrapper', 'handler');
 
 const LAYER_ID = 'StripeEventBridgeWrapperLayer';
 
-/** One wrapper layer per stack, shared by every integration and handler in it. */
+/**
+ * One wrapper layer per stack, shared by every integration and handler in it; functions in nested stacks use
+ * the layer of the top-level stack (a nested stack parameter) instead of publishing one of their own.
+ */
 export function wrapperLayer(scope: Construct): lambda.ILayerVersion {
-  const stack = Stack.of(scope);
+  let stack = Stack.of(scope);
+  while (stack.nestedStackParent) stack = stack.nestedStackParent;
   const existing = stack.node.tryFindChild(LAYER_ID) as lambda.ILayerVersion | undefined;
   if (existing) return existing;
   return new lambda.LayerVersion(stack, LAYER_ID, {

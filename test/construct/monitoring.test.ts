@@ -32,14 +32,17 @@ function synth(alarms: StripeAlarmOptions = {}, extra: Record<string, unknown> =
 
 const actionsOn = (topicId: string) => ({ AlarmActions: [{ Ref: topicId }], OKActions: [{ Ref: topicId }] });
 
-describe('per-handler alarms (AWS/Lambda, dimension FunctionName)', () => {
+/** Per-handler alarms on, as a user opts in. */
+const H: StripeAlarmOptions = { handlerAlarms: true };
+
+describe('per-handler alarms, opt-in with handlerAlarms (AWS/Lambda, dimension FunctionName)', () => {
   test.each([
     ['OrdersLambdaErrors', 'Errors'],
     ['OrdersLambdaThrottles', 'Throttles'],
     ['OrdersAsyncEventsDropped', 'AsyncEventsDropped'],
     ['OrdersDestinationDeliveryFailures', 'DestinationDeliveryFailures'],
   ])('%s: %s Sum >= 1 in 5 minutes, missing data is fine, notifies the topic', (suffix, metricName) => {
-    const { alarm, id } = synth();
+    const { alarm, id } = synth(H);
     expect(alarm(suffix)).toEqual({
       Namespace: 'AWS/Lambda',
       MetricName: metricName,
@@ -56,7 +59,7 @@ describe('per-handler alarms (AWS/Lambda, dimension FunctionName)', () => {
   });
 
   test('duration: p99 above 80 % of the 20 s timeout', () => {
-    const { alarm, id } = synth();
+    const { alarm, id } = synth(H);
     expect(alarm('OrdersDuration')).toMatchObject({
       Namespace: 'AWS/Lambda',
       MetricName: 'Duration',
@@ -69,18 +72,21 @@ describe('per-handler alarms (AWS/Lambda, dimension FunctionName)', () => {
   });
 
   test('the duration threshold share is configurable', () => {
-    expect(synth({ durationThresholdPercent: 50 }).alarm('OrdersDuration').Threshold).toBe(10000);
+    expect(synth({ ...H, durationThresholdPercent: 50 }).alarm('OrdersDuration').Threshold).toBe(10000);
   });
 
   test.each([
     ['OrdersFailedEvents', 'EventsFailed'],
     ['OrdersInvalidEvents', 'EventsInvalid'],
-  ])("%s: the wrapper's %s (namespace StripeEventBridge, dimension service = handler name)", (suffix, metricName) => {
-    const { alarm } = synth();
+  ])("%s: the wrapper's %s per handler (namespace StripeEventBridge, dimensions integration and service)", (suffix, metricName) => {
+    const { alarm } = synth(H);
     expect(alarm(suffix)).toMatchObject({
       Namespace: 'StripeEventBridge',
       MetricName: metricName,
-      Dimensions: [{ Name: 'service', Value: 'Orders' }],
+      Dimensions: [
+        { Name: 'integration', Value: 'TestStack/Stripe' },
+        { Name: 'service', Value: 'Orders' },
+      ],
       Statistic: 'Sum',
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
@@ -89,7 +95,7 @@ describe('per-handler alarms (AWS/Lambda, dimension FunctionName)', () => {
   });
 
   test('a custom metrics namespace reaches both the functions and the alarms', () => {
-    const { alarm, template } = synth({}, { metricsNamespace: 'Payments/Stripe' });
+    const { alarm, template } = synth(H, { metricsNamespace: 'Payments/Stripe' });
     expect(alarm('OrdersFailedEvents').Namespace).toBe('Payments/Stripe');
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ POWERTOOLS_METRICS_NAMESPACE: 'Payments/Stripe' }) } });
   });
@@ -101,7 +107,7 @@ describe('per-rule alarms (AWS/Events, dimensions EventBusName and RuleName on a
     ['OrdersRuleDlqFailures', 'InvocationsFailedToBeSentToDlq'],
     ['OrdersRuleThrottled', 'ThrottledRules'],
   ])('%s: %s', (suffix, metricName) => {
-    const { alarm, id } = synth();
+    const { alarm, id } = synth(H);
     expect(alarm(suffix)).toMatchObject({
       Namespace: 'AWS/Events',
       MetricName: metricName,
@@ -213,18 +219,51 @@ describe('dead-letter queue, table and silence alarms', () => {
 });
 
 describe('alarm settings', () => {
-  test('every alarm exists by default and each notifies the one created topic', () => {
+  test('by default a fixed set of alarms, each notifying the one created topic', () => {
     const { template, integration, id } = synth();
     const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm');
-    // 10 per handler (1 handler) + 2 DLQ + 2 table + 1 silence.
-    expect(alarms).toHaveLength(15);
-    expect(integration.alarms).toHaveLength(15);
+    // failed + invalid events (all handlers) + 2 DLQ + 2 table + 1 silence.
+    expect(alarms.map(([k]) => k.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(
+      ['DeadLetterQueueAge', 'DeadLetterQueueMessages', 'FailedEvents', 'InvalidEvents', 'NoEvents', 'TableSystemErrors', 'TableThrottles'].map((a) => `StripeMonitoring${a}`),
+    );
+    expect(integration.alarms).toHaveLength(7);
     for (const [, a] of alarms) expect(a.Properties).toMatchObject(actionsOn(id('StripeMonitoringAlarmTopic')));
     template.resourceCountIs('AWS::SNS::Topic', 1);
+    template.resourceCountIs('AWS::KMS::Key', 0);
   });
 
-  test('the created topic is encrypted with a rotating key CloudWatch may use, and refuses non-TLS publishing', () => {
+  test('with handlerAlarms, ten more per handler', () => {
+    const { template } = synth(H);
+    expect(resourcesOf(template, 'AWS::CloudWatch::Alarm')).toHaveLength(17);
+  });
+
+  test('failed and invalid events: the wrapper\'s metrics for every handler at once (dimension integration), naming the query that finds the handler', () => {
+    const { alarm } = synth();
+    for (const [suffix, metricName] of [['FailedEvents', 'EventsFailed'], ['InvalidEvents', 'EventsInvalid']]) {
+      expect(alarm(suffix)).toMatchObject({
+        Namespace: 'StripeEventBridge',
+        MetricName: metricName,
+        Dimensions: [{ Name: 'integration', Value: 'TestStack/Stripe' }],
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+      expect(alarm(suffix).AlarmDescription).toContain('Which handler: the saved Logs Insights query "TestStack/Stripe/Stripe event failures with their errors" (column handler).');
+    }
+  });
+
+  test('the created topic is TLS-only and, by default, not encrypted with a customer key', () => {
     const { template } = synth();
+    const [[, topic]] = resourcesOf(template, 'AWS::SNS::Topic');
+    expect(topic.Properties.KmsMasterKeyId).toBeUndefined();
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: [Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })] },
+    });
+  });
+
+  test('with encryptTopic, the created topic is encrypted with a rotating key CloudWatch may use, and refuses non-TLS publishing', () => {
+    const { template } = synth({ encryptTopic: true });
     const [[keyId]] = resourcesOf(template, 'AWS::KMS::Key');
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
     template.hasResourceProperties('AWS::KMS::Key', {
@@ -268,9 +307,9 @@ describe('alarm settings', () => {
   });
 
   test('disabled alarms are left out', () => {
-    const { template } = synth({ disabledAlarms: [StripeAlarm.NO_EVENTS, StripeAlarm.LAMBDA_THROTTLES, StripeAlarm.DURATION] });
+    const { template } = synth({ ...H, disabledAlarms: [StripeAlarm.NO_EVENTS, StripeAlarm.LAMBDA_THROTTLES, StripeAlarm.DURATION] });
     const ids = resourcesOf(template, 'AWS::CloudWatch::Alarm').map(([k]) => k);
-    expect(ids).toHaveLength(12);
+    expect(ids).toHaveLength(14);
     expect(ids.some((k) => /NoEvents|LambdaThrottles|OrdersDuration/.test(k))).toBe(false);
   });
 
@@ -287,9 +326,11 @@ describe('alarm settings', () => {
     new StripeEventBridgeIntegration(stack, 'Stripe', {
       eventBus: StripeEventBus.fromPartnerEventSource(TEST_EVENT_SOURCE),
       handlers: { 'checkout.session.completed': StripeEventHandler.fromFunction(fn, { name: 'Orders' }) },
+      alarms: H,
     });
     const ids = resourcesOf(Template.fromStack(stack), 'AWS::CloudWatch::Alarm').map(([k]) => k);
-    expect(ids).toHaveLength(14);
+    // 7 for the integration + 9 for the handler (its per-handler wrapper metrics too, as handlerAlarms turns them on).
+    expect(ids).toHaveLength(16);
     expect(ids.some((k) => k.includes('OrdersDuration'))).toBe(false);
   });
 });
@@ -303,9 +344,15 @@ describe('metric methods', () => {
       dims: stack.resolve(m.dimensions),
     });
     const [orders] = integration.routes;
-    expect(r(orders.metricEventsProcessed())).toEqual({ ns: 'StripeEventBridge', name: 'EventsProcessed', dims: { service: 'Orders' } });
+    const dims = { integration: 'TestStack/Stripe', service: 'Orders' };
+    expect(r(orders.metricEventsProcessed())).toEqual({ ns: 'StripeEventBridge', name: 'EventsProcessed', dims });
     expect(r(orders.metricEventsDuplicate()).name).toBe('EventsDuplicate');
-    expect(r(orders.metricEventsInProgress())).toEqual({ ns: 'StripeEventBridge', name: 'EventsInProgress', dims: { service: 'Orders' } });
+    expect(r(orders.metricEventsInProgress())).toEqual({ ns: 'StripeEventBridge', name: 'EventsInProgress', dims });
+    const i = integration;
+    const all = [i.metricEventsProcessed(), i.metricEventsFailed(), i.metricEventsInvalid(), i.metricEventAge()];
+    for (const m of all) {
+      expect(r(m).dims).toEqual({ integration: 'TestStack/Stripe' });
+    }
     expect(r(orders.metricEventsFailed()).name).toBe('EventsFailed');
     expect(r(orders.metricEventsInvalid()).name).toBe('EventsInvalid');
     expect(r(orders.metricProcessingTime()).name).toBe('ProcessingTime');
@@ -319,7 +366,7 @@ describe('metric methods', () => {
 
 describe('dashboard', () => {
   function widgets() {
-    const { template } = synth();
+    const { template } = synth({}, { dashboard: { enabled: true }, handlerMetrics: true });
     const [, dashboard] = resourcesOf(template, 'AWS::CloudWatch::Dashboard')[0];
     const body = JSON.stringify(dashboard.Properties.DashboardBody);
     return { body, template };
@@ -330,7 +377,7 @@ describe('dashboard', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     expect(body).toContain('| Dead-letter queue not empty |');
     expect(body).toContain('\\"type\\":\\"alarm\\"');
-    for (const title of ['Stripe events received', 'Dead-letter queue', 'Orders: events', 'Orders: errors', 'Orders: duration and event age', 'Orders: throttles']) {
+    for (const title of ['Stripe events', 'Dead-letter queue', 'Orders: events', 'Orders: errors', 'Orders: duration and event age', 'Orders: throttles']) {
       expect(body).toContain(`\\"title\\":\\"${title}\\"`);
     }
   });
@@ -339,9 +386,9 @@ describe('dashboard', () => {
     const { body } = widgets();
     for (const fragment of [
       '\\"AWS/Events\\",\\"TriggeredRules\\",\\"EventBusName\\"',
-      '\\"StripeEventBridge\\",\\"EventsProcessed\\",\\"service\\",\\"Orders\\"',
-      '\\"StripeEventBridge\\",\\"EventsDuplicate\\",\\"service\\",\\"Orders\\"',
-      '\\"StripeEventBridge\\",\\"EventAge\\",\\"service\\",\\"Orders\\",{\\"label\\":\\"Stripe-to-handler p99\\",\\"stat\\":\\"p99\\"',
+      '\\"StripeEventBridge\\",\\"EventsProcessed\\",\\"integration\\",\\"TestStack/Stripe\\",\\"service\\",\\"Orders\\"',
+      '\\"StripeEventBridge\\",\\"EventsDuplicate\\",\\"integration\\",\\"TestStack/Stripe\\",\\"service\\",\\"Orders\\"',
+      '\\"StripeEventBridge\\",\\"EventsFailed\\",\\"integration\\",\\"TestStack/Stripe\\"',
       '\\"AWS/Lambda\\",\\"Duration\\",\\"FunctionName\\"',
       '{\\"label\\":\\"duration p50\\",\\"stat\\":\\"p50\\"}',
       '\\"AWS/Lambda\\",\\"Throttles\\",\\"FunctionName\\"',
@@ -353,9 +400,9 @@ describe('dashboard', () => {
     }
   });
 
-  test('can be named or turned off', () => {
-    synth({}, { dashboard: { dashboardName: 'stripe-payments' } }).template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'stripe-payments' });
-    synth({}, { dashboard: { enabled: false } }).template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+  test('is off by default, and can be turned on and named', () => {
+    synth().template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    synth({}, { dashboard: { enabled: true, dashboardName: 'stripe-payments' } }).template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'stripe-payments' });
   });
 });
 

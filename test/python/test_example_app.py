@@ -172,6 +172,7 @@ class TestWrappedFunctions:
                 "STRIPE_EB_IDEMPOTENCY_TTL_SECONDS": "604800",
                 "POWERTOOLS_SERVICE_NAME": name,
                 "POWERTOOLS_METRICS_NAMESPACE": "StripeEventBridge",
+                "STRIPE_EB_METRICS_INTEGRATION": "Payments/Stripe",
             }
 
     def test_the_function_code_is_the_example_handlers_directory(self, synthesized):
@@ -206,9 +207,10 @@ class TestAlarms:
     def test_every_failure_path_has_an_alarm_and_each_notifies_the_one_topic(self, synthesized):
         topic_id, _ = only(synthesized.resources("AWS::SNS::Topic"))
         alarms = synthesized.resources("AWS::CloudWatch::Alarm")
-        # 10 per handler (2 handlers) + 2 dead-letter queue + 2 idempotency table + 1 silence.
-        assert len(alarms) == 25
-        assert len(synthesized.stack.stripe.alarms) == 25
+        # A fixed set whatever the number of handlers: failed and invalid events (every handler at once),
+        # 2 dead-letter queue, 2 idempotency table, 1 silence.
+        assert len(alarms) == 7
+        assert len(synthesized.stack.stripe.alarms) == 7
         for alarm in alarms.values():
             assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
             assert alarm["Properties"]["OKActions"] == [{"Ref": topic_id}]
@@ -252,4 +254,6 @@ class TestAlarms:
         assert (metric.namespace, metric.metric_name) == ("StripeEventBridge", "EventsFailed")
         received = synthesized.stack.stripe.metric_events_received()
         assert received.to_metric_config().metric_stat.metric_name == "Events"
-        assert synthesized.stack.resolve(metric.dimensions) == {"service": "Orders"}
+        assert synthesized.stack.resolve(metric.dimensions) == {"integration": "Payments/Stripe", "service": "Orders"}
+        everyone = synthesized.stack.stripe.metric_events_failed()
+        assert synthesized.stack.resolve(everyone.dimensions) == {"integration": "Payments/Stripe"}

@@ -78,3 +78,20 @@ def test_struct_props_accept_the_struct_class_or_a_plain_dict():
 def test_a_wrong_python_type_is_a_type_error_before_reaching_the_library():
     with pytest.raises(TypeError, match="event_bus"):
         StripeEventBridgeIntegration(new_stack(), "Stripe", event_bus=EVENT_SOURCE, handlers={"checkout.session.completed": handler()})
+
+
+def test_route_placement_and_per_handler_alarms_from_python():
+    """Nested stacks from the first handler, and per-handler alarms on top of the integration's fixed set."""
+    from babes_stripe_eventbridge import StripeRoutePlacement
+
+    stripe = integrate(
+        {"checkout.session.completed": handler(name="Orders", reserved_concurrent_executions=2)},
+        route_placement=StripeRoutePlacement.NESTED_STACKS,
+        alarms={"handler_alarms": True},
+    )
+    assert len(stripe.nested_stacks) == 1
+    assert stripe.routes[0].concurrency_limit == 2
+    # 7 for the integration, 10 for the handler, 1 for its waiting throttled events.
+    assert len(stripe.alarms) == 18
+    Template.from_stack(Stack.of(stripe)).resource_count_is("AWS::CloudFormation::Stack", 1)
+    Template.from_stack(Stack.of(stripe)).resource_count_is("AWS::CloudWatch::Dashboard", 0)

@@ -3,10 +3,12 @@ import { STRIPE_SOURCE_PREFIX } from '../../contract/stripe';
 import {
   DEFAULT_IDEMPOTENCY_TTL_SECONDS,
   ENV_DYNAMODB_ENDPOINT,
+  ENV_HANDLER_METRICS,
   ENV_HANDLER_NAME,
   ENV_IDEMPOTENCY_KEY_PREFIX,
   ENV_IDEMPOTENCY_TABLE,
   ENV_IDEMPOTENCY_TTL_SECONDS,
+  ENV_METRICS_INTEGRATION,
   ENV_SOURCE_PREFIX,
   ENV_USER_HANDLER,
 } from '../../contract/wrapper';
@@ -21,6 +23,10 @@ export interface WrapperConfig {
   readonly ttlSeconds: number;
   readonly sourcePrefix: string;
   readonly metricsNamespace: string;
+  /** The `integration` metric dimension; unset for a function configured without it (handler dimension only). */
+  readonly metricsIntegration?: string;
+  /** Emit every metric per handler too. */
+  readonly handlerMetrics: boolean;
   readonly dynamoDbEndpoint?: string;
 }
 
@@ -54,6 +60,8 @@ export function readWrapperConfig(env: NodeJS.ProcessEnv): WrapperConfig {
     ttlSeconds,
     sourcePrefix: env[ENV_SOURCE_PREFIX] || STRIPE_SOURCE_PREFIX,
     metricsNamespace: env.POWERTOOLS_METRICS_NAMESPACE || DEFAULT_METRICS_NAMESPACE,
+    metricsIntegration: env[ENV_METRICS_INTEGRATION] || undefined,
+    handlerMetrics: env[ENV_HANDLER_METRICS] === 'true',
     dynamoDbEndpoint: env[ENV_DYNAMODB_ENDPOINT] || undefined,
   };
 }

@@ -22,6 +22,8 @@ import { toStorableResult } from './result';
 import { loadUserHandler, UserHandler } from './user-handler';
 import { LOG_FIELD as F, Outcome, OUTCOME } from '../../contract/log-fields';
 import {
+  METRIC_DIMENSION_HANDLER,
+  METRIC_DIMENSION_INTEGRATION,
   METRIC_DUPLICATE,
   METRIC_EVENT_AGE,
   METRIC_FAILED,
@@ -35,6 +37,20 @@ import { MAX_EVENT_BYTES } from '../../contract/wrapper';
 const config: WrapperConfig = readWrapperConfig(process.env);
 const logger = new Logger({ serviceName: config.handlerName });
 const metrics = new Metrics({ namespace: config.metricsNamespace, serviceName: config.handlerName });
+// Dimension sets instead of Powertools' default `service` dimension on every metric: [integration], so that a
+// fixed number of alarms covers every handler, and [integration, service] only when per-handler metrics are on
+// (each dimension set is a custom metric of its own). `addDimensions` adds one set per call (Powertools 2.35,
+// Metrics.addDimensions / serializeMetrics); the sets are cleared by every publishStoredMetrics().
+const dimensionSets: Array<Record<string, string>> =
+  config.metricsIntegration === undefined
+    ? [{ [METRIC_DIMENSION_HANDLER]: config.handlerName }]
+    : [
+      { [METRIC_DIMENSION_INTEGRATION]: config.metricsIntegration },
+      ...(config.handlerMetrics
+        ? [{ [METRIC_DIMENSION_INTEGRATION]: config.metricsIntegration, [METRIC_DIMENSION_HANDLER]: config.handlerName }]
+        : []),
+    ];
+metrics.clearDefaultDimensions();
 const persistenceStore = createIdempotencyStore({
   tableName: config.tableName,
   endpoint: config.dynamoDbEndpoint,
@@ -82,6 +98,7 @@ const METRIC_OF: Record<Outcome, string> = {
 };
 
 function record(outcome: Outcome, fields: Record<string, unknown>, durationMs: number, eventAgeMs?: number): void {
+  for (const set of dimensionSets) metrics.addDimensions(set);
   metrics.addMetric(METRIC_OF[outcome], MetricUnit.Count, 1);
   if (outcome === OUTCOME.PROCESSED) {
     metrics.addMetric(METRIC_PROCESSING_TIME, MetricUnit.Milliseconds, durationMs);

@@ -52,7 +52,7 @@ export function alarmGuide(retry: RetrySettings): Record<StripeAlarm, AlarmGuide
     },
     [StripeAlarm.FAILED_EVENTS]: {
       title: 'Failed Stripe events',
-      meaning: 'the handler threw on a Stripe event (the wrapper\'s EventsFailed)',
+      meaning: 'a handler threw on a Stripe event, or its idempotency record could not be written (the wrapper\'s EventsFailed)',
       action: 'Query "failures with their errors"; fix and let the retries or a DLQ redrive reprocess them (idempotency prevents doubles).',
     },
     [StripeAlarm.INVALID_EVENTS]: {
@@ -94,6 +94,11 @@ export function alarmGuide(retry: RetrySettings): Record<StripeAlarm, AlarmGuide
       title: 'Idempotency table errors',
       meaning: 'DynamoDB returned internal errors for idempotency requests',
       action: 'The events are retried; check the AWS Health Dashboard for DynamoDB.',
+    },
+    [StripeAlarm.THROTTLED_EVENTS]: {
+      title: 'Throttled events waiting',
+      meaning: `events throttled by a handler's concurrency limit have waited half of the ${lambdaWindow} Lambda keeps them`,
+      action: `Lambda retries them (up to 5 minutes apart) until ${lambdaWindow} after they arrived, then they go to the dead-letter queue: raise the limit, or redrive them later.`,
     },
     [StripeAlarm.NO_EVENTS]: {
       title: 'No Stripe events',

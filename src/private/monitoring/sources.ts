@@ -7,6 +7,7 @@ import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
 
 type MetricOf = (props?: cloudwatch.MetricOptions) => cloudwatch.IMetric;
 
@@ -17,6 +18,12 @@ export interface MonitoredRoute {
   readonly function: lambda.IFunction;
   readonly timeout?: Duration;
   readonly logGroup?: logs.ILogGroup;
+  /** The function's concurrency limit, when it has one (its throttled events wait in Lambda's queue). */
+  readonly concurrencyLimit?: number;
+  /** How long Lambda keeps the route's events for retries. */
+  readonly lambdaMaxEventAge: Duration;
+  /** Whether the wrapper emits the route's metrics per handler (metricEvents*() have data). */
+  readonly handlerMetrics: boolean;
   readonly metricEventsProcessed: MetricOf;
   readonly metricEventsDuplicate: MetricOf;
   readonly metricEventsFailed: MetricOf;
@@ -34,7 +41,16 @@ export interface MonitoringSources {
   readonly name: string;
   readonly routes: readonly MonitoredRoute[];
   readonly idempotencyTable: dynamodb.ITable;
+  /** The prefix of the saved Logs Insights queries' names, e.g. `Payments/Stripe`. */
+  readonly queryPrefix: string;
+  /** Where a route's own alarms go: beside the route (in its nested stack) or with the integration's. */
+  readonly handlerAlarmScope: (route: MonitoredRoute, integrationScope: Construct) => Construct;
   readonly metricEventsReceived: MetricOf;
+  /** The wrapper's metrics for all handlers at once (dimension `integration`). */
+  readonly metricEventsProcessed: MetricOf;
+  readonly metricEventsFailed: MetricOf;
+  readonly metricEventsInvalid: MetricOf;
+  readonly metricEventAge: MetricOf;
   readonly metricDeadLetterQueueMessages: MetricOf;
   readonly metricDeadLetterQueueOldestMessageAge: MetricOf;
   /** Lambda's retries before the dead-letter queue, as configured: the alarm guide states them. */

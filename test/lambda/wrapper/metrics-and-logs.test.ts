@@ -7,6 +7,7 @@ import { LocalLambdaFunction } from '../../../src/cli/local/local-lambda';
 import {
   DEFAULT_METRICS_NAMESPACE,
   METRIC_DIMENSION_HANDLER,
+  METRIC_DIMENSION_INTEGRATION,
   METRIC_DUPLICATE,
   METRIC_EVENT_AGE,
   METRIC_FAILED,
@@ -127,6 +128,30 @@ describe('EMF metrics: one line per invocation, dimension service = handler name
       envelope(recentCharge('evt_1MetricsNamespace')),
     );
     expect(metricsOf(out.logs).line._aws.CloudWatchMetrics[0].Namespace).toBe('BabesClub/Payments');
+  });
+});
+
+describe('EMF dimension sets as the integration configures them', () => {
+  const integration = { STRIPE_EB_METRICS_INTEGRATION: 'Payments/Stripe' };
+
+  test('by default one set, [integration]: one metric per name for all the integration\'s handlers', async () => {
+    const out = await fn('Test.Metrics.IntegrationOnly', { environment: integration }).invoke(envelope(recentCharge('evt_1MetricsIntegrationOnly')));
+    const [line] = emfLines(out.logs);
+    expect(line._aws.CloudWatchMetrics[0].Dimensions).toEqual([[METRIC_DIMENSION_INTEGRATION]]);
+    expect(line[METRIC_DIMENSION_INTEGRATION]).toBe('Payments/Stripe');
+    expect(line.EventsProcessed).toBe(1);
+  });
+
+  test('with per-handler metrics, also [integration, service]', async () => {
+    const environment = { ...integration, STRIPE_EB_HANDLER_METRICS: 'true' };
+    const f = fn('Test.Metrics.PerHandler', { environment });
+    for (const id of ['evt_1MetricsPerHandlerA', 'evt_1MetricsPerHandlerB']) {
+      const out = await f.invoke(envelope(recentCharge(id)));
+      const [line] = emfLines(out.logs);
+      const sets = [[METRIC_DIMENSION_INTEGRATION], [METRIC_DIMENSION_INTEGRATION, METRIC_DIMENSION_HANDLER]];
+      expect(line._aws.CloudWatchMetrics[0].Dimensions).toEqual(sets);
+      expect(line[METRIC_DIMENSION_HANDLER]).toBe('Charges');
+    }
   });
 });
 

@@ -1,0 +1,214 @@
+/**
+ * 300 handlers on one bus (examples/many-handlers, the most rules a bus allows): every template within
+ * CloudFormation's limits, one deployment (nested stacks of the one stack), a fixed number of alarms; small
+ * apps keep their layout; an app over a limit fails `cdk synth` with this library's message.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as events from 'aws-cdk-lib/aws-events';
+import { BabesClubStack } from '../../examples/babes-club/lib/babes-club-stack';
+import { ManyHandlersStack } from '../../examples/many-handlers/lib/many-handlers-stack';
+import { StripeEventBridgeIntegration, StripeEventBus, StripeEventHandler, StripeRoutePlacement } from '../../src';
+import { fixedMonthlyCost, FixedCost } from '../../src/cli/cost/fixed-cost';
+import { readCloudAssembly } from '../../src/cloud-assembly/cloud-assembly';
+import { cfnLint } from '../support/cfn-lint';
+import { readmeBlocks, REPO_ROOT, synthesizeReadmeBlock } from '../support/readme';
+import { inlineHandler, newStack, resourcesOf, TEST_EVENT_SOURCE } from '../support/stacks';
+
+const OUT = path.join(__dirname, '..', '..', '.tmp', 'scale-test');
+
+function synthManyHandlers(handlers: number, dir: string) {
+  fs.rmSync(dir, { recursive: true, force: true });
+  const app = new App({ outdir: dir });
+  const stack = new ManyHandlersStack(app, 'ManyHandlers', { handlers });
+  app.synth();
+  return { stack, templates: readCloudAssembly(dir) };
+}
+
+let result: ReturnType<typeof synthManyHandlers>;
+beforeAll(() => {
+  result = synthManyHandlers(300, path.join(OUT, '300'));
+  const babes = path.join(OUT, 'babes-club');
+  fs.rmSync(babes, { recursive: true, force: true });
+  const app = new App({ outdir: babes });
+  new BabesClubStack(app, 'BabesClubPayments', { eventSourceName: 'aws.partner/stripe.com/ed_test_EXAMPLE' });
+  app.synth();
+}, 180_000);
+
+describe('300 handlers, each its own event type and rule, on one bus', () => {
+  test('every template holds at most 500 resources, 200 parameters and 200 outputs, in at most 1 MB', () => {
+    expect(result.templates.length).toBeGreaterThan(1);
+    for (const t of result.templates) {
+      const body = t.template as Record<string, Record<string, unknown> | undefined>;
+      expect(Object.keys(t.resources).length).toBeLessThanOrEqual(500);
+      expect(Object.keys(body.Parameters ?? {}).length).toBeLessThanOrEqual(200);
+      expect(Object.keys(body.Outputs ?? {}).length).toBeLessThanOrEqual(200);
+      expect(fs.statSync(path.join(OUT, '300', `${t.name}.template.json`)).size).toBeLessThanOrEqual(1024 * 1024);
+    }
+  });
+
+  test('one stack to deploy: the routes are in its nested stacks, 300 functions and 300 rules', () => {
+    const top = result.templates.filter((t) => t.artifactId !== undefined);
+    expect(top.map((t) => t.name)).toEqual(['ManyHandlers']);
+    const nested = Object.values(top[0].resources).filter((r) => r.Type === 'AWS::CloudFormation::Stack');
+    expect(nested.length).toBe(result.stack.stripe.nestedStacks.length);
+    expect(nested.length).toBeLessThanOrEqual(16);
+    const count = (type: string) => result.templates.flatMap((t) => Object.values(t.resources)).filter((r) => r.Type === type).length;
+    expect(count('AWS::Lambda::Function')).toBe(300);
+    expect(count('AWS::Events::Rule')).toBe(300);
+    // One wrapper layer, in the top-level stack, shared by every nested stack.
+    expect(count('AWS::Lambda::LayerVersion')).toBe(1);
+  });
+
+  test('the same fixed set of 7 alarms as an integration with one handler', () => {
+    const alarms = result.templates.flatMap((t) => Object.values(t.resources)).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+    expect(alarms).toHaveLength(7);
+    expect(result.stack.stripe.alarms).toHaveLength(7);
+  });
+
+  test('the dead-letter queue allows the rules on the bus with one statement (an SQS policy holds at most 20)', () => {
+    const policy = Object.values(result.templates[0].resources).find((r) => r.Type === 'AWS::SQS::QueuePolicy')!;
+    const statements = policy.Properties!.PolicyDocument.Statement;
+    expect(statements.length).toBeLessThanOrEqual(20);
+    const allow = statements.find((s: any) => s.Sid === 'AllowStripeRulesOnTheBus');
+    expect(allow).toMatchObject({ Effect: 'Allow', Action: 'sqs:SendMessage', Principal: { Service: 'events.amazonaws.com' } });
+    expect(JSON.stringify(allow.Condition.ArnLike['aws:SourceArn'])).toContain(':rule/');
+  });
+});
+
+test('cfn-lint finds no error in any template of the 300-handler app and of examples/babes-club', async () => {
+  const templates = [path.join(OUT, '300'), path.join(OUT, 'babes-club')].flatMap((dir) => fs.readdirSync(dir).filter((f) => f.endsWith('.template.json')).map((f) => path.join(dir, f)));
+  expect(templates.length).toBeGreaterThanOrEqual(18);
+  const findings = await cfnLint(templates);
+  expect(findings.filter((f) => f.rule.startsWith('E'))).toEqual([]);
+  // The only warning: W3005, the DependsOn CDK adds from a function to its role's policy alongside the role's GetAtt.
+  expect(findings.filter((f) => f.rule !== 'W3005')).toEqual([]);
+}, 600_000);
+
+describe("the README's figures come from these apps", () => {
+  const row = (app: string, c: FixedCost) =>
+    `| ${app} | ${c.templates} | ${c.resources} (${c.maxResourcesPerTemplate}) | ${c.alarms} | $${c.totalMonthly.toFixed(2)} | $${c.wrapperMetricsMonthlyAtMost.toFixed(2)} |`;
+
+  test('the fixed monthly cost table: the quick start, examples/babes-club and 300 handlers, with default monitoring', () => {
+    const quickstart = readmeBlocks().filter((b) => b.section === 'quickstart-ts');
+    const quickstartOut = synthesizeReadmeBlock(quickstart.find((b) => b.lang === 'ts')!.code, {
+      'handlers/orders.js': quickstart.find((b) => b.lang === 'js')!.code,
+      'handlers/memberships.js': 'exports.handler = async () => null;\n',
+    }, 'cost');
+    const babes = fixedMonthlyCost(path.join(OUT, 'babes-club'));
+    const rows = [
+      row('quick start', fixedMonthlyCost(quickstartOut)),
+      row('`examples/babes-club`', babes),
+      row('`examples/many-handlers`, 300 handlers', fixedMonthlyCost(path.join(OUT, '300'))),
+    ];
+    const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    for (const r of rows) expect(readme).toContain(`${r}\n`);
+    // The target: The Babes Club's default monitoring at most $3 a month fixed.
+    expect(babes.totalMonthly).toBeLessThanOrEqual(3);
+  });
+
+  test('the CLI prints the same report', () => {
+    const out = execFileSync('node', [path.join(REPO_ROOT, 'assets', 'cli', 'index', 'index.js'), 'cost', '--synth', path.join(OUT, 'babes-club')], { encoding: 'utf8' });
+    expect(out).toContain('Fixed monthly cost (us-east-1 list prices, free tiers left out):');
+    expect(out).toMatch(/alarms, standard resolution +13 × +\$0\.10 +\$1\.30/);
+  });
+});
+
+test('a route stays in its nested stack when handlers are added (stacks are chosen by handler name)', () => {
+  const placement = (n: number) => {
+    const app = new App();
+    const stack = new ManyHandlersStack(app, 'ManyHandlers', { handlers: n });
+    return new Map(stack.stripe.routes.map((r) => [r.handlerName, Stack.of(r).node.id]));
+  };
+  const before = placement(100);
+  const after = placement(101);
+  for (const [name, stackId] of before) expect(after.get(name)).toBe(stackId);
+});
+
+describe('small apps keep their layout', () => {
+  test('an app with a few handlers (up to 25) keeps them in the integration\'s stack, with the logical ids of earlier releases', () => {
+    const stack = newStack();
+    const handlers: Record<string, StripeEventHandler> = {};
+    for (const [i, type] of ['charge.refunded', 'checkout.session.completed', 'invoice.paid'].entries()) handlers[type] = inlineHandler({ name: `H${i}` });
+    const integration = new StripeEventBridgeIntegration(stack, 'Stripe', { eventBus: StripeEventBus.fromPartnerEventSource(TEST_EVENT_SOURCE), handlers });
+    expect(integration.nestedStacks).toEqual([]);
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::CloudFormation::Stack', 0);
+    expect(resourcesOf(template, 'AWS::Lambda::Function').map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['StripeH0Function', 'StripeH1Function', 'StripeH2Function']);
+  });
+
+  test('up to 15 rules, the dead-letter queue allows each rule by its own ARN', () => {
+    const stack = newStack();
+    new StripeEventBridgeIntegration(stack, 'Stripe', {
+      eventBus: StripeEventBus.fromPartnerEventSource(TEST_EVENT_SOURCE),
+      handlers: { 'charge.refunded': inlineHandler({ name: 'Refunds' }), 'invoice.paid': inlineHandler({ name: 'Invoices' }) },
+    });
+    const [, policy] = resourcesOf(Template.fromStack(stack), 'AWS::SQS::QueuePolicy')[0];
+    const allows = policy.Properties.PolicyDocument.Statement.filter((s: any) => s.Effect === 'Allow');
+    expect(allows.map((s: any) => Object.keys(s.Condition))).toEqual([['ArnEquals'], ['ArnEquals']]);
+  });
+});
+
+describe('limits fail cdk synth with a message that names the limit and the fix', () => {
+  test('routes kept in one stack beyond 500 resources', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Payments');
+    const handlers: Record<string, StripeEventHandler> = {};
+    // 30 routes with their own alarms: 30 × 17 resources.
+    for (const type of ['charge', 'invoice', 'customer', 'payment_intent', 'checkout', 'subscription_schedule'].flatMap((p) => [1, 2, 3, 4, 5].map((i) => `${p}.future_${i}`))) {
+      handlers[type] = inlineHandler({ name: type.replace(/[._]/g, '') });
+    }
+    new StripeEventBridgeIntegration(stack, 'Stripe', {
+      eventBus: StripeEventBus.fromPartnerEventSource(TEST_EVENT_SOURCE),
+      handlers,
+      allowUnknownEventTypes: true,
+      routePlacement: StripeRoutePlacement.SAME_STACK,
+      alarms: { handlerAlarms: true },
+    });
+    const example = readmeBlocks().find((b) => b.section === 'scale' && b.lang === 'text')!.code.replace('\n', ' ');
+    expect(() => app.synth()).toThrow(example);
+  });
+
+  test('more than 30 wildcard rules on a bus', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Payments');
+    const prefixes = ['account', 'balance', 'charge', 'checkout', 'coupon', 'customer', 'invoice', 'payment_intent', 'payout', 'price', 'product', 'quote',
+      'radar', 'refund', 'review', 'setup_intent', 'source', 'subscription_schedule', 'tax_rate', 'topup', 'transfer', 'treasury', 'issuing_card',
+      'issuing_cardholder', 'issuing_dispute', 'identity', 'file', 'mandate', 'person', 'plan', 'promotion_code'];
+    const handlers: Record<string, StripeEventHandler> = {};
+    for (const p of prefixes) handlers[`${p}.*`] = inlineHandler({ name: `All${p.replace(/_/g, '')}` });
+    new StripeEventBridgeIntegration(stack, 'Stripe', { eventBus: StripeEventBus.fromPartnerEventSource(TEST_EVENT_SOURCE), handlers });
+    expect(() => app.synth()).toThrow(/handlers: this app puts 31 rules with wildcard patterns on one event bus; EventBridge allows at most 30 \(not adjustable\)/);
+  });
+});
+
+describe('a concurrency limit for bursts', () => {
+  test('throttled events waiting half of lambdaMaxEventAge raise one alarm for the limited handlers', () => {
+    const stack = newStack();
+    new StripeEventBridgeIntegration(stack, 'Stripe', {
+      eventBus: StripeEventBus.fromEventBus(new events.EventBus(stack, 'Bus'), { sourcePrefix: 'test.stripe' }),
+      handlers: {
+        'invoice.paid': inlineHandler({ name: 'Invoices', reservedConcurrentExecutions: 5 }),
+        'invoice.payment_failed': inlineHandler({ name: 'Dunning', reservedConcurrentExecutions: 2 }),
+        'charge.refunded': inlineHandler({ name: 'Refunds' }),
+      },
+      lambdaMaxEventAge: Duration.hours(4),
+    });
+    const template = Template.fromStack(stack);
+    const throttled = resourcesOf(template, 'AWS::CloudWatch::Alarm').filter(([id]) => id.startsWith('StripeMonitoringThrottledEvents'));
+    expect(throttled).toHaveLength(1);
+    const p = throttled[0][1].Properties;
+    expect(p.Threshold).toBe(2 * 3600 * 1000);
+    expect(p.ComparisonOperator).toBe('GreaterThanThreshold');
+    expect(p.Metrics.find((m: any) => m.Expression).Expression).toBe('MAX([m0, m1])');
+    for (const m of p.Metrics.filter((x: any) => x.MetricStat)) {
+      expect(m.MetricStat).toMatchObject({ Metric: { Namespace: 'AWS/Lambda', MetricName: 'AsyncEventAge' }, Stat: 'Maximum' });
+    }
+    expect(p.AlarmDescription).toContain('Invoices (limit 5), Dunning (limit 2)');
+    expect(p.AlarmDescription).toContain('then they go to the dead-letter queue');
+    template.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 5 });
+  });
+});
