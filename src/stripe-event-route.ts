@@ -18,7 +18,6 @@ import {
 } from './contract/metrics';
 import { STRIPE_SOURCE_PREFIX } from './contract/stripe';
 import {
-  DEFAULT_IDEMPOTENCY_TTL_SECONDS,
   ENV_HANDLER_METRICS,
   ENV_HANDLER_NAME,
   ENV_IDEMPOTENCY_KEY_PREFIX,
@@ -30,6 +29,7 @@ import {
 import { invalid } from './private/errors';
 import { handlerNameFor, parseEventTypeKey } from './private/event-type-keys';
 import { StripeMetricFactory } from './private/metric-factory';
+import { resolveRecordLifetime } from './private/record-lifetime';
 import { configureAsyncFailures, createRule, reservedConcurrency } from './private/route-wiring';
 import { StripeEventHandler } from './stripe-event-handler';
 
@@ -81,9 +81,13 @@ export interface StripeEventRouteProps {
   readonly idempotencyKeyPrefix?: string;
 
   /**
-   * How long a processed event's idempotency record is kept.
+   * How long a processed event's idempotency record is kept. It must cover every way the same Stripe event
+   * can come back (a shorter value fails `cdk synth`); a route knows its retries and its dead-letter queue,
+   * not the archive on the bus.
    *
-   * @default Duration.days(7)
+   * @default - the longest of Stripe's retries and a redrive from the dead-letter queue (each after
+   * EventBridge's and Lambda's retries) plus a day, assuming that no archive replays to the route (a warning
+   * says so); a StripeEventBridgeIntegration passes its own, which covers its archive
    */
   readonly recordLifetime?: Duration;
 
@@ -186,6 +190,9 @@ export class StripeEventRoute extends Construct {
   /** The prefix of this route's idempotency keys. */
   public readonly idempotencyKeyPrefix: string;
 
+  /** How long each processed event's idempotency record is kept. */
+  public readonly recordLifetime: Duration;
+
   /** The value of the wrapper metrics' `integration` dimension. */
   public readonly integrationName: string;
 
@@ -212,6 +219,13 @@ export class StripeEventRoute extends Construct {
     this.eventTypes = [...props.eventTypes];
     this.handlerName = handlerNameFor(props.handler._name, props.eventTypes);
     this.idempotencyKeyPrefix = props.idempotencyKeyPrefix ?? `${scope.node.id}.${this.handlerName}`;
+    // An explicit lifetime is checked against the windows the route knows; only a derived one warns of its assumptions.
+    const known = (d: Duration | undefined, max: Duration) => (d && !d.isUnresolved() ? d : max);
+    this.recordLifetime = resolveRecordLifetime(this, props.recordLifetime, {
+      maxEventAge: known(props.maxEventAge, Duration.hours(24)),
+      lambdaMaxEventAge: known(props.lambdaMaxEventAge, Duration.hours(6)),
+      deadLetterQueue: props.deadLetterQueue,
+    }, 'recordLifetime', props.recordLifetime === undefined);
     const sourcePrefix = props.sourcePrefix ?? STRIPE_SOURCE_PREFIX;
     const namespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
     this.integrationName = props.integrationName ?? `${Stack.of(scope).stackName}/${scope.node.id}`;
@@ -223,7 +237,7 @@ export class StripeEventRoute extends Construct {
       [ENV_HANDLER_NAME]: this.handlerName,
       [ENV_IDEMPOTENCY_TABLE]: props.idempotencyTable.tableName,
       [ENV_IDEMPOTENCY_KEY_PREFIX]: this.idempotencyKeyPrefix,
-      [ENV_IDEMPOTENCY_TTL_SECONDS]: String(props.recordLifetime?.toSeconds() ?? DEFAULT_IDEMPOTENCY_TTL_SECONDS),
+      [ENV_IDEMPOTENCY_TTL_SECONDS]: this.recordLifetime.toSeconds().toString(),
       POWERTOOLS_SERVICE_NAME: this.handlerName,
       POWERTOOLS_METRICS_NAMESPACE: namespace,
       [ENV_METRICS_INTEGRATION]: this.integrationName,

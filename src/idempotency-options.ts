@@ -1,0 +1,36 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+
+/**
+ * Idempotency settings: where the records of processed Stripe events are kept, and for how long.
+ */
+export interface StripeIdempotencyOptions {
+  /**
+   * An existing table in the Powertools idempotency schema: partition key `id` (string), TTL attribute
+   * `expiration`.
+   *
+   * @default - a table is created: on-demand, point-in-time recovery, retained on stack deletion
+   */
+  readonly table?: dynamodb.ITable;
+
+  /**
+   * How long a processed event's record (and stored result) is kept. A copy of the event that arrives after
+   * its record expired runs the handler again, so the record must outlive every way the same event can come
+   * back: Stripe's retries (up to 3 days), EventBridge's (`maxEventAge`) and Lambda's (`lambdaMaxEventAge`)
+   * retries after them, a redrive from the dead-letter queue (its retention) and a replay from the archive
+   * (its retention). A shorter value fails `cdk synth` with the window it misses. Where a window cannot be
+   * read from the app (an imported dead-letter queue, no archive of the integration's own), the integration
+   * warns with what it assumed.
+   *
+   * @default - the longest of those windows plus a day, in whole days: 36 days with the defaults (an archive
+   * replay: Stripe's 3 days + 30 days of archive retention + 24 hours + 6 hours, plus a day)
+   */
+  readonly recordLifetime?: Duration;
+
+  /**
+   * What happens to the created table when it leaves the stack.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
