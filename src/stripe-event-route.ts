@@ -28,8 +28,9 @@ import {
 } from './contract/wrapper';
 import { invalid } from './private/errors';
 import { handlerNameFor, parseEventTypeKey } from './private/event-type-keys';
+import { checkKeySpace, defaultKeyScope, keyPrefix } from './private/key-scope';
 import { StripeMetricFactory } from './private/metric-factory';
-import { resolveRecordLifetime } from './private/record-lifetime';
+import { routeRecordLifetime } from './private/record-lifetime';
 import { configureAsyncFailures, createRule, reservedConcurrency } from './private/route-wiring';
 import { StripeEventHandler } from './stripe-event-handler';
 
@@ -74,9 +75,10 @@ export interface StripeEventRouteProps {
   readonly idempotencyTable: dynamodb.ITable;
 
   /**
-   * The prefix of this route's idempotency keys. Keep it stable: a new prefix starts a new key space.
+   * The prefix of this route's idempotency keys. Keep it stable: a new prefix starts a new key space. Two
+   * routes of the app with the same table and prefix fail `cdk synth`.
    *
-   * @default - `<id of this route's scope>.<handler name>`
+   * @default - `<stack name>/<path of this route's scope in its stack>.<handler name>`
    */
   readonly idempotencyKeyPrefix?: string;
 
@@ -218,14 +220,9 @@ export class StripeEventRoute extends Construct {
     const keys = props.eventTypes.map((key) => parseEventTypeKey(key, props.allowUnknownEventTypes ?? false, 'eventTypes', this));
     this.eventTypes = [...props.eventTypes];
     this.handlerName = handlerNameFor(props.handler._name, props.eventTypes);
-    this.idempotencyKeyPrefix = props.idempotencyKeyPrefix ?? `${scope.node.id}.${this.handlerName}`;
-    // An explicit lifetime is checked against the windows the route knows; only a derived one warns of its assumptions.
-    const known = (d: Duration | undefined, max: Duration) => (d && !d.isUnresolved() ? d : max);
-    this.recordLifetime = resolveRecordLifetime(this, props.recordLifetime, {
-      maxEventAge: known(props.maxEventAge, Duration.hours(24)),
-      lambdaMaxEventAge: known(props.lambdaMaxEventAge, Duration.hours(6)),
-      deadLetterQueue: props.deadLetterQueue,
-    }, 'recordLifetime', props.recordLifetime === undefined);
+    this.idempotencyKeyPrefix = props.idempotencyKeyPrefix ?? keyPrefix(defaultKeyScope(scope), this.handlerName);
+    checkKeySpace(this, props.idempotencyTable, this.idempotencyKeyPrefix);
+    this.recordLifetime = routeRecordLifetime(this, props);
     const sourcePrefix = props.sourcePrefix ?? STRIPE_SOURCE_PREFIX;
     const namespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
     this.integrationName = props.integrationName ?? `${Stack.of(scope).stackName}/${scope.node.id}`;

@@ -15,8 +15,9 @@ import { invalid } from './private/errors';
 import { buildDetailFilter, groupHandlers } from './private/handler-groups';
 import { createMonitoring } from './private/integration-monitoring';
 import { createArchive, createDeadLetterQueue, createIdempotencyTable, DEAD_LETTER_RETENTION } from './private/integration-resources';
+import { defaultKeyScope, keyPrefix, validateKeyScope } from './private/key-scope';
 import { partnerEventSourceOf, StripeMetricFactory } from './private/metric-factory';
-import { resolveRecordLifetime } from './private/record-lifetime';
+import { resolveRecordLifetime, windowOrMax } from './private/record-lifetime';
 import { checkTemplateLimits, RouteStacks } from './private/route-stacks';
 import { validateAlarmOptions, validateRetries } from './private/validate-props';
 import { StripeRoutePlacement } from './route-placement';
@@ -78,7 +79,7 @@ export interface StripeEventBridgeIntegrationProps {
   /**
    * Idempotency settings.
    *
-   * @default - a new table; records kept as long as an event can come back
+   * @default - a new table; records kept as long as an event can come back; keys scoped by stack and construct path
    */
   readonly idempotency?: StripeIdempotencyOptions;
 
@@ -191,6 +192,9 @@ export class StripeEventBridgeIntegration extends Construct {
   /** How long each processed event's idempotency record is kept (`STRIPE_EB_IDEMPOTENCY_TTL_SECONDS`). */
   public readonly recordLifetime: Duration;
 
+  /** The scope of the handlers' idempotency keys: each prefix is `<keyScope>.<handler name>`. */
+  public readonly keyScope: string;
+
   /** The dead-letter queue for events EventBridge could not deliver and events whose handler failed. */
   public readonly deadLetterQueue: sqs.IQueue;
 
@@ -228,6 +232,7 @@ export class StripeEventBridgeIntegration extends Construct {
     super(scope, id);
     validateRetries(this, props);
     validateAlarmOptions(this, props.alarms ?? {});
+    validateKeyScope(this, props.idempotency?.keyScope, 'idempotency.keyScope');
 
     const groups = groupHandlers(this, props.handlers, props.allowUnknownEventTypes ?? false);
     this.eventTypes = Object.keys(props.handlers);
@@ -246,14 +251,14 @@ export class StripeEventBridgeIntegration extends Construct {
     // An SQS queue policy holds at most 20 statements: beyond MAX_RULE_STATEMENTS rules, one statement for the bus.
     const statementPerRule = groups.length <= MAX_RULE_STATEMENTS;
     if (!statementPerRule) allowRulesOnBusToSendTo(this.deadLetterQueue, this.eventBus);
-    const resolved = (d: Duration | undefined, max: Duration) => (d && !d.isUnresolved() ? d : max);
     this.recordLifetime = resolveRecordLifetime(this, props.idempotency?.recordLifetime, {
-      maxEventAge: resolved(props.maxEventAge, Duration.hours(24)),
-      lambdaMaxEventAge: resolved(props.lambdaMaxEventAge, Duration.hours(6)),
+      maxEventAge: windowOrMax(props.maxEventAge, Duration.hours(24)),
+      lambdaMaxEventAge: windowOrMax(props.lambdaMaxEventAge, Duration.hours(6)),
       deadLetterQueue: this.deadLetterQueue,
       createdQueueRetention: props.deadLetterQueue ? undefined : DEAD_LETTER_RETENTION,
       archiveRetention: this.archive ? (props.archive?.retention ?? Duration.days(30)) : undefined,
     }, 'idempotency.recordLifetime');
+    this.keyScope = props.idempotency?.keyScope ?? defaultKeyScope(this);
 
     const routeStacks = new RouteStacks(this, props.routePlacement ?? StripeRoutePlacement.AUTO, groups.length);
     this.routes = groups.map(({ name, handler, keys }) => {
@@ -266,7 +271,7 @@ export class StripeEventBridgeIntegration extends Construct {
         allowUnknownEventTypes: true,
         detailFilter,
         idempotencyTable: this.idempotencyTable,
-        idempotencyKeyPrefix: `${this.node.id}.${name}`,
+        idempotencyKeyPrefix: keyPrefix(this.keyScope, name),
         recordLifetime: this.recordLifetime,
         deadLetterQueue: this.deadLetterQueue,
         retryAttempts: props.retryAttempts,

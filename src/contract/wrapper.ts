@@ -18,6 +18,7 @@ export const WRAPPER_HANDLER = `${LAYER_MOUNT}/stripe-eventbridge/wrapper.handle
 export const ENV_USER_HANDLER = 'STRIPE_EB_USER_HANDLER';
 export const ENV_HANDLER_NAME = 'STRIPE_EB_HANDLER_NAME';
 export const ENV_IDEMPOTENCY_TABLE = 'STRIPE_EB_IDEMPOTENCY_TABLE';
+/** `<key scope>.<handler name>`: records are keyed `<prefix>#<hash>` (src/contract/idempotency.ts). */
 export const ENV_IDEMPOTENCY_KEY_PREFIX = 'STRIPE_EB_IDEMPOTENCY_KEY_PREFIX';
 /** The record lifetime in whole seconds, derived at synth from every window in which an event can come back. */
 export const ENV_IDEMPOTENCY_TTL_SECONDS = 'STRIPE_EB_IDEMPOTENCY_TTL_SECONDS';

@@ -137,3 +137,24 @@ export function resolveRecordLifetime(
   }
   return explicit;
 }
+
+/** A retry window as given, or the service's maximum where it is not given or not known at synth. */
+export function windowOrMax(given: Duration | undefined, max: Duration): Duration {
+  return given && !given.isUnresolved() ? given : max;
+}
+
+/**
+ * A route's record lifetime: the given one, checked against the windows the route knows (its retries and its
+ * dead-letter queue, not the archive on the bus), or the one derived from them, with its assumptions as warnings.
+ */
+export function routeRecordLifetime(
+  route: IConstruct,
+  props: { recordLifetime?: Duration; maxEventAge?: Duration; lambdaMaxEventAge?: Duration; deadLetterQueue: sqs.IQueue },
+): Duration {
+  const inputs = {
+    maxEventAge: windowOrMax(props.maxEventAge, Duration.hours(24)),
+    lambdaMaxEventAge: windowOrMax(props.lambdaMaxEventAge, Duration.hours(6)),
+    deadLetterQueue: props.deadLetterQueue,
+  };
+  return resolveRecordLifetime(route, props.recordLifetime, inputs, 'recordLifetime', props.recordLifetime === undefined);
+}

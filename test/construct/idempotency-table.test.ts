@@ -78,13 +78,3 @@ test('a table encrypted with a customer key lets the functions use the key', () 
     },
   });
 });
-
-test('each handler has its own stable key prefix: integration id and handler name, not the function name', () => {
-  const stack = newStack();
-  new StripeEventBridgeIntegration(stack, 'Payments', {
-    eventBus: bus(),
-    handlers: { 'checkout.session.completed': inlineHandler({ name: 'Orders' }), 'charge.refunded': inlineHandler({ name: 'Refunds' }) },
-  });
-  const prefixes = resourcesOf(Template.fromStack(stack), 'AWS::Lambda::Function').map(([, f]) => f.Properties.Environment.Variables.STRIPE_EB_IDEMPOTENCY_KEY_PREFIX);
-  expect(prefixes.sort()).toEqual(['Payments.Orders', 'Payments.Refunds']);
-});

@@ -1,12 +1,15 @@
 /**
- * The issue's reproduction 1, with the real bundled wrapper configured exactly as a synthesized
+ * The issue's reproductions 1 and 2, with the real bundled wrapper configured exactly as a synthesized
  * integration configures it (its record lifetime and key prefix, read from the template) against DynamoDB
  * Local. The wrapper's wall clock is moved forward with a harness-only preload (test/support/clock-preload.js).
  *
  * 1. A dead-letter redrive on day 10 and an archive replay on day 20 are duplicates: the default record
  *    lifetime covers every window in which the integration can bring the event back.
+ * 2. Two stacks whose integrations share one idempotency table, each with a handler of the same name, each
+ *    process the event: their default key prefixes differ.
  */
 import { App, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { StripeEventBridgeIntegration, StripeEventBus } from '../../../src';
 import { effectsFor, outcomeLine, useLocalStack } from '../../support/local-stack';
 import { inlineHandler, TEST_EVENT_SOURCE } from '../../support/stacks';
@@ -50,4 +53,25 @@ test('reproduction 1: a redrive on day 10 and a replay on day 20 are duplicates 
   // Past the lifetime the record counts as absent: that is why the lifetime must outlive every window.
   const late = await on(Math.ceil(lifetimeSeconds / 86_400) + 1).invoke(envelope(event));
   expect(outcomeLine(late.logs)).toMatchObject({ outcome: 'processed' });
+});
+
+test('reproduction 2: two stacks sharing an idempotency table, each with a handler of the same name, each process the event', async () => {
+  const app = new App();
+  for (const name of ['Checkout', 'Fulfilment']) {
+    const s = new Stack(app, name);
+    new StripeEventBridgeIntegration(s, 'Stripe', {
+      eventBus: StripeEventBus.fromPartnerEventSource(TEST_EVENT_SOURCE),
+      idempotency: { table: dynamodb.Table.fromTableName(s, 'Shared', stack.idempotencyTable) },
+      handlers: { 'checkout.session.completed': inlineHandler() },
+    });
+  }
+  const event = withId(SAMPLE, 'evt_1SharedTable');
+  for (const name of ['Checkout', 'Fulfilment']) {
+    const { prefix, lifetimeSeconds } = wrapperSettings(app, name).CheckoutSessionCompleted;
+    const fn = stack.wrapped({ handlerName: 'CheckoutSessionCompleted', keyPrefix: prefix, recordLifetimeSeconds: lifetimeSeconds, userHandler: 'effect-counter.handler' });
+    const out = await fn.invoke(envelope(event));
+    expect({ stack: name, outcome: outcomeLine(out.logs)?.outcome }).toEqual({ stack: name, outcome: 'processed' });
+  }
+  // Each stack's effect once (the sample handler counts both in one item).
+  expect(await effectsFor(stack.client, stack.businessTable, 'evt_1SharedTable')).toBe(2);
 });
