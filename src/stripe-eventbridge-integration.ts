@@ -177,10 +177,16 @@ export interface StripeEventBridgeIntegrationProps {
 }
 
 /**
- * Carries Stripe events from an EventBridge bus to your handlers exactly once: one route per handler (a
- * rule and a wrapped Lambda function: validation, idempotency on the Stripe event id, structured logs,
- * metrics), an idempotency table, a dead-letter queue that receives every event that could not be
- * processed, an archive for replays, alarms, a dashboard and saved Logs Insights queries.
+ * Carries Stripe events from an EventBridge bus to your handlers: one route per handler (a rule and a
+ * wrapped Lambda function: validation, idempotency on the Stripe event id, structured logs, metrics), an
+ * idempotency table, a dead-letter queue that receives every event that could not be processed, an archive
+ * for replays, alarms, a dashboard and saved Logs Insights queries.
+ *
+ * Within the record lifetime, which covers every way the integration can bring an event back, a handler
+ * that succeeded is not run again for the same Stripe event. Writes a handler hands to
+ * `context.effects.transactWrite` commit with the event's record, so they happen exactly once; writes a
+ * handler makes on its own happen at least once: if the invocation fails after them (a crash, a timeout,
+ * the record's completion failing), the retry runs the handler again.
  */
 export class StripeEventBridgeIntegration extends Construct {
   /** The bus Stripe events arrive on. */

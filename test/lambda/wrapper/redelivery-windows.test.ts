@@ -50,9 +50,9 @@ test('reproduction 1: a redrive on day 10 and a replay on day 20 are duplicates 
   expect(outcomeLine((await on(20).invoke({ ...envelope(event), 'replay-name': 'orders-fix' })).logs)?.outcome).toBe('duplicate');
   expect(await effectsFor(stack.client, stack.businessTable, 'evt_1RedeliveredLate')).toBe(1);
 
-  // Past the lifetime the record counts as absent: that is why the lifetime must outlive every window.
+  // Past the lifetime the record counts as absent: that is why the lifetime must outlive every window. Reported.
   const late = await on(Math.ceil(lifetimeSeconds / 86_400) + 1).invoke(envelope(event));
-  expect(outcomeLine(late.logs)).toMatchObject({ outcome: 'processed' });
+  expect(outcomeLine(late.logs)).toMatchObject({ outcome: 'processed', replaced_record: 'expired_completed' });
 });
 
 test('reproduction 2: two stacks sharing an idempotency table, each with a handler of the same name, each process the event', async () => {
