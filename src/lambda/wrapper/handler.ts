@@ -189,7 +189,8 @@ export async function handler(event: unknown, context: Context): Promise<unknown
     );
     const returned = await idempotent(event, context);
     record(handlerRan ? OUTCOME.PROCESSED : OUTCOME.DUPLICATE, { ...fields, ...recordFields(store) }, Date.now() - startedAt, eventAgeMs);
-    return returned;
+    // What the record holds, which duplicates return too (null where DynamoDB refused the result).
+    return store.stored ? store.stored.value : returned;
   } catch (err) {
     const error = explainStoreFailure(err, { tableName: config.tableName, stripeEventId: summary.stripeEventId, handlerRan, deadline });
     const outcome: Outcome = error instanceof IdempotencyAlreadyInProgressError ? OUTCOME.IN_PROGRESS : OUTCOME.FAILED;
