@@ -86,4 +86,7 @@ async function main(): Promise<void> {
   });
 }
 
+// The parent (the LocalLambdaFunction) is gone: nothing can invoke this environment any more.
+process.on('disconnect', () => process.exit(1));
+
 void main();
