@@ -8,8 +8,9 @@
  * at the commit, and the execution environment dying before and after it, each end with the effect exactly
  * once; a plain handler in the same situation has it twice.
  */
+import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { LocalLambdaFunction } from '../../../src/cli/local/local-lambda';
-import { effectsFor, idempotencyRecords, jsonLines, outcomeLine, scanAll, useLocalStack, WrappedFunctionOptions } from '../../support/local-stack';
+import { effectsFor, idempotencyRecords, jsonLines, openGate, outcomeLine, scanAll, useLocalStack, WrappedFunctionOptions } from '../../support/local-stack';
 import { envelope, loadSample, StripeEventSample, withId } from '../../support/stripe-samples';
 
 const SAMPLE = loadSample<StripeEventSample>('checkout.session.completed__stripe-ruby-mock.json');
@@ -147,6 +148,23 @@ describe('a failure after the effect (the issue\'s reproduction 3): exactly once
     expect(retry.result).toEqual({ handled: 'evt_1TxSwallow', type: 'checkout.session.completed' });
     expect(await effectsFor(stack.client, stack.businessTable, 'evt_1TxSwallow')).toBe(1);
   });
+});
+
+test('a record that is no longer this invocation\'s (removed, or taken over after its deadline) lets nothing commit', async () => {
+  const event = withId(SAMPLE, 'evt_1TxRecordLost');
+  const f = fn('Test.Tx.RecordLost', 'gate');
+  const running = f.invoke(envelope(event));
+  let record: Record<string, any> | undefined;
+  while (!record) {
+    await sleep(25);
+    [record] = await idempotencyRecords(stack.client, stack.idempotencyTable, 'Test.Tx.RecordLost');
+  }
+  await stack.client.send(new DeleteItemCommand({ TableName: stack.idempotencyTable, Key: { id: { S: record.id } } }));
+  await openGate(stack.client, stack.businessTable, 'evt_1TxRecordLost');
+  const out = await running;
+  expect(out.error?.name).toBe('IdempotencyRecordLostError');
+  expect(out.error?.message).toMatch(/is no longer this invocation's in-progress record .* so neither the effects nor the completion were committed/);
+  expect(await effectsFor(stack.client, stack.businessTable, 'evt_1TxRecordLost')).toBe(0);
 });
 
 describe('conditions on the handler\'s own items work as DynamoDB\'s do', () => {
