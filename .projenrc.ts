@@ -223,6 +223,17 @@ const bench = project.addTask('bench', {
 });
 bench.prependSpawn(project.bundler.bundleTask);
 
+// The chaos run (bench/chaos/run.ts): The Babes Club's stream through the real assets with faults injected
+// from a seed; writes bench/results/chaos.json (or chaos-seeds.json with --seeds). `.ci/run` runs one seed.
+const chaos = project.addTask('chaos', {
+  description: 'Replay The Babes Club stream through the real assets against DynamoDB Local with seeded faults; check each effect happened exactly once',
+  // Compiled with the example's tsconfig, whose paths resolve '@babes/stripe-eventbridge' to src/ (as integ tests do).
+  env: { TS_NODE_PROJECT: 'examples/babes-club/tsconfig.json' },
+  exec: 'ts-node -r tsconfig-paths/register bench/chaos/run.ts',
+  receiveArgs: true,
+});
+chaos.prependSpawn(project.bundler.bundleTask);
+
 // Tests run the real bundled wrapper, so bundle before jest.
 project.testTask.prependSpawn(project.bundler.bundleTask);
 // The source layout's rules (no import cycles, files under 400 lines, each folder imports only what may run

@@ -3,14 +3,16 @@
  *
  *   (a) bare        the business handler alone (bench/handlers/bare.ts): no idempotency at all;
  *   (b) powertools  the same handler wrapped by hand with Powertools makeIdempotent (bench/handlers/powertools.ts);
- *   (c) wrapper     the same handler under this library's wrapper layer, configured as the construct does.
+ *   (c) wrapper     the same handler under this library's wrapper layer, configured as the construct does;
+ *   (d) transactional  the same effect handed to the wrapper (`context.effects.transactWrite`, bench/handlers/
+ *                   transactional.ts), committed in one transaction with the idempotency record.
  *
- * (a) and (b) are bundled here with the wrapper's own esbuild settings (minified, `@aws-sdk/*` external);
- * (c) is the layer asset from `projen bundle` with (a) as the user's code. Each variant runs in local Lambda
+ * (a), (b) and (d)'s handler are bundled here with the wrapper's own esbuild settings (minified, `@aws-sdk/*`
+ * external); (c) and (d) use the layer asset from `projen bundle`, with (a) and (d)'s handler as the user's code. Each variant runs in local Lambda
  * execution environments (one process each, as Lambda runs them), sequentially and at concurrency 10, on
- * fresh events and then on the same events again in new envelopes (duplicates). Twelve chunks of events go
- * through the variants in every order twice, so that DynamoDB Local's warm-up, drift and garbage collection
- * fall on all three alike. Every DynamoDB
+ * fresh events and then on the same events again in new envelopes (duplicates). Eight chunks of events go
+ * through the variants in eight orders (each variant twice in each position), so that DynamoDB Local's
+ * warm-up, drift and garbage collection fall on all four alike. Every DynamoDB
  * request passes a counting proxy: requests per event are counted, not assumed. Cold init is the time a
  * fresh process takes to load the handler (median of COLD_STARTS).
  *
@@ -31,6 +33,7 @@ import {
   ENV_HANDLER_NAME,
   ENV_IDEMPOTENCY_KEY_PREFIX,
   ENV_IDEMPOTENCY_TABLE,
+  ENV_IDEMPOTENCY_TTL_SECONDS,
   ENV_USER_HANDLER,
   WRAPPER_HANDLER,
 } from '../src/contract/wrapper';
@@ -39,8 +42,8 @@ import { DynamoDbProxy, startDynamoDbProxy } from '../test/support/dynamodb-prox
 import { distinctEvents, envelope, EventBridgeEnvelope, StripeEventSample } from '../test/support/stripe-samples';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 2_000);
-/** Every order of the three variants, twice: each variant runs first, second and last, after each other one, equally often. */
-const CHUNKS = 12;
+/** One chunk per order of ORDERS: each variant runs in each position equally often. */
+const CHUNKS = 8;
 const CHUNK = Math.ceil(EVENTS / CHUNKS);
 const WARM_UP = 200;
 const COLD_STARTS = Number(process.env.BENCH_COLD_STARTS ?? 25);
@@ -55,17 +58,19 @@ const RESULTS = path.join(__dirname, 'results', 'latest.json');
 /** Other work on the machine skews every figure: the load average is recorded with them. */
 const LOAD_AT_START = Number(os.loadavg()[0].toFixed(2));
 
-type Variant = 'bare' | 'powertools' | 'wrapper';
-const VARIANTS: readonly Variant[] = ['bare', 'powertools', 'wrapper'];
-const ORDERS: readonly (readonly Variant[])[] = [
-  ['bare', 'powertools', 'wrapper'],
-  ['powertools', 'wrapper', 'bare'],
-  ['wrapper', 'bare', 'powertools'],
-  ['bare', 'wrapper', 'powertools'],
-  ['wrapper', 'powertools', 'bare'],
-  ['powertools', 'bare', 'wrapper'],
-];
-const LABEL: Record<Variant, string> = { bare: '(a) bare handler', powertools: '(b) Powertools makeIdempotent', wrapper: '(c) stripe-eventbridge wrapper' };
+type Variant = 'bare' | 'powertools' | 'wrapper' | 'transactional';
+const VARIANTS: readonly Variant[] = ['bare', 'powertools', 'wrapper', 'transactional'];
+/** The four rotations of VARIANTS and of its reverse. */
+const ORDERS: readonly (readonly Variant[])[] = [VARIANTS, [...VARIANTS].reverse()].flatMap((order) =>
+  order.map((_, i) => [...order.slice(i), ...order.slice(0, i)]),
+);
+const LABEL: Record<Variant, string> = {
+  bare: '(a) bare handler',
+  powertools: '(b) Powertools makeIdempotent',
+  wrapper: '(c) stripe-eventbridge wrapper',
+  transactional: '(d) wrapper, transactional effects',
+};
+type Bundled = 'bare' | 'powertools' | 'transactional';
 type Phase = 'fresh' | 'duplicate';
 
 interface Tables {
@@ -79,17 +84,21 @@ interface Sample {
   events: number;
   idempotencyRequests: number;
   businessRequests: number;
+  /** Every DynamoDB request, the business effect included (a transaction counts once). */
+  allRequests: number;
   logBytes: number;
   emfBytes: number;
   failures: string[];
 }
 
 function emptySample(): Sample {
-  return { latencies: [], elapsedMs: 0, events: 0, idempotencyRequests: 0, businessRequests: 0, logBytes: 0, emfBytes: 0, failures: [] };
+  return {
+    latencies: [], elapsedMs: 0, events: 0, idempotencyRequests: 0, businessRequests: 0, allRequests: 0, logBytes: 0, emfBytes: 0, failures: [],
+  };
 }
 
-/** Bundles the handlers of (a) and (b) exactly as the wrapper layer is bundled. */
-async function bundle(variant: 'bare' | 'powertools'): Promise<string> {
+/** Bundles the handlers of (a), (b) and (d) exactly as the wrapper layer is bundled. */
+async function bundle(variant: Bundled): Promise<string> {
   const dir = path.join(OUT_DIR, variant);
   await esbuild.build({
     entryPoints: [path.join(__dirname, 'handlers', `${variant}.ts`)],
@@ -105,7 +114,7 @@ async function bundle(variant: 'bare' | 'powertools'): Promise<string> {
   return dir;
 }
 
-function spec(variant: Variant, name: string, dirs: Record<'bare' | 'powertools', string>, tables: Tables, endpoint: string): LocalFunctionSpec {
+function spec(variant: Variant, name: string, dirs: Record<Bundled, string>, tables: Tables, endpoint: string): LocalFunctionSpec {
   const common = { ...LOCAL_AWS_ENV, BENCH_DYNAMODB_ENDPOINT: endpoint, BENCH_BUSINESS_TABLE: tables.business };
   if (variant === 'bare') {
     return { name, taskRoot: dirs.bare, handler: 'index.handler', memoryMb: MEMORY_MB, environment: common };
@@ -116,7 +125,7 @@ function spec(variant: Variant, name: string, dirs: Record<'bare' | 'powertools'
   // As StripeEventBridgeIntegration configures a wrapped function (test/support/local-stack.ts does the same).
   return {
     name,
-    taskRoot: dirs.bare,
+    taskRoot: variant === 'transactional' ? dirs.transactional : dirs.bare,
     handler: WRAPPER_HANDLER,
     layers: [WRAPPER_LAYER],
     memoryMb: MEMORY_MB,
@@ -126,6 +135,7 @@ function spec(variant: Variant, name: string, dirs: Record<'bare' | 'powertools'
       [ENV_HANDLER_NAME]: name,
       [ENV_IDEMPOTENCY_TABLE]: tables.idempotency,
       [ENV_IDEMPOTENCY_KEY_PREFIX]: `Bench.${name}`,
+      [ENV_IDEMPOTENCY_TTL_SECONDS]: String(36 * 86_400),
       [ENV_DYNAMODB_ENDPOINT]: endpoint,
       POWERTOOLS_SERVICE_NAME: name,
     },
@@ -179,6 +189,7 @@ async function runChunk(
   into.events += deliveries.length;
   into.idempotencyRequests += proxy.count({ table: tables.idempotency });
   into.businessRequests += proxy.count({ table: tables.business });
+  into.allRequests += proxy.requests.length;
 }
 
 function percentile(values: number[], p: number): number {
@@ -198,6 +209,7 @@ function summarize(sample: Sample) {
     events_per_second: round(sample.events / (sample.elapsedMs / 1000), 1),
     idempotency_requests_per_event: round(sample.idempotencyRequests / sample.events, 3),
     business_requests_per_event: round(sample.businessRequests / sample.events, 3),
+    all_requests_per_event: round(sample.allRequests / sample.events, 3),
     log_bytes_per_event: Math.round(sample.logBytes / sample.events),
     emf_bytes_per_event: Math.round(sample.emfBytes / sample.events),
     failures: sample.failures.length,
@@ -229,11 +241,12 @@ function environment() {
 async function main(): Promise<void> {
   if (!fs.existsSync(WRAPPER_FILE)) throw new Error(`${WRAPPER_FILE} is missing: run \`npx projen bundle\` first (the bench task does).`);
   fs.mkdirSync(OUT_DIR, { recursive: true });
-  const dirs = { bare: await bundle('bare'), powertools: await bundle('powertools') };
+  const dirs = { bare: await bundle('bare'), powertools: await bundle('powertools'), transactional: await bundle('transactional') };
   const bundleBytes: Record<Variant, number> = {
     bare: fs.statSync(path.join(dirs.bare, 'index.js')).size,
     powertools: fs.statSync(path.join(dirs.powertools, 'index.js')).size,
     wrapper: fs.statSync(WRAPPER_FILE).size,
+    transactional: fs.statSync(WRAPPER_FILE).size + fs.statSync(path.join(dirs.transactional, 'index.js')).size,
   };
 
   const functions: LocalLambdaFunction[] = [];
@@ -254,8 +267,8 @@ async function main(): Promise<void> {
     console.log(`bundles: ${VARIANTS.map((v) => `${v} ${bundleBytes[v]} B`).join(', ')}`);
 
     // --- cold init: a fresh process per sample, variants interleaved ----------------------------------------
-    const coldInit: Record<Variant, number[]> = { bare: [], powertools: [], wrapper: [] };
-    const coldFirstInvoke: Record<Variant, number[]> = { bare: [], powertools: [], wrapper: [] };
+    const coldInit: Record<Variant, number[]> = { bare: [], powertools: [], wrapper: [], transactional: [] };
+    const coldFirstInvoke: Record<Variant, number[]> = { bare: [], powertools: [], wrapper: [], transactional: [] };
     const coldTables: Record<Variant, Tables> = {} as Record<Variant, Tables>;
     for (const v of VARIANTS) {
       coldTables[v] = { idempotency: await createTable(client, `bench-cold-idem-${v}`, 'id'), business: await createTable(client, `bench-cold-biz-${v}`, 'pk') };
@@ -324,7 +337,8 @@ async function main(): Promise<void> {
 
     // --- figures and targets ---------------------------------------------------------------------------------
     const c10 = results.concurrency_10;
-    const both = (v: Variant, phase: Phase, key: 'idempotency_requests_per_event') => round((results.concurrency_1[v][phase][key] + c10[v][phase][key]) / 2, 3);
+    const both = (v: Variant, phase: Phase, key: 'idempotency_requests_per_event' | 'all_requests_per_event') =>
+      round((results.concurrency_1[v][phase][key] + c10[v][phase][key]) / 2, 3);
     const coldInitMs = Object.fromEntries(VARIANTS.map((v) => [v, round(median(coldInit[v]), 1)])) as Record<Variant, number>;
     const figures = {
       latency_ratio_vs_powertools: round(c10.wrapper.fresh.p50_ms / c10.powertools.fresh.p50_ms, 3),
@@ -348,6 +362,9 @@ async function main(): Promise<void> {
       ),
       ddb_requests_per_fresh_event: both('wrapper', 'fresh', 'idempotency_requests_per_event'),
       ddb_requests_per_duplicate: both('wrapper', 'duplicate', 'idempotency_requests_per_event'),
+      // Effect included: (c) writes it on its own, (d) hands it to the wrapper's transaction.
+      all_requests_per_fresh_event: Object.fromEntries(VARIANTS.map((v) => [v, both(v, 'fresh', 'all_requests_per_event')])),
+      all_requests_per_duplicate: Object.fromEntries(VARIANTS.map((v) => [v, both(v, 'duplicate', 'all_requests_per_event')])),
       cold_init_ms: coldInitMs,
       cold_init_above_powertools_ms: round(coldInitMs.wrapper - coldInitMs.powertools, 1),
       bundle_bytes: bundleBytes.wrapper,
@@ -357,6 +374,16 @@ async function main(): Promise<void> {
       throughput: { target: '(c) events/s ≥ (b) / 1.15, fresh events at concurrency 10', value: figures.throughput_ratio_vs_powertools, met: figures.throughput_ratio_vs_powertools >= 1 / 1.15 },
       ddb_fresh: { target: 'exactly 2 DynamoDB requests per fresh event', value: figures.ddb_requests_per_fresh_event, met: figures.ddb_requests_per_fresh_event === 2 },
       ddb_duplicate: { target: 'exactly 1 DynamoDB request per duplicate', value: figures.ddb_requests_per_duplicate, met: figures.ddb_requests_per_duplicate === 1 },
+      ddb_transactional_fresh: {
+        target: 'exactly 2 DynamoDB requests per fresh event with transactional effects, effect included',
+        value: figures.all_requests_per_fresh_event.transactional,
+        met: figures.all_requests_per_fresh_event.transactional === 2,
+      },
+      ddb_transactional_duplicate: {
+        target: 'exactly 1 DynamoDB request per duplicate with transactional effects',
+        value: figures.all_requests_per_duplicate.transactional,
+        met: figures.all_requests_per_duplicate.transactional === 1,
+      },
       cold_init: { target: 'cold init ≤ (b) + 20 ms', value: figures.cold_init_above_powertools_ms, met: figures.cold_init_above_powertools_ms <= 20 },
       bundle: { target: 'wrapper bundle ≤ 150 KB minified, @aws-sdk/* external', value: figures.bundle_bytes, met: figures.bundle_bytes <= 150 * 1024 },
     };
@@ -382,7 +409,7 @@ async function main(): Promise<void> {
       ),
       results,
       targets,
-      correctness: effectChecks.length === 0 ? 'every event had exactly one effect with (b) and (c), two with (a)' : effectChecks,
+      correctness: effectChecks.length === 0 ? 'every event had exactly one effect with (b), (c) and (d), two with (a)' : effectChecks,
     };
     fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
     // Keep the figures other benchmarks wrote into the same file (bench/synth.ts: synth times, alarms, cost).
@@ -390,13 +417,13 @@ async function main(): Promise<void> {
     fs.writeFileSync(RESULTS, JSON.stringify({ ...others, ...report }, null, 2) + '\n');
 
     console.log('');
-    console.log('| variant | concurrency | events | p50 ms | p99 ms | events/s | idempotency requests/event | business requests/event | log bytes/event (EMF) |');
-    console.log('|---|---|---|---|---|---|---|---|---|');
+    console.log('| variant | concurrency | events | p50 ms | p99 ms | events/s | idempotency requests/event | business requests/event | all requests/event | log bytes/event (EMF) |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|');
     for (const concurrency of MODES) {
       for (const v of VARIANTS) {
         for (const phase of ['fresh', 'duplicate'] as const) {
           const r = results[`concurrency_${concurrency}`][v][phase];
-          console.log(`| ${LABEL[v]} | ${concurrency} | ${r.events} ${phase} | ${r.p50_ms} | ${r.p99_ms} | ${r.events_per_second} | ${r.idempotency_requests_per_event} | ${r.business_requests_per_event} | ${r.log_bytes_per_event} (${r.emf_bytes_per_event}) |`);
+          console.log(`| ${LABEL[v]} | ${concurrency} | ${r.events} ${phase} | ${r.p50_ms} | ${r.p99_ms} | ${r.events_per_second} | ${r.idempotency_requests_per_event} | ${r.business_requests_per_event} | ${r.all_requests_per_event} | ${r.log_bytes_per_event} (${r.emf_bytes_per_event}) |`);
         }
       }
     }

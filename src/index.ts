@@ -2,6 +2,7 @@ export * from './stripe-event-bus';
 export * from './stripe-event-handler';
 export * from './stripe-event-route';
 export * from './stripe-eventbridge-integration';
+export * from './idempotency-options';
 export * from './stripe-event-destination';
 export * from './stripe-event-reconciliation';
 export * from './monitoring-options';

@@ -18,7 +18,6 @@ import {
 } from './contract/metrics';
 import { STRIPE_SOURCE_PREFIX } from './contract/stripe';
 import {
-  DEFAULT_IDEMPOTENCY_TTL_SECONDS,
   ENV_HANDLER_METRICS,
   ENV_HANDLER_NAME,
   ENV_IDEMPOTENCY_KEY_PREFIX,
@@ -29,7 +28,9 @@ import {
 } from './contract/wrapper';
 import { invalid } from './private/errors';
 import { handlerNameFor, parseEventTypeKey } from './private/event-type-keys';
+import { checkKeySpace, defaultKeyScope, keyPrefix } from './private/key-scope';
 import { StripeMetricFactory } from './private/metric-factory';
+import { routeRecordLifetime } from './private/record-lifetime';
 import { configureAsyncFailures, createRule, reservedConcurrency } from './private/route-wiring';
 import { StripeEventHandler } from './stripe-event-handler';
 
@@ -74,16 +75,21 @@ export interface StripeEventRouteProps {
   readonly idempotencyTable: dynamodb.ITable;
 
   /**
-   * The prefix of this route's idempotency keys. Keep it stable: a new prefix starts a new key space.
+   * The prefix of this route's idempotency keys. Keep it stable: a new prefix starts a new key space. Two
+   * routes of the app with the same table and prefix fail `cdk synth`.
    *
-   * @default - `<id of this route's scope>.<handler name>`
+   * @default - `<stack name>/<path of this route's scope in its stack>.<handler name>`
    */
   readonly idempotencyKeyPrefix?: string;
 
   /**
-   * How long a processed event's idempotency record is kept.
+   * How long a processed event's idempotency record is kept. It must cover every way the same Stripe event
+   * can come back (a shorter value fails `cdk synth`); a route knows its retries and its dead-letter queue,
+   * not the archive on the bus.
    *
-   * @default Duration.days(7)
+   * @default - the longest of Stripe's retries and a redrive from the dead-letter queue (each after
+   * EventBridge's and Lambda's retries) plus a day, assuming that no archive replays to the route (a warning
+   * says so); a StripeEventBridgeIntegration passes its own, which covers its archive
    */
   readonly recordLifetime?: Duration;
 
@@ -186,6 +192,9 @@ export class StripeEventRoute extends Construct {
   /** The prefix of this route's idempotency keys. */
   public readonly idempotencyKeyPrefix: string;
 
+  /** How long each processed event's idempotency record is kept. */
+  public readonly recordLifetime: Duration;
+
   /** The value of the wrapper metrics' `integration` dimension. */
   public readonly integrationName: string;
 
@@ -211,7 +220,9 @@ export class StripeEventRoute extends Construct {
     const keys = props.eventTypes.map((key) => parseEventTypeKey(key, props.allowUnknownEventTypes ?? false, 'eventTypes', this));
     this.eventTypes = [...props.eventTypes];
     this.handlerName = handlerNameFor(props.handler._name, props.eventTypes);
-    this.idempotencyKeyPrefix = props.idempotencyKeyPrefix ?? `${scope.node.id}.${this.handlerName}`;
+    this.idempotencyKeyPrefix = props.idempotencyKeyPrefix ?? keyPrefix(defaultKeyScope(scope), this.handlerName);
+    checkKeySpace(this, props.idempotencyTable, this.idempotencyKeyPrefix);
+    this.recordLifetime = routeRecordLifetime(this, props);
     const sourcePrefix = props.sourcePrefix ?? STRIPE_SOURCE_PREFIX;
     const namespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
     this.integrationName = props.integrationName ?? `${Stack.of(scope).stackName}/${scope.node.id}`;
@@ -223,7 +234,7 @@ export class StripeEventRoute extends Construct {
       [ENV_HANDLER_NAME]: this.handlerName,
       [ENV_IDEMPOTENCY_TABLE]: props.idempotencyTable.tableName,
       [ENV_IDEMPOTENCY_KEY_PREFIX]: this.idempotencyKeyPrefix,
-      [ENV_IDEMPOTENCY_TTL_SECONDS]: String(props.recordLifetime?.toSeconds() ?? DEFAULT_IDEMPOTENCY_TTL_SECONDS),
+      [ENV_IDEMPOTENCY_TTL_SECONDS]: this.recordLifetime.toSeconds().toString(),
       POWERTOOLS_SERVICE_NAME: this.handlerName,
       POWERTOOLS_METRICS_NAMESPACE: namespace,
       [ENV_METRICS_INTEGRATION]: this.integrationName,

@@ -1,4 +1,4 @@
-import { Duration, NestedStack, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, NestedStack, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -7,16 +7,19 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_METRICS_NAMESPACE, DELIVERY_METRICS, METRIC_EVENT_AGE, METRIC_FAILED, METRIC_INVALID, METRIC_PROCESSED } from './contract/metrics';
+import { StripeIdempotencyOptions } from './idempotency-options';
 import { StripeAlarmOptions, StripeArchiveOptions, StripeDashboardOptions } from './monitoring-options';
 import { checkBusQuotas } from './private/bus-quotas';
 import { allowRulesOnBusToSendTo, MAX_RULE_STATEMENTS } from './private/dead-letter-policy';
 import { invalid } from './private/errors';
 import { buildDetailFilter, groupHandlers } from './private/handler-groups';
 import { createMonitoring } from './private/integration-monitoring';
-import { createArchive, createDeadLetterQueue, createIdempotencyTable } from './private/integration-resources';
+import { createArchive, createDeadLetterQueue, createIdempotencyTable, DEAD_LETTER_RETENTION } from './private/integration-resources';
+import { defaultKeyScope, keyPrefix, validateKeyScope } from './private/key-scope';
 import { partnerEventSourceOf, StripeMetricFactory } from './private/metric-factory';
+import { resolveRecordLifetime, windowOrMax } from './private/record-lifetime';
 import { checkTemplateLimits, RouteStacks } from './private/route-stacks';
-import { validateAlarmOptions, validateRecordLifetime, validateRetries } from './private/validate-props';
+import { validateAlarmOptions, validateRetries } from './private/validate-props';
 import { StripeRoutePlacement } from './route-placement';
 import { StripeEventBus } from './stripe-event-bus';
 import { StripeEventHandler } from './stripe-event-handler';
@@ -31,35 +34,6 @@ export enum StripeLivemode {
   LIVE_ONLY = 'LIVE_ONLY',
   /** Only test-mode and sandbox events (`detail.livemode: false`). */
   TEST_ONLY = 'TEST_ONLY',
-}
-
-/**
- * Idempotency settings.
- */
-export interface StripeIdempotencyOptions {
-  /**
-   * An existing table in the Powertools idempotency schema: partition key `id` (string), TTL attribute
-   * `expiration`.
-   *
-   * @default - a table is created: on-demand, point-in-time recovery, retained on stack deletion
-   */
-  readonly table?: dynamodb.ITable;
-
-  /**
-   * How long a processed event's record (and stored result) is kept. Duplicates arriving later run the
-   * handler again, so this must outlive every retry window: Stripe's (up to 3 days), EventBridge's (up to
-   * 24 hours) and Lambda's (up to 6 hours), and any archive replay you may run.
-   *
-   * @default Duration.days(7)
-   */
-  readonly recordLifetime?: Duration;
-
-  /**
-   * What happens to the created table when it leaves the stack.
-   *
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly removalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -105,7 +79,7 @@ export interface StripeEventBridgeIntegrationProps {
   /**
    * Idempotency settings.
    *
-   * @default - a new table and 7-day records
+   * @default - a new table; records kept as long as an event can come back; keys scoped by stack and construct path
    */
   readonly idempotency?: StripeIdempotencyOptions;
 
@@ -203,10 +177,16 @@ export interface StripeEventBridgeIntegrationProps {
 }
 
 /**
- * Carries Stripe events from an EventBridge bus to your handlers exactly once: one route per handler (a
- * rule and a wrapped Lambda function: validation, idempotency on the Stripe event id, structured logs,
- * metrics), an idempotency table, a dead-letter queue that receives every event that could not be
- * processed, an archive for replays, alarms, a dashboard and saved Logs Insights queries.
+ * Carries Stripe events from an EventBridge bus to your handlers: one route per handler (a rule and a
+ * wrapped Lambda function: validation, idempotency on the Stripe event id, structured logs, metrics), an
+ * idempotency table, a dead-letter queue that receives every event that could not be processed, an archive
+ * for replays, alarms, a dashboard and saved Logs Insights queries.
+ *
+ * Within the record lifetime, which covers every way the integration can bring an event back, a handler
+ * that succeeded is not run again for the same Stripe event. Writes a handler hands to
+ * `context.effects.transactWrite` commit with the event's record, so they happen exactly once; writes a
+ * handler makes on its own happen at least once: if the invocation fails after them (a crash, a timeout,
+ * the record's completion failing), the retry runs the handler again.
  */
 export class StripeEventBridgeIntegration extends Construct {
   /** The bus Stripe events arrive on. */
@@ -214,6 +194,12 @@ export class StripeEventBridgeIntegration extends Construct {
 
   /** The idempotency table (Powertools schema). */
   public readonly idempotencyTable: dynamodb.ITable;
+
+  /** How long each processed event's idempotency record is kept (`STRIPE_EB_IDEMPOTENCY_TTL_SECONDS`). */
+  public readonly recordLifetime: Duration;
+
+  /** The scope of the handlers' idempotency keys: each prefix is `<keyScope>.<handler name>`. */
+  public readonly keyScope: string;
 
   /** The dead-letter queue for events EventBridge could not deliver and events whose handler failed. */
   public readonly deadLetterQueue: sqs.IQueue;
@@ -252,8 +238,7 @@ export class StripeEventBridgeIntegration extends Construct {
     super(scope, id);
     validateRetries(this, props);
     validateAlarmOptions(this, props.alarms ?? {});
-    const lifetime = props.idempotency?.recordLifetime;
-    validateRecordLifetime(this, lifetime);
+    validateKeyScope(this, props.idempotency?.keyScope, 'idempotency.keyScope');
 
     const groups = groupHandlers(this, props.handlers, props.allowUnknownEventTypes ?? false);
     this.eventTypes = Object.keys(props.handlers);
@@ -272,6 +257,14 @@ export class StripeEventBridgeIntegration extends Construct {
     // An SQS queue policy holds at most 20 statements: beyond MAX_RULE_STATEMENTS rules, one statement for the bus.
     const statementPerRule = groups.length <= MAX_RULE_STATEMENTS;
     if (!statementPerRule) allowRulesOnBusToSendTo(this.deadLetterQueue, this.eventBus);
+    this.recordLifetime = resolveRecordLifetime(this, props.idempotency?.recordLifetime, {
+      maxEventAge: windowOrMax(props.maxEventAge, Duration.hours(24)),
+      lambdaMaxEventAge: windowOrMax(props.lambdaMaxEventAge, Duration.hours(6)),
+      deadLetterQueue: this.deadLetterQueue,
+      createdQueueRetention: props.deadLetterQueue ? undefined : DEAD_LETTER_RETENTION,
+      archiveRetention: this.archive ? (props.archive?.retention ?? Duration.days(30)) : undefined,
+    }, 'idempotency.recordLifetime');
+    this.keyScope = props.idempotency?.keyScope ?? defaultKeyScope(this);
 
     const routeStacks = new RouteStacks(this, props.routePlacement ?? StripeRoutePlacement.AUTO, groups.length);
     this.routes = groups.map(({ name, handler, keys }) => {
@@ -284,8 +277,8 @@ export class StripeEventBridgeIntegration extends Construct {
         allowUnknownEventTypes: true,
         detailFilter,
         idempotencyTable: this.idempotencyTable,
-        idempotencyKeyPrefix: `${this.node.id}.${name}`,
-        recordLifetime: lifetime,
+        idempotencyKeyPrefix: keyPrefix(this.keyScope, name),
+        recordLifetime: this.recordLifetime,
         deadLetterQueue: this.deadLetterQueue,
         retryAttempts: props.retryAttempts,
         maxEventAge: props.maxEventAge,

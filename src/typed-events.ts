@@ -14,9 +14,10 @@
  *
  * Types only: this module has no runtime code, is not exported from the package's main entry point and
  * is not part of the jsii API (jsii has no generics or unions). It needs the `stripe` package (for its
- * types) and `@types/aws-lambda` in the consumer's own devDependencies; the types describe the Stripe API
- * version of the installed `stripe` package.
+ * types), `@types/aws-lambda` and `@aws-sdk/lib-dynamodb` (for `context.effects`) in the consumer's own
+ * devDependencies; the types describe the Stripe API version of the installed `stripe` package.
  */
+import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import type Stripe from 'stripe';
 
@@ -66,5 +67,43 @@ export type StripeEventBridgeEnvelope<E> = E extends Stripe.Event
  */
 export type StripeEventBridgeEvent<K extends StripeEventTypeKey = '*'> = StripeEventBridgeEnvelope<StripeEventFor<K>>;
 
-/** A handler for key `K`: receives the unchanged EventBridge event, returns a JSON-serialisable result. */
-export type StripeEventBridgeHandler<K extends StripeEventTypeKey = '*', R = unknown> = (event: StripeEventBridgeEvent<K>, context: Context) => Promise<R>;
+/**
+ * One DynamoDB action in `@aws-sdk/lib-dynamodb`'s document shape, exactly as in a `TransactWriteCommand`'s
+ * `TransactItems`: `{ Put }`, `{ Update }`, `{ Delete }` or `{ ConditionCheck }`, with plain JavaScript values.
+ */
+export type StripeTransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/**
+ * What the wrapper adds to the Lambda context: `context.effects`. Only a wrapped function has it; unwrapped,
+ * `context.effects` is undefined and calling it throws a TypeError, so the event fails (and is retried, then
+ * dead-lettered) instead of its writes being lost.
+ */
+export interface StripeEffects {
+  /**
+   * Commits `TransactItems` (at most 99 actions, as for lib-dynamodb's `TransactWriteCommand`) in one
+   * DynamoDB transaction with the completion of the event's idempotency record, storing `result`: the writes
+   * and the record happen together or not at all, so the effect happens exactly once. Call it once, with all
+   * of the event's writes, and return what it resolves to: `result` as stored (its JSON form), which
+   * duplicates return too.
+   *
+   * When one of your conditions fails, it rejects with DynamoDB's own `TransactionCanceledException`
+   * (`CancellationReasons` indexed like your `TransactItems`) and nothing is written: catch it to decide
+   * (return a result: the event completes without the writes; or call `transactWrite` again with other
+   * writes), or let it fail the event (retried, then dead-lettered). Actions that break DynamoDB's rules
+   * (over 99, two on one item, another account or Region, above 4 MB) reject with
+   * `InvalidTransactionError` before any request.
+   */
+  transactWrite<R>(input: { TransactItems: StripeTransactItem[] }, result: R): Promise<R>;
+}
+
+/** The Lambda context a wrapped handler receives: Lambda's own, plus `effects`. */
+export type StripeEventBridgeContext = Context & { readonly effects: StripeEffects };
+
+/**
+ * A handler for key `K`: receives the unchanged EventBridge event and the Lambda context with `effects`,
+ * returns a JSON-serialisable result.
+ */
+export type StripeEventBridgeHandler<K extends StripeEventTypeKey = '*', R = unknown> = (
+  event: StripeEventBridgeEvent<K>,
+  context: StripeEventBridgeContext,
+) => Promise<R>;

@@ -24,6 +24,18 @@ export const LOG_FIELD = {
   ERROR_MESSAGE: 'error_message',
   /** Whether the user's handler ran before a failure (its business effect may have happened). */
   HANDLER_RAN: 'handler_ran',
+  /**
+   * How many DynamoDB actions the handler handed over with `context.effects.transactWrite` and the wrapper
+   * committed in one transaction with the record's completion (absent when the handler wrote on its own).
+   */
+  TRANSACTION_ACTIONS: 'transaction_actions',
+  /**
+   * Set when the in-progress record replaced an expired one: `expired_in_progress` (an earlier attempt
+   * started and never finished: a crash, a timeout or a failed completion; a handler that wrote on its own
+   * may have had its effect then, and has it again now) or `expired_completed` (the event was processed
+   * before its record outlived its lifetime).
+   */
+  REPLACED_RECORD: 'replaced_record',
 } as const;
 
 /** What happened to one delivery. Logged as `outcome` and counted as a metric. */

@@ -18,8 +18,15 @@ export const WRAPPER_HANDLER = `${LAYER_MOUNT}/stripe-eventbridge/wrapper.handle
 export const ENV_USER_HANDLER = 'STRIPE_EB_USER_HANDLER';
 export const ENV_HANDLER_NAME = 'STRIPE_EB_HANDLER_NAME';
 export const ENV_IDEMPOTENCY_TABLE = 'STRIPE_EB_IDEMPOTENCY_TABLE';
+/** `<key scope>.<handler name>`: records are keyed `<prefix>#<hash>` (src/contract/idempotency.ts). */
 export const ENV_IDEMPOTENCY_KEY_PREFIX = 'STRIPE_EB_IDEMPOTENCY_KEY_PREFIX';
+/** The record lifetime in whole seconds, derived at synth from every window in which an event can come back. */
 export const ENV_IDEMPOTENCY_TTL_SECONDS = 'STRIPE_EB_IDEMPOTENCY_TTL_SECONDS';
+/**
+ * What a reader assumes for a function without STRIPE_EB_IDEMPOTENCY_TTL_SECONDS (one not deployed by the
+ * integration): the 7 days earlier releases kept records. The wrapper itself requires the variable.
+ */
+export const DEFAULT_IDEMPOTENCY_TTL_SECONDS = 7 * 24 * 60 * 60;
 export const ENV_SOURCE_PREFIX = 'STRIPE_EB_SOURCE_PREFIX';
 /** The value of the wrapper's `integration` metric dimension (unset: the handler dimension alone, as before). */
 export const ENV_METRICS_INTEGRATION = 'STRIPE_EB_METRICS_INTEGRATION';
@@ -27,12 +34,6 @@ export const ENV_METRICS_INTEGRATION = 'STRIPE_EB_METRICS_INTEGRATION';
 export const ENV_HANDLER_METRICS = 'STRIPE_EB_HANDLER_METRICS';
 /** Optional endpoint override (DynamoDB Local in tests and in the local replay). */
 export const ENV_DYNAMODB_ENDPOINT = 'STRIPE_EB_DYNAMODB_ENDPOINT';
-
-/**
- * Idempotency records must outlive every retry window before them: Stripe retries for up to 3 days,
- * EventBridge for up to 24 h, Lambda async invokes for up to 6 h. Seven days covers all of them.
- */
-export const DEFAULT_IDEMPOTENCY_TTL_SECONDS = 7 * 24 * 60 * 60;
 
 /**
  * The largest event EventBridge delivers: 1 MB (1,048,576 bytes, as EventBridge counts an entry) since

@@ -18,11 +18,14 @@ export function createIdempotencyTable(scope: Construct, removalPolicy: RemovalP
   });
 }
 
+/** The created dead-letter queue keeps messages 14 days, SQS's maximum. */
+export const DEAD_LETTER_RETENTION = Duration.days(14);
+
 export function createDeadLetterQueue(scope: Construct): sqs.IQueue {
   const queue = new sqs.Queue(scope, 'DeadLetterQueue', {
     encryption: sqs.QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
-    retentionPeriod: Duration.days(14),
+    retentionPeriod: DEAD_LETTER_RETENTION,
   });
   // cdk-nag's AwsSolutions-SQS3 asks every queue to have a DLQ unless it is one; it cannot see that this
   // queue is the target of DeadLetterConfig and on-failure destinations. Acknowledged in cdk-nag's metadata format.

@@ -51,14 +51,3 @@ export function validateAlarmOptions(scope: IConstruct, alarms: StripeAlarmOptio
     invalid(scope, `alarms.evaluationPeriods: ${alarms.evaluationPeriods} must be a whole number of at least 1.`);
   }
 }
-
-/** Records must outlive the retry windows before them. */
-export function validateRecordLifetime(scope: IConstruct, lifetime: Duration | undefined): void {
-  if (lifetime && !lifetime.isUnresolved() && lifetime.toSeconds() < 3600) {
-    invalid(
-      scope,
-      `idempotency.recordLifetime: ${lifetime.toHumanString()} is shorter than one hour; records must outlive the retry windows before them ` +
-        '(Stripe up to 3 days, EventBridge up to 24 hours, Lambda up to 6 hours). The default is 7 days.',
-    );
-  }
-}

@@ -7,8 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { Context } from 'aws-lambda';
-import { commerceTableFrom, synthesizeBabesClub } from './support';
+import { commerceTableFrom, directContext, synthesizeBabesClub } from './support';
 import { DATA, envelope, stripeEvent } from '../../examples/babes-club/replay/stream';
 import { ddbClient, ddbEndpoint } from '../support/local-stack';
 
@@ -21,7 +20,8 @@ process.env.AWS_SECRET_ACCESS_KEY = 'local';
 const handlers = require('../../examples/babes-club/handlers') as typeof import('../../examples/babes-club/handlers');
 
 type Json = Record<string, any>;
-const ctx = {} as Context;
+// The handlers hand their writes to `context.effects`; here it commits them directly, without the wrapper.
+const ctx = directContext();
 const sample = (file: string): Json => JSON.parse(fs.readFileSync(path.join(DATA, 'stripe-events', file), 'utf8'));
 const fixture = (resource: string): Json => structuredClone(JSON.parse(fs.readFileSync(path.join(DATA, 'stripe-openapi', 'fixtures3.json'), 'utf8')).resources[resource]);
 let nextId = 0;
@@ -64,9 +64,13 @@ describe('checkout.session.completed and async_payment_succeeded', () => {
     const first = paidCheckout('bea-002', 'cs_test_twice');
     const second = paidCheckout('bea-002', 'cs_test_twice', 'checkout.session.async_payment_succeeded');
     await handlers.checkoutPaid(first as any, ctx);
-    const before = await item('USER#bea-002', `ORDER#${first.detail.data.object.created}#cs_test_twice`);
+    const { stripeEvents, ...before } = (await item('USER#bea-002', `ORDER#${first.detail.data.object.created}#cs_test_twice`))!;
+    expect(stripeEvents).toEqual([first.detail.id]);
     await handlers.checkoutPaid(second as any, ctx);
-    expect(await item('USER#bea-002', `ORDER#${first.detail.data.object.created}#cs_test_twice`)).toEqual(before);
+    const after = (await item('USER#bea-002', `ORDER#${first.detail.data.object.created}#cs_test_twice`))!;
+    expect({ ...after, stripeEvents: undefined }).toEqual({ ...before, stripeEvents: undefined });
+    // The audit trail names both events.
+    expect(after.stripeEvents).toEqual([first.detail.id, second.detail.id]);
   });
 
   test('without a client_reference_id the order belongs to the Stripe customer', async () => {

@@ -75,6 +75,16 @@ test('a generated stream of 300 events with duplicates out of order: every disti
   expect(report.counts.dlq).toBe(0);
   expect(report.counts.processed).toBe(distinct);
   expect(report.counts.duplicate).toBe(events.length - distinct);
-  const orders = (await commerceItems(report)).filter((i) => i.type === 'ORDER');
+  const items = await commerceItems(report);
+  const orders = items.filter((i) => i.type === 'ORDER');
   expect(orders).toHaveLength(new Set(events.filter((e) => e['detail-type'] === 'checkout.session.completed').map((e) => e.detail.data.object.id)).size);
+
+  // Each event's effect, committed with its idempotency record, is in the items' audit trails exactly once;
+  // an event its handler decided needs no change (a stale subscription update) left none.
+  const trail = new Map<string, number>();
+  for (const id of items.flatMap((i) => (i.stripeEvents ?? []) as string[])) trail.set(id, (trail.get(id) ?? 0) + 1);
+  const processed = report.events.flatMap((e) => e.deliveries.filter((d) => d.outcome === 'processed').map((d) => ({ id: e.stripeEventId!, result: d.result as Record<string, unknown> })));
+  const wrong = processed.filter(({ id, result }) => (trail.get(id) ?? 0) !== (result.changed === false || 'ignored' in result ? 0 : 1));
+  expect(wrong).toEqual([]);
+  expect(processed.filter(({ result }) => result.changed !== false).length).toBeGreaterThan(distinct / 2);
 }, 120_000);

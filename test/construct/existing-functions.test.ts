@@ -24,7 +24,7 @@ describe('a received lambda.Function with a Node.js runtime', () => {
         Variables: Match.objectLike({
           STRIPE_EB_USER_HANDLER: 'app/orders.main',
           STRIPE_EB_HANDLER_NAME: 'Orders',
-          STRIPE_EB_IDEMPOTENCY_KEY_PREFIX: 'Stripe.Orders',
+          STRIPE_EB_IDEMPOTENCY_KEY_PREFIX: 'TestStack/Stripe.Orders',
         }),
       },
     });

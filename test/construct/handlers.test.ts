@@ -29,8 +29,8 @@ describe('functions built from code', () => {
         Variables: {
           STRIPE_EB_USER_HANDLER: 'index.handler',
           STRIPE_EB_HANDLER_NAME: 'CheckoutSessionCompleted',
-          STRIPE_EB_IDEMPOTENCY_KEY_PREFIX: 'Stripe.CheckoutSessionCompleted',
-          STRIPE_EB_IDEMPOTENCY_TTL_SECONDS: '604800',
+          STRIPE_EB_IDEMPOTENCY_KEY_PREFIX: 'TestStack/Stripe.CheckoutSessionCompleted',
+          STRIPE_EB_IDEMPOTENCY_TTL_SECONDS: String(36 * 86400),
           STRIPE_EB_IDEMPOTENCY_TABLE: { Ref: Match.stringLikeRegexp('^StripeIdempotencyTable') },
           POWERTOOLS_SERVICE_NAME: 'CheckoutSessionCompleted',
           POWERTOOLS_METRICS_NAMESPACE: 'StripeEventBridge',

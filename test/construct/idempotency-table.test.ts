@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -77,36 +77,4 @@ test('a table encrypted with a customer key lets the functions use the key', () 
       ]),
     },
   });
-});
-
-test('the record lifetime reaches the wrapper', () => {
-  const stack = newStack();
-  new StripeEventBridgeIntegration(stack, 'Stripe', {
-    eventBus: bus(),
-    idempotency: { recordLifetime: Duration.days(30) },
-    handlers: { 'checkout.session.completed': inlineHandler() },
-  });
-  Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
-    Environment: { Variables: Match.objectLike({ STRIPE_EB_IDEMPOTENCY_TTL_SECONDS: String(30 * 86400) }) },
-  });
-});
-
-test('a record lifetime shorter than the retry windows is an error', () => {
-  expect(() =>
-    new StripeEventBridgeIntegration(newStack(), 'Stripe', {
-      eventBus: bus(),
-      idempotency: { recordLifetime: Duration.minutes(30) },
-      handlers: { 'checkout.session.completed': inlineHandler() },
-    }),
-  ).toThrow(/^\[TestStack\/Stripe\] idempotency\.recordLifetime: 30 minutes is shorter than one hour; records must outlive the retry windows/);
-});
-
-test('each handler has its own stable key prefix: integration id and handler name, not the function name', () => {
-  const stack = newStack();
-  new StripeEventBridgeIntegration(stack, 'Payments', {
-    eventBus: bus(),
-    handlers: { 'checkout.session.completed': inlineHandler({ name: 'Orders' }), 'charge.refunded': inlineHandler({ name: 'Refunds' }) },
-  });
-  const prefixes = resourcesOf(Template.fromStack(stack), 'AWS::Lambda::Function').map(([, f]) => f.Properties.Environment.Variables.STRIPE_EB_IDEMPOTENCY_KEY_PREFIX);
-  expect(prefixes.sort()).toEqual(['Payments.Orders', 'Payments.Refunds']);
 });

@@ -80,7 +80,7 @@ test('least privilege: the secret, the routes\' records (by key prefix) and the 
         Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
         Effect: 'Allow',
         Resource: { 'Fn::GetAtt': [byPrefix('StripeIdempotencyTable'), 'Arn'] },
-        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['Stripe.Orders#*', 'Stripe.Refunds#*'] } },
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TestStack/Stripe.Orders#*', 'TestStack/Stripe.Refunds#*'] } },
       },
       { Action: 'lambda:GetFunctionConfiguration', Effect: 'Allow', Resource: fns },
       ...(backfill ? [{ Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: fns }] : []),

@@ -168,8 +168,9 @@ class TestWrappedFunctions:
                 "STRIPE_EB_USER_HANDLER": user_handler,
                 "STRIPE_EB_HANDLER_NAME": name,
                 "STRIPE_EB_IDEMPOTENCY_TABLE": {"Ref": table_id},
-                "STRIPE_EB_IDEMPOTENCY_KEY_PREFIX": f"Stripe.{name}",
-                "STRIPE_EB_IDEMPOTENCY_TTL_SECONDS": "604800",
+                # Scoped by stack name and construct path; records kept 36 days (the 30-day archive's replays, plus retries).
+                "STRIPE_EB_IDEMPOTENCY_KEY_PREFIX": f"Payments/Stripe.{name}",
+                "STRIPE_EB_IDEMPOTENCY_TTL_SECONDS": str(36 * 86400),
                 "POWERTOOLS_SERVICE_NAME": name,
                 "POWERTOOLS_METRICS_NAMESPACE": "StripeEventBridge",
                 "STRIPE_EB_METRICS_INTEGRATION": "Payments/Stripe",

@@ -62,17 +62,28 @@ def test_factory_validation_raises_where_the_factory_is_called():
 def test_struct_props_accept_the_struct_class_or_a_plain_dict():
     as_struct = integrate(
         {"checkout.session.completed": handler()},
-        idempotency=StripeIdempotencyOptions(record_lifetime=Duration.days(30)),
+        idempotency=StripeIdempotencyOptions(record_lifetime=Duration.days(40), key_scope="Payments"),
         livemode=StripeLivemode.LIVE_ONLY,
     )
-    as_dict = integrate({"checkout.session.completed": handler()}, idempotency={"record_lifetime": Duration.days(30)})
+    as_dict = integrate(
+        {"checkout.session.completed": handler()}, idempotency={"record_lifetime": Duration.days(40), "key_scope": "Payments"}
+    )
     for integration in (as_struct, as_dict):
         Template.from_stack(Stack.of(integration)).has_resource_properties(
             "AWS::Lambda::Function",
-            {"Environment": {"Variables": Match.object_like({"STRIPE_EB_IDEMPOTENCY_TTL_SECONDS": str(30 * 86400)})}},
+            {
+                "Environment": {
+                    "Variables": Match.object_like(
+                        {
+                            "STRIPE_EB_IDEMPOTENCY_TTL_SECONDS": str(40 * 86400),
+                            "STRIPE_EB_IDEMPOTENCY_KEY_PREFIX": "Payments.CheckoutSessionCompleted",
+                        }
+                    )
+                }
+            },
         )
-    with pytest.raises(RuntimeError, match=re.escape("idempotency.recordLifetime: 30 minutes is shorter than one hour")):
-        integrate({"checkout.session.completed": handler()}, idempotency={"record_lifetime": Duration.minutes(30)})
+    with pytest.raises(RuntimeError, match=re.escape("idempotency.recordLifetime: 7 days is shorter than 34 days 6 hours")):
+        integrate({"checkout.session.completed": handler()}, idempotency={"record_lifetime": Duration.days(7)})
 
 
 def test_a_wrong_python_type_is_a_type_error_before_reaching_the_library():

@@ -55,9 +55,10 @@ function run(sinceSeconds = 3 * DAY): Promise<ReconcileResult> {
 beforeAll(async () => {
   stripe = await StripeEventsServer.start({ apiKey: KEY });
   stripe.seed(present, missing, inProgress, timedOut, oldTimedOut, connect, tooOld, tooYoung, beyondRecords, subPresent, subMissing, refund);
+  // Records kept 7 days (STRIPE_EB_IDEMPOTENCY_TTL_SECONDS), so that some events here are older than their records.
   const functions = {
-    Orders: stack.wrapped({ handlerName: 'Orders', keyPrefix: 'Payments.Orders', userHandler: 'effect-counter.handler' }),
-    Memberships: stack.wrapped({ handlerName: 'Memberships', keyPrefix: 'Payments.Memberships', userHandler: 'effect-counter.handler' }),
+    Orders: stack.wrapped({ handlerName: 'Orders', keyPrefix: 'Payments.Orders', userHandler: 'effect-counter.handler', recordLifetimeSeconds: 7 * DAY }),
+    Memberships: stack.wrapped({ handlerName: 'Memberships', keyPrefix: 'Payments.Memberships', userHandler: 'effect-counter.handler', recordLifetimeSeconds: 7 * DAY }),
   };
   // The same handler in another execution environment, stuck in its handler until the test opens the gate.
   const stuck = stack.wrapped({ handlerName: 'Orders', keyPrefix: 'Payments.Orders', userHandler: 'effect-counter.handler', environment: { SAMPLE_MODE: 'gate' } });

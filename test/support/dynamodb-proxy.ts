@@ -12,6 +12,8 @@ export interface DynamoDbRequestRecord {
   readonly operation: string;
   /** `TableName` from the request body, when it has one. */
   readonly table?: string;
+  /** The tables of a TransactWriteItems' actions (whose body has no top-level `TableName`). */
+  readonly tables?: readonly string[];
   /** The HTTP status returned to the client; 0 when the proxy dropped the connection. */
   readonly status: number;
   /** DynamoDB's error type for a 4xx/5xx answer, e.g. `ConditionalCheckFailedException`. */
@@ -35,11 +37,11 @@ export interface DynamoDbProxy {
   readonly endpoint: string;
   /** Every request since the start or the last `reset()`, in arrival order. */
   readonly requests: readonly DynamoDbRequestRecord[];
-  /** How many requests match, e.g. `count({ table })` or `count({ operation: 'PutItem' })`. */
+  /** How many requests match, e.g. `count({ table })` (a transaction counts for each of its tables) or `count({ operation: 'PutItem' })`. */
   count(filter?: { readonly table?: string; readonly operation?: string }): number;
   reset(): void;
   /** Decides the fate of each following request; `undefined` forwards everything. */
-  setFault(fault: ((request: { operation: string; table?: string }) => DynamoDbFault) | undefined): void;
+  setFault(fault: ((request: { operation: string; table?: string; tables?: readonly string[] }) => DynamoDbFault) | undefined): void;
   close(): Promise<void>;
 }
 
@@ -49,7 +51,7 @@ export async function startDynamoDbProxy(target: string): Promise<DynamoDbProxy>
   const upstream = new URL(target);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const requests: DynamoDbRequestRecord[] = [];
-  let fault: ((request: { operation: string; table?: string }) => DynamoDbFault) | undefined;
+  let fault: ((request: { operation: string; table?: string; tables?: readonly string[] }) => DynamoDbFault) | undefined;
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -58,20 +60,23 @@ export async function startDynamoDbProxy(target: string): Promise<DynamoDbProxy>
       const body = Buffer.concat(chunks);
       const operation = String(req.headers['x-amz-target'] ?? 'unknown').split('.').pop() ?? 'unknown';
       let table: string | undefined;
+      let tables: string[] | undefined;
       try {
-        table = (JSON.parse(body.toString('utf8')) as { TableName?: string }).TableName;
+        const parsed = JSON.parse(body.toString('utf8')) as { TableName?: string; TransactItems?: Array<Record<string, { TableName?: string }>> };
+        table = parsed.TableName;
+        tables = parsed.TransactItems?.flatMap((a) => Object.values(a).map((x) => x.TableName ?? '')).filter((t, i, all) => all.indexOf(t) === i);
       } catch {
         table = undefined;
       }
-      const action = fault?.({ operation, table }) ?? 'pass';
+      const action = fault?.({ operation, table, tables }) ?? 'pass';
       if (action === 'drop') {
-        requests.push({ operation, table, status: 0 });
+        requests.push({ operation, table, tables, status: 0 });
         req.socket.destroy();
         return;
       }
       if (action !== 'pass') {
         const answer = FAULT_ANSWERS[action];
-        requests.push({ operation, table, status: answer.status, errorType: answer.type.split('#')[1] });
+        requests.push({ operation, table, tables, status: answer.status, errorType: answer.type.split('#')[1] });
         res.writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.0' });
         res.end(JSON.stringify({ __type: answer.type, message: answer.message }));
         return;
@@ -85,14 +90,14 @@ export async function startDynamoDbProxy(target: string): Promise<DynamoDbProxy>
           answer.on('end', () => {
             const answerBody = Buffer.concat(answerChunks);
             const errorType = status >= 400 ? ERROR_TYPE.exec(answerBody.toString('utf8'))?.[1] : undefined;
-            requests.push({ operation, table, status, errorType });
+            requests.push({ operation, table, tables, status, errorType });
             res.writeHead(status, answer.headers);
             res.end(answerBody);
           });
         },
       );
       forward.on('error', () => {
-        requests.push({ operation, table, status: 0 });
+        requests.push({ operation, table, tables, status: 0 });
         req.socket.destroy();
       });
       forward.end(body);
@@ -110,7 +115,8 @@ export async function startDynamoDbProxy(target: string): Promise<DynamoDbProxy>
     endpoint: `http://127.0.0.1:${port}`,
     requests,
     count: (filter = {}) =>
-      requests.filter((r) => (filter.table ?? r.table) === r.table && (filter.operation ?? r.operation) === r.operation).length,
+      requests.filter((r) => (filter.table === undefined || r.table === filter.table || (r.tables ?? []).includes(filter.table))
+        && (filter.operation ?? r.operation) === r.operation).length,
     reset: () => {
       requests.length = 0;
     },

@@ -20,6 +20,7 @@ import {
   ENV_HANDLER_NAME,
   ENV_IDEMPOTENCY_KEY_PREFIX,
   ENV_IDEMPOTENCY_TABLE,
+  ENV_IDEMPOTENCY_TTL_SECONDS,
   ENV_USER_HANDLER,
   WRAPPER_HANDLER,
 } from '../../src/contract/wrapper';
@@ -28,6 +29,14 @@ import { WRAPPER_ASSET_DIR } from '../../src/private/wrapper-layer';
 
 export const WRAPPER_LAYER_DIR = WRAPPER_ASSET_DIR;
 export const TEST_HANDLERS_DIR = path.join(__dirname, '..', 'fixtures', 'handlers');
+/** The record lifetime StripeEventBridgeIntegration derives with its defaults: 36 days. */
+export const DEFAULT_RECORD_LIFETIME_SECONDS = 36 * 86_400;
+const CLOCK_PRELOAD = path.join(__dirname, 'clock-preload.js');
+
+/** The environment that runs a local execution environment's wall clock `offsetMs` ahead (test/support/clock-preload.js). */
+export function shiftedClock(offsetMs: number): Record<string, string> {
+  return { NODE_OPTIONS: `--require ${CLOCK_PRELOAD}`, CLOCK_OFFSET_MS: String(offsetMs) };
+}
 
 export function ddbEndpoint(): string {
   const endpoint = process.env.STRIPE_EB_TEST_DYNAMODB_ENDPOINT;
@@ -92,6 +101,10 @@ export interface WrappedFunctionOptions {
   readonly dynamoDbEndpoint?: string;
   /** The business table that the sample handlers write to (on DynamoDB Local directly, never through a proxy). */
   readonly businessTable?: string;
+  /** `STRIPE_EB_IDEMPOTENCY_TTL_SECONDS`. @default DEFAULT_RECORD_LIFETIME_SECONDS */
+  readonly recordLifetimeSeconds?: number;
+  /** Runs the environment's wall clock this far ahead (e.g. 20 days, for a replay on day 20). @default 0 */
+  readonly clockOffsetMs?: number;
 }
 
 /** The real bundled wrapper around a user handler, configured as the construct configures it. */
@@ -109,9 +122,11 @@ export function wrappedFunction(options: WrappedFunctionOptions): LocalLambdaFun
       [ENV_HANDLER_NAME]: name,
       [ENV_IDEMPOTENCY_TABLE]: options.idempotencyTable,
       [ENV_IDEMPOTENCY_KEY_PREFIX]: options.keyPrefix ?? `Test.${name}`,
+      [ENV_IDEMPOTENCY_TTL_SECONDS]: String(options.recordLifetimeSeconds ?? DEFAULT_RECORD_LIFETIME_SECONDS),
       [ENV_DYNAMODB_ENDPOINT]: options.dynamoDbEndpoint ?? ddbEndpoint(),
       POWERTOOLS_SERVICE_NAME: name,
       ...(options.businessTable ? { BUSINESS_TABLE: options.businessTable, BUSINESS_TABLE_ENDPOINT: ddbEndpoint() } : {}),
+      ...(options.clockOffsetMs ? shiftedClock(options.clockOffsetMs) : {}),
       ...options.environment,
     },
   };

@@ -2,12 +2,12 @@
  * Checkout: a paid Checkout Session becomes an order. Stripe can send both checkout.session.completed and
  * checkout.session.async_payment_succeeded for one session, so writing the order is idempotent by itself
  * (same keys, updates that never move an order back from refunded) — the wrapper only de-duplicates each
- * event, not two events about one session.
+ * event, not two events about one session. The writes go to the wrapper, which commits them with the
+ * event's idempotency record (commerce.ts).
  */
-import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { StripeEventBridgeHandler } from '@babes/stripe-eventbridge/typed-events';
+import type { StripeEffects, StripeEventBridgeHandler, StripeTransactItem } from '@babes/stripe-eventbridge/typed-events';
 import type Stripe from 'stripe';
-import { commerceTable, conditionFailed, db } from './commerce';
+import { APPEND_EVENT, appendEventValues, commerceTable, conditionFailed } from './commerce';
 import { idOf, orderSk, paymentIntentKey, sanitizeUserId, sessionKey, userPk } from './keys';
 
 export type CheckoutResult =
@@ -21,30 +21,35 @@ export function orderOwner(session: Stripe.Checkout.Session): string {
 }
 
 /** Sets a session's status, except that a completed session stays completed. */
-async function setSessionStatus(session: Stripe.Checkout.Session, status: string, eventId: string): Promise<boolean> {
-  try {
-    await db.send(new UpdateCommand({
+function sessionStatusUpdate(session: Stripe.Checkout.Session, status: string, eventId: string): StripeTransactItem {
+  return {
+    Update: {
       TableName: commerceTable(),
       Key: sessionKey(session.id),
-      UpdateExpression: 'SET #status = :status, updatedBy = :event, expiresAt = :expires',
+      UpdateExpression: `SET #status = :status, updatedBy = :event, expiresAt = :expires, ${APPEND_EVENT}`,
       ConditionExpression: 'attribute_not_exists(#status) OR #status <> :completed',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':status': status, ':event': eventId, ':completed': 'completed', ':expires': session.expires_at ?? null },
-    }));
-    return true;
+      ExpressionAttributeValues: { ':status': status, ':event': eventId, ':completed': 'completed', ':expires': session.expires_at ?? null, ...appendEventValues(eventId) },
+    },
+  };
+}
+
+/** Commits the session's new status with the event; `ignored` when the session is already completed. */
+async function setSessionStatus(effects: StripeEffects, session: Stripe.Checkout.Session, status: string, eventId: string, ignored: CheckoutResult): Promise<CheckoutResult> {
+  try {
+    return await effects.transactWrite({ TransactItems: [sessionStatusUpdate(session, status, eventId)] }, { order: null, session: session.id, sessionStatus: status });
   } catch (err) {
-    if (conditionFailed(err)) return false;
+    if (conditionFailed(err)) return ignored;
     throw err;
   }
 }
 
-export const checkoutPaid: StripeEventBridgeHandler<'checkout.session.completed' | 'checkout.session.async_payment_succeeded', CheckoutResult> = async (event) => {
+export const checkoutPaid: StripeEventBridgeHandler<'checkout.session.completed' | 'checkout.session.async_payment_succeeded', CheckoutResult> = async (event, context) => {
   const session = event.detail.data.object;
   if (session.payment_status !== 'paid') {
     // e.g. completed with a delayed payment method: the order waits for async_payment_succeeded.
     const status = session.payment_status === 'unpaid' ? 'awaiting_payment' : 'completed';
-    await setSessionStatus(session, status, event.detail.id);
-    return { order: null, session: session.id, sessionStatus: status };
+    return setSessionStatus(context.effects, session, status, event.detail.id, { order: null, session: session.id, sessionStatus: status });
   }
 
   const owner = orderOwner(session);
@@ -52,7 +57,7 @@ export const checkoutPaid: StripeEventBridgeHandler<'checkout.session.completed'
   const order = { PK: userPk(owner), SK: orderSk(session.created ?? event.detail.created, session.id) };
   const paymentIntent = idOf(session.payment_intent);
   const table = commerceTable();
-  await db.send(new TransactWriteCommand({
+  return context.effects.transactWrite({
     TransactItems: [
       {
         Update: {
@@ -61,7 +66,7 @@ export const checkoutPaid: StripeEventBridgeHandler<'checkout.session.completed'
           // if_not_exists: a second event for the session (or a late retry) never moves a refunded order back to paid.
           UpdateExpression:
             'SET #type = :order, sessionId = :session, userId = :user, amount = :amount, currency = :currency, email = :email, '
-            + 'paymentIntent = :pi, #status = if_not_exists(#status, :paid), paidAt = if_not_exists(paidAt, :at)',
+            + `paymentIntent = :pi, #status = if_not_exists(#status, :paid), paidAt = if_not_exists(paidAt, :at), ${APPEND_EVENT}`,
           ExpressionAttributeNames: { '#type': 'type', '#status': 'status' },
           ExpressionAttributeValues: {
             ':order': 'ORDER',
@@ -73,6 +78,7 @@ export const checkoutPaid: StripeEventBridgeHandler<'checkout.session.completed'
             ':pi': paymentIntent ?? null,
             ':paid': 'paid',
             ':at': event.detail.created,
+            ...appendEventValues(event.detail.id),
           },
         },
       },
@@ -97,13 +103,11 @@ export const checkoutPaid: StripeEventBridgeHandler<'checkout.session.completed'
         }]
         : []),
     ],
-  }));
-  return { order, session: session.id };
+  }, { order, session: session.id });
 };
 
-export const checkoutClosed: StripeEventBridgeHandler<'checkout.session.expired' | 'checkout.session.async_payment_failed', CheckoutResult> = async (event) => {
+export const checkoutClosed: StripeEventBridgeHandler<'checkout.session.expired' | 'checkout.session.async_payment_failed', CheckoutResult> = async (event, context) => {
   const session = event.detail.data.object;
   const status = event['detail-type'] === 'checkout.session.expired' ? 'expired' : 'payment_failed';
-  const updated = await setSessionStatus(session, status, event.detail.id);
-  return updated ? { order: null, session: session.id, sessionStatus: status } : { ignored: 'the session is already completed', session: session.id };
+  return setSessionStatus(context.effects, session, status, event.detail.id, { ignored: 'the session is already completed', session: session.id });
 };

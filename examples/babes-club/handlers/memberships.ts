@@ -1,6 +1,6 @@
 /** Memberships: every customer.subscription.* event, and invoice.payment_failed. */
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { StripeEventBridgeHandler } from '@babes/stripe-eventbridge/typed-events';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { StripeEffects, StripeEventBridgeHandler } from '@babes/stripe-eventbridge/typed-events';
 import type Stripe from 'stripe';
 import { commerceTable, conditionFailed, db } from './commerce';
 import { idOf, MEMBERSHIP_SK, sanitizeUserId, userPk } from './keys';
@@ -19,22 +19,36 @@ function memberOf(metadata: Stripe.Metadata | null | undefined, customer: string
   return sanitizeUserId(metadata?.userId ?? metadata?.user_id) ?? sanitizeUserId(idOf(customer));
 }
 
-/** Reads the membership, decides, and writes with optimistic concurrency (retrying a lost race). */
-async function applyUpdate(userId: string, update: MembershipUpdate, eventId: string): Promise<MembershipResult> {
+type StoredMembership = Membership & { version: number; PK: string; stripeEvents?: string[] };
+
+/**
+ * Reads the membership, decides, and hands the write to the wrapper with optimistic concurrency: a lost race
+ * cancels the transaction (nothing written), and the membership is read and decided again.
+ */
+async function applyUpdate(effects: StripeEffects, userId: string, update: MembershipUpdate, eventId: string): Promise<MembershipResult> {
   const Key = { PK: userPk(userId), SK: MEMBERSHIP_SK };
   for (let attempt = 0; attempt < 5; attempt++) {
     const { Item } = await db.send(new GetCommand({ TableName: commerceTable(), Key, ConsistentRead: true }));
-    const current = Item as (Membership & { version: number; PK: string }) | undefined;
+    const current = Item as StoredMembership | undefined;
     const decided = decideMembership(current, update);
-    if (!decided) return { membership: current!, changed: false };
+    if (!decided) {
+      const { stripeEvents: _, ...membership } = current!;
+      return { membership, changed: false };
+    }
     try {
-      await db.send(new PutCommand({
-        TableName: commerceTable(),
-        Item: { ...Key, type: 'MEMBERSHIP', userId, ...decided, version: (current?.version ?? 0) + 1, updatedBy: eventId },
-        ConditionExpression: current ? 'version = :v' : 'attribute_not_exists(PK)',
-        ExpressionAttributeValues: current ? { ':v': current.version } : undefined,
-      }));
-      return { membership: { ...decided, PK: Key.PK }, changed: true };
+      return await effects.transactWrite({
+        TransactItems: [{
+          Put: {
+            TableName: commerceTable(),
+            Item: {
+              ...Key, type: 'MEMBERSHIP', userId, ...decided, version: (current?.version ?? 0) + 1, updatedBy: eventId,
+              stripeEvents: [...(current?.stripeEvents ?? []), eventId],
+            },
+            ConditionExpression: current ? 'version = :v' : 'attribute_not_exists(PK)',
+            ExpressionAttributeValues: current ? { ':v': current.version } : undefined,
+          },
+        }],
+      }, { membership: { ...decided, PK: Key.PK }, changed: true });
     } catch (err) {
       if (!conditionFailed(err)) throw err;
     }
@@ -42,12 +56,12 @@ async function applyUpdate(userId: string, update: MembershipUpdate, eventId: st
   throw new Error(`membership of ${userId} kept changing under five attempts; Lambda will retry`);
 }
 
-export const subscriptionChanged: StripeEventBridgeHandler<'customer.subscription.*', MembershipResult> = async (event) => {
+export const subscriptionChanged: StripeEventBridgeHandler<'customer.subscription.*', MembershipResult> = async (event, context) => {
   const sub = event.detail.data.object;
   const userId = memberOf(sub.metadata, sub.customer);
   if (!userId) return { ignored: `subscription ${sub.id} has no user id or customer` };
   const previous = event.detail.data.previous_attributes as Partial<Stripe.Subscription> | undefined;
-  return applyUpdate(userId, {
+  return applyUpdate(context.effects, userId, {
     subscriptionId: sub.id,
     subscriptionCreated: sub.created,
     status: membershipStatus(sub.status),
@@ -57,7 +71,7 @@ export const subscriptionChanged: StripeEventBridgeHandler<'customer.subscriptio
   }, event.detail.id);
 };
 
-export const invoicePaymentFailed: StripeEventBridgeHandler<'invoice.payment_failed', MembershipResult> = async (event) => {
+export const invoicePaymentFailed: StripeEventBridgeHandler<'invoice.payment_failed', MembershipResult> = async (event, context) => {
   const invoice = event.detail.data.object;
   // `invoice.subscription` before API version 2025-03-31, `invoice.parent.subscription_details` after.
   const legacy = invoice as unknown as { subscription?: string | { id: string } | null; subscription_details?: { metadata?: Stripe.Metadata } };
@@ -67,7 +81,7 @@ export const invoicePaymentFailed: StripeEventBridgeHandler<'invoice.payment_fai
   const userId = memberOf(details?.metadata ?? legacy.subscription_details?.metadata, invoice.customer);
   if (!userId) return { ignored: `invoice ${invoice.id} has no user id or customer` };
   const periodEnds = (invoice.lines?.data ?? []).map((l) => l.period?.end).filter((n): n is number => typeof n === 'number');
-  return applyUpdate(userId, {
+  return applyUpdate(context.effects, userId, {
     subscriptionId,
     subscriptionCreated: 0,
     status: 'past_due',

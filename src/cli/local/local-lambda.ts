@@ -121,7 +121,6 @@ class Sandbox {
 
   async invoke(id: number, event: unknown, timeoutMs: number): Promise<{ ok: boolean; result?: unknown; error?: SerializedError; logs: string[] }> {
     const logs: string[] = [];
-    const deadline = Date.now() + timeoutMs;
     const outcome = await new Promise<Outcome>((resolve) => {
       const timer = setTimeout(() => {
         // Lambda stops the environment at the deadline: nothing the handler had in flight carries on.
@@ -129,7 +128,7 @@ class Sandbox {
         this.child.kill('SIGKILL');
       }, timeoutMs);
       this.pending = { id, logs, resolve, timer };
-      this.child.send({ type: 'invoke', id, event, requestId: randomUUID(), deadline }, (err) => {
+      this.child.send({ type: 'invoke', id, event, requestId: randomUUID(), timeoutMs }, (err) => {
         if (err) this.settle({ ok: false, error: { name: 'Runtime.ExitError', message: err.message } });
       });
     });
@@ -196,6 +195,16 @@ export class LocalLambdaFunction {
     } finally {
       sandbox.busy = false;
     }
+  }
+
+  /**
+   * Kills the execution environments that are running an invocation, as a crash or an out-of-memory kill
+   * would: their invocations end with `Runtime.ExitError`. Returns how many were killed.
+   */
+  killRunning(): number {
+    const running = this.sandboxes.filter((s) => s.busy && s.alive);
+    running.forEach((s) => s.stop());
+    return running.length;
   }
 
   /** Stops every execution environment. */

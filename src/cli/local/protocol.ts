@@ -11,8 +11,11 @@ export type ParentMessage = {
   readonly id: number;
   readonly event: unknown;
   readonly requestId: string;
-  /** Epoch milliseconds at which the invocation times out (what `getRemainingTimeInMillis` counts down to). */
-  readonly deadline: number;
+  /**
+   * Milliseconds until the invocation times out, from when it was sent: `getRemainingTimeInMillis` counts
+   * down from it on a monotonic clock, so it stays right in a sandbox whose wall clock is shifted.
+   */
+  readonly timeoutMs: number;
 };
 
 export type ChildMessage =

@@ -1,7 +1,6 @@
 import { DEFAULT_METRICS_NAMESPACE } from '../../contract/metrics';
 import { STRIPE_SOURCE_PREFIX } from '../../contract/stripe';
 import {
-  DEFAULT_IDEMPOTENCY_TTL_SECONDS,
   ENV_DYNAMODB_ENDPOINT,
   ENV_HANDLER_METRICS,
   ENV_HANDLER_NAME,
@@ -45,8 +44,9 @@ export function readWrapperConfig(env: NodeJS.ProcessEnv): WrapperConfig {
     }
     return value;
   };
-  const ttlText = env[ENV_IDEMPOTENCY_TTL_SECONDS];
-  const ttlSeconds = ttlText === undefined ? DEFAULT_IDEMPOTENCY_TTL_SECONDS : Number(ttlText);
+  // The record lifetime is derived at synth from every window in which an event can come back: no default here.
+  const ttlText = required(ENV_IDEMPOTENCY_TTL_SECONDS);
+  const ttlSeconds = Number(ttlText);
   if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) {
     throw new WrapperConfigError(`${ENV_IDEMPOTENCY_TTL_SECONDS} must be a positive whole number of seconds, got '${ttlText}'`);
   }

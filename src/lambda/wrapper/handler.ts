@@ -5,19 +5,22 @@
  *
  * Per invocation: validate the envelope → Powertools idempotency keyed on `detail.id` (the Stripe event
  * id, never the EventBridge envelope id, which differs on every redelivery) → the user's handler with
- * the unchanged event → one structured log line and EMF metrics with the outcome.
+ * the unchanged event and `context.effects` → one structured log line and EMF metrics with the outcome.
  *
- * DynamoDB requests: a fresh event costs a conditional PutItem (in progress) and an UpdateItem (completed,
- * with the result); a duplicate costs one conditional PutItem whose failure returns the stored record; a
- * handler error costs PutItem and DeleteItem. An invalid event costs none.
+ * DynamoDB requests: a fresh event costs a conditional PutItem (in progress) and either an UpdateItem
+ * (completed, with the result) or, when the handler handed its writes to `context.effects.transactWrite`,
+ * one TransactWriteItems holding those writes and the completion; a duplicate costs one conditional
+ * PutItem whose failure returns the stored record; a handler error costs PutItem and DeleteItem. An
+ * invalid event costs none.
  */
 import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { readWrapperConfig, WrapperConfig } from './config';
+import { createEffects } from './effects';
 import { InvalidStripeEventError, StripeEventSummary, validateStripeEventBridgeEvent } from './envelope';
-import { createIdempotencyStore, explainStoreFailure } from './idempotency';
+import { explainStoreFailure, idempotencyStores, InvocationStore } from './idempotency';
 import { toStorableResult } from './result';
 import { loadUserHandler, UserHandler } from './user-handler';
 import { LOG_FIELD as F, Outcome, OUTCOME } from '../../contract/log-fields';
@@ -51,7 +54,7 @@ const dimensionSets: Array<Record<string, string>> =
         : []),
     ];
 metrics.clearDefaultDimensions();
-const persistenceStore = createIdempotencyStore({
+const newStore = idempotencyStores({
   tableName: config.tableName,
   endpoint: config.dynamoDbEndpoint,
   onResultRejected: (idempotencyKey, reason) =>
@@ -77,6 +80,20 @@ void getUserHandler();
 function errorFields(err: unknown): Record<string, unknown> {
   const e = err as Error;
   return { [F.ERROR_NAME]: e?.name ?? typeof err, [F.ERROR_MESSAGE]: e?.message ?? String(err) };
+}
+
+/** What the store learned about the record: a replaced expired record, the committed transaction. */
+function recordFields(store: InvocationStore): Record<string, unknown> {
+  return { [F.REPLACED_RECORD]: store.replaced, [F.TRANSACTION_ACTIONS]: store.committed?.actions };
+}
+
+/** Whether the handler's return value has the JSON form of the committed result (key order is the handler's own). */
+function sameResult(returned: unknown, committed: unknown): boolean {
+  try {
+    return (JSON.stringify(returned) ?? 'null') === JSON.stringify(committed);
+  } catch {
+    return false;
+  }
 }
 
 function eventFields(summary: StripeEventSummary): Record<string, unknown> {
@@ -138,20 +155,30 @@ export async function handler(event: unknown, context: Context): Promise<unknown
   const fields = eventFields(summary);
   const eventAgeMs = Math.max(0, startedAt - summary.created * 1000);
   let handlerRan = false;
+  const store = newStore();
   try {
     const fn = await getUserHandler();
+    const storable = (result: unknown): unknown =>
+      toStorableResult(result, (reason) => logger.warn('The handler result cannot be stored; storing null instead', { ...fields, reason }));
+    // `context.effects`: the handler's DynamoDB writes, committed with the record's completion (effects.ts).
+    const effects = createEffects({ store, storable, region: process.env.AWS_REGION, account: context.invokedFunctionArn?.split(':')[4] });
+    Object.defineProperty(context, 'effects', { value: effects, configurable: true, writable: true, enumerable: false });
     // A fresh IdempotencyConfig per invocation: it carries this invocation's Lambda context, from which
     // Powertools sets the in-progress record to expire at this invocation's deadline.
     const idempotent = makeIdempotent(
       async (e: unknown, ctx: Context) => {
         handlerRan = true;
         const result = await fn(e, ctx);
-        return toStorableResult(result, (reason) =>
-          logger.warn('The handler result cannot be stored; storing null instead', { ...fields, reason }),
-        );
+        // Completing the record now could lose effects that may not have been committed: fail instead.
+        if (store.commitOutcomeUnknown) throw store.commitOutcomeUnknown;
+        if (!store.committed) return storable(result);
+        if (!sameResult(result, store.committed.result)) {
+          logger.warn('The handler returned another result than the one it committed with transactWrite; returning the committed one', fields);
+        }
+        return store.committed.result;
       },
       {
-        persistenceStore,
+        persistenceStore: store,
         keyPrefix: config.keyPrefix,
         config: new IdempotencyConfig({
           eventKeyJmesPath: 'detail.id',
@@ -160,13 +187,14 @@ export async function handler(event: unknown, context: Context): Promise<unknown
         }),
       },
     );
-    const result = await idempotent(event, context);
-    record(handlerRan ? OUTCOME.PROCESSED : OUTCOME.DUPLICATE, fields, Date.now() - startedAt, eventAgeMs);
-    return result;
+    const returned = await idempotent(event, context);
+    record(handlerRan ? OUTCOME.PROCESSED : OUTCOME.DUPLICATE, { ...fields, ...recordFields(store) }, Date.now() - startedAt, eventAgeMs);
+    // What the record holds, which duplicates return too (null where DynamoDB refused the result).
+    return store.stored ? store.stored.value : returned;
   } catch (err) {
     const error = explainStoreFailure(err, { tableName: config.tableName, stripeEventId: summary.stripeEventId, handlerRan, deadline });
     const outcome: Outcome = error instanceof IdempotencyAlreadyInProgressError ? OUTCOME.IN_PROGRESS : OUTCOME.FAILED;
-    record(outcome, { ...fields, [F.HANDLER_RAN]: handlerRan, ...errorFields(error) }, Date.now() - startedAt, eventAgeMs);
+    record(outcome, { ...fields, [F.HANDLER_RAN]: handlerRan, ...recordFields(store), ...errorFields(error) }, Date.now() - startedAt, eventAgeMs);
     throw error;
   }
 }

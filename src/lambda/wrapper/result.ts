@@ -7,9 +7,11 @@
  *
  * Checked here, before any request: values without a JSON form (BigInt, cycles, a throwing `toJSON`, a bare
  * function or symbol); numbers the DynamoDB marshaller refuses (beyond ±Number.MAX_SAFE_INTEGER) or DynamoDB
- * cannot store (non-zero magnitudes below 1e-130); nesting deeper than DynamoDB's 32 levels; and a size
- * above what fits in a 400 KB item, estimated with DynamoDB's documented rules. Should DynamoDB still refuse
- * the result, the idempotency store stores `null` instead (see idempotency.ts).
+ * cannot store (non-zero magnitudes below 1e-130); an empty map key (DynamoDB: "Empty attribute name");
+ * nesting deeper than DynamoDB's 32 levels; and a size above what fits in a 400 KB item, estimated with
+ * DynamoDB's documented rules. Should DynamoDB still refuse the result, the idempotency store stores `null`
+ * instead (see idempotency.ts), and that `null` is also what the first delivery returns: every delivery of
+ * an event returns what its record holds.
  */
 
 /** DynamoDB numbers: magnitudes from 1e-130 to 9.9999999999999999999999999999999999999e+125. */
@@ -26,6 +28,7 @@ interface Measure {
   bytes: number;
   depth: number;
   badNumber?: number;
+  emptyKey?: boolean;
 }
 
 /**
@@ -54,6 +57,7 @@ function measure(value: unknown, level: number, into: Measure): void {
     const entries = Object.entries(value as Record<string, unknown>);
     into.bytes += 3 + entries.length;
     for (const [key, element] of entries) {
+      if (key === '') into.emptyKey = true;
       into.bytes += Buffer.byteLength(key, 'utf8');
       measure(element, level + 1, into);
     }
@@ -92,6 +96,10 @@ export function toStorableResult(result: unknown, onUnstorable: (reason: string)
   measure(value, 1, m);
   if (m.badNumber !== undefined) {
     onUnstorable(`the result holds the number ${m.badNumber}, which DynamoDB cannot store exactly (return it as a string)`);
+    return null;
+  }
+  if (m.emptyKey) {
+    onUnstorable('the result has an empty object key, which DynamoDB refuses as an attribute name (use a non-empty key)');
     return null;
   }
   if (m.depth > MAX_RESULT_DEPTH) {

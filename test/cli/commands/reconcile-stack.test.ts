@@ -147,8 +147,8 @@ test('the README\'s backfill commands: a dry run, then the missing checkout proc
 test('--stack follows nested stacks to the handlers\' functions (CloudFormation and Lambda mocked)', async () => {
   const routes = await routesFromStack(new CloudFormationClient({}), new LambdaClient({}), 'Outer');
   expect(routes.map((r) => [r.handler, r.functionName.replace(/-1AbCdEfGhIjK$/, ''), r.idempotency?.keyPrefix])).toEqual([
-    ['Orders', expect.stringMatching(/^Payments-StripeOrdersFunction/), 'Stripe.Orders'],
-    ['Memberships', expect.stringMatching(/^Payments-StripeMembershipsFunction/), 'Stripe.Memberships'],
+    ['Orders', expect.stringMatching(/^Payments-StripeOrdersFunction/), 'Payments/Stripe.Orders'],
+    ['Memberships', expect.stringMatching(/^Payments-StripeMembershipsFunction/), 'Payments/Stripe.Memberships'],
   ]);
   const source = 'aws.partner/stripe.com/ed_61RbFxDsJ2cTpQk7b16RaKa7L4SQ0bVIVs1A8q06eRfY';
   expect(routes[0].envelope).toEqual({ source, account: '123456789012', region: 'us-east-1' });

@@ -59,6 +59,7 @@ describe('toStorableResult', () => {
     ['a result nested 33 levels deep', JSON.parse('['.repeat(33) + ']'.repeat(33)), /^the result is nested more than 32 levels deep, which DynamoDB cannot store$/],
     ['a result above 400 KB in DynamoDB', { blob: 'x'.repeat(MAX_RESULT_BYTES) }, /^the result takes about 405\d{3} bytes in DynamoDB; an idempotency record holds at most 405504/],
     ['a number below 1e-130', [1e-200], /^the result holds the number 1e-200/],
+    ['an empty map key', { byCountry: { '': 1 } }, /^the result has an empty object key, which DynamoDB refuses as an attribute name/],
   ])('stores %s as null and says why', (_, value, reason) => {
     expect(store(value)).toBeNull();
     expect(warnings).toHaveLength(1);
@@ -77,6 +78,8 @@ describe('through the wrapper: the effect happens once, the invocation succeeds,
     ['unsafe-number', null, /^The handler result cannot be stored; storing null instead$/],
     ['huge', null, /^The handler result cannot be stored; storing null instead$/],
     ['deep', null, /^The handler result cannot be stored; storing null instead$/],
+    // DynamoDB refuses an empty map key ("Empty attribute name"): the first delivery returns null too, as duplicates do.
+    ['empty-key', null, /^The handler result cannot be stored; storing null instead$/],
   ])('a result that is %s', async (kind, stored, warning) => {
     const id = `evt_1Result_${kind.replace(/-/g, '_')}`;
     const f = stack.wrapped({ handlerName: 'Results', keyPrefix: `Test.Result.${kind}`, userHandler: 'effect-counter.handler', environment: { SAMPLE_RESULT: kind } });
@@ -106,7 +109,7 @@ describe('through the wrapper: the effect happens once, the invocation succeeds,
   });
 });
 
-test('a result DynamoDB itself refuses is stored as null: the record completes and the effect is not repeated', async () => {
+test('a result DynamoDB itself refuses is stored as null and returned as null by every delivery: the record completes and the effect is not repeated', async () => {
   // Real DynamoDB answers ValidationException for an item above 400 KB; DynamoDB Local does not check the
   // size, so the proxy gives that answer to the first UpdateItem.
   const f = stack.wrapped({ handlerName: 'Results', keyPrefix: 'Test.Result.refused', userHandler: 'effect-counter.handler', dynamoDbEndpoint: stack.proxy.endpoint });
@@ -120,6 +123,8 @@ test('a result DynamoDB itself refuses is stored as null: the record completes a
     const first = await f.invoke(envelope(withId(SAMPLE, 'evt_1ResultRefused')));
     expect(first.error).toBeUndefined();
     expect(outcomeLine(first.logs)?.outcome).toBe('processed');
+    // What the record holds, as duplicates return it: not the result DynamoDB refused.
+    expect(first.result).toBeNull();
     const warning = jsonLines(first.logs).find((l) => l.level === 'WARN');
     expect(warning).toMatchObject({
       message: 'DynamoDB refused to store the handler result; storing null instead',

@@ -65,6 +65,7 @@ test('the fixture marks at least the wrong accesses the README promises', () => 
     expect.arrayContaining([
       "Property 'amount_totl' does not exist on type 'Session'. Did you mean 'amount_total'?",
       "Type '\"checkout.sesion.completed\"' does not satisfy the constraint 'StripeEventTypeKey'.",
+      "Object literal may only specify known properties, but 'Puts' does not exist in type 'TransactWriteItem'. Did you mean to write 'Put'?",
     ]),
   );
 });

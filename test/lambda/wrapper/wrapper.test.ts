@@ -3,7 +3,7 @@
  * run in local Lambda execution environments against DynamoDB Local, with real Stripe samples.
  */
 import { LocalLambdaFunction } from '../../../src/cli/local/local-lambda';
-import { effectsFor, jsonLines, scanAll, useLocalStack } from '../../support/local-stack';
+import { DEFAULT_RECORD_LIFETIME_SECONDS, effectsFor, jsonLines, scanAll, useLocalStack } from '../../support/local-stack';
 import { envelope, loadSample, StripeEventSample } from '../../support/stripe-samples';
 
 const SAMPLE = 'checkout.session.completed__stripe-ruby-mock.json';
@@ -32,9 +32,9 @@ describe('first delivery', () => {
     const mine = records.filter((r) => r.data?.handled === 'evt_1FirstDeliveryRuns');
     expect(mine).toHaveLength(1);
     expect(mine[0].status).toBe('COMPLETED');
-    // Seven days from the invocation by default, in epoch seconds (Powertools rounds to the nearest second).
-    expect(mine[0].expiration).toBeGreaterThanOrEqual(Math.floor(before / 1000) + 7 * 24 * 3600);
-    expect(mine[0].expiration).toBeLessThanOrEqual(Math.ceil(after / 1000) + 7 * 24 * 3600);
+    // The record lifetime from STRIPE_EB_IDEMPOTENCY_TTL_SECONDS, in epoch seconds (Powertools rounds to the nearest second).
+    expect(mine[0].expiration).toBeGreaterThanOrEqual(Math.floor(before / 1000) + DEFAULT_RECORD_LIFETIME_SECONDS);
+    expect(mine[0].expiration).toBeLessThanOrEqual(Math.ceil(after / 1000) + DEFAULT_RECORD_LIFETIME_SECONDS);
 
     const line = jsonLines(out.logs).find((l) => l.outcome === 'processed');
     expect(line).toMatchObject({

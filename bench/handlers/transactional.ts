@@ -1,0 +1,23 @@
+/**
+ * Variant (d) of the benchmark: the same business effect as (a), one counter update per Stripe event in the
+ * business table, handed to the wrapper with `context.effects.transactWrite`, which commits it in one
+ * transaction with the event's idempotency record.
+ */
+import type { StripeEventBridgeContext } from '../../src/typed-events';
+
+interface StripeEventBridgeEvent {
+  readonly 'detail-type': string;
+  readonly 'detail': { readonly id: string; readonly type: string };
+}
+
+export const handler = async (event: StripeEventBridgeEvent, context: StripeEventBridgeContext): Promise<{ handled: string }> =>
+  context.effects.transactWrite({
+    TransactItems: [{
+      Update: {
+        TableName: process.env.BENCH_BUSINESS_TABLE,
+        Key: { pk: event.detail.id },
+        UpdateExpression: 'ADD effects :one SET eventType = :t',
+        ExpressionAttributeValues: { ':one': 1, ':t': event['detail-type'] },
+      },
+    }],
+  }, { handled: event.detail.id });
