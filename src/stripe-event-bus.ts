@@ -1,7 +1,7 @@
 import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
-import { STRIPE_SOURCE_PREFIX } from './contract/stripe';
+import { STRIPE_PARTNER_SOURCE_PREFIX } from './contract/stripe';
 import { invalid } from './private/errors';
 import { StripeEventDestination } from './stripe-event-destination';
 
@@ -16,7 +16,7 @@ export interface StripeEventBusOptions {
    * Change it only for a bus that carries Stripe-shaped events from somewhere else, for example a custom
    * bus used in integration tests (`PutEvents` cannot write to a partner bus, and rejects `aws.` sources).
    *
-   * @default 'aws.partner/stripe.com'
+   * @default 'aws.partner/stripe.com/'
    */
   readonly sourcePrefix?: string;
 }
@@ -108,7 +108,7 @@ function validatePartnerEventSourceName(name: string): void {
 }
 
 class PartnerSourceBus extends StripeEventBus {
-  public readonly sourcePrefix = STRIPE_SOURCE_PREFIX;
+  public readonly sourcePrefix = STRIPE_PARTNER_SOURCE_PREFIX;
 
   constructor(private readonly eventSourceName: string) {
     super();
@@ -127,9 +127,9 @@ class ExistingBus extends StripeEventBus {
   constructor(private readonly factory: (scope: Construct) => events.IEventBus, sourcePrefix: string | undefined) {
     super();
     if (sourcePrefix !== undefined && !Token.isUnresolved(sourcePrefix) && sourcePrefix.trim() === '') {
-      invalid(undefined, "eventBus: sourcePrefix must not be empty; omit it to use 'aws.partner/stripe.com'.");
+      invalid(undefined, "eventBus: sourcePrefix must not be empty; omit it to use 'aws.partner/stripe.com/'.");
     }
-    this.sourcePrefix = sourcePrefix ?? STRIPE_SOURCE_PREFIX;
+    this.sourcePrefix = sourcePrefix ?? STRIPE_PARTNER_SOURCE_PREFIX;
   }
 
   public _bind(scope: Construct): events.IEventBus {
@@ -138,7 +138,7 @@ class ExistingBus extends StripeEventBus {
 }
 
 class DestinationBus extends StripeEventBus {
-  public readonly sourcePrefix = STRIPE_SOURCE_PREFIX;
+  public readonly sourcePrefix = STRIPE_PARTNER_SOURCE_PREFIX;
 
   constructor(private readonly destination: StripeEventDestination) {
     super();

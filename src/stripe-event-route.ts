@@ -16,7 +16,7 @@ import {
   METRIC_PROCESSED,
   METRIC_PROCESSING_TIME,
 } from './contract/metrics';
-import { STRIPE_SOURCE_PREFIX } from './contract/stripe';
+import { STRIPE_PARTNER_SOURCE_PREFIX } from './contract/stripe';
 import {
   DEFAULT_IDEMPOTENCY_TTL_SECONDS,
   ENV_HANDLER_METRICS,
@@ -52,7 +52,7 @@ export interface StripeEventRouteProps {
   /**
    * The `source` prefix of the Stripe events on the bus.
    *
-   * @default 'aws.partner/stripe.com'
+   * @default 'aws.partner/stripe.com/'
    */
   readonly sourcePrefix?: string;
 
@@ -212,7 +212,7 @@ export class StripeEventRoute extends Construct {
     this.eventTypes = [...props.eventTypes];
     this.handlerName = handlerNameFor(props.handler._name, props.eventTypes);
     this.idempotencyKeyPrefix = props.idempotencyKeyPrefix ?? `${scope.node.id}.${this.handlerName}`;
-    const sourcePrefix = props.sourcePrefix ?? STRIPE_SOURCE_PREFIX;
+    const sourcePrefix = props.sourcePrefix ?? STRIPE_PARTNER_SOURCE_PREFIX;
     const namespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
     this.integrationName = props.integrationName ?? `${Stack.of(scope).stackName}/${scope.node.id}`;
     this.handlerMetrics = props.handlerMetrics ?? false;
@@ -229,7 +229,7 @@ export class StripeEventRoute extends Construct {
       [ENV_METRICS_INTEGRATION]: this.integrationName,
     };
     if (this.handlerMetrics) wrapperEnvironment[ENV_HANDLER_METRICS] = 'true';
-    if (sourcePrefix !== STRIPE_SOURCE_PREFIX) wrapperEnvironment[ENV_SOURCE_PREFIX] = sourcePrefix;
+    if (sourcePrefix !== STRIPE_PARTNER_SOURCE_PREFIX) wrapperEnvironment[ENV_SOURCE_PREFIX] = sourcePrefix;
 
     const binding = props.handler._bind(this, {
       name: this.handlerName,

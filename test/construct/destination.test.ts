@@ -137,7 +137,7 @@ describe('the bus from StripeEventBus.fromDestination', () => {
     const [[busId]] = resourcesOf(template, 'AWS::Events::EventBus');
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { Ref: busId },
-      EventPattern: Match.objectLike({ source: [{ prefix: 'aws.partner/stripe.com' }] }),
+      EventPattern: Match.objectLike({ source: [{ prefix: 'aws.partner/stripe.com/' }] }),
     });
   });
 });

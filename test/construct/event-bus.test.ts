@@ -90,7 +90,7 @@ describe('StripeEventBus.fromEventBus', () => {
   test('rejects an empty source prefix', () => {
     const stack = newStack();
     expect(() => StripeEventBus.fromEventBus(new events.EventBus(stack, 'TestBus'), { sourcePrefix: '' })).toThrow(
-      "eventBus: sourcePrefix must not be empty; omit it to use 'aws.partner/stripe.com'.",
+      "eventBus: sourcePrefix must not be empty; omit it to use 'aws.partner/stripe.com/'.",
     );
   });
 });

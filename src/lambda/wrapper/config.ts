@@ -1,5 +1,5 @@
 import { DEFAULT_METRICS_NAMESPACE } from '../../contract/metrics';
-import { STRIPE_SOURCE_PREFIX } from '../../contract/stripe';
+import { STRIPE_PARTNER_SOURCE_PREFIX } from '../../contract/stripe';
 import {
   DEFAULT_IDEMPOTENCY_TTL_SECONDS,
   ENV_DYNAMODB_ENDPOINT,
@@ -58,7 +58,7 @@ export function readWrapperConfig(env: NodeJS.ProcessEnv): WrapperConfig {
     tableName: required(ENV_IDEMPOTENCY_TABLE),
     keyPrefix: env[ENV_IDEMPOTENCY_KEY_PREFIX] || handlerName,
     ttlSeconds,
-    sourcePrefix: env[ENV_SOURCE_PREFIX] || STRIPE_SOURCE_PREFIX,
+    sourcePrefix: env[ENV_SOURCE_PREFIX] || STRIPE_PARTNER_SOURCE_PREFIX,
     metricsNamespace: env.POWERTOOLS_METRICS_NAMESPACE || DEFAULT_METRICS_NAMESPACE,
     metricsIntegration: env[ENV_METRICS_INTEGRATION] || undefined,
     handlerMetrics: env[ENV_HANDLER_METRICS] === 'true',

@@ -7,7 +7,7 @@
  * `data.object`, …). A *thin* (v2) event has `object: "v2.core.event"` and no `data`: the library's
  * destinations deliver snapshot events only, so a thin event is rejected with a reason that says so.
  */
-import { STRIPE_SOURCE_PREFIX } from '../../contract/stripe';
+import { STRIPE_PARTNER_SOURCE_PREFIX } from '../../contract/stripe';
 
 /** Why an event was rejected. Stable strings: they appear in logs, metrics and DLQ messages. */
 export enum InvalidStripeEventReason {
@@ -51,7 +51,7 @@ export interface StripeEventSummary {
 }
 
 export interface ValidateOptions {
-  /** Accepted `source` prefix. @default 'aws.partner/stripe.com' */
+  /** Accepted `source` prefix. @default 'aws.partner/stripe.com/' */
   readonly sourcePrefix?: string;
   /**
    * Largest accepted event, in bytes as EventBridge counts an event entry (see eventBridgeEntryBytes).
@@ -110,7 +110,7 @@ export function eventBridgeEntryBytes(event: Record<string, unknown>): number {
  * @throws InvalidStripeEventError naming what is wrong.
  */
 export function validateStripeEventBridgeEvent(event: unknown, options: ValidateOptions = {}): StripeEventSummary {
-  const sourcePrefix = options.sourcePrefix ?? STRIPE_SOURCE_PREFIX;
+  const sourcePrefix = options.sourcePrefix ?? STRIPE_PARTNER_SOURCE_PREFIX;
   const fail = (reason: InvalidStripeEventReason, message: string, id?: string): never => {
     throw new InvalidStripeEventError(reason, message, id);
   };

@@ -135,7 +135,7 @@ describe('properties over random envelopes', () => {
           created: e.detail.created,
           apiVersion: typeof e.detail.api_version === 'string' ? e.detail.api_version : undefined,
         });
-        expect(e.source.startsWith('aws.partner/stripe.com')).toBe(true);
+        expect(e.source.startsWith('aws.partner/stripe.com/')).toBe(true);
         expect(e.detail.id).toMatch(/^evt_/);
         expect(e.detail.object).toBe('event');
         expect(e.detail.type).toBe(e['detail-type']);
@@ -173,7 +173,7 @@ describe('properties over random envelopes', () => {
       }),
     );
     fc.assert(
-      fc.property(validEnvelope, fc.string().filter((s) => !s.startsWith('aws.partner/stripe.com')), (event, source) => {
+      fc.property(validEnvelope, fc.string().filter((s) => !s.startsWith('aws.partner/stripe.com/')), (event, source) => {
         expect(rejection({ ...event, source }).reason).toBe(InvalidStripeEventReason.NOT_STRIPE_SOURCE);
       }),
     );

@@ -46,7 +46,20 @@ const THIN = loadSample<Record<string, any>>('eventbridge-envelope__stripe-node-
 const CASES: Array<[string, () => unknown, string, RegExp]> = [
   ['an empty event', () => ({}), 'EMPTY_EVENT', /^EMPTY_EVENT: the event is empty/],
   ['a null event', () => null, 'EMPTY_EVENT', /^EMPTY_EVENT: the event is empty/],
-  ['a non-Stripe EventBridge event (a scheduled event)', () => SCHEDULED_EVENT, 'NOT_STRIPE_SOURCE', /^NOT_STRIPE_SOURCE: source "aws\.events" does not start with "aws\.partner\/stripe\.com"$/],
+  ['a non-Stripe EventBridge event (a scheduled event)', () => SCHEDULED_EVENT, 'NOT_STRIPE_SOURCE', /^NOT_STRIPE_SOURCE: source "aws\.events" does not start with "aws\.partner\/stripe\.com\/"$/],
+  // Both start with `aws.partner/stripe.com`: only the prefix's trailing slash tells them from Stripe's sources.
+  [
+    "another partner's source that starts like Stripe's (aws.partner/stripe.community)",
+    () => envelope(withId(CHECKOUT, 'evt_1Community'), { source: 'aws.partner/stripe.community/ed_1' }),
+    'NOT_STRIPE_SOURCE',
+    /^NOT_STRIPE_SOURCE: source "aws\.partner\/stripe\.community\/ed_1" does not start with "aws\.partner\/stripe\.com\/"$/,
+  ],
+  [
+    'a look-alike source (aws.partner/stripe.com.evil/x)',
+    () => envelope(withId(CHECKOUT, 'evt_1LookAlike'), { source: 'aws.partner/stripe.com.evil/x' }),
+    'NOT_STRIPE_SOURCE',
+    /^NOT_STRIPE_SOURCE: source "aws\.partner\/stripe\.com\.evil\/x" does not start with "aws\.partner\/stripe\.com\/"$/,
+  ],
   ['a bare Stripe event without its EventBridge envelope', () => withId(CHECKOUT, 'evt_1BareEvent'), 'NOT_EVENTBRIDGE', /^NOT_EVENTBRIDGE: not an EventBridge event/],
   ["detail without an evt_ id (Stripe's must-reject sample)", () => loadSample('eventbridge-envelope__stripe-node-NEG-detail-object-customer.json'), 'MISSING_EVENT_ID', /`detail\.id` is the string "cus_123"/],
   ['detail with no id at all', () => envelope({ ...CHECKOUT, id: undefined as unknown as string }), 'MISSING_EVENT_ID', /^MISSING_EVENT_ID: `detail\.id` is missing; expected a Stripe event id/],
