@@ -16,7 +16,7 @@ import { createMonitoring } from './private/integration-monitoring';
 import { createArchive, createDeadLetterQueue, createIdempotencyTable } from './private/integration-resources';
 import { partnerEventSourceOf, StripeMetricFactory } from './private/metric-factory';
 import { checkTemplateLimits, RouteStacks } from './private/route-stacks';
-import { validateAlarmOptions, validateRecordLifetime, validateRetries } from './private/validate-props';
+import { validateAlarmDimensions, validateAlarmOptions, validateRecordLifetime, validateRetries } from './private/validate-props';
 import { StripeRoutePlacement } from './route-placement';
 import { StripeEventBus } from './stripe-event-bus';
 import { StripeEventHandler } from './stripe-event-handler';
@@ -304,6 +304,7 @@ export class StripeEventBridgeIntegration extends Construct {
     checkBusQuotas(this, this.eventBus);
     checkTemplateLimits(this, routeStacks, this.routes.length);
 
+    validateAlarmDimensions(this, this.eventBus, props.alarms);
     const monitoring = createMonitoring(this, this.routes, this.idempotencyTable, props.alarms ?? {}, props.dashboard ?? {}, {
       lambdaRetryAttempts: props.lambdaRetryAttempts ?? 2,
       lambdaMaxEventAge: props.lambdaMaxEventAge ?? Duration.hours(6),
