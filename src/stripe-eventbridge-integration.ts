@@ -113,9 +113,15 @@ export interface StripeEventBridgeIntegrationProps {
    * Where events end when they cannot be processed: EventBridge puts events it could not deliver here,
    * and Lambda puts events whose handler failed after its retries here, with the error.
    *
-   * @default - a queue is created: SQS-managed encryption, TLS only, 14-day retention
+   * @default - a queue is created: SQS-managed encryption, TLS only, 14-day retention, retained when the stack is deleted
    */
   readonly deadLetterQueue?: sqs.IQueue;
+
+  /**
+   * What happens to the created dead-letter queue when it leaves the stack (its failed events wait there for a redrive).
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly deadLetterQueueRemovalPolicy?: RemovalPolicy;
 
   /**
    * How many times EventBridge retries delivering an event to a function.
@@ -176,7 +182,7 @@ export interface StripeEventBridgeIntegrationProps {
   /**
    * The EventBridge archive of Stripe events on the bus, for replays after a bug fix.
    *
-   * @default - an archive with 30 days of retention
+   * @default - an archive with 30 days of retention, retained when the stack is deleted
    */
   readonly archive?: StripeArchiveOptions;
 
@@ -263,7 +269,7 @@ export class StripeEventBridgeIntegration extends Construct {
     this.eventBus = props.eventBus._bind(this);
     props.eventBus._useEventTypes(this.eventTypes);
     this.idempotencyTable = props.idempotency?.table ?? createIdempotencyTable(this, props.idempotency?.removalPolicy);
-    this.deadLetterQueue = props.deadLetterQueue ?? createDeadLetterQueue(this);
+    this.deadLetterQueue = props.deadLetterQueue ?? createDeadLetterQueue(this, props.deadLetterQueueRemovalPolicy);
     const metricsNamespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
     const integrationName = `${Stack.of(this).stackName}/${this.node.id}`;
     this.metrics = new StripeMetricFactory(metricsNamespace, this.eventBus, integrationName);

@@ -18,11 +18,13 @@ export function createIdempotencyTable(scope: Construct, removalPolicy: RemovalP
   });
 }
 
-export function createDeadLetterQueue(scope: Construct): sqs.IQueue {
+/** Retained by default: the failed events in it, with their reasons, outlive the stack. */
+export function createDeadLetterQueue(scope: Construct, removalPolicy: RemovalPolicy | undefined): sqs.IQueue {
   const queue = new sqs.Queue(scope, 'DeadLetterQueue', {
     encryption: sqs.QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
     retentionPeriod: Duration.days(14),
+    removalPolicy: removalPolicy ?? RemovalPolicy.RETAIN,
   });
   // cdk-nag's AwsSolutions-SQS3 asks every queue to have a DLQ unless it is one; it cannot see that this
   // queue is the target of DeadLetterConfig and on-failure destinations. Acknowledged in cdk-nag's metadata format.
@@ -48,6 +50,8 @@ export function createArchive(
     retention: options?.retention ?? Duration.days(30),
     description: 'Stripe events, for replay after a bug fix (Stripe cannot resend events to EventBridge)',
   });
+  // Retained by default: the only source of a replay, since Stripe cannot resend events to EventBridge.
+  archive.applyRemovalPolicy(options?.removalPolicy ?? RemovalPolicy.RETAIN);
   // aws-cdk-lib renders `KmsKeyIdentifier: ""` without a key, which some regions reject
   // (github.com/aws/aws-cdk/issues/37847): leave the property out so the AWS-owned key is used.
   (archive.node.defaultChild as events.CfnArchive).addPropertyDeletionOverride('KmsKeyIdentifier');
