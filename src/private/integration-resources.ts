@@ -1,9 +1,10 @@
 /** The shared resources an integration creates unless given its own: idempotency table, dead-letter queue, archive. */
-import { CfnResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledgeNagFindings } from './nag-acknowledgements';
 import type { StripeArchiveOptions } from '../monitoring-options';
 
 export function createIdempotencyTable(scope: Construct, removalPolicy: RemovalPolicy | undefined): dynamodb.ITable {
@@ -27,12 +28,10 @@ export function createDeadLetterQueue(scope: Construct, removalPolicy: RemovalPo
     removalPolicy: removalPolicy ?? RemovalPolicy.RETAIN,
   });
   // cdk-nag's AwsSolutions-SQS3 asks every queue to have a DLQ unless it is one; it cannot see that this
-  // queue is the target of DeadLetterConfig and on-failure destinations. Acknowledged in cdk-nag's metadata format.
-  (queue.node.defaultChild as CfnResource).addMetadata('cdk_nag', {
-    rules_to_suppress: [
-      { id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue of the integration\'s rule targets and of its functions\' on-failure destinations.' },
-    ],
-  });
+  // queue is the target of DeadLetterConfig and on-failure destinations.
+  acknowledgeNagFindings(queue, [
+    { id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue of the integration\'s rule targets and of its functions\' on-failure destinations.' },
+  ]);
   return queue;
 }
 
