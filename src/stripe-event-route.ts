@@ -25,6 +25,8 @@ import {
   ENV_IDEMPOTENCY_TABLE,
   ENV_IDEMPOTENCY_TTL_SECONDS,
   ENV_METRICS_INTEGRATION,
+  ENV_POWERTOOLS_METRICS_NAMESPACE,
+  ENV_POWERTOOLS_SERVICE_NAME,
   ENV_SOURCE_PREFIX,
 } from './contract/wrapper';
 import { invalid } from './private/errors';
@@ -224,8 +226,8 @@ export class StripeEventRoute extends Construct {
       [ENV_IDEMPOTENCY_TABLE]: props.idempotencyTable.tableName,
       [ENV_IDEMPOTENCY_KEY_PREFIX]: this.idempotencyKeyPrefix,
       [ENV_IDEMPOTENCY_TTL_SECONDS]: String(props.recordLifetime?.toSeconds() ?? DEFAULT_IDEMPOTENCY_TTL_SECONDS),
-      POWERTOOLS_SERVICE_NAME: this.handlerName,
-      POWERTOOLS_METRICS_NAMESPACE: namespace,
+      [ENV_POWERTOOLS_SERVICE_NAME]: this.handlerName,
+      [ENV_POWERTOOLS_METRICS_NAMESPACE]: namespace,
       [ENV_METRICS_INTEGRATION]: this.integrationName,
     };
     if (this.handlerMetrics) wrapperEnvironment[ENV_HANDLER_METRICS] = 'true';

@@ -92,7 +92,7 @@ describe('functions built from code', () => {
 
   test('the wrapper environment cannot be overridden by the user environment', () => {
     expect(() => synth({ 'checkout.session.completed': inlineHandler({ environment: { STRIPE_EB_IDEMPOTENCY_TABLE: 'x' } }) })).toThrow(
-      'handlers.CheckoutSessionCompleted.environment: STRIPE_EB_IDEMPOTENCY_TABLE is set by the integration; remove it.',
+      'handlers.CheckoutSessionCompleted.environment: STRIPE_EB_IDEMPOTENCY_TABLE is read by the Stripe event wrapper. The integration sets it: use `idempotency.table`. Remove it.',
     );
   });
 });

@@ -110,3 +110,12 @@ def test_route_placement_and_per_handler_alarms_from_python():
     assert len(stripe.alarms) == 18
     Template.from_stack(Stack.of(stripe)).resource_count_is("AWS::CloudFormation::Stack", 1)
     Template.from_stack(Stack.of(stripe)).resource_count_is("AWS::CloudWatch::Dashboard", 0)
+
+
+def test_a_variable_the_wrapper_reads_is_refused_with_the_prop_to_use_instead():
+    with pytest.raises(RuntimeError) as raised:
+        integrate({"checkout.session.completed": handler(name="Orders", environment={"POWERTOOLS_METRICS_NAMESPACE": "Mine"})})
+    assert str(raised.value) == (
+        "[TestStack/Stripe/Orders] handlers.Orders.environment: POWERTOOLS_METRICS_NAMESPACE is read by the Stripe event wrapper. "
+        "The integration sets it: use `metricsNamespace`. Remove it."
+    )

@@ -9,6 +9,7 @@ import {
   ENV_IDEMPOTENCY_TABLE,
   ENV_IDEMPOTENCY_TTL_SECONDS,
   ENV_METRICS_INTEGRATION,
+  ENV_POWERTOOLS_METRICS_NAMESPACE,
   ENV_SOURCE_PREFIX,
   ENV_USER_HANDLER,
 } from '../../contract/wrapper';
@@ -59,7 +60,7 @@ export function readWrapperConfig(env: NodeJS.ProcessEnv): WrapperConfig {
     keyPrefix: env[ENV_IDEMPOTENCY_KEY_PREFIX] || handlerName,
     ttlSeconds,
     sourcePrefix: env[ENV_SOURCE_PREFIX] || STRIPE_PARTNER_SOURCE_PREFIX,
-    metricsNamespace: env.POWERTOOLS_METRICS_NAMESPACE || DEFAULT_METRICS_NAMESPACE,
+    metricsNamespace: env[ENV_POWERTOOLS_METRICS_NAMESPACE] || DEFAULT_METRICS_NAMESPACE,
     metricsIntegration: env[ENV_METRICS_INTEGRATION] || undefined,
     handlerMetrics: env[ENV_HANDLER_METRICS] === 'true',
     dynamoDbEndpoint: env[ENV_DYNAMODB_ENDPOINT] || undefined,
