@@ -44,3 +44,11 @@ export const DEFAULT_IDEMPOTENCY_TTL_SECONDS = 7 * 24 * 60 * 60;
  * January 2026, 256 KB before. A larger event did not come from a Stripe event destination.
  */
 export const MAX_EVENT_BYTES = 1024 * 1024;
+
+/**
+ * The deepest nesting of objects and arrays accepted in an event, counting the EventBridge envelope as
+ * level 1. Stripe's events nest about 10 levels (the deepest published sample, 10 with its envelope);
+ * JSON.stringify, which measuring an event's size runs, overflows the stack at about 5,000. An event
+ * nested deeper than this did not come from a Stripe event destination.
+ */
+export const MAX_EVENT_DEPTH = 100;

@@ -10,6 +10,11 @@ export type ParentMessage = {
   readonly type: 'invoke';
   readonly id: number;
   readonly event: unknown;
+  /**
+   * The event as JSON text, parsed in the sandbox as the Lambda runtime parses the invoke payload: for
+   * events that the IPC channel's structured clone cannot carry (nested thousands of levels deep).
+   */
+  readonly payload?: string;
   readonly requestId: string;
   /** Epoch milliseconds at which the invocation times out (what `getRemainingTimeInMillis` counts down to). */
   readonly deadline: number;
