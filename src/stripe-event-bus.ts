@@ -150,7 +150,7 @@ function warnUnlessStripePartnerBus(scope: Construct, bus: events.IEventBus): vo
     `The event bus ${described} is not a Stripe partner event bus: Stripe delivers its events only to the partner bus named after ` +
       `its partner event source ('${STRIPE_PARTNER_SOURCE_PREFIX}…'), so the rules on this bus receive Stripe events only if you ` +
       `forward them here yourself. Use StripeEventBus.fromPartnerEventSource('${STRIPE_PARTNER_SOURCE_PREFIX}…') (or ` +
-      `fromEventBusName with that name); for a bus that carries Stripe-shaped events from elsewhere, set sourcePrefix; if a rule ` +
+      'fromEventBusName with that name); for a bus that carries Stripe-shaped events from elsewhere, set sourcePrefix; if a rule ' +
       'forwards Stripe events to this bus, acknowledge this warning.',
   );
 }

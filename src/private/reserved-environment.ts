@@ -83,6 +83,11 @@ export function refusedEnvironmentMessage(where: string, names: readonly string[
   return `${where}: ${refused.map((n) => `${n} is read by the Stripe event wrapper. ${refusalOf(n)}`).join(' ')} Remove ${refused.length === 1 ? 'it' : 'them'}.`;
 }
 
+/** A function's `Environment` as the template renders it. */
+interface RenderedEnvironment {
+  readonly variables?: Record<string, unknown>;
+}
+
 /**
  * Checks, at synth, that the function's final environment sets no refused variable other than those the
  * integration set itself, with the values it set: catches a later `fn.addEnvironment(...)` too.
@@ -91,7 +96,7 @@ export function guardWrapperEnvironment(fn: lambda.Function, own: Readonly<Recor
   fn.node.addValidation({
     validate: () => {
       const stack = Stack.of(fn);
-      const rendered = stack.resolve((fn.node.defaultChild as lambda.CfnFunction).environment) as { variables?: Record<string, unknown> } | undefined;
+      const rendered = stack.resolve((fn.node.defaultChild as lambda.CfnFunction).environment) as RenderedEnvironment | undefined;
       const variables = rendered?.variables ?? {};
       const changed = Object.keys(variables).filter(
         (name) => !(name in own) || JSON.stringify(stack.resolve(own[name])) !== JSON.stringify(variables[name]),
@@ -104,6 +109,6 @@ export function guardWrapperEnvironment(fn: lambda.Function, own: Readonly<Recor
 
 /** The names in a function's environment as it is now (a `lambda.Function` of this app). */
 export function environmentNames(fn: lambda.Function): string[] {
-  const rendered = Stack.of(fn).resolve((fn.node.defaultChild as lambda.CfnFunction).environment) as { variables?: Record<string, unknown> } | undefined;
+  const rendered = Stack.of(fn).resolve((fn.node.defaultChild as lambda.CfnFunction).environment) as RenderedEnvironment | undefined;
   return Object.keys(rendered?.variables ?? {});
 }

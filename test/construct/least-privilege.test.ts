@@ -24,7 +24,7 @@ test('each function role can write its own log group, use the idempotency table 
   for (const [, policy] of policies) {
     const statements = policy.Properties.PolicyDocument.Statement;
     expect(statements).toHaveLength(3);
-    const [logs, ddb, sqs] = statements;
+    const [logs, ddb, toQueue] = statements;
     expect(logs.Action).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
     expect(logGroups).toContain(logs.Resource['Fn::GetAtt'][0]);
     expect(ddb).toEqual({
@@ -33,8 +33,8 @@ test('each function role can write its own log group, use the idempotency table 
       Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
     });
     // Lambda's on-failure destination needs only SendMessage (not SqsDestination's GetQueueAttributes and GetQueueUrl).
-    expect(sqs.Action).toBe('sqs:SendMessage');
-    expect(sqs.Resource).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
+    expect(toQueue.Action).toBe('sqs:SendMessage');
+    expect(toQueue.Resource).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
   }
   // Each role's log statement names a different log group.
   expect(new Set(policies.map(([, p]) => p.Properties.PolicyDocument.Statement[0].Resource['Fn::GetAtt'][0])).size).toBe(2);

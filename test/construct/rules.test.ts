@@ -4,8 +4,8 @@ import * as events from 'aws-cdk-lib/aws-events';
 import { StripeEventBridgeIntegration, StripeEventBus, StripeEventHandler, StripeLivemode } from '../../src';
 import { matchesPattern } from '../../src/event-pattern';
 import { STRIPE_EVENT_TYPES } from '../../src/private/stripe-event-types.generated';
-import { envelope, loadSample, StripeEventSample } from '../support/stripe-samples';
 import { inlineHandler, newStack, resourcesOf, TEST_EVENT_SOURCE } from '../support/stacks';
+import { envelope, loadSample, StripeEventSample } from '../support/stripe-samples';
 
 const bus = () => StripeEventBus.fromPartnerEventSource(TEST_EVENT_SOURCE);
 

@@ -119,7 +119,12 @@ class Sandbox {
     await this.ready;
   }
 
-  async invoke(id: number, event: unknown, timeoutMs: number, payload?: string): Promise<{ ok: boolean; result?: unknown; error?: SerializedError; logs: string[] }> {
+  async invoke(
+    id: number,
+    event: unknown,
+    timeoutMs: number,
+    payload?: string,
+  ): Promise<{ ok: boolean; result?: unknown; error?: SerializedError; logs: string[] }> {
     const logs: string[] = [];
     const deadline = Date.now() + timeoutMs;
     const outcome = await new Promise<Outcome>((resolve) => {

@@ -77,7 +77,9 @@ describe('nesting', () => {
   });
 
   test('every real sample in its envelope is far from the limit', () => {
-    for (const file of completeSampleFiles()) expect([file, nestedDeeperThan(envelope(loadSample<StripeEventSample>(file)), 20)]).toEqual([file, false]);
+    for (const file of completeSampleFiles()) {
+      expect([file, nestedDeeperThan(envelope(loadSample<StripeEventSample>(file)), 20)]).toEqual([file, false]);
+    }
   });
 });
 
