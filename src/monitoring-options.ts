@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
 
 /** The alarms the integration can create; list some in `disabledAlarms` to leave them out. */
@@ -177,4 +177,12 @@ export interface StripeArchiveOptions {
    * @default Duration.days(30)
    */
   readonly retention?: Duration;
+
+  /**
+   * What happens to the archive when it leaves the stack (the stack is deleted, or the archive is turned
+   * off). It is the only copy of Stripe's events to replay from: Stripe cannot send them to EventBridge again.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }

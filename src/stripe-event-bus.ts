@@ -1,8 +1,15 @@
-import { RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Annotations, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
-import { STRIPE_SOURCE_PREFIX } from './contract/stripe';
+import { STRIPE_PARTNER_SOURCE_PREFIX } from './contract/stripe';
 import { invalid } from './private/errors';
+import {
+  endsInDestinationId,
+  nameInArn,
+  notADestinationIdWarning,
+  partnerSourceNameError,
+  partnerSourceNameProblem,
+} from './private/partner-source-name';
 import { StripeEventDestination } from './stripe-event-destination';
 
 /**
@@ -16,7 +23,7 @@ export interface StripeEventBusOptions {
    * Change it only for a bus that carries Stripe-shaped events from somewhere else, for example a custom
    * bus used in integration tests (`PutEvents` cannot write to a partner bus, and rejects `aws.` sources).
    *
-   * @default 'aws.partner/stripe.com'
+   * @default 'aws.partner/stripe.com/'
    */
   readonly sourcePrefix?: string;
 }
@@ -33,8 +40,13 @@ export abstract class StripeEventBus {
    *
    * The bus is retained when the stack is deleted: deleting it would send the source back to pending.
    *
-   * @param eventSourceName the partner event source name, `aws.partner/stripe.com/ed_…`, as shown on the
-   * Stripe destination and in the EventBridge console under "Partner event sources".
+   * Any name EventBridge accepts under `aws.partner/stripe.com/` is accepted (one or more path segments
+   * of letters, digits, `.`, `-` and `_`, 256 characters at most); a name whose last segment is not a
+   * destination id (`ed_…`) gets a warning you can acknowledge.
+   *
+   * @param eventSourceName the partner event source name, `aws.partner/stripe.com/<unique id>` (for example
+   * `aws.partner/stripe.com/ed_…`), as shown on the Stripe destination and in the EventBridge console under
+   * "Partner event sources".
    */
   public static fromPartnerEventSource(eventSourceName: string): StripeEventBus {
     validatePartnerEventSourceName(eventSourceName);
@@ -55,19 +67,31 @@ export abstract class StripeEventBus {
   }
 
   /**
-   * Use an existing event bus by name, e.g. a partner bus associated outside this stack.
+   * Use an existing event bus by name, e.g. a partner bus associated outside this stack. Unless
+   * `sourcePrefix` is set, a bus that is not a Stripe partner bus (the default bus, a custom bus) gets a
+   * warning: Stripe delivers its events only to its partner bus.
    *
    * @param eventBusName the bus's name; for a partner bus, the partner event source name `aws.partner/stripe.com/ed_…`.
    */
   public static fromEventBusName(eventBusName: string, options: StripeEventBusOptions = {}): StripeEventBus {
-    if (!Token.isUnresolved(eventBusName) && eventBusName.trim() === '') {
-      invalid(undefined, 'eventBus: StripeEventBus.fromEventBusName() needs the name of an existing event bus, got an empty string.');
+    if (!Token.isUnresolved(eventBusName)) {
+      if (eventBusName.trim() === '') {
+        invalid(undefined, 'eventBus: StripeEventBus.fromEventBusName() needs the name of an existing event bus, got an empty string.');
+      }
+      const arn = nameInArn(eventBusName);
+      if (eventBusName.startsWith('arn:')) {
+        invalid(undefined, `eventBus: '${eventBusName}' is an ARN; StripeEventBus.fromEventBusName() takes the bus's name${arn ? `, the part after '${arn.resource}/': '${arn.name}'` : ''}.`);
+      }
+      // A Stripe partner bus is named after its partner source: the same check as fromPartnerEventSource.
+      const problem = eventBusName.startsWith(STRIPE_PARTNER_SOURCE_PREFIX) ? partnerSourceNameProblem(eventBusName) : undefined;
+      if (problem !== undefined) invalid(undefined, partnerSourceNameError(eventBusName, problem));
     }
     return new ExistingBus((scope) => events.EventBus.fromEventBusName(scope, 'EventBus', eventBusName), options.sourcePrefix);
   }
 
   /**
-   * Use an event bus object you already have (created or imported elsewhere in your app).
+   * Use an event bus object you already have (created or imported elsewhere in your app). Unless
+   * `sourcePrefix` is set, a bus that is not a Stripe partner bus gets a warning.
    *
    * @param eventBus the bus the integration puts its rules on.
    */
@@ -93,28 +117,53 @@ export abstract class StripeEventBus {
   }
 }
 
-/** `aws.partner/stripe.com/ed_<destination id>`; Stripe destination ids are `ed_` + alphanumerics. */
-const PARTNER_SOURCE_NAME = /^aws\.partner\/stripe\.com\/ed_[A-Za-z0-9_]+$/;
-
 function validatePartnerEventSourceName(name: string): void {
   if (Token.isUnresolved(name)) return;
-  if (!PARTNER_SOURCE_NAME.test(name)) {
-    invalid(undefined,
-      `eventBus: '${name}' is not a Stripe partner event source name. Expected 'aws.partner/stripe.com/ed_<destination id>' ` +
-        '(for example aws.partner/stripe.com/ed_61Rb9kSjxBvD2Cc8E16RaKa7L4SQ0bVIVs1A8q06eRfY), as shown on the Stripe event destination ' +
-        'and under "Partner event sources" in the EventBridge console.',
-    );
+  const problem = partnerSourceNameProblem(name);
+  if (problem !== undefined) invalid(undefined, partnerSourceNameError(name, problem));
+}
+
+/** Warns (acknowledgeably) when a Stripe partner source name does not end in a destination id. */
+function warnUnlessDestinationId(scope: Construct, name: string): void {
+  if (Token.isUnresolved(name) || endsInDestinationId(name)) return;
+  Annotations.of(scope).addWarningV2('@babes/stripe-eventbridge:partnerSourceName', notADestinationIdWarning(name));
+}
+
+/**
+ * Warns (acknowledgeably) when the bus can never receive a Stripe partner event: Stripe delivers only to
+ * the partner bus named after its partner event source, so rules matching Stripe's source on any other
+ * bus (the default bus, a custom bus, another partner's bus) see only what a rule forwards to it.
+ */
+function warnUnlessStripePartnerBus(scope: Construct, bus: events.IEventBus): void {
+  const name = bus.eventSourceName ?? bus.eventBusName;
+  let described: string;
+  if (!Token.isUnresolved(name)) {
+    if (name.startsWith(STRIPE_PARTNER_SOURCE_PREFIX)) return;
+    described = `'${name}'`;
+  } else if (bus instanceof events.EventBus && bus.eventSourceName === undefined) {
+    described = `${bus.node.path} (a custom bus created in this app)`;
+  } else {
+    return; // An imported bus whose name is only known at deployment.
   }
+  Annotations.of(scope).addWarningV2(
+    '@babes/stripe-eventbridge:notStripePartnerBus',
+    `The event bus ${described} is not a Stripe partner event bus: Stripe delivers its events only to the partner bus named after ` +
+      `its partner event source ('${STRIPE_PARTNER_SOURCE_PREFIX}…'), so the rules on this bus receive Stripe events only if you ` +
+      `forward them here yourself. Use StripeEventBus.fromPartnerEventSource('${STRIPE_PARTNER_SOURCE_PREFIX}…') (or ` +
+      'fromEventBusName with that name); for a bus that carries Stripe-shaped events from elsewhere, set sourcePrefix; if a rule ' +
+      'forwards Stripe events to this bus, acknowledge this warning.',
+  );
 }
 
 class PartnerSourceBus extends StripeEventBus {
-  public readonly sourcePrefix = STRIPE_SOURCE_PREFIX;
+  public readonly sourcePrefix = STRIPE_PARTNER_SOURCE_PREFIX;
 
   constructor(private readonly eventSourceName: string) {
     super();
   }
 
   public _bind(scope: Construct): events.IEventBus {
+    warnUnlessDestinationId(scope, this.eventSourceName);
     const bus = new events.EventBus(scope, 'EventBus', { eventSourceName: this.eventSourceName });
     bus.applyRemovalPolicy(RemovalPolicy.RETAIN);
     return bus;
@@ -127,18 +176,25 @@ class ExistingBus extends StripeEventBus {
   constructor(private readonly factory: (scope: Construct) => events.IEventBus, sourcePrefix: string | undefined) {
     super();
     if (sourcePrefix !== undefined && !Token.isUnresolved(sourcePrefix) && sourcePrefix.trim() === '') {
-      invalid(undefined, "eventBus: sourcePrefix must not be empty; omit it to use 'aws.partner/stripe.com'.");
+      invalid(undefined, "eventBus: sourcePrefix must not be empty; omit it to use 'aws.partner/stripe.com/'.");
     }
-    this.sourcePrefix = sourcePrefix ?? STRIPE_SOURCE_PREFIX;
+    this.sourcePrefix = sourcePrefix ?? STRIPE_PARTNER_SOURCE_PREFIX;
   }
 
   public _bind(scope: Construct): events.IEventBus {
-    return this.factory(scope);
+    const bus = this.factory(scope);
+    // Only with Stripe's own prefix: a custom prefix says the events come from somewhere else.
+    if (this.sourcePrefix === STRIPE_PARTNER_SOURCE_PREFIX) {
+      warnUnlessStripePartnerBus(scope, bus);
+      const name = bus.eventSourceName ?? bus.eventBusName;
+      if (!Token.isUnresolved(name) && name.startsWith(STRIPE_PARTNER_SOURCE_PREFIX)) warnUnlessDestinationId(scope, name);
+    }
+    return bus;
   }
 }
 
 class DestinationBus extends StripeEventBus {
-  public readonly sourcePrefix = STRIPE_SOURCE_PREFIX;
+  public readonly sourcePrefix = STRIPE_PARTNER_SOURCE_PREFIX;
 
   constructor(private readonly destination: StripeEventDestination) {
     super();

@@ -6,6 +6,7 @@ import { ENV_USER_HANDLER, WRAPPER_HANDLER } from './contract/wrapper';
 import { invalid } from './private/errors';
 import { HandlerBindOptions, HandlerBinding } from './private/handler-binding';
 import { createLoggedFunction } from './private/logged-function';
+import { environmentNames, guardWrapperEnvironment, refusedEnvironmentMessage } from './private/reserved-environment';
 import { stackSafeCode } from './private/stack-safe-code';
 import { supportsWrapper, wrapperLayer } from './private/wrapper-layer';
 
@@ -169,10 +170,10 @@ class CodeHandler extends StripeEventHandler {
   public _bind(scope: Construct, bind: HandlerBindOptions): HandlerBinding {
     const options = this.options;
     const userEnv = options.environment ?? {};
-    const reserved = Object.keys(userEnv).filter((k) => k.startsWith('STRIPE_EB_') || k === 'POWERTOOLS_SERVICE_NAME');
-    if (reserved.length > 0) {
-      invalid(scope, `handlers.${bind.name}.environment: ${reserved.join(', ')} ${reserved.length === 1 ? 'is' : 'are'} set by the integration; remove ${reserved.length === 1 ? 'it' : 'them'}.`);
-    }
+    const where = `handlers.${bind.name}.environment`;
+    const refused = refusedEnvironmentMessage(where, Object.keys(userEnv));
+    if (refused !== undefined) invalid(scope, refused);
+    const own = { [ENV_USER_HANDLER]: options.handler, ...bind.wrapperEnvironment };
     const { function: fn, logGroup } = createLoggedFunction(scope, {
       ids: { logGroup: 'LogGroup', role: 'ServiceRole', function: 'Function' },
       logRetention: bind.logRetention,
@@ -186,8 +187,9 @@ class CodeHandler extends StripeEventHandler {
       layers: [wrapperLayer(scope), ...(options.layers ?? [])],
       reservedConcurrentExecutions: options.reservedConcurrentExecutions,
       description: options.description ?? `Handles Stripe ${bind.eventTypes.join(', ')} events`.slice(0, 256),
-      environment: { ...userEnv, [ENV_USER_HANDLER]: options.handler, ...bind.wrapperEnvironment },
+      environment: { ...userEnv, ...own },
     });
+    guardWrapperEnvironment(fn, own, where);
     return { function: fn, logGroup };
   }
 }
@@ -211,10 +213,14 @@ class FunctionHandler extends StripeEventHandler {
     } else {
       const wrapped = fn as lambda.Function;
       const cfn = wrapped.node.defaultChild as lambda.CfnFunction;
+      const where = `handlers.${bind.name}: the environment of ${wrapped.node.path}`;
+      const refused = refusedEnvironmentMessage(where, environmentNames(wrapped));
+      if (refused !== undefined) invalid(scope, refused);
+      const own = { [ENV_USER_HANDLER]: cfn.handler!, ...bind.wrapperEnvironment };
       wrapped.addLayers(wrapperLayer(wrapped));
-      wrapped.addEnvironment(ENV_USER_HANDLER, cfn.handler!);
-      for (const [key, value] of Object.entries(bind.wrapperEnvironment)) wrapped.addEnvironment(key, value);
+      for (const [key, value] of Object.entries(own)) wrapped.addEnvironment(key, value);
       cfn.handler = WRAPPER_HANDLER;
+      guardWrapperEnvironment(wrapped, own, where);
     }
     return { function: fn, logGroup: logGroupOf(scope, fn) };
   }

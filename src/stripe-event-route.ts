@@ -16,7 +16,7 @@ import {
   METRIC_PROCESSED,
   METRIC_PROCESSING_TIME,
 } from './contract/metrics';
-import { STRIPE_SOURCE_PREFIX } from './contract/stripe';
+import { STRIPE_PARTNER_SOURCE_PREFIX } from './contract/stripe';
 import {
   ENV_HANDLER_METRICS,
   ENV_HANDLER_NAME,
@@ -24,6 +24,8 @@ import {
   ENV_IDEMPOTENCY_TABLE,
   ENV_IDEMPOTENCY_TTL_SECONDS,
   ENV_METRICS_INTEGRATION,
+  ENV_POWERTOOLS_METRICS_NAMESPACE,
+  ENV_POWERTOOLS_SERVICE_NAME,
   ENV_SOURCE_PREFIX,
 } from './contract/wrapper';
 import { invalid } from './private/errors';
@@ -53,7 +55,7 @@ export interface StripeEventRouteProps {
   /**
    * The `source` prefix of the Stripe events on the bus.
    *
-   * @default 'aws.partner/stripe.com'
+   * @default 'aws.partner/stripe.com/'
    */
   readonly sourcePrefix?: string;
 
@@ -223,7 +225,7 @@ export class StripeEventRoute extends Construct {
     this.idempotencyKeyPrefix = props.idempotencyKeyPrefix ?? keyPrefix(defaultKeyScope(scope), this.handlerName);
     checkKeySpace(this, props.idempotencyTable, this.idempotencyKeyPrefix);
     this.recordLifetime = routeRecordLifetime(this, props);
-    const sourcePrefix = props.sourcePrefix ?? STRIPE_SOURCE_PREFIX;
+    const sourcePrefix = props.sourcePrefix ?? STRIPE_PARTNER_SOURCE_PREFIX;
     const namespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
     this.integrationName = props.integrationName ?? `${Stack.of(scope).stackName}/${scope.node.id}`;
     this.handlerMetrics = props.handlerMetrics ?? false;
@@ -235,12 +237,12 @@ export class StripeEventRoute extends Construct {
       [ENV_IDEMPOTENCY_TABLE]: props.idempotencyTable.tableName,
       [ENV_IDEMPOTENCY_KEY_PREFIX]: this.idempotencyKeyPrefix,
       [ENV_IDEMPOTENCY_TTL_SECONDS]: this.recordLifetime.toSeconds().toString(),
-      POWERTOOLS_SERVICE_NAME: this.handlerName,
-      POWERTOOLS_METRICS_NAMESPACE: namespace,
+      [ENV_POWERTOOLS_SERVICE_NAME]: this.handlerName,
+      [ENV_POWERTOOLS_METRICS_NAMESPACE]: namespace,
       [ENV_METRICS_INTEGRATION]: this.integrationName,
     };
     if (this.handlerMetrics) wrapperEnvironment[ENV_HANDLER_METRICS] = 'true';
-    if (sourcePrefix !== STRIPE_SOURCE_PREFIX) wrapperEnvironment[ENV_SOURCE_PREFIX] = sourcePrefix;
+    if (sourcePrefix !== STRIPE_PARTNER_SOURCE_PREFIX) wrapperEnvironment[ENV_SOURCE_PREFIX] = sourcePrefix;
 
     const binding = props.handler._bind(this, {
       name: this.handlerName,

@@ -1,4 +1,4 @@
-import { Duration, NestedStack, Stack } from 'aws-cdk-lib';
+import { Duration, NestedStack, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -19,7 +19,7 @@ import { defaultKeyScope, keyPrefix, validateKeyScope } from './private/key-scop
 import { partnerEventSourceOf, StripeMetricFactory } from './private/metric-factory';
 import { resolveRecordLifetime, windowOrMax } from './private/record-lifetime';
 import { checkTemplateLimits, RouteStacks } from './private/route-stacks';
-import { validateAlarmOptions, validateRetries } from './private/validate-props';
+import { validateAlarmDimensions, validateAlarmOptions, validateRetries } from './private/validate-props';
 import { StripeRoutePlacement } from './route-placement';
 import { StripeEventBus } from './stripe-event-bus';
 import { StripeEventHandler } from './stripe-event-handler';
@@ -87,9 +87,15 @@ export interface StripeEventBridgeIntegrationProps {
    * Where events end when they cannot be processed: EventBridge puts events it could not deliver here,
    * and Lambda puts events whose handler failed after its retries here, with the error.
    *
-   * @default - a queue is created: SQS-managed encryption, TLS only, 14-day retention
+   * @default - a queue is created: SQS-managed encryption, TLS only, 14-day retention, retained when the stack is deleted
    */
   readonly deadLetterQueue?: sqs.IQueue;
+
+  /**
+   * What happens to the created dead-letter queue when it leaves the stack (its failed events wait there for a redrive).
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly deadLetterQueueRemovalPolicy?: RemovalPolicy;
 
   /**
    * How many times EventBridge retries delivering an event to a function.
@@ -150,7 +156,7 @@ export interface StripeEventBridgeIntegrationProps {
   /**
    * The EventBridge archive of Stripe events on the bus, for replays after a bug fix.
    *
-   * @default - an archive with 30 days of retention
+   * @default - an archive with 30 days of retention, retained when the stack is deleted
    */
   readonly archive?: StripeArchiveOptions;
 
@@ -248,7 +254,7 @@ export class StripeEventBridgeIntegration extends Construct {
     this.eventBus = props.eventBus._bind(this);
     props.eventBus._useEventTypes(this.eventTypes);
     this.idempotencyTable = props.idempotency?.table ?? createIdempotencyTable(this, props.idempotency?.removalPolicy);
-    this.deadLetterQueue = props.deadLetterQueue ?? createDeadLetterQueue(this);
+    this.deadLetterQueue = props.deadLetterQueue ?? createDeadLetterQueue(this, props.deadLetterQueueRemovalPolicy);
     const metricsNamespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
     const integrationName = `${Stack.of(this).stackName}/${this.node.id}`;
     this.metrics = new StripeMetricFactory(metricsNamespace, this.eventBus, integrationName);
@@ -297,6 +303,7 @@ export class StripeEventBridgeIntegration extends Construct {
     checkBusQuotas(this, this.eventBus);
     checkTemplateLimits(this, routeStacks, this.routes.length);
 
+    validateAlarmDimensions(this, this.eventBus, props.alarms);
     const monitoring = createMonitoring(this, this.routes, this.idempotencyTable, props.alarms ?? {}, props.dashboard ?? {}, {
       lambdaRetryAttempts: props.lambdaRetryAttempts ?? 2,
       lambdaMaxEventAge: props.lambdaMaxEventAge ?? Duration.hours(6),

@@ -6,11 +6,12 @@
  * `source`.
  */
 
-/** The `source` prefix of Stripe's partner events, and of the names of the buses that accept them. */
-export const STRIPE_SOURCE_PREFIX = 'aws.partner/stripe.com';
-
-/** The same with its trailing slash: what a partner event source name starts with. */
-export const STRIPE_PARTNER_SOURCE_PREFIX = `${STRIPE_SOURCE_PREFIX}/`;
+/**
+ * The `source` prefix of Stripe's partner events and the start of every Stripe partner event source name,
+ * with its trailing slash: without it, `aws.partner/stripe.community` or `aws.partner/stripe.com.evil/x`
+ * would pass as Stripe's. Rules, the archive and the wrapper's check all use it.
+ */
+export const STRIPE_PARTNER_SOURCE_PREFIX = 'aws.partner/stripe.com/';
 
 /** The source used for events wrapped locally; any `aws.partner/stripe.com/…` source matches the same rules. */
 export const LOCAL_STRIPE_SOURCE = `${STRIPE_PARTNER_SOURCE_PREFIX}ed_local`;

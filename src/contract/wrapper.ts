@@ -15,6 +15,8 @@ export const LAYER_MOUNT = '/opt';
  */
 export const WRAPPER_HANDLER = `${LAYER_MOUNT}/stripe-eventbridge/wrapper.handler`;
 
+/** The prefix of every variable the wrapper owns: the integration sets them, a user sets none. */
+export const ENV_OWNED_PREFIX = 'STRIPE_EB_';
 export const ENV_USER_HANDLER = 'STRIPE_EB_USER_HANDLER';
 export const ENV_HANDLER_NAME = 'STRIPE_EB_HANDLER_NAME';
 export const ENV_IDEMPOTENCY_TABLE = 'STRIPE_EB_IDEMPOTENCY_TABLE';
@@ -34,9 +36,20 @@ export const ENV_METRICS_INTEGRATION = 'STRIPE_EB_METRICS_INTEGRATION';
 export const ENV_HANDLER_METRICS = 'STRIPE_EB_HANDLER_METRICS';
 /** Optional endpoint override (DynamoDB Local in tests and in the local replay). */
 export const ENV_DYNAMODB_ENDPOINT = 'STRIPE_EB_DYNAMODB_ENDPOINT';
+/** Powertools settings the integration sets for the wrapper's Logger and Metrics: the handler name and the namespace. */
+export const ENV_POWERTOOLS_SERVICE_NAME = 'POWERTOOLS_SERVICE_NAME';
+export const ENV_POWERTOOLS_METRICS_NAMESPACE = 'POWERTOOLS_METRICS_NAMESPACE';
 
 /**
  * The largest event EventBridge delivers: 1 MB (1,048,576 bytes, as EventBridge counts an entry) since
  * January 2026, 256 KB before. A larger event did not come from a Stripe event destination.
  */
 export const MAX_EVENT_BYTES = 1024 * 1024;
+
+/**
+ * The deepest nesting of objects and arrays accepted in an event, counting the EventBridge envelope as
+ * level 1. Stripe's events nest about 10 levels (the deepest published sample, 10 with its envelope);
+ * JSON.stringify, which measuring an event's size runs, overflows the stack at about 5,000. An event
+ * nested deeper than this did not come from a Stripe event destination.
+ */
+export const MAX_EVENT_DEPTH = 100;

@@ -116,6 +116,20 @@ export function keyMatches(key: EventTypeKey, type: string): boolean {
   }
 }
 
+/**
+ * The event types that both keys receive, written as the narrower key (`customer.subscription.updated`
+ * for it and `customer.subscription.*`; `customer.subscription.*` for it and `customer.*` or `*`), or
+ * undefined when no event type matches both.
+ */
+export function sharedKey(a: EventTypeKey, b: EventTypeKey): string | undefined {
+  if (a.kind === 'all') return b.key;
+  if (b.kind === 'all') return a.key;
+  if (a.kind === 'exact') return keyMatches(b, a.type) ? a.key : undefined;
+  if (b.kind === 'exact') return keyMatches(a, b.type) ? b.key : undefined;
+  if (a.prefix === b.prefix || a.prefix.startsWith(`${b.prefix}.`)) return a.key;
+  return b.prefix.startsWith(`${a.prefix}.`) ? b.key : undefined;
+}
+
 /** The known event types a key covers (for enabling events on a Stripe destination, for docs and tests). */
 export function knownTypesFor(key: EventTypeKey): string[] {
   return STRIPE_EVENT_TYPES.filter((t) => keyMatches(key, t));

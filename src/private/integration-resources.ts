@@ -1,9 +1,10 @@
 /** The shared resources an integration creates unless given its own: idempotency table, dead-letter queue, archive. */
-import { CfnResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledgeNagFindings } from './nag-acknowledgements';
 import type { StripeArchiveOptions } from '../monitoring-options';
 
 export function createIdempotencyTable(scope: Construct, removalPolicy: RemovalPolicy | undefined): dynamodb.ITable {
@@ -21,19 +22,19 @@ export function createIdempotencyTable(scope: Construct, removalPolicy: RemovalP
 /** The created dead-letter queue keeps messages 14 days, SQS's maximum. */
 export const DEAD_LETTER_RETENTION = Duration.days(14);
 
-export function createDeadLetterQueue(scope: Construct): sqs.IQueue {
+/** Retained by default: the failed events in it, with their reasons, outlive the stack. */
+export function createDeadLetterQueue(scope: Construct, removalPolicy: RemovalPolicy | undefined): sqs.IQueue {
   const queue = new sqs.Queue(scope, 'DeadLetterQueue', {
     encryption: sqs.QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
     retentionPeriod: DEAD_LETTER_RETENTION,
+    removalPolicy: removalPolicy ?? RemovalPolicy.RETAIN,
   });
   // cdk-nag's AwsSolutions-SQS3 asks every queue to have a DLQ unless it is one; it cannot see that this
-  // queue is the target of DeadLetterConfig and on-failure destinations. Acknowledged in cdk-nag's metadata format.
-  (queue.node.defaultChild as CfnResource).addMetadata('cdk_nag', {
-    rules_to_suppress: [
-      { id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue of the integration\'s rule targets and of its functions\' on-failure destinations.' },
-    ],
-  });
+  // queue is the target of DeadLetterConfig and on-failure destinations.
+  acknowledgeNagFindings(queue, [
+    { id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue of the integration\'s rule targets and of its functions\' on-failure destinations.' },
+  ]);
   return queue;
 }
 
@@ -51,6 +52,8 @@ export function createArchive(
     retention: options?.retention ?? Duration.days(30),
     description: 'Stripe events, for replay after a bug fix (Stripe cannot resend events to EventBridge)',
   });
+  // Retained by default: the only source of a replay, since Stripe cannot resend events to EventBridge.
+  archive.applyRemovalPolicy(options?.removalPolicy ?? RemovalPolicy.RETAIN);
   // aws-cdk-lib renders `KmsKeyIdentifier: ""` without a key, which some regions reject
   // (github.com/aws/aws-cdk/issues/37847): leave the property out so the AWS-owned key is used.
   (archive.node.defaultChild as events.CfnArchive).addPropertyDeletionOverride('KmsKeyIdentifier');

@@ -91,9 +91,13 @@ export class StripeMetricFactory {
   }
 }
 
-/** The partner event source name, when the bus is one that accepts a partner source. */
+/**
+ * The partner event source name, when the bus is one that accepts a partner source. A name of 256
+ * characters (EventBridge's longest) cannot be a metric dimension, which aws-cdk-lib limits to 255: the
+ * rules' matched events stand in for it.
+ */
 export function partnerEventSourceOf(eventBus: events.IEventBus): string | undefined {
-  if (eventBus.eventSourceName !== undefined) return eventBus.eventSourceName;
-  const name = eventBus.eventBusName;
-  return !Token.isUnresolved(name) && name.startsWith('aws.partner/') ? name : undefined;
+  const name = eventBus.eventSourceName ?? eventBus.eventBusName;
+  if (Token.isUnresolved(name)) return eventBus.eventSourceName;
+  return name.startsWith('aws.partner/') && name.length <= 255 ? name : undefined;
 }

@@ -6,7 +6,6 @@ import { Duration, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { invalid } from './errors';
@@ -38,9 +37,17 @@ export function configureAsyncFailures(
     );
   }
   const queue = settings.deadLetterQueue;
+  if (canGrant) {
+    // Lambda sends an invocation record to an SQS destination with the function's role, which needs
+    // sqs:SendMessage only (docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html).
+    // Not SqsDestination, whose queue.grantSendMessages adds GetQueueAttributes and GetQueueUrl, which SDK
+    // clients use to find a queue and Lambda does not: it is given the queue's ARN.
+    queue.grant(fn, 'sqs:SendMessage');
+    // A queue encrypted with a KMS key: what a producer needs of the key (SQS Developer Guide, key management).
+    queue.encryptionMasterKey?.grant(fn, 'kms:GenerateDataKey', 'kms:Decrypt');
+  }
   fn.configureAsyncInvoke({
-    // SqsDestination also grants the function's role sqs:SendMessage; without a role, only point at the queue.
-    onFailure: canGrant ? new destinations.SqsDestination(queue) : { bind: () => ({ destination: queue.queueArn }) },
+    onFailure: { bind: () => ({ destination: queue.queueArn }) },
     retryAttempts: settings.lambdaRetryAttempts ?? 2,
     maxEventAge: settings.lambdaMaxEventAge ?? Duration.hours(6),
   });

@@ -21,7 +21,9 @@ export interface HandlerPattern {
 
 /**
  * `source` by prefix (the partner source is `aws.partner/stripe.com/ed_…`, so an exact match on
- * `aws.partner/stripe.com` would never fire), `detail-type` exact or wildcard, optional `detail` filter.
+ * `aws.partner/stripe.com` would never fire; the prefix keeps its trailing slash, so that
+ * `aws.partner/stripe.community` does not match either), `detail-type` exact or wildcard, optional
+ * `detail` filter.
  */
 export function buildHandlerPattern(sourcePrefix: string, keys: readonly EventTypeKey[], detail?: Record<string, unknown>): HandlerPattern {
   const pattern: Record<string, unknown> = { source: [{ prefix: sourcePrefix }] };

@@ -1,5 +1,6 @@
 /** Range checks on numeric props, with messages that name the prop, the value and the allowed range. */
 import { Duration, Token } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type { IConstruct } from 'constructs';
 import { invalid } from './errors';
 import type { StripeAlarmOptions } from '../monitoring-options';
@@ -50,4 +51,18 @@ export function validateAlarmOptions(scope: IConstruct, alarms: StripeAlarmOptio
   if (outside(alarms.evaluationPeriods, Number.MAX_SAFE_INTEGER) || alarms.evaluationPeriods === 0) {
     invalid(scope, `alarms.evaluationPeriods: ${alarms.evaluationPeriods} must be a whole number of at least 1.`);
   }
+}
+
+/**
+ * EventBridge names a bus with up to 256 characters; a CloudWatch alarm's dimension value takes at most
+ * 255 (AWS::CloudWatch::Alarm Dimension), and the rule alarms are by EventBusName.
+ */
+export function validateAlarmDimensions(scope: IConstruct, eventBus: events.IEventBus, alarms: StripeAlarmOptions | undefined): void {
+  const name = eventBus.eventSourceName ?? eventBus.eventBusName;
+  if (alarms?.enabled === false || Token.isUnresolved(name) || name.length <= 255) return;
+  invalid(
+    scope,
+    `alarms: the event bus name is ${name.length} characters long, and CloudWatch alarms take dimension values (here EventBusName) of at most 255 characters. ` +
+      'Turn the alarms off (alarms: { enabled: false }) and build your own from the routes\' metrics, or use a bus with a shorter name.',
+  );
 }

@@ -5,7 +5,7 @@
  * again here, so the check follows whatever the integration deployed.
  */
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { STRIPE_SOURCE_PREFIX } from '../contract/stripe';
+import { STRIPE_PARTNER_SOURCE_PREFIX } from '../contract/stripe';
 import {
   DEFAULT_IDEMPOTENCY_TTL_SECONDS,
   ENV_HANDLER_NAME,
@@ -58,7 +58,7 @@ export interface RouteSource {
 export function routeFromEnvironment(source: RouteSource): ReconcileRoute {
   const env = source.environment;
   const handler = env[ENV_HANDLER_NAME] || source.functionName;
-  const sourcePrefix = env[ENV_SOURCE_PREFIX] || STRIPE_SOURCE_PREFIX;
+  const sourcePrefix = env[ENV_SOURCE_PREFIX] || STRIPE_PARTNER_SOURCE_PREFIX;
   const arn = /^arn:[^:]+:lambda:([^:]+):(\d{12}):function:/.exec(source.functionArn ?? source.functionName);
   const envelope = {
     // An unknown partner source: the prefix itself matches the rules' `prefix` filter and the wrapper's check.

@@ -1,19 +1,25 @@
 /**
- * The default integration passes cdk-nag's AwsSolutions pack with nothing for its users to acknowledge.
- * The construct acknowledges one finding itself (in cdk-nag's metadata format), naming the resource and
- * the reason; anything else cdk-nag reports fails the test.
+ * The default integration, and one with a StripeEventDestination, pass cdk-nag's AwsSolutions pack with
+ * nothing for their users to acknowledge. The constructs acknowledge what AWS or aws-cdk-lib decides
+ * themselves (in cdk-nag's metadata format), naming the resource and the reason; anything else cdk-nag
+ * reports fails the test.
  */
 import { Aspects } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { StripeEventBridgeIntegration, StripeEventBus, StripeEventBridgeIntegrationProps } from '../../src';
+import { StripeEventBridgeIntegration, StripeEventBridgeIntegrationProps, StripeEventBus, StripeEventDestination } from '../../src';
 import { inlineHandler, newStack, TEST_EVENT_SOURCE } from '../support/stacks';
 
-function nag(extra: (stack: ReturnType<typeof newStack>) => Partial<StripeEventBridgeIntegrationProps> = () => ({})) {
+function nag(extra: (stack: ReturnType<typeof newStack>) => Partial<StripeEventBridgeIntegrationProps> = () => ({}), withDestination = false) {
   const stack = newStack();
+  const eventBus = withDestination
+    ? StripeEventBus.fromDestination(new StripeEventDestination(stack, 'Destination', {
+      apiKeySecret: secretsmanager.Secret.fromSecretNameV2(stack, 'StripeKey', 'stripe/event-destinations'),
+    }))
+    : StripeEventBus.fromPartnerEventSource(TEST_EVENT_SOURCE);
   new StripeEventBridgeIntegration(stack, 'Stripe', {
-    eventBus: StripeEventBus.fromPartnerEventSource(TEST_EVENT_SOURCE),
+    eventBus,
     handlers: { 'checkout.session.completed': inlineHandler(), 'customer.subscription.*': inlineHandler() },
     ...extra(stack),
   });
@@ -49,4 +55,27 @@ test('with the scheduled reconciliation (and backfill), still no unacknowledged 
   }));
   expect(findings).toEqual([]);
   expect(acknowledged).toHaveLength(1);
+});
+
+test('with a StripeEventDestination: no unacknowledged finding either', () => {
+  expect(nag(undefined, true).findings).toEqual([]);
+});
+
+test("with a StripeEventDestination: the acknowledgements are aws-cdk-lib's provider framework choices and the partner source grant, each with its reason", () => {
+  const rules = nag(undefined, true).acknowledged.filter((a) => a.startsWith('/TestStack/Destination/')).map((a) => {
+    const match = /^\/TestStack\/Destination\/(.+?): CdkNagSuppression(?:\[[^\]]*\])?: (AwsSolutions-[A-Z0-9]+) was triggered but suppressed\.\s*Provided reason: "(?:\[[^\]]*\] )?(.{40,})"\s*$/s.exec(a);
+    expect([a, match !== null]).toEqual([a, true]);
+    return `${match![1]} ${match![2]}`;
+  });
+  expect([...new Set(rules)].sort()).toEqual([
+    'IsCompleteServiceRole/DefaultPolicy/Resource AwsSolutions-IAM5',
+    'Provider/framework-isComplete/Resource AwsSolutions-L1',
+    'Provider/framework-onEvent/Resource AwsSolutions-L1',
+    'Provider/framework-onTimeout/Resource AwsSolutions-L1',
+    'Provider/waiter-state-machine/Resource AwsSolutions-SF1',
+    'Provider/waiter-state-machine/Resource AwsSolutions-SF2',
+    'Provider/waiter-state-machine/Role/DefaultPolicy/Resource AwsSolutions-IAM5',
+    'ProviderOnEventRole/DefaultPolicy/Resource AwsSolutions-IAM5',
+    'ProviderWaiterRole/DefaultPolicy/Resource AwsSolutions-IAM5',
+  ]);
 });

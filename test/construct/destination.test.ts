@@ -137,7 +137,7 @@ describe('the bus from StripeEventBus.fromDestination', () => {
     const [[busId]] = resourcesOf(template, 'AWS::Events::EventBus');
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { Ref: busId },
-      EventPattern: Match.objectLike({ source: [{ prefix: 'aws.partner/stripe.com' }] }),
+      EventPattern: Match.objectLike({ source: [{ prefix: 'aws.partner/stripe.com/' }] }),
     });
   });
 });
@@ -187,12 +187,31 @@ describe('the provider', () => {
     ]));
   });
 
-  test('our roles have no managed policies', () => {
+  test('no role has a managed policy: not even the provider framework\'s, which default to AWSLambdaBasicExecutionRole', () => {
     const { template } = synth();
-    for (const [id, role] of resourcesOf(template, 'AWS::IAM::Role').filter(([rid]) => /^Destination(OnEvent|IsComplete)ServiceRole/.test(rid))) {
+    const roles = resourcesOf(template, 'AWS::IAM::Role');
+    expect(roles.map(([id]) => id).filter((id) => id.startsWith('DestinationProvider'))).toHaveLength(3);
+    for (const [id, role] of roles) {
       expect([id, role.Properties.ManagedPolicyArns]).toEqual([id, undefined]);
     }
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/AWSLambdaBasicExecutionRole/);
   });
+
+  test.each([['DestinationProviderOnEventRole'], ['DestinationProviderWaiterRole']])(
+    'the framework role %s may write the provider log group, invoke the two provider functions, and nothing else',
+    (roleId) => {
+      const { template } = synth();
+      const statements = roleStatements(template, roleId);
+      const [[logGroupId]] = resourcesOf(template, 'AWS::Logs::LogGroup').filter(([id]) => id.startsWith('DestinationProviderLogGroup'));
+      expect(statements).toContainEqual({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] } });
+      const others = statements.filter((st) => !JSON.stringify(st.Action).startsWith('["logs:'));
+      const actions = new Set(others.map((st) => st.Action));
+      expect([...actions].sort()).toEqual(roleId.includes('OnEvent') ? ['lambda:GetFunction', 'lambda:InvokeFunction', 'states:StartExecution'] : ['lambda:GetFunction', 'lambda:InvokeFunction']);
+      for (const st of others.filter((x) => x.Action !== 'states:StartExecution')) {
+        expect(JSON.stringify(st.Resource)).toMatch(/Destination(OnEvent|IsComplete)Function/);
+      }
+    },
+  );
 
   test('a secret imported by name is granted with the suffix Secrets Manager appends', () => {
     const stack = newStack();

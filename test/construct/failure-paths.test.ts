@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
@@ -44,6 +44,23 @@ describe('nothing is dropped', () => {
         ]),
       },
     });
+  });
+
+  test('a stack deletion keeps what it cannot rebuild: the dead-letter queue and the archive are retained, like the table and log groups', () => {
+    const { template } = twoHandlerStack();
+    for (const type of ['AWS::SQS::Queue', 'AWS::Events::Archive', 'AWS::DynamoDB::Table', 'AWS::Logs::LogGroup']) {
+      const resources = resourcesOf(template, type);
+      expect(resources.length).toBeGreaterThan(0);
+      for (const [id, resource] of resources) {
+        expect([type, id, resource.DeletionPolicy, resource.UpdateReplacePolicy]).toEqual([type, id, 'Retain', 'Retain']);
+      }
+    }
+  });
+
+  test('their removal policies are props: deadLetterQueueRemovalPolicy and archive.removalPolicy', () => {
+    const { template } = twoHandlerStack({ deadLetterQueueRemovalPolicy: RemovalPolicy.DESTROY, archive: { removalPolicy: RemovalPolicy.DESTROY } });
+    template.hasResource('AWS::SQS::Queue', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+    template.hasResource('AWS::Events::Archive', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
   });
 
   test('EventBridge may send to the dead-letter queue only from the integration\'s rules', () => {

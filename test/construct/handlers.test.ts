@@ -1,9 +1,11 @@
-import { Duration } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations as CdkAnnotations, Duration } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { StripeEventBridgeIntegration, StripeEventBus, StripeEventHandler } from '../../src';
+import { matchesPattern } from '../../src/event-pattern';
 import { STRIPE_PACKAGE_VERSION } from '../../src/private/stripe-event-types.generated';
 import { inlineHandler, newStack, resourcesOf, TEST_EVENT_SOURCE } from '../support/stacks';
+import { envelope, loadSample, StripeEventSample } from '../support/stripe-samples';
 
 function synth(handlers: Record<string, StripeEventHandler>, extra: { allowUnknownEventTypes?: boolean } = {}) {
   const stack = newStack();
@@ -90,7 +92,7 @@ describe('functions built from code', () => {
 
   test('the wrapper environment cannot be overridden by the user environment', () => {
     expect(() => synth({ 'checkout.session.completed': inlineHandler({ environment: { STRIPE_EB_IDEMPOTENCY_TABLE: 'x' } }) })).toThrow(
-      'handlers.CheckoutSessionCompleted.environment: STRIPE_EB_IDEMPOTENCY_TABLE is set by the integration; remove it.',
+      'handlers.CheckoutSessionCompleted.environment: STRIPE_EB_IDEMPOTENCY_TABLE is read by the Stripe event wrapper. The integration sets it: use `idempotency.table`. Remove it.',
     );
   });
 });
@@ -196,5 +198,67 @@ describe('one handler object under several keys', () => {
     template.resourceCountIs('AWS::Lambda::Function', 2);
     template.resourceCountIs('AWS::Events::Rule', 2);
     expect(resourcesOf(template, 'AWS::Lambda::LayerVersion')).toHaveLength(1);
+  });
+});
+
+describe('two handlers for the same event type', () => {
+  const overlaps = (handlers: Record<string, StripeEventHandler>, allowUnknownEventTypes = false) =>
+    Annotations.fromStack(synth(handlers, { allowUnknownEventTypes }).stack)
+      .findWarning('/TestStack/Stripe', Match.stringLikeRegexp('overlappingHandlers'))
+      .map((w) => String(w.entry.data));
+
+  test('a wildcard and an exact type under it: a warning naming both handlers and the shared type', () => {
+    const warnings = overlaps({
+      'customer.subscription.*': inlineHandler({ name: 'Memberships' }),
+      'customer.subscription.deleted': inlineHandler({ name: 'Churn' }),
+    });
+    expect(warnings).toEqual([
+      "Handlers 'Memberships' ('customer.subscription.*') and 'Churn' ('customer.subscription.deleted') both receive 'customer.subscription.deleted': " +
+        'each such event goes to both rules, and both handlers run (once each). If only one should, narrow the keys (list the exact types a ' +
+        'wildcard handler needs), or use the same StripeEventHandler object for both keys; if both should, acknowledge this warning. ' +
+        '[ack: @babes/stripe-eventbridge:overlappingHandlers]',
+    ]);
+  });
+
+  test('overlapping wildcards, "*", and several shared keys in one warning per pair of handlers', () => {
+    const warnings = overlaps({
+      'customer.*': inlineHandler({ name: 'Customers' }),
+      'customer.subscription.*': inlineHandler({ name: 'Memberships' }),
+      '*': inlineHandler({ name: 'Audit' }),
+    });
+    expect(warnings).toHaveLength(3);
+    expect(warnings[0]).toMatch(/^Handlers 'Customers' \('customer\.\*'\) and 'Memberships' \('customer\.subscription\.\*'\) both receive 'customer\.subscription\.\*':/);
+    expect(warnings[1]).toMatch(/^Handlers 'Customers' \('customer\.\*'\) and 'Audit' \('\*'\) both receive 'customer\.\*':/);
+    expect(warnings[2]).toMatch(/^Handlers 'Memberships' \('customer\.subscription\.\*'\) and 'Audit' \('\*'\) both receive 'customer\.subscription\.\*':/);
+
+    const two = overlaps({
+      'invoice.paid': inlineHandler({ name: 'Billing' }),
+      'invoice.payment_failed': inlineHandler({ name: 'Billing2' }),
+      'invoice.*': inlineHandler({ name: 'Invoices' }),
+    });
+    expect(two).toHaveLength(2);
+    const mixed = overlaps({ 'invoice.paid': inlineHandler({ name: 'A' }), 'invoice.payment_failed': inlineHandler({ name: 'A2' }) });
+    expect(mixed).toEqual([]);
+  });
+
+  test('one handler object under overlapping keys, and disjoint handlers, give no warning', () => {
+    const shared = inlineHandler({ name: 'Memberships' });
+    expect(overlaps({ 'customer.subscription.*': shared, 'customer.subscription.deleted': shared, 'invoice.paid': inlineHandler() })).toEqual([]);
+    expect(overlaps({ 'customer.subscription.*': inlineHandler(), 'customer.created': inlineHandler(), 'invoice.*': inlineHandler() })).toEqual([]);
+    // 'customer.subscription_x.*' is not under 'customer.subscription.*'.
+    expect(overlaps({ 'customer.subscription.*': inlineHandler(), 'customer.subscription_x.*': inlineHandler() }, true)).toEqual([]);
+  });
+
+  test('both handlers really get the event: both rules match it (offline matcher on the synthesized rules)', () => {
+    const { template } = synth({ 'customer.subscription.*': inlineHandler({ name: 'Memberships' }), 'customer.subscription.deleted': inlineHandler({ name: 'Churn' }) });
+    const event = { ...envelope(loadSample<StripeEventSample>('customer.subscription.deleted__stripe-ruby-mock.json')) };
+    const matched = resourcesOf(template, 'AWS::Events::Rule').filter(([, r]) => matchesPattern(r.Properties.EventPattern, event).matches);
+    expect(matched).toHaveLength(2);
+  });
+
+  test('the warning can be acknowledged', () => {
+    const { stack, integration } = synth({ 'invoice.*': inlineHandler({ name: 'Invoices' }), 'invoice.paid': inlineHandler({ name: 'Paid' }) });
+    CdkAnnotations.of(integration).acknowledgeWarning('@babes/stripe-eventbridge:overlappingHandlers', 'both should run');
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('overlappingHandlers'))).toEqual([]);
   });
 });

@@ -440,7 +440,7 @@ describe('archive', () => {
     const [, archive] = resourcesOf(template, 'AWS::Events::Archive')[0];
     expect(archive.Properties).toEqual({
       SourceArn: { 'Fn::GetAtt': [id('StripeEventBus'), 'Arn'] },
-      EventPattern: { source: [{ prefix: 'aws.partner/stripe.com' }] },
+      EventPattern: { source: [{ prefix: 'aws.partner/stripe.com/' }] },
       RetentionDays: 30,
       Description: expect.stringContaining('replay'),
     });

@@ -2,8 +2,10 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import { StripeEventBridgeIntegration, StripeEventBus, StripeEventHandler, StripeLivemode } from '../../src';
+import { matchesPattern } from '../../src/event-pattern';
 import { STRIPE_EVENT_TYPES } from '../../src/private/stripe-event-types.generated';
 import { inlineHandler, newStack, resourcesOf, TEST_EVENT_SOURCE } from '../support/stacks';
+import { envelope, loadSample, StripeEventSample } from '../support/stripe-samples';
 
 const bus = () => StripeEventBus.fromPartnerEventSource(TEST_EVENT_SOURCE);
 
@@ -13,16 +15,29 @@ describe('rule patterns', () => {
     new StripeEventBridgeIntegration(stack, 'Stripe', { eventBus: bus(), handlers: { 'checkout.session.completed': inlineHandler() } });
     const [, rule] = resourcesOf(Template.fromStack(stack), 'AWS::Events::Rule')[0];
     expect(rule.Properties.EventPattern).toEqual({
-      'source': [{ prefix: 'aws.partner/stripe.com' }],
+      'source': [{ prefix: 'aws.partner/stripe.com/' }],
       'detail-type': ['checkout.session.completed'],
     });
+  });
+
+  test('the source prefix keeps its trailing slash: look-alike sources match no rule, Stripe sources of any form do', () => {
+    const stack = newStack();
+    new StripeEventBridgeIntegration(stack, 'Stripe', { eventBus: bus(), handlers: { 'checkout.session.completed': inlineHandler() } });
+    const [, rule] = resourcesOf(Template.fromStack(stack), 'AWS::Events::Rule')[0];
+    const event = (source: string) => ({ ...envelope(loadSample<StripeEventSample>('checkout.session.completed__stripe-ruby-mock.json')), source });
+    for (const source of ['aws.partner/stripe.community', 'aws.partner/stripe.community/ed_1', 'aws.partner/stripe.com.evil/x', 'aws.partner/stripe.com']) {
+      expect([source, matchesPattern(rule.Properties.EventPattern, event(source)).matches]).toEqual([source, false]);
+    }
+    for (const source of [TEST_EVENT_SOURCE, 'aws.partner/stripe.com/ed_test_1', 'aws.partner/stripe.com/acct_1Abc/ed_1Def']) {
+      expect([source, matchesPattern(rule.Properties.EventPattern, event(source)).matches]).toEqual([source, true]);
+    }
   });
 
   test('a wildcard key becomes an EventBridge wildcard on detail-type', () => {
     const stack = newStack();
     new StripeEventBridgeIntegration(stack, 'Stripe', { eventBus: bus(), handlers: { 'customer.subscription.*': inlineHandler() } });
     Template.fromStack(stack).hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { 'source': [{ prefix: 'aws.partner/stripe.com' }], 'detail-type': [{ wildcard: 'customer.subscription.*' }] },
+      EventPattern: { 'source': [{ prefix: 'aws.partner/stripe.com/' }], 'detail-type': [{ wildcard: 'customer.subscription.*' }] },
     });
   });
 
@@ -30,7 +45,7 @@ describe('rule patterns', () => {
     const stack = newStack();
     new StripeEventBridgeIntegration(stack, 'Stripe', { eventBus: bus(), handlers: { '*': inlineHandler() } });
     const [, rule] = resourcesOf(Template.fromStack(stack), 'AWS::Events::Rule')[0];
-    expect(rule.Properties.EventPattern).toEqual({ source: [{ prefix: 'aws.partner/stripe.com' }] });
+    expect(rule.Properties.EventPattern).toEqual({ source: [{ prefix: 'aws.partner/stripe.com/' }] });
   });
 
   test('an exact key already covered by a wildcard of the same handler is dropped from the pattern', () => {
@@ -133,7 +148,7 @@ describe("EventBridge's quotas", () => {
       handlers: Object.fromEntries(types(299).map((t) => [t, inlineHandler()])),
     });
     for (const id of ['Audit', 'Export']) {
-      new events.Rule(stack, id, { eventBus: integration.eventBus, eventPattern: { source: [{ prefix: 'aws.partner/stripe.com' }] as any } });
+      new events.Rule(stack, id, { eventBus: integration.eventBus, eventPattern: { source: [{ prefix: 'aws.partner/stripe.com/' }] as any } });
     }
     expect(synthesize(stack)).toThrow('Rules by construct: TestStack/Stripe: 299, other rules: 2.');
   });
@@ -157,7 +172,7 @@ describe("EventBridge's quotas", () => {
   });
 
   test('a pattern of exactly 2,048 characters is accepted and one more character is not', () => {
-    const withType = (type: string) => JSON.stringify({ 'source': [{ prefix: 'aws.partner/stripe.com' }], 'detail-type': [type] });
+    const withType = (type: string) => JSON.stringify({ 'source': [{ prefix: 'aws.partner/stripe.com/' }], 'detail-type': [type] });
     const typeOfLength = (n: number) => `test.${'p'.repeat(n - 'test.'.length)}`;
     const fixed = withType('').length;
     const atLimit = typeOfLength(2048 - fixed);

@@ -12,7 +12,7 @@ from aws_cdk.assertions import Match
 
 from conftest import EXAMPLE_DIR, REPO_ROOT
 
-SOURCE_PREFIX = [{"prefix": "aws.partner/stripe.com"}]
+SOURCE_PREFIX = [{"prefix": "aws.partner/stripe.com/"}]
 WRAPPER = "stripe-eventbridge/wrapper.js"
 
 

@@ -126,7 +126,7 @@ def test_static_factories_are_classmethods_that_return_the_type():
     assert isinstance(lib.StripeEventHandler.from_code(code=code, handler="index.handler"), lib.StripeEventHandler)
     bus = lib.StripeEventBus.from_partner_event_source("aws.partner/stripe.com/ed_test_EXAMPLE")
     assert isinstance(bus, lib.StripeEventBus)
-    assert bus.source_prefix == "aws.partner/stripe.com"
+    assert bus.source_prefix == "aws.partner/stripe.com/"
     assert lib.StripeEventBus.from_event_bus_name("stripe", source_prefix="test.stripe").source_prefix == "test.stripe"
 
 

@@ -59,6 +59,21 @@ def test_factory_validation_raises_where_the_factory_is_called():
         StripeEventBus.from_partner_event_source("aws.partner/stripe.com")
 
 
+def test_a_partner_source_arn_names_the_part_to_keep_and_every_stripe_form_is_accepted():
+    with pytest.raises(RuntimeError) as raised:
+        StripeEventBus.from_partner_event_source("arn:aws:events:us-east-1::event-source/aws.partner/stripe.com/ed_test_EXAMPLE")
+    assert (
+        "is not a Stripe partner event source name. It is an ARN; pass only the name, the part after 'event-source/': "
+        "'aws.partner/stripe.com/ed_test_EXAMPLE'."
+    ) in str(raised.value)
+    for name in (
+        "aws.partner/stripe.com/ed_61RbFxDsJ2cTpQk7b16RaKa7L4SQ0bVIVs1A8q06eRfY",
+        "aws.partner/stripe.com/ed_test_EXAMPLE",
+        "aws.partner/stripe.com/acct_1Nv0FGQ9RKHgCVdK/ed_61RbFxDsJ2cTpQk7b16RaKa7L4SQ0bVIVs1A8q06eRfY",
+    ):
+        assert StripeEventBus.from_partner_event_source(name).source_prefix == "aws.partner/stripe.com/"
+
+
 def test_struct_props_accept_the_struct_class_or_a_plain_dict():
     as_struct = integrate(
         {"checkout.session.completed": handler()},
@@ -106,3 +121,12 @@ def test_route_placement_and_per_handler_alarms_from_python():
     assert len(stripe.alarms) == 18
     Template.from_stack(Stack.of(stripe)).resource_count_is("AWS::CloudFormation::Stack", 1)
     Template.from_stack(Stack.of(stripe)).resource_count_is("AWS::CloudWatch::Dashboard", 0)
+
+
+def test_a_variable_the_wrapper_reads_is_refused_with_the_prop_to_use_instead():
+    with pytest.raises(RuntimeError) as raised:
+        integrate({"checkout.session.completed": handler(name="Orders", environment={"POWERTOOLS_METRICS_NAMESPACE": "Mine"})})
+    assert str(raised.value) == (
+        "[TestStack/Stripe/Orders] handlers.Orders.environment: POWERTOOLS_METRICS_NAMESPACE is read by the Stripe event wrapper. "
+        "The integration sets it: use `metricsNamespace`. Remove it."
+    )

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { STRIPE_SOURCE_PREFIX } from '../../src/contract/stripe';
+import { STRIPE_PARTNER_SOURCE_PREFIX } from '../../src/contract/stripe';
 import { parseEventTypeKey } from '../../src/private/event-type-keys';
 import { buildHandlerPattern } from '../../src/private/rule-pattern';
 import { backfill, lambdaInvoker } from '../../src/reconcile/backfill';
@@ -31,7 +31,7 @@ let gated: Promise<unknown>;
 
 /** The integration's rule patterns: Connect events (with `account`) are filtered out, as `detailFilter` would. */
 const DETAIL_FILTER = { account: [{ exists: false }] };
-const patternFor = (...keys: string[]) => buildHandlerPattern(STRIPE_SOURCE_PREFIX, keys.map((k) => parseEventTypeKey(k, false, 'handlers')), DETAIL_FILTER).pattern;
+const patternFor = (...keys: string[]) => buildHandlerPattern(STRIPE_PARTNER_SOURCE_PREFIX, keys.map((k) => parseEventTypeKey(k, false, 'handlers')), DETAIL_FILTER).pattern;
 
 const present = stripeEventAt('evt_1RecPresent', 'checkout.session.completed', DAY);
 const missing = stripeEventAt('evt_1RecMissing', 'checkout.session.completed', 2 * DAY);

@@ -39,6 +39,8 @@ export async function startElasticMq(): Promise<ElasticMq> {
       `node-address { protocol = http, host = "127.0.0.1", port = ${port}, context-path = "" }`,
       `rest-sqs { enabled = true, bind-port = ${port}, bind-hostname = "127.0.0.1", sqs-limits = strict }`,
       'rest-stats { enabled = false }',
+      // Queue URLs and ARNs in the account and region of the Lambda stand-in's functions.
+      'aws { region = "us-east-1", accountId = "123456789012" }',
     ].join('\n'),
   );
   const child: ChildProcess = spawn('java', [`-Dconfig.file=${config}`, '-cp', classpath(), 'org.elasticmq.server.Main'], { stdio: 'ignore' });

@@ -76,7 +76,8 @@ async function main(): Promise<void> {
       succeed: () => undefined,
     };
     try {
-      const result = await fn(message.event, context);
+      const event = message.payload !== undefined ? JSON.parse(message.payload) : message.event;
+      const result = await fn(event, context);
       send({ type: 'result', id: message.id, ok: true, result: result === undefined ? null : result });
     } catch (err) {
       send({ type: 'result', id: message.id, ok: false, error: serializeError(err) });

@@ -119,7 +119,12 @@ class Sandbox {
     await this.ready;
   }
 
-  async invoke(id: number, event: unknown, timeoutMs: number): Promise<{ ok: boolean; result?: unknown; error?: SerializedError; logs: string[] }> {
+  async invoke(
+    id: number,
+    event: unknown,
+    timeoutMs: number,
+    payload?: string,
+  ): Promise<{ ok: boolean; result?: unknown; error?: SerializedError; logs: string[] }> {
     const logs: string[] = [];
     const outcome = await new Promise<Outcome>((resolve) => {
       const timer = setTimeout(() => {
@@ -128,7 +133,7 @@ class Sandbox {
         this.child.kill('SIGKILL');
       }, timeoutMs);
       this.pending = { id, logs, resolve, timer };
-      this.child.send({ type: 'invoke', id, event, requestId: randomUUID(), timeoutMs }, (err) => {
+      this.child.send({ type: 'invoke', id, event: payload === undefined ? event : null, payload, requestId: randomUUID(), timeoutMs }, (err) => {
         if (err) this.settle({ ok: false, error: { name: 'Runtime.ExitError', message: err.message } });
       });
     });
@@ -170,6 +175,18 @@ export class LocalLambdaFunction {
 
   /** Invokes the function once (like an asynchronous invoke's single attempt) and waits for the outcome. */
   async invoke(event: unknown, options: InvokeOptions = {}): Promise<InvocationResult> {
+    return this.run(event, undefined, options);
+  }
+
+  /**
+   * Invokes the function with an event given as JSON text, which the execution environment parses as the
+   * Lambda runtime parses an invoke payload (for events too deep for the IPC channel to carry as objects).
+   */
+  async invokeJson(payload: string, options: InvokeOptions = {}): Promise<InvocationResult> {
+    return this.run(undefined, payload, options);
+  }
+
+  private async run(event: unknown, payload: string | undefined, options: InvokeOptions): Promise<InvocationResult> {
     const timeoutMs = options.timeoutMs ?? (this.spec.timeoutSeconds ?? 30) * 1000;
     const started = Date.now();
     let sandbox = this.sandboxes.find((s) => !s.busy && s.alive);
@@ -189,7 +206,7 @@ export class LocalLambdaFunction {
     sandbox.busy = true;
     try {
       const invokeStarted = Date.now();
-      const outcome = await sandbox.invoke(this.nextId++, event, timeoutMs);
+      const outcome = await sandbox.invoke(this.nextId++, event, timeoutMs, payload);
       if (!sandbox.alive || outcome.error?.name === 'Sandbox.Timedout') this.remove(sandbox);
       return { ...outcome, durationMs: Date.now() - invokeStarted, initMs };
     } finally {

@@ -10,6 +10,11 @@ export type ParentMessage = {
   readonly type: 'invoke';
   readonly id: number;
   readonly event: unknown;
+  /**
+   * The event as JSON text, parsed in the sandbox as the Lambda runtime parses the invoke payload: for
+   * events that the IPC channel's structured clone cannot carry (nested thousands of levels deep).
+   */
+  readonly payload?: string;
   readonly requestId: string;
   /**
    * Milliseconds until the invocation times out, from when it was sent: `getRemainingTimeInMillis` counts

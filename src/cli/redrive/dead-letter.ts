@@ -18,15 +18,31 @@ export interface DeadLetterMessage {
   readonly attributes: Record<string, string | undefined>;
 }
 
+/** A function as a dead letter names it: its unqualified ARN and, when the ARN had one, its qualifier. */
+export interface FunctionTarget {
+  /** `arn:<partition>:lambda:<region>:<account>:function:<name>`. */
+  readonly arn: string;
+  readonly region: string;
+  readonly account: string;
+  readonly name: string;
+  /** A version number, an alias name or `$LATEST`, as the message gave it. */
+  readonly qualifier?: string;
+}
+
 export interface DeadLetter {
   /** Which service wrote the message. */
   readonly origin: 'eventbridge' | 'lambda';
-  /** The function to re-invoke (without a version qualifier). */
-  readonly functionArn: string;
+  /** The function the event was meant for, with its qualifier: it is re-invoked exactly so. */
+  readonly target: FunctionTarget;
   /** The original EventBridge event, unchanged. */
   readonly event: Record<string, unknown>;
   /** Why it ended here, as the writer reported it. */
   readonly reason: string;
+  /**
+   * The wrapper's InvalidStripeEventError message when the handler's failure was the wrapper rejecting the
+   * event (a poison message: redriving it fails the same way every time).
+   */
+  readonly rejectedAsInvalid?: string;
   /** The Stripe event id and type, when the event carries them (for logs). */
   readonly stripeEventId?: string;
   readonly stripeEventType?: string;
@@ -37,15 +53,25 @@ export class UnrecognizedDeadLetterError extends Error {
   public readonly name = 'UnrecognizedDeadLetterError';
 }
 
-const FUNCTION_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9-_]+/;
+/**
+ * A Lambda function ARN, unqualified or with its qualifier: a version, an alias or `$LATEST`
+ * (docs.aws.amazon.com/lambda/latest/api/API_Invoke.html: function names are letters, digits, `-` and `_`;
+ * aliases are letters, digits, `-` and `_` and do not start with a digit).
+ */
+const FUNCTION_ARN = /^(arn:aws[a-z-]*:lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]{1,64}))(?::(\$LATEST|\d+|[A-Za-z_-][A-Za-z0-9_-]{0,127}))?$/;
 
-function functionArnOf(arn: unknown, messageId: string): string {
+function targetOf(arn: unknown, messageId: string): FunctionTarget {
   const match = typeof arn === 'string' ? FUNCTION_ARN.exec(arn) : null;
   if (!match) {
     throw new UnrecognizedDeadLetterError(`message ${messageId}: ${JSON.stringify(arn)} is not a Lambda function ARN`);
   }
-  // `…:function:name:$LATEST` → `…:function:name`: re-invoke the function as EventBridge does.
-  return match[0];
+  // The qualifier is kept: `…:Orders:live` is re-invoked as the alias `live`, never as $LATEST.
+  return { arn: match[1], region: match[2], account: match[3], name: match[4], qualifier: match[5] };
+}
+
+/** `arn…:function:Orders:live`, or the unqualified ARN. */
+export function describeTarget(target: FunctionTarget): string {
+  return target.qualifier === undefined ? target.arn : `${target.arn}:${target.qualifier}`;
 }
 
 function stripeFields(event: Record<string, unknown>): Pick<DeadLetter, 'stripeEventId' | 'stripeEventType'> {
@@ -73,7 +99,7 @@ export function parseDeadLetter(message: DeadLetterMessage): DeadLetter {
     const detail = message.attributes.ERROR_MESSAGE ? `: ${message.attributes.ERROR_MESSAGE}` : '';
     return {
       origin: 'eventbridge',
-      functionArn: functionArnOf(message.attributes.TARGET_ARN, message.messageId),
+      target: targetOf(message.attributes.TARGET_ARN, message.messageId),
       event: record,
       reason: `EventBridge could not deliver it (${code}${detail})`,
       ...stripeFields(record),
@@ -90,9 +116,11 @@ export function parseDeadLetter(message: DeadLetterMessage): DeadLetter {
     const why = error?.errorMessage ? `${error.errorType ?? 'Error'}: ${error.errorMessage}` : condition;
     return {
       origin: 'lambda',
-      functionArn: functionArnOf(record.requestContext.functionArn, message.messageId),
+      target: targetOf(record.requestContext.functionArn, message.messageId),
       event: payload,
       reason: `the handler failed after ${record.requestContext.approximateInvokeCount ?? '?'} attempts (${condition}; ${why})`,
+      // The wrapper's own rejection (src/lambda/wrapper/envelope.ts): the same event fails the same way again.
+      rejectedAsInvalid: error?.errorType === 'InvalidStripeEventError' && typeof error.errorMessage === 'string' ? error.errorMessage : undefined,
       ...stripeFields(payload),
     };
   }

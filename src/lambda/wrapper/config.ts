@@ -1,5 +1,5 @@
 import { DEFAULT_METRICS_NAMESPACE } from '../../contract/metrics';
-import { STRIPE_SOURCE_PREFIX } from '../../contract/stripe';
+import { STRIPE_PARTNER_SOURCE_PREFIX } from '../../contract/stripe';
 import {
   ENV_DYNAMODB_ENDPOINT,
   ENV_HANDLER_METRICS,
@@ -8,6 +8,7 @@ import {
   ENV_IDEMPOTENCY_TABLE,
   ENV_IDEMPOTENCY_TTL_SECONDS,
   ENV_METRICS_INTEGRATION,
+  ENV_POWERTOOLS_METRICS_NAMESPACE,
   ENV_SOURCE_PREFIX,
   ENV_USER_HANDLER,
 } from '../../contract/wrapper';
@@ -58,8 +59,8 @@ export function readWrapperConfig(env: NodeJS.ProcessEnv): WrapperConfig {
     tableName: required(ENV_IDEMPOTENCY_TABLE),
     keyPrefix: env[ENV_IDEMPOTENCY_KEY_PREFIX] || handlerName,
     ttlSeconds,
-    sourcePrefix: env[ENV_SOURCE_PREFIX] || STRIPE_SOURCE_PREFIX,
-    metricsNamespace: env.POWERTOOLS_METRICS_NAMESPACE || DEFAULT_METRICS_NAMESPACE,
+    sourcePrefix: env[ENV_SOURCE_PREFIX] || STRIPE_PARTNER_SOURCE_PREFIX,
+    metricsNamespace: env[ENV_POWERTOOLS_METRICS_NAMESPACE] || DEFAULT_METRICS_NAMESPACE,
     metricsIntegration: env[ENV_METRICS_INTEGRATION] || undefined,
     handlerMetrics: env[ENV_HANDLER_METRICS] === 'true',
     dynamoDbEndpoint: env[ENV_DYNAMODB_ENDPOINT] || undefined,

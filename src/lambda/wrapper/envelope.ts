@@ -7,7 +7,8 @@
  * `data.object`, …). A *thin* (v2) event has `object: "v2.core.event"` and no `data`: the library's
  * destinations deliver snapshot events only, so a thin event is rejected with a reason that says so.
  */
-import { STRIPE_SOURCE_PREFIX } from '../../contract/stripe';
+import { STRIPE_PARTNER_SOURCE_PREFIX } from '../../contract/stripe';
+import { MAX_EVENT_DEPTH } from '../../contract/wrapper';
 
 /** Why an event was rejected. Stable strings: they appear in logs, metrics and DLQ messages. */
 export enum InvalidStripeEventReason {
@@ -23,6 +24,8 @@ export enum InvalidStripeEventReason {
   MISSING_CREATED = 'MISSING_CREATED',
   MISSING_DATA_OBJECT = 'MISSING_DATA_OBJECT',
   TOO_LARGE = 'TOO_LARGE',
+  /** Nested deeper than MAX_EVENT_DEPTH: decided before anything recursive (JSON.stringify) walks it. */
+  TOO_DEEP = 'TOO_DEEP',
 }
 
 /** Thrown before any idempotency record is written and before the user's handler runs. */
@@ -51,13 +54,15 @@ export interface StripeEventSummary {
 }
 
 export interface ValidateOptions {
-  /** Accepted `source` prefix. @default 'aws.partner/stripe.com' */
+  /** Accepted `source` prefix. @default 'aws.partner/stripe.com/' */
   readonly sourcePrefix?: string;
   /**
    * Largest accepted event, in bytes as EventBridge counts an event entry (see eventBridgeEntryBytes).
    * Anything larger did not come through EventBridge. Measured only when set. @default - not measured
    */
   readonly maxBytes?: number;
+  /** Deepest accepted nesting of objects and arrays, the event itself being level 1. @default MAX_EVENT_DEPTH */
+  readonly maxDepth?: number;
 }
 
 /** Stripe object ids are `<prefix>_<alphanumerics>`; event ids use the `evt_` prefix. */
@@ -88,6 +93,23 @@ function describe(value: unknown): string {
 const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
 
 /**
+ * Whether `value` nests objects and arrays deeper than `max` levels (`value` itself being level 1).
+ * Iterative, with its own stack, and it stops at the first container past the limit: safe on any depth.
+ */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 1]];
+  while (pending.length > 0) {
+    const [current, depth] = pending.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(current) ? current : Object.values(current)) {
+      if (typeof child === 'object' && child !== null) pending.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
+/**
  * The size of an event as EventBridge counts it against its limit: 14 bytes for `time`, the UTF-8 bytes of
  * `source`, `detail-type`, the `detail` JSON and each of `resources`
  * (docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html). The envelope's own keys and
@@ -110,7 +132,7 @@ export function eventBridgeEntryBytes(event: Record<string, unknown>): number {
  * @throws InvalidStripeEventError naming what is wrong.
  */
 export function validateStripeEventBridgeEvent(event: unknown, options: ValidateOptions = {}): StripeEventSummary {
-  const sourcePrefix = options.sourcePrefix ?? STRIPE_SOURCE_PREFIX;
+  const sourcePrefix = options.sourcePrefix ?? STRIPE_PARTNER_SOURCE_PREFIX;
   const fail = (reason: InvalidStripeEventReason, message: string, id?: string): never => {
     throw new InvalidStripeEventError(reason, message, id);
   };
@@ -134,6 +156,15 @@ export function validateStripeEventBridgeEvent(event: unknown, options: Validate
   const detailType = event['detail-type'] as string;
   if (!source.startsWith(sourcePrefix)) {
     return fail(InvalidStripeEventReason.NOT_STRIPE_SOURCE, `source ${quote(source, 80)} does not start with ${JSON.stringify(sourcePrefix)}`, eventBridgeId);
+  }
+  // Before anything recursive runs: measuring the size below stringifies `detail`.
+  const maxDepth = options.maxDepth ?? MAX_EVENT_DEPTH;
+  if (nestedDeeperThan(event, maxDepth)) {
+    return fail(
+      InvalidStripeEventReason.TOO_DEEP,
+      `the event is nested more than ${maxDepth} levels deep (Stripe's events nest about 10); it did not come from a Stripe event destination`,
+      eventBridgeId,
+    );
   }
   if (options.maxBytes !== undefined) {
     const bytes = eventBridgeEntryBytes(event);

@@ -38,7 +38,9 @@ import {
 import { MAX_EVENT_BYTES } from '../../contract/wrapper';
 
 const config: WrapperConfig = readWrapperConfig(process.env);
-const logger = new Logger({ serviceName: config.handlerName });
+// The level and sample rate are set here, so POWERTOOLS_LOG_LEVEL, LOG_LEVEL and POWERTOOLS_LOGGER_SAMPLE_RATE
+// are the user's code's alone: the outcome lines (INFO), which the saved queries read, are never filtered out.
+const logger = new Logger({ serviceName: config.handlerName, logLevel: 'INFO', sampleRateValue: 0 });
 const metrics = new Metrics({ namespace: config.metricsNamespace, serviceName: config.handlerName });
 // Dimension sets instead of Powertools' default `service` dimension on every metric: [integration], so that a
 // fixed number of alarms covers every handler, and [integration, service] only when per-handler metrics are on
@@ -139,8 +141,8 @@ export async function handler(event: unknown, context: Context): Promise<unknown
   const startedAt = Date.now();
   const deadline = startedAt + context.getRemainingTimeInMillis();
   logger.addContext(context);
-  // Only with POWERTOOLS_LOGGER_LOG_EVENT=true: by default no payload (card details, addresses) is logged.
-  logger.logEventIfEnabled(event);
+  // Never the event (no logEventIfEnabled, whatever POWERTOOLS_LOGGER_LOG_EVENT says): card details and
+  // addresses stay out of the logs, and nothing walks a hostile event before it is validated.
 
   let summary: StripeEventSummary;
   try {

@@ -13,7 +13,7 @@
  *
  * By default the set is fixed per integration (it does not grow with handlers); `handlerAlarms` adds ten per handler.
  */
-import { Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -210,12 +210,19 @@ function createTopic(scope: Construct, encrypted: boolean): sns.ITopic {
     description: `Encrypts the Stripe integration alarm topic of ${Stack.of(scope).stackName}`,
   });
   // CloudWatch needs these to publish to an encrypted topic
-  // (docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+  // (docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services), and only
+  // for this account's alarms in this region: CloudWatch alarms send aws:SourceAccount and aws:SourceArn
+  // (the alarm's ARN) with the request, which keeps another account's alarms (a confused deputy) out.
+  const stack = Stack.of(scope);
   key.addToResourcePolicy(
     new iam.PolicyStatement({
       principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
       actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
       resources: ['*'],
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': stack.account },
+        ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+      },
     }),
   );
   return new sns.Topic(scope, 'AlarmTopic', { masterKey: key, enforceSSL: true, displayName: 'Stripe EventBridge integration alarms' });

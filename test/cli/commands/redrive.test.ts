@@ -8,13 +8,13 @@ import * as path from 'node:path';
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { LocalLambdaFunction } from '../../../src/cli/local/local-lambda';
 import { ElasticMq, startElasticMq } from '../../support/elasticmq';
-import { LambdaInvokeServer } from '../../support/lambda-invoke-server';
+import { LambdaInvokeServer, standInArn } from '../../support/lambda-invoke-server';
 import { createBusinessTable, createIdempotencyTable, ddbClient, effectsFor, jsonLines, wrappedFunction } from '../../support/local-stack';
 import { readmeBlocks } from '../../support/readme';
 import { envelope, loadSample, StripeEventSample } from '../../support/stripe-samples';
 
 const CLI = path.join(__dirname, '..', '..', '..', 'assets', 'cli', 'index', 'index.js');
-const ORDERS_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:Orders';
+const ORDERS_ARN = standInArn('Orders');
 
 let mq: ElasticMq;
 let sqs: SQSClient;
@@ -25,12 +25,14 @@ const ddb = ddbClient();
 let businessTable: string;
 
 /** Runs the CLI asynchronously (the Lambda stand-in lives in this process, so it must keep serving). */
-function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+function cli(args: string[], env: Record<string, string> = { AWS_REGION: 'us-east-1' }): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       env: {
+        ...env,
         PATH: process.env.PATH,
-        AWS_REGION: 'us-east-1',
+        // No AWS configuration from this machine: the region is only what a test gives.
+        HOME: path.join(__dirname, 'no-home'),
         AWS_ACCESS_KEY_ID: 'local',
         AWS_SECRET_ACCESS_KEY: 'local',
         AWS_ENDPOINT_URL_SQS: mq.endpoint,
@@ -47,15 +49,17 @@ function cli(args: string[]): Promise<{ code: number | null; out: string; err: s
   });
 }
 
-async function queueWith(name: string, ids: string[]): Promise<string> {
+async function queueWith(name: string, ids: string[], targetArn = ORDERS_ARN): Promise<string> {
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
+  // Orders sends its failed invocations to this queue, as the integration's functions do to theirs.
+  invokeServer.fn('Orders').onFailure = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn;
   for (const id of ids) {
-    const event = envelope({ ...loadSample<StripeEventSample>('checkout.session.completed__stripe-ruby-mock.json'), id });
+    const event = envelope({ ...loadSample<StripeEventSample>('checkout.session.completed__stripe-ruby-mock.json'), id, created: Math.floor(Date.now() / 1000) - 60 });
     await sqs.send(new SendMessageCommand({
       QueueUrl,
       MessageBody: JSON.stringify(event),
       MessageAttributes: {
-        TARGET_ARN: { DataType: 'String', StringValue: ORDERS_ARN },
+        TARGET_ARN: { DataType: 'String', StringValue: targetArn },
         RULE_ARN: { DataType: 'String', StringValue: 'arn:aws:events:us-east-1:123456789012:rule/bus/Orders' },
         ERROR_CODE: { DataType: 'String', StringValue: 'SDK_CLIENT_ERROR' },
       },
@@ -91,6 +95,8 @@ afterAll(async () => {
   ddb.destroy();
 });
 
+beforeEach(() => invokeServer.reset());
+
 test('the README shows the redrive commands this test runs', () => {
   const recovery = readmeBlocks().filter((b) => b.section === 'recovery' && b.lang === 'sh').map((b) => b.code).join('\n');
   expect(recovery).toContain('npx stripe-eventbridge redrive --queue-url <the dead-letter queue URL> --dry-run');
@@ -103,7 +109,7 @@ test('--dry-run (local Lambda stand-in) lists the messages and exits 0 without i
   expect(result.err).toBe('');
   expect(result.code).toBe(0);
   expect(result.out).toContain(`would redrive checkout.session.completed evt_1CliDryA → ${ORDERS_ARN}`);
-  expect(result.out).toContain('dry run: 2 would be redriven, 0 unrecognized, of 2 received (nothing invoked or deleted)');
+  expect(result.out).toContain('dry run: 2 would be redriven, 0 unrecognized, 0 refused, 0 poison, 0 too old, of 2 received (nothing invoked, moved or deleted)');
   expect(invokeServer.invocations).toHaveLength(0);
   expect(await messagesIn(queue)).toBe(2);
 });
@@ -113,16 +119,39 @@ test('--limit 100 (local Lambda stand-in) redrives every message to the wrapped 
   const result = await cli(['redrive', '--queue-url', queue, '--limit', '100']);
   const results = await invokeServer.settled();
   expect(result.code).toBe(0);
-  expect(result.out).toContain('3 redriven, 0 failed, 0 unrecognized, of 3 received');
+  expect(result.out).toContain('3 redriven, 0 failed, 0 unrecognized, 0 refused, 0 poison, 0 too old, of 3 received');
   expect(results.map((r) => jsonLines(r.logs).find((l) => l.outcome)?.outcome).sort()).toEqual(['duplicate', 'processed', 'processed']);
   expect(await effectsFor(ddb, businessTable, 'evt_1CliA')).toBe(1);
   expect(await effectsFor(ddb, businessTable, 'evt_1CliB')).toBe(1);
   expect(await messagesIn(queue)).toBe(0);
 });
 
+test('a message planted for a function that is not the queue\'s (local Lambda stand-in) stays in the queue with the reason, and the exit code is 1', async () => {
+  const planted = 'arn:aws:lambda:us-east-1:999999999999:function:Drain:prod';
+  const queue = await queueWith('cli-planted', ['evt_1CliPlanted'], planted);
+  const result = await cli(['redrive', '--queue-url', queue]);
+  expect(result.code).toBe(1);
+  expect(result.out).toContain(`(checkout.session.completed evt_1CliPlanted → ${planted}): ${planted} is not invoked: it is in account 999999999999, and this queue and its functions are in account 123456789012; left in the queue`);
+  expect(result.out).toContain('0 redriven, 0 failed, 0 unrecognized, 1 refused, 0 poison, 0 too old, of 1 received');
+  expect(invokeServer.invocations).toHaveLength(0);
+  expect(await messagesIn(queue)).toBe(1);
+});
+
+test('with no region configured, the region is the queue URL\'s (local Lambda stand-in)', async () => {
+  await queueWith('cli-no-region', ['evt_1CliNoRegion']);
+  // The queue's real-world URL; the SDK's endpoint setting sends the calls to the local SQS server.
+  const result = await cli(['redrive', '--queue-url', 'https://sqs.us-east-1.amazonaws.com/123456789012/cli-no-region', '--dry-run'], {});
+  expect(result.err).toBe('');
+  expect(result.code).toBe(0);
+  expect(result.out).toContain('dry run: 1 would be redriven');
+});
+
 test.each([
   [['redrive'], '--queue-url is required'],
-  [['redrive', '--queue-url', 'http://q', '--limit', '0'], "--limit needs a whole number of at least 1, got '0'"],
+  [['redrive', '--queue-url', 'http://q', '--limit', '0'], "--limit needs a whole number from 1 to 9007199254740991, got '0'"],
+  [['redrive', '--queue-url', 'http://q', '--visibility-timeout', '1'], "--visibility-timeout needs a whole number from 5 to 43200, got '1'"],
+  [['redrive', '--queue-url', 'http://q', '--functions', ' , '], '--functions needs at least one function name or ARN'],
+  [['redrive', '--queue-url', 'http://q', '--poison-queue-url', 'http://q'], '--poison-queue-url must be another queue than --queue-url'],
   [['redrive', '--queue-url', 'http://q', '--bogus'], 'unknown option --bogus'],
 ])('bad options %j exit 2 with the reason and the help', async (args, message) => {
   const result = await cli(args);

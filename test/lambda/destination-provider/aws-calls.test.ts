@@ -103,6 +103,23 @@ describe('onEvent then isComplete, as the provider framework chains them (Stripe
     await expect(isComplete({ ...request, ...out }, deps())).resolves.toEqual({ IsComplete: true });
     expect(eventBridgeMock.commandCalls(DescribeEventSourceCommand)).toHaveLength(1);
   });
+
+  test.each([
+    ['…/ed_…', (id: string) => `aws.partner/stripe.com/${id.replace('ed_test_', 'ed_')}`],
+    ['…/ed_test_…', (id: string) => `aws.partner/stripe.com/${id}`],
+    ['…/acct_…/ed_…', (id: string) => `aws.partner/stripe.com/acct_1Nv0FGQ9RKHgCVdK/${id}`],
+  ])('the source name is taken whole from the ARN Stripe reports (%s), and isComplete describes that source', async (_, form) => {
+    await server.close();
+    server = await StripeV2Server.start({ apiKey: KEY, apiVersion: STRIPE_API_VERSION, eventSourceName: form });
+    const request = createRequest();
+    const out = await onEvent(request, harness(server).deps);
+    const source = form(out.PhysicalResourceId);
+    expect(out.Data).toEqual({ DestinationId: out.PhysicalResourceId, EventSourceName: source, EventSourceArn: `arn:aws:events:us-east-1::event-source/${source}` });
+    eventBridgeMock.on(DescribeEventSourceCommand, { Name: source }).resolves({ Name: source, State: 'ACTIVE' });
+
+    await expect(isComplete({ ...request, ...out }, deps())).resolves.toEqual({ IsComplete: true });
+    expect(eventBridgeMock.commandCalls(DescribeEventSourceCommand).map((c) => c.args[0].input)).toEqual([{ Name: source }]);
+  });
 });
 
 describe('reading the Stripe key (mocked AWS: Secrets Manager GetSecretValue)', () => {

@@ -9,6 +9,7 @@ import {
   eventBridgeEntryBytes,
   InvalidStripeEventError,
   InvalidStripeEventReason,
+  nestedDeeperThan,
   validateStripeEventBridgeEvent,
 } from '../../../src/lambda/wrapper/envelope';
 import { completeSampleFiles, envelope, loadSample, StripeEventSample, withId } from '../../support/stripe-samples';
@@ -46,6 +47,40 @@ describe('accepts', () => {
       expect(validateStripeEventBridgeEvent(loadSample(file))).toMatchObject({ stripeEventId: 'evt_test_123', type: 'customer.created', livemode: true });
     },
   );
+});
+
+describe('nesting', () => {
+  /** `{ a: { a: … } }`, `levels` objects deep. */
+  const nested = (levels: number): Record<string, unknown> => {
+    let value: Record<string, unknown> = {};
+    for (let i = 1; i < levels; i++) value = { a: value };
+    return value;
+  };
+
+  test('an event too deep for JSON.stringify is TOO_DEEP, never a RangeError, also when its size is measured', () => {
+    const event = envelope(withId(CHECKOUT, 'evt_1Deep'));
+    event.detail.data = { ...event.detail.data, object: { ...event.detail.data.object, metadata: nested(10_000) } };
+    expect(() => JSON.stringify(event)).toThrow(RangeError);
+    const err = rejection(event, { maxBytes: MAX_EVENT_BYTES });
+    expect(err.reason).toBe(InvalidStripeEventReason.TOO_DEEP);
+    expect(err.eventBridgeId).toBe(event.id);
+  });
+
+  test('nestedDeeperThan counts objects and arrays, the value itself being level 1', () => {
+    expect(nestedDeeperThan({}, 1)).toBe(false);
+    expect(nestedDeeperThan({ a: {} }, 1)).toBe(true);
+    expect(nestedDeeperThan([[[]]], 3)).toBe(false);
+    expect(nestedDeeperThan([[[]]], 2)).toBe(true);
+    expect(nestedDeeperThan({ a: 'x'.repeat(100), b: [1, 2, { c: null }] }, 3)).toBe(false);
+    expect(nestedDeeperThan(nested(100_000), 100)).toBe(true);
+    expect(nestedDeeperThan('text', 0)).toBe(false);
+  });
+
+  test('every real sample in its envelope is far from the limit', () => {
+    for (const file of completeSampleFiles()) {
+      expect([file, nestedDeeperThan(envelope(loadSample<StripeEventSample>(file)), 20)]).toEqual([file, false]);
+    }
+  });
 });
 
 describe('rejects, naming what is wrong', () => {
@@ -135,7 +170,7 @@ describe('properties over random envelopes', () => {
           created: e.detail.created,
           apiVersion: typeof e.detail.api_version === 'string' ? e.detail.api_version : undefined,
         });
-        expect(e.source.startsWith('aws.partner/stripe.com')).toBe(true);
+        expect(e.source.startsWith('aws.partner/stripe.com/')).toBe(true);
         expect(e.detail.id).toMatch(/^evt_/);
         expect(e.detail.object).toBe('event');
         expect(e.detail.type).toBe(e['detail-type']);
@@ -173,7 +208,7 @@ describe('properties over random envelopes', () => {
       }),
     );
     fc.assert(
-      fc.property(validEnvelope, fc.string().filter((s) => !s.startsWith('aws.partner/stripe.com')), (event, source) => {
+      fc.property(validEnvelope, fc.string().filter((s) => !s.startsWith('aws.partner/stripe.com/')), (event, source) => {
         expect(rejection({ ...event, source }).reason).toBe(InvalidStripeEventReason.NOT_STRIPE_SOURCE);
       }),
     );

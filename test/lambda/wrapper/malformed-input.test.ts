@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { anyDelivery } from './envelope-arbitraries';
 import { LocalLambdaFunction } from '../../../src/cli/local/local-lambda';
-import { MAX_EVENT_BYTES } from '../../../src/contract/wrapper';
+import { MAX_EVENT_BYTES, MAX_EVENT_DEPTH } from '../../../src/contract/wrapper';
 import { eventBridgeEntryBytes, InvalidStripeEventError, validateStripeEventBridgeEvent } from '../../../src/lambda/wrapper/envelope';
 import { callsFor, emfLines, idempotencyRecords, outcomeLine, scanAll, useLocalStack } from '../../support/local-stack';
 import { envelope, loadSample, StripeEventSample, withId } from '../../support/stripe-samples';
@@ -28,6 +28,19 @@ function eventOfSize(bytes: number, id: string): Record<string, any> {
   return event;
 }
 
+/**
+ * A real sample in its envelope as JSON text, as Lambda receives it, with `data.object.metadata` nested so
+ * that the event is `depth` levels deep in all (the envelope is level 1, metadata level 5). Built as text:
+ * JSON.stringify itself cannot write an object nested thousands of levels deep.
+ */
+function eventNested(depth: number, id: string): { json: string; eventBridgeId: string } {
+  const event = envelope(withId(CHECKOUT, id));
+  event.detail.data.object = { ...event.detail.data.object, metadata: '__NESTED__' };
+  const levels = depth - 4;
+  const json = JSON.stringify(event).replace('"__NESTED__"', `${'{"a":'.repeat(levels - 1)}{}${'}'.repeat(levels - 1)}`);
+  return { json, eventBridgeId: event.id };
+}
+
 /** An EventBridge event that is not from Stripe: the scheduled event of an EventBridge rule. */
 const SCHEDULED_EVENT = {
   'version': '0',
@@ -46,7 +59,20 @@ const THIN = loadSample<Record<string, any>>('eventbridge-envelope__stripe-node-
 const CASES: Array<[string, () => unknown, string, RegExp]> = [
   ['an empty event', () => ({}), 'EMPTY_EVENT', /^EMPTY_EVENT: the event is empty/],
   ['a null event', () => null, 'EMPTY_EVENT', /^EMPTY_EVENT: the event is empty/],
-  ['a non-Stripe EventBridge event (a scheduled event)', () => SCHEDULED_EVENT, 'NOT_STRIPE_SOURCE', /^NOT_STRIPE_SOURCE: source "aws\.events" does not start with "aws\.partner\/stripe\.com"$/],
+  ['a non-Stripe EventBridge event (a scheduled event)', () => SCHEDULED_EVENT, 'NOT_STRIPE_SOURCE', /^NOT_STRIPE_SOURCE: source "aws\.events" does not start with "aws\.partner\/stripe\.com\/"$/],
+  // Both start with `aws.partner/stripe.com`: only the prefix's trailing slash tells them from Stripe's sources.
+  [
+    "another partner's source that starts like Stripe's (aws.partner/stripe.community)",
+    () => envelope(withId(CHECKOUT, 'evt_1Community'), { source: 'aws.partner/stripe.community/ed_1' }),
+    'NOT_STRIPE_SOURCE',
+    /^NOT_STRIPE_SOURCE: source "aws\.partner\/stripe\.community\/ed_1" does not start with "aws\.partner\/stripe\.com\/"$/,
+  ],
+  [
+    'a look-alike source (aws.partner/stripe.com.evil/x)',
+    () => envelope(withId(CHECKOUT, 'evt_1LookAlike'), { source: 'aws.partner/stripe.com.evil/x' }),
+    'NOT_STRIPE_SOURCE',
+    /^NOT_STRIPE_SOURCE: source "aws\.partner\/stripe\.com\.evil\/x" does not start with "aws\.partner\/stripe\.com\/"$/,
+  ],
   ['a bare Stripe event without its EventBridge envelope', () => withId(CHECKOUT, 'evt_1BareEvent'), 'NOT_EVENTBRIDGE', /^NOT_EVENTBRIDGE: not an EventBridge event/],
   ["detail without an evt_ id (Stripe's must-reject sample)", () => loadSample('eventbridge-envelope__stripe-node-NEG-detail-object-customer.json'), 'MISSING_EVENT_ID', /`detail\.id` is the string "cus_123"/],
   ['detail with no id at all', () => envelope({ ...CHECKOUT, id: undefined as unknown as string }), 'MISSING_EVENT_ID', /^MISSING_EVENT_ID: `detail\.id` is missing; expected a Stripe event id/],
@@ -99,6 +125,39 @@ describe('each malformed input', () => {
     const duplicate = await fn.invoke({ ...event, id: 'c0a8e2b4-0000-4000-8000-000000000001' });
     expect(outcomeLine(duplicate.logs)?.outcome).toBe('duplicate');
     expect(await callsFor(stack.client, stack.businessTable, 'c0a8e2b4-0000-4000-8000-000000000001')).toBe(0);
+  });
+});
+
+describe('an event nested deeper than any Stripe event, delivered as JSON text like every Lambda event', () => {
+  test('5,000 levels in detail (25 KB), which JSON.stringify cannot walk: TOO_DEEP, decided before anything recursive, logged, no record, no handler call', async () => {
+    const { json, eventBridgeId } = eventNested(5_000, 'evt_1Deep');
+    expect(json.length).toBeGreaterThan(25_000);
+    const out = await stack.wrapped({ handlerName: 'Guarded', keyPrefix: 'Test.Deep5000', userHandler: 'call-recorder.handler' }).invokeJson(json);
+
+    expect(out.ok).toBe(false);
+    expect(out.error).toMatchObject({
+      name: 'InvalidStripeEventError',
+      message: "TOO_DEEP: the event is nested more than 100 levels deep (Stripe's events nest about 10); it did not come from a Stripe event destination",
+    });
+    expect(outcomeLine(out.logs)).toMatchObject({ level: 'ERROR', outcome: 'invalid', reason: 'TOO_DEEP', eventbridge_id: eventBridgeId });
+    expect(emfLines(out.logs)).toEqual([expect.objectContaining({ EventsInvalid: 1, service: 'Guarded' })]);
+    expect(out.logs.every((text) => text.length < 2_000)).toBe(true);
+    expect(await idempotencyRecords(stack.client, stack.idempotencyTable, 'Test.Deep5000')).toEqual([]);
+    expect(await callsFor(stack.client, stack.businessTable, eventBridgeId)).toBe(0);
+  });
+
+  test('exactly 100 levels is accepted and processed; 101 is TOO_DEEP', async () => {
+    const deep = stack.wrapped({ handlerName: 'Deep', keyPrefix: 'Test.Deep', userHandler: 'call-recorder.handler' });
+    const atLimit = eventNested(MAX_EVENT_DEPTH, 'evt_1DeepestAccepted');
+    const accepted = await deep.invokeJson(atLimit.json);
+    expect(accepted.error).toBeUndefined();
+    expect(outcomeLine(accepted.logs)?.outcome).toBe('processed');
+    expect(await callsFor(stack.client, stack.businessTable, atLimit.eventBridgeId)).toBe(1);
+
+    const over = eventNested(MAX_EVENT_DEPTH + 1, 'evt_1OneTooDeep');
+    const refused = await deep.invokeJson(over.json);
+    expect(outcomeLine(refused.logs)).toMatchObject({ outcome: 'invalid', reason: 'TOO_DEEP' });
+    expect(await callsFor(stack.client, stack.businessTable, over.eventBridgeId)).toBe(0);
   });
 });
 

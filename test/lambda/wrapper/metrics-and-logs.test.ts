@@ -1,7 +1,7 @@
 /**
  * The wrapper's EMF metrics and log lines, parsed from what the real bundled wrapper writes in a local
- * Lambda environment: metric names, units, dimensions and values per outcome, and no card data or payload
- * in the logs unless the event log is switched on.
+ * Lambda environment: metric names, units, dimensions and values per outcome, and never card data or the
+ * payload in the logs.
  */
 import { LocalLambdaFunction } from '../../../src/cli/local/local-lambda';
 import {
@@ -197,11 +197,24 @@ describe('log lines', () => {
     }
   });
 
-  test('include the payload only when POWERTOOLS_LOGGER_LOG_EVENT=true', async () => {
+  test('never include the payload, even with POWERTOOLS_LOGGER_LOG_EVENT=true (a setting for your own code\'s logger)', async () => {
     const out = await fn('Test.Logs.Event', { environment: { POWERTOOLS_LOGGER_LOG_EVENT: 'true' } }).invoke(envelope(recentCharge('evt_1LogsEventOn')));
+    expect(outcomeLine(out.logs)?.outcome).toBe('processed');
     const logs = out.logs.join('\n');
-    expect(logs).toContain('ZoVSX2dK5igWt2SB');
-    expect(logs).toMatch(CARD_FIELDS);
+    expect(logs).not.toContain('ZoVSX2dK5igWt2SB');
+    expect(logs).not.toMatch(CARD_FIELDS);
+  });
+
+  test.each([
+    ['POWERTOOLS_LOG_LEVEL', 'ERROR'],
+    ['LOG_LEVEL', 'ERROR'],
+    ['POWERTOOLS_LOG_LEVEL', 'DEBUG'],
+    ['POWERTOOLS_LOGGER_SAMPLE_RATE', '1'],
+  ])('%s=%s (your own code\'s logger settings) leave the wrapper\'s lines as they are: one INFO outcome line, no more', async (name, value) => {
+    const out = await fn(`Test.Logs.Level.${name}.${value}`, { environment: { [name]: value } }).invoke(envelope(recentCharge(`evt_1LogsLevel${name}${value}`)));
+    const lines = out.logs.map((l) => { try { return JSON.parse(l); } catch { return undefined; } }).filter((l) => l?.level !== undefined);
+    expect(lines.map((l) => [l.level, l.outcome])).toEqual([['INFO', 'processed']]);
+    expect(lines[0].sampling_rate).toBe(0);
   });
 
   test('name the event, the outcome and the timings', async () => {

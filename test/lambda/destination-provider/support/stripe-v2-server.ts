@@ -105,6 +105,11 @@ export interface StripeV2ServerOptions {
   readonly apiVersion: string;
   /** Page size of list responses when the request gives no `limit`. */
   readonly pageSize?: number;
+  /**
+   * The partner event source name Stripe reports for a new destination (in `aws_event_source_arn`).
+   * @default - `aws.partner/stripe.com/<destination id>`, the form Stripe documents
+   */
+  readonly eventSourceName?: (destinationId: string) => string;
 }
 
 export class StripeV2Server {
@@ -325,7 +330,7 @@ export class StripeV2Server {
       type: body.type,
       amazon_eventbridge: {
         aws_account_id: body.amazon_eventbridge.aws_account_id,
-        aws_event_source_arn: `arn:aws:events:${body.amazon_eventbridge.aws_region}::event-source/aws.partner/stripe.com/${id}`,
+        aws_event_source_arn: `arn:aws:events:${body.amazon_eventbridge.aws_region}::event-source/${this.options.eventSourceName?.(id) ?? `aws.partner/stripe.com/${id}`}`,
         aws_event_source_status: 'pending',
       },
     };
