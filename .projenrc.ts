@@ -179,6 +179,14 @@ project.bundler.addBundle('src/cli/local/lambda-sandbox.ts', {
   watchTask: false,
 });
 
+// The Python wrapper layer (Powertools for AWS Lambda (Python) from PyPI, pinned and hashed, pure Python, no Docker)
+// and the local Python runtime's bootstrap, built with the other assets so that tests and packages always have them.
+const bundlePython = project.addTask('bundle:python', {
+  description: 'Build the Python wrapper layer from PyPI (pinned, hashed) and copy the local Python runtime bootstrap into assets/',
+  exec: 'ts-node --project tsconfig.dev.json scripts/build-python-assets.ts',
+});
+project.bundler.bundleTask.spawn(bundlePython);
+
 // The `stripe-eventbridge` CLI. Every module of src/cli/commands is a subcommand and ends up in this one
 // bundle; esbuild's metafile next to it is how the CLI lists them.
 project.bundler.addBundle('src/cli/index.ts', {

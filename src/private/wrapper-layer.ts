@@ -6,6 +6,9 @@ import { packageAsset } from './package-assets';
 /** The pre-bundled wrapper (`stripe-eventbridge/wrapper.js`), shipped in the package's `assets/`. */
 export const WRAPPER_ASSET_DIR = packageAsset('lambda', 'wrapper', 'handler');
 
+/** The Python wrapper layer (`python/stripe_eventbridge/` and Powertools for AWS Lambda (Python)), built by `projen bundle`. */
+export const PYTHON_WRAPPER_ASSET_DIR = packageAsset('lambda', 'python-wrapper');
+
 const LAYER_ID = 'StripeEventBridgeWrapperLayer';
 
 /**
