@@ -21,12 +21,16 @@ import {
   ENV_IDEMPOTENCY_KEY_PREFIX,
   ENV_IDEMPOTENCY_TABLE,
   ENV_USER_HANDLER,
+  PYTHON_WRAPPER_HANDLER,
   WRAPPER_HANDLER,
 } from '../../src/contract/wrapper';
 
-import { WRAPPER_ASSET_DIR } from '../../src/private/wrapper-layer';
+import { PYTHON_WRAPPER_ASSET_DIR, WRAPPER_ASSET_DIR } from '../../src/private/wrapper-layer';
 
 export const WRAPPER_LAYER_DIR = WRAPPER_ASSET_DIR;
+export const PYTHON_WRAPPER_LAYER_DIR = PYTHON_WRAPPER_ASSET_DIR;
+/** The Python runtime the Python runtime tests run their functions on (the interpreter is the local one). */
+export const PYTHON_RUNTIME = 'python3.13';
 export const TEST_HANDLERS_DIR = path.join(__dirname, '..', 'fixtures', 'handlers');
 
 export function ddbEndpoint(): string {
@@ -92,16 +96,20 @@ export interface WrappedFunctionOptions {
   readonly dynamoDbEndpoint?: string;
   /** The business table that the sample handlers write to (on DynamoDB Local directly, never through a proxy). */
   readonly businessTable?: string;
+  /** A Python runtime (`python3.13`) wraps the user handler with the Python wrapper layer. @default - Node.js */
+  readonly runtime?: string;
 }
 
 /** The real bundled wrapper around a user handler, configured as the construct configures it. */
 export function wrappedFunction(options: WrappedFunctionOptions): LocalLambdaFunction {
   const name = options.handlerName ?? 'TestHandler';
+  const python = options.runtime?.startsWith('python') === true;
   const spec: LocalFunctionSpec = {
     name,
+    runtime: options.runtime,
     taskRoot: options.taskRoot ?? TEST_HANDLERS_DIR,
-    handler: WRAPPER_HANDLER,
-    layers: [WRAPPER_LAYER_DIR],
+    handler: python ? PYTHON_WRAPPER_HANDLER : WRAPPER_HANDLER,
+    layers: [python ? PYTHON_WRAPPER_LAYER_DIR : WRAPPER_LAYER_DIR],
     timeoutSeconds: options.timeoutSeconds ?? 30,
     environment: {
       ...LOCAL_AWS_ENV,
