@@ -63,9 +63,13 @@ describe('the shared test vectors', () => {
 
 test('on 3,000 random deliveries (valid, damaged, arbitrary JSON) both give the same reason, message and summary', () => {
   // As Lambda hands them to the function: JSON.
-  const cases: Case[] = fc.sample(anyDelivery, { numRuns: 3_000, seed: 20261129 }).map((event) => ({ event: JSON.parse(JSON.stringify(event ?? null)), maxBytes: MAX_EVENT_BYTES }));
+  const cases: Case[] = fc
+    .sample(anyDelivery, { numRuns: 3_000, seed: 20261129 })
+    .map((event) => ({ event: JSON.parse(JSON.stringify(event ?? null)), maxBytes: MAX_EVENT_BYTES }));
   const results = python(cases);
-  const differences = cases.map((c, i) => ({ event: c.event, node: node(c), python: results[i] })).filter((d) => JSON.stringify(d.node) !== JSON.stringify(d.python));
+  const differences = cases
+    .map((c, i) => ({ event: c.event, node: node(c), python: results[i] }))
+    .filter((d) => JSON.stringify(d.node) !== JSON.stringify(d.python));
   expect(differences.slice(0, 3)).toEqual([]);
   // The random deliveries reach every reason but the size limit (tested next).
   const reasons = new Set(results.flatMap((r) => ('rejected' in r ? [r.rejected.reason] : [])));
