@@ -41,3 +41,12 @@ export function ensureLocalPython(options: LocalPythonOptions): string {
   fs.writeFileSync(stampFile, stamp);
   return interpreter;
 }
+
+/**
+ * When some of `runtimes` are Python runtimes and no interpreter is set yet, makes the environment in `dir` and
+ * points local Python execution environments at it (STRIPE_EB_LOCAL_PYTHON).
+ */
+export function preparePythonFunctions(runtimes: readonly string[], options: LocalPythonOptions): void {
+  if (process.env.STRIPE_EB_LOCAL_PYTHON || !runtimes.some((r) => /^python\d/.test(r))) return;
+  process.env.STRIPE_EB_LOCAL_PYTHON = ensureLocalPython(options);
+}
