@@ -30,14 +30,19 @@ def send(message):
 
 
 class _Output:
-    """sys.stdout / sys.stderr: every write goes to the parent as a log message of the current invocation."""
+    """sys.stdout / sys.stderr: what is written goes to the parent as log messages of the current invocation, a line
+    at a time (print() writes its text and its newline separately)."""
 
     encoding = "utf-8"
     errors = "strict"
 
+    def __init__(self):
+        self._pending = ""
+
     def write(self, text):
-        if text:
-            send({"type": "log", "id": _current, "text": text})
+        self._pending += text
+        if "\n" in text:
+            self.flush()
         return len(text)
 
     def writelines(self, lines):
@@ -45,7 +50,9 @@ class _Output:
             self.write(line)
 
     def flush(self):
-        pass
+        if self._pending:
+            send({"type": "log", "id": _current, "text": self._pending})
+            self._pending = ""
 
     def isatty(self):
         return False
@@ -146,12 +153,15 @@ def main():
         if message.get("type") != "invoke":
             continue
         _current = message["id"]
+        error = None
         try:
             result = handler(message["event"], LambdaContext(message["requestId"], message["deadline"]))
             try:
                 text = json.dumps(result, default=_json_default, ensure_ascii=False)
             except (TypeError, ValueError) as err:
                 raise _Fault("Runtime.MarshalError", f"Unable to marshal response: {err}") from err
+            sys.stdout.flush()
+            sys.stderr.flush()
             _current = None
             _channel.write('{"type":"result","id":%d,"ok":true,"result":%s}\n' % (message["id"], text))
             _channel.flush()
@@ -160,6 +170,8 @@ def main():
             error = serialize_error(fault, fault.name)
         except Exception as err:
             error = serialize_error(err)
+        sys.stdout.flush()
+        sys.stderr.flush()
         _current = None
         send({"type": "result", "id": message["id"], "ok": False, "error": error})
 

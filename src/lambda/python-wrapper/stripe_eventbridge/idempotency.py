@@ -47,7 +47,9 @@ def _is_rejected_item(err: BaseException) -> bool:
 
 class StripeIdempotencyStore(DynamoDBPersistenceLayer):
     def __init__(self, table_name: str, endpoint: Optional[str], on_result_rejected: Callable[[str, str], None]):
-        client = boto3.session.Session().client("dynamodb", endpoint_url=endpoint) if endpoint else None
+        # boto3's default session, which the user's handler most likely uses too: DynamoDB's service model is then
+        # loaded once per execution environment (Powertools alone would make a session of its own).
+        client = boto3.client("dynamodb", endpoint_url=endpoint)
         super().__init__(table_name=table_name, boto3_client=client)
         self._on_result_rejected = on_result_rejected
 

@@ -6,7 +6,7 @@ function's handler is `stripe_eventbridge.wrapper.handler`; the user's own handl
 Per invocation: validate the envelope → Powertools idempotency keyed on `detail.id` (the Stripe event id, never the
 EventBridge envelope id, which differs on every redelivery) → the user's handler with the unchanged event → one
 structured log line and EMF metrics with the outcome, with the same field names, metric names and dimension as the
-Node.js wrapper (src/contract/).
+Node.js wrapper (src/contract/; written by telemetry.py).
 
 DynamoDB requests: a fresh event costs a conditional PutItem (in progress) and an UpdateItem (completed, with the
 result); a duplicate costs one conditional PutItem whose failure returns the stored record
@@ -18,14 +18,13 @@ from __future__ import annotations
 import time
 from typing import Any, Optional
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 
 from ._contract import (
     LOG_FIELD as F,
     MAX_EVENT_BYTES,
+    METRIC_DIMENSION_HANDLER,
     METRIC_DUPLICATE,
     METRIC_EVENT_AGE,
     METRIC_FAILED,
@@ -38,16 +37,16 @@ from ._contract import (
 from .config import WrapperConfig, read_wrapper_config
 from .envelope import InvalidStripeEventError, StripeEventSummary, validate_stripe_eventbridge_event
 from .idempotency import StripeIdempotencyStore, explain_store_failure, to_storable_result
+from .telemetry import Telemetry
 from .user_handler import UserHandler, load_user_handler
 
 config: WrapperConfig = read_wrapper_config()
-logger = Logger(service=config.handler_name)
-metrics = Metrics(namespace=config.metrics_namespace, service=config.handler_name)
+telemetry = Telemetry(service=config.handler_name, namespace=config.metrics_namespace, dimension=METRIC_DIMENSION_HANDLER)
 persistence_store = StripeIdempotencyStore(
     table_name=config.table_name,
     endpoint=config.dynamodb_endpoint,
-    on_result_rejected=lambda key, reason: logger.warning(
-        "DynamoDB refused to store the handler result; storing null instead", extra={"idempotency_key": key, "reason": reason}
+    on_result_rejected=lambda key, reason: telemetry.warn(
+        "DynamoDB refused to store the handler result; storing null instead", {"idempotency_key": key, "reason": reason}
     ),
 )
 idempotency_config = IdempotencyConfig(
@@ -83,7 +82,7 @@ class _Invocation:
 
 
 def _on_unstorable(reason: str) -> None:
-    logger.warning("The handler result cannot be stored; storing null instead", extra={**_Invocation.fields, "reason": reason})
+    telemetry.warn("The handler result cannot be stored; storing null instead", {**_Invocation.fields, "reason": reason})
 
 
 @idempotent(persistence_store=persistence_store, config=idempotency_config, key_prefix=config.key_prefix)
@@ -115,33 +114,39 @@ _METRIC_OF = {
 }
 
 
+_UNITS = {METRIC_PROCESSING_TIME: "Milliseconds", METRIC_EVENT_AGE: "Milliseconds"}
+
+
 def _record(outcome: str, fields: dict, duration_ms: int, event_age_ms: Optional[int] = None) -> None:
-    metrics.add_metric(name=_METRIC_OF[outcome], unit=MetricUnit.Count, value=1)
+    metrics = [(_METRIC_OF[outcome], "Count", 1)]
     if outcome == OUTCOME["PROCESSED"]:
-        metrics.add_metric(name=METRIC_PROCESSING_TIME, unit=MetricUnit.Milliseconds, value=duration_ms)
+        metrics.append((METRIC_PROCESSING_TIME, _UNITS[METRIC_PROCESSING_TIME], duration_ms))
     if event_age_ms is not None:
-        metrics.add_metric(name=METRIC_EVENT_AGE, unit=MetricUnit.Milliseconds, value=event_age_ms)
-    metrics.flush_metrics()
+        metrics.append((METRIC_EVENT_AGE, _UNITS[METRIC_EVENT_AGE], event_age_ms))
 
     line = {F["HANDLER"]: config.handler_name, F["OUTCOME"]: outcome, F["DURATION_MS"]: duration_ms, F["EVENT_AGE_MS"]: event_age_ms, **fields}
     if outcome in (OUTCOME["PROCESSED"], OUTCOME["DUPLICATE"]):
         message = "Stripe event processed" if outcome == OUTCOME["PROCESSED"] else "Duplicate Stripe event skipped; returning the stored result"
-        logger.info(message, extra=line)
+        level = "INFO"
     elif outcome == OUTCOME["IN_PROGRESS"]:
-        logger.warning("The same Stripe event is being processed by another invocation; failing so that Lambda retries", extra=line)
+        message, level = "The same Stripe event is being processed by another invocation; failing so that Lambda retries", "WARN"
     else:
         message = "Rejected an event that is not a valid Stripe event" if outcome == OUTCOME["INVALID"] else "Stripe event handler failed"
-        logger.error(message, extra=line)
+        level = "ERROR"
+    telemetry.emit(telemetry.metrics_line(metrics), telemetry.log_line(level, message, line))
 
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-@logger.inject_lambda_context
 def handler(event: Any, context: Any) -> Any:
     started = _now_ms()
     deadline = started + context.get_remaining_time_in_millis()
+    telemetry.start(context)
+    if telemetry.log_event:
+        # Only with POWERTOOLS_LOGGER_LOG_EVENT=true: by default no payload (card details, addresses) is logged.
+        telemetry.emit(telemetry.log_line("INFO", "Lambda event", {"event": event}))
 
     try:
         summary = validate_stripe_eventbridge_event(event, source_prefix=config.source_prefix, max_bytes=MAX_EVENT_BYTES)
