@@ -230,6 +230,13 @@ const bench = project.addTask('bench', {
   exec: 'ts-node --project tsconfig.dev.json bench/run.ts',
 });
 bench.prependSpawn(project.bundler.bundleTask);
+// The same for the Python wrapper against hand-written Powertools for AWS Lambda (Python); adds python_* figures.
+const benchPython = project.addTask('bench:python', {
+  description: 'Benchmark the Python wrapper against a bare Python handler and Powertools @idempotent on DynamoDB Local (adds python_* figures to bench/results/latest.json)',
+  exec: 'ts-node --project tsconfig.dev.json bench/python.ts',
+});
+benchPython.prependSpawn(project.bundler.bundleTask);
+bench.spawn(benchPython);
 
 // Tests run the real bundled wrapper, so bundle before jest.
 project.testTask.prependSpawn(project.bundler.bundleTask);
