@@ -13,8 +13,8 @@ export default async function globalSetup(): Promise<void> {
   // here so that test files running in parallel never build it twice.
   ensureStripeMock();
   // Python execution environments run on a virtual environment with boto3 (as the Lambda Python runtime has it),
-  // made from PyPI on the first run.
-  process.env.STRIPE_EB_LOCAL_PYTHON = ensureLocalPython({
+  // made from PyPI on the first run; or on the interpreter STRIPE_EB_LOCAL_PYTHON names (e.g. another Python version's).
+  process.env.STRIPE_EB_LOCAL_PYTHON ||= ensureLocalPython({
     dir: path.join(__dirname, '..', '..', '.tmp', 'python', 'local-lambda'),
     onInstall: (what) => console.log(`\n${what}`),
   });
