@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { freePort } from '../../../src/cli/local/dynamodb-local';
 import { LocalLambdaFunction } from '../../../src/cli/local/local-lambda';
 import { LOG_FIELD } from '../../../src/contract/log-fields';
-import { METRIC_DIMENSION_HANDLER } from '../../../src/contract/metrics';
+import { METRIC_DIMENSION_HANDLER, METRIC_DIMENSION_INTEGRATION } from '../../../src/contract/metrics';
 import { effectsFor, emfLines, idempotencyRecords, openGate, outcomeLine, PYTHON_RUNTIME, scanAll, useLocalStack, WrappedFunctionOptions } from '../../support/local-stack';
 import { envelope, loadSample, StripeEventSample, withId } from '../../support/stripe-samples';
 import { CASES } from '../wrapper/malformed-cases';
@@ -91,6 +91,25 @@ describe('the same Stripe event, delivered again in new envelopes', () => {
     expect(line.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     // Never the payload: the customer's e-mail address is in the event, not in the logs.
     expect(out.logs.join('\n')).not.toContain('@example.com');
+  });
+});
+
+describe('EMF dimension sets as the integration configures them, as in Node.js', () => {
+  const integration = { STRIPE_EB_METRICS_INTEGRATION: 'Payments/Stripe' };
+
+  test('[integration] by default; with per-handler metrics also [integration, service]', async () => {
+    const integrationOnly = python('Test.Py.IntegrationOnly', { environment: integration });
+    const only = await integrationOnly.invoke(envelope(withId(CHECKOUT, 'evt_1PyIntegrationOnly')));
+    const [a] = emfLines(only.logs);
+    expect(a._aws.CloudWatchMetrics[0].Dimensions).toEqual([[METRIC_DIMENSION_INTEGRATION]]);
+    expect(a[METRIC_DIMENSION_INTEGRATION]).toBe('Payments/Stripe');
+    expect(a.EventsProcessed).toBe(1);
+
+    const perHandler = python('Test.Py.PerHandler', { environment: { ...integration, STRIPE_EB_HANDLER_METRICS: 'true' } });
+    const [b] = emfLines((await perHandler.invoke(envelope(withId(CHECKOUT, 'evt_1PyPerHandler')))).logs);
+    const sets = [[METRIC_DIMENSION_INTEGRATION], [METRIC_DIMENSION_INTEGRATION, METRIC_DIMENSION_HANDLER]];
+    expect(b._aws.CloudWatchMetrics[0].Dimensions).toEqual(sets);
+    expect([b[METRIC_DIMENSION_INTEGRATION], b[METRIC_DIMENSION_HANDLER]]).toEqual(['Payments/Stripe', 'PyCheckout']);
   });
 });
 

@@ -11,10 +11,12 @@ from ._contract import (
     DEFAULT_IDEMPOTENCY_TTL_SECONDS,
     DEFAULT_METRICS_NAMESPACE,
     ENV_DYNAMODB_ENDPOINT,
+    ENV_HANDLER_METRICS,
     ENV_HANDLER_NAME,
     ENV_IDEMPOTENCY_KEY_PREFIX,
     ENV_IDEMPOTENCY_TABLE,
     ENV_IDEMPOTENCY_TTL_SECONDS,
+    ENV_METRICS_INTEGRATION,
     ENV_SOURCE_PREFIX,
     ENV_USER_HANDLER,
     STRIPE_SOURCE_PREFIX,
@@ -35,6 +37,10 @@ class WrapperConfig:
     ttl_seconds: int
     source_prefix: str
     metrics_namespace: str
+    metrics_integration: Optional[str]
+    """The `integration` metric dimension; None for a function configured without it (handler dimension only)."""
+    handler_metrics: bool
+    """Emit every metric per handler too."""
     dynamodb_endpoint: Optional[str]
 
 
@@ -65,5 +71,7 @@ def read_wrapper_config(env: Mapping[str, str] = os.environ) -> WrapperConfig:
         ttl_seconds=ttl_seconds,
         source_prefix=env.get(ENV_SOURCE_PREFIX) or STRIPE_SOURCE_PREFIX,
         metrics_namespace=env.get("POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_METRICS_NAMESPACE,
+        metrics_integration=env.get(ENV_METRICS_INTEGRATION) or None,
+        handler_metrics=env.get(ENV_HANDLER_METRICS) == "true",
         dynamodb_endpoint=env.get(ENV_DYNAMODB_ENDPOINT) or None,
     )

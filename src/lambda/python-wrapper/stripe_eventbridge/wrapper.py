@@ -25,6 +25,7 @@ from ._contract import (
     LOG_FIELD as F,
     MAX_EVENT_BYTES,
     METRIC_DIMENSION_HANDLER,
+    METRIC_DIMENSION_INTEGRATION,
     METRIC_DUPLICATE,
     METRIC_EVENT_AGE,
     METRIC_FAILED,
@@ -41,7 +42,16 @@ from .telemetry import Telemetry
 from .user_handler import UserHandler, load_user_handler
 
 config: WrapperConfig = read_wrapper_config()
-telemetry = Telemetry(service=config.handler_name, namespace=config.metrics_namespace, dimension=METRIC_DIMENSION_HANDLER)
+# As the Node.js wrapper: [integration], so that a fixed number of alarms covers every handler, and
+# [integration, service] only when per-handler metrics are on; [service] for a function configured without an
+# integration dimension.
+_DIMENSION_SETS = (
+    [{METRIC_DIMENSION_HANDLER: config.handler_name}]
+    if config.metrics_integration is None
+    else [{METRIC_DIMENSION_INTEGRATION: config.metrics_integration}]
+    + ([{METRIC_DIMENSION_INTEGRATION: config.metrics_integration, METRIC_DIMENSION_HANDLER: config.handler_name}] if config.handler_metrics else [])
+)
+telemetry = Telemetry(service=config.handler_name, namespace=config.metrics_namespace, dimension_sets=_DIMENSION_SETS)
 persistence_store = StripeIdempotencyStore(
     table_name=config.table_name,
     endpoint=config.dynamodb_endpoint,
