@@ -179,6 +179,14 @@ project.bundler.addBundle('src/cli/local/lambda-sandbox.ts', {
   watchTask: false,
 });
 
+// The Python wrapper layer (Powertools for AWS Lambda (Python) from PyPI, pinned and hashed, pure Python, no Docker)
+// and the local Python runtime's bootstrap, built with the other assets so that tests and packages always have them.
+const bundlePython = project.addTask('bundle:python', {
+  description: 'Build the Python wrapper layer from PyPI (pinned, hashed) and copy the local Python runtime bootstrap into assets/',
+  exec: 'ts-node --project tsconfig.dev.json scripts/build-python-assets.ts',
+});
+project.bundler.bundleTask.spawn(bundlePython);
+
 // The `stripe-eventbridge` CLI. Every module of src/cli/commands is a subcommand and ends up in this one
 // bundle; esbuild's metafile next to it is how the CLI lists them.
 project.bundler.addBundle('src/cli/index.ts', {
@@ -222,6 +230,13 @@ const bench = project.addTask('bench', {
   exec: 'ts-node --project tsconfig.dev.json bench/run.ts',
 });
 bench.prependSpawn(project.bundler.bundleTask);
+// The same for the Python wrapper against hand-written Powertools for AWS Lambda (Python); adds python_* figures.
+const benchPython = project.addTask('bench:python', {
+  description: 'Benchmark the Python wrapper against a bare Python handler and Powertools @idempotent on DynamoDB Local (adds python_* figures to bench/results/latest.json)',
+  exec: 'ts-node --project tsconfig.dev.json bench/python.ts',
+});
+benchPython.prependSpawn(project.bundler.bundleTask);
+bench.spawn(benchPython);
 
 // The chaos run (bench/chaos/run.ts): The Babes Club's stream through the real assets with faults injected
 // from a seed; writes bench/results/chaos.json (or chaos-seeds.json with --seeds). `.ci/run` runs one seed.

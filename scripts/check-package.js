@@ -26,8 +26,16 @@ for (const file of published) {
   if (!fs.existsSync(path.join(pkgDir, file))) fail(`${file} is in the tarball but not installed`);
   if (/^lib\/(lambda|cli)\//.test(file)) fail(`${file} is published, but lib/lambda and lib/cli need devDependencies; they ship as bundles in assets/`);
   if (/^(src|test|examples|bench|scripts)\//.test(file)) fail(`${file} is published`);
+  if (/(^|\/)__pycache__\/|\.pyc$/.test(file)) fail(`${file} is published: compiled Python does not belong in the layer`);
 }
-for (const required of ['lib/index.js', 'lib/index.d.ts', '.jsii', 'assets/lambda/wrapper/handler/stripe-eventbridge/wrapper.js', 'assets/cli/index/index.js']) {
+const PYTHON_LAYER = 'assets/lambda/python-wrapper/python';
+for (const required of [
+  'lib/index.js', 'lib/index.d.ts', '.jsii', 'assets/lambda/wrapper/handler/stripe-eventbridge/wrapper.js', 'assets/cli/index/index.js',
+  // The Python wrapper layer: the wrapper, its generated contract and Powertools; the local Python runtime's bootstrap.
+  `${PYTHON_LAYER}/stripe_eventbridge/wrapper.py`, `${PYTHON_LAYER}/stripe_eventbridge/_contract.py`,
+  `${PYTHON_LAYER}/aws_lambda_powertools/utilities/idempotency/persistence/dynamodb.py`,
+  'assets/cli/local/python-bootstrap/bootstrap.py', 'assets/cli/local/python-bootstrap/requirements.txt',
+]) {
   if (!published.includes(required)) fail(`${required} is not published`);
 }
 

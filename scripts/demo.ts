@@ -5,8 +5,9 @@
  *   npm run demo -- --count 1000                  # a generated 1,000-event stream
  *   npm run demo -- --events my-events.jsonl      # your own: one EventBridge event per line
  *   npm run demo -- --reconcile                   # events lost before AWS, found and backfilled (demo-reconcile.ts)
+ *   npm run demo -- --app examples/python-app     # another app (its one stack): the Python example
  *
- * 1. synthesizes examples/babes-club with the CDK CLI;
+ * 1. synthesizes examples/babes-club (or the --app directory) with the CDK CLI;
  * 2. starts DynamoDB Local and creates the tables declared in the synthesized template;
  * 3. routes each event by evaluating every synthesized rule's pattern with the offline matcher;
  * 4. runs the matched function's real asset from cdk.out (wrapper layer and handler) with the template's
@@ -22,30 +23,43 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { reconcileDemo } from './demo-reconcile';
 import { defaultStream, generatedStream } from '../examples/babes-club/replay/stream';
+import { isPythonCdkApp, synthesizeCdkApp } from '../src/cli/local/cdk-app';
 import { LOCAL_AWS_ENV, startDynamoDbLocal } from '../src/cli/local/dynamodb-local';
+import { preparePythonFunctions } from '../src/cli/local/python-env';
 import { EventReport, replay } from '../src/cli/local/replay';
 import { SynthesizedStack } from '../src/cli/local/synthesized-stack';
 
 const ROOT = path.join(__dirname, '..');
 const EXAMPLE = path.join(ROOT, 'examples', 'babes-club');
 
-function parseArgs(argv: string[]): { events?: string; count?: number; concurrency?: number; quiet: boolean; reconcile?: boolean } {
-  const out: { events?: string; count?: number; concurrency?: number; quiet: boolean; reconcile?: boolean } = { quiet: false };
+interface Args {
+  app: string;
+  events?: string;
+  count?: number;
+  concurrency?: number;
+  quiet: boolean;
+  reconcile?: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const out: Args = { app: EXAMPLE, quiet: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
       if (i + 1 >= argv.length) throw new Error(`${arg} needs a value`);
       return argv[++i];
     };
-    if (arg === '--events') out.events = value();
+    if (arg === '--app') out.app = path.resolve(process.cwd(), value());
+    else if (arg === '--events') out.events = value();
     else if (arg === '--count') out.count = Number(value());
     else if (arg === '--concurrency') out.concurrency = Number(value());
     else if (arg === '--quiet') out.quiet = true;
     else if (arg === '--reconcile') out.reconcile = true;
-    else throw new Error(`unknown argument ${arg}; use --events <file.jsonl>, --count <n>, --concurrency <n>, --quiet or --reconcile`);
+    else throw new Error(`unknown argument ${arg}; use --app <dir>, --events <file.jsonl>, --count <n>, --concurrency <n>, --quiet or --reconcile`);
   }
   if (out.count !== undefined && !(Number.isInteger(out.count) && out.count > 0)) throw new Error('--count needs a positive whole number');
   if (out.reconcile && (out.events !== undefined || out.count !== undefined)) throw new Error('--reconcile runs its own stream; leave out --events and --count');
+  if (out.reconcile && out.app !== EXAMPLE) throw new Error('--reconcile runs with examples/babes-club; leave out --app');
   return out;
 }
 
@@ -76,6 +90,20 @@ function describe(report: EventReport): string {
     .join('; ')}`;
 }
 
+/**
+ * The Python a Python example app is synthesized with: STRIPE_EB_APP_PYTHON, or the virtual environment with the
+ * wheel that `npx projen test:python` builds (made here, with the same script, when it is missing).
+ */
+function pythonCdkEnvironment(): string {
+  if (process.env.STRIPE_EB_APP_PYTHON) return process.env.STRIPE_EB_APP_PYTHON;
+  const python = path.join(ROOT, '.tmp', 'python', 'venv', 'bin', 'python');
+  if (!fs.existsSync(python)) {
+    console.log('building the Python wheel and its virtual environment (scripts/test-python.sh --setup-only; a few minutes, once)');
+    execFileSync('bash', [path.join(ROOT, 'scripts', 'test-python.sh'), '--setup-only'], { cwd: ROOT, stdio: 'inherit' });
+  }
+  return python;
+}
+
 function table(title: string, rows: Record<string, unknown>[], columns: string[]): void {
   console.log(`\n${title} (${rows.length})`);
   for (const row of rows.slice(0, 25)) {
@@ -90,11 +118,12 @@ async function main(): Promise<number> {
   const source = args.events ? args.events : args.count ? `a generated stream of ${args.count}` : 'the default stream';
 
   let t = Date.now();
-  const cdkOut = path.join(EXAMPLE, 'cdk.out');
-  execFileSync(path.join(ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '--output', cdkOut], { cwd: EXAMPLE, stdio: ['ignore', 'ignore', 'inherit'] });
-  const stack = SynthesizedStack.load(cdkOut, 'BabesClubPayments');
+  const cdkOut = path.join(args.app, 'cdk.out');
+  synthesizeCdkApp(args.app, { cdkCli: path.join(ROOT, 'node_modules', '.bin', 'cdk'), outdir: cdkOut, python: isPythonCdkApp(args.app) ? pythonCdkEnvironment() : undefined });
+  const stack = SynthesizedStack.load(cdkOut);
+  preparePythonFunctions(stack.functions.map((f) => f.runtime), { dir: path.join(ROOT, '.tmp', 'python', 'local-lambda'), onInstall: console.log });
   console.log(
-    `synthesized examples/babes-club in ${((Date.now() - t) / 1000).toFixed(1)} s: ` +
+    `synthesized ${path.relative(ROOT, args.app)} in ${((Date.now() - t) / 1000).toFixed(1)} s: ` +
       `${stack.functions.length} functions, ${stack.rules.length} rules, ${stack.tables.length} tables`,
   );
 

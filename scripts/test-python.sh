@@ -55,6 +55,12 @@ constructs_version=$(node -p 'require("constructs/package.json").version')
   -r test/python/requirements.txt \
   "aws-cdk-lib==$cdk_version" "constructs==$constructs_version"
 
+# `--setup-only`: the wheel and the virtual environment, without the tests (the demo of examples/python-app uses them).
+if [ "${1:-}" = "--setup-only" ]; then
+  step "done: $venv"
+  exit 0
+fi
+
 # 3. The tests. They import the library from the virtual environment only (a test checks where it comes from).
 step "running pytest"
 export STRIPE_EB_WHEEL="$root/${wheels[0]}"

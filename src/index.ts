@@ -1,5 +1,6 @@
 export * from './stripe-event-bus';
 export * from './stripe-event-handler';
+export * from './stripe-function-options';
 export * from './stripe-event-route';
 export * from './stripe-eventbridge-integration';
 export * from './idempotency-options';

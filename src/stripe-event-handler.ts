@@ -2,96 +2,14 @@ import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ENV_USER_HANDLER, WRAPPER_HANDLER } from './contract/wrapper';
+import { ENV_USER_HANDLER, PYTHON_WRAPPER_HANDLER, WRAPPER_HANDLER } from './contract/wrapper';
 import { invalid } from './private/errors';
 import { HandlerBindOptions, HandlerBinding } from './private/handler-binding';
 import { createLoggedFunction } from './private/logged-function';
 import { environmentNames, guardWrapperEnvironment, refusedEnvironmentMessage } from './private/reserved-environment';
 import { stackSafeCode } from './private/stack-safe-code';
-import { supportsWrapper, wrapperLayer } from './private/wrapper-layer';
-
-/**
- * How to build a handler function from your code.
- */
-export interface StripeFunctionOptions {
-  /**
-   * Your handler's code, e.g. `lambda.Code.fromAsset('dist/handlers')`. It contains only business logic:
-   * the wrapper (validation, idempotency, logging, metrics) comes from a layer the integration adds.
-   */
-  readonly code: lambda.Code;
-
-  /**
-   * Your handler, as Lambda names it: `<file>.<export>`, e.g. `index.handler`. It receives the unchanged
-   * EventBridge event (`detail` is the Stripe event) and what it returns is stored as the event's result.
-   */
-  readonly handler: string;
-
-  /**
-   * The handler's name: the construct ids of its function and rule, its idempotency key prefix and its
-   * metrics dimension. Keep it stable: changing it replaces the function and starts a new idempotency
-   * key space.
-   *
-   * @default - derived from the first event type (alphabetically) it handles, e.g. `CheckoutSessionCompleted`
-   */
-  readonly name?: string;
-
-  /**
-   * The Node.js runtime.
-   *
-   * @default lambda.Runtime.NODEJS_24_X
-   */
-  readonly runtime?: lambda.Runtime;
-
-  /**
-   * The instruction set architecture.
-   *
-   * @default lambda.Architecture.ARM_64
-   */
-  readonly architecture?: lambda.Architecture;
-
-  /**
-   * Memory, in MB.
-   *
-   * @default 512
-   */
-  readonly memorySize?: number;
-
-  /**
-   * How long one invocation may run. An invocation cut off by the timeout leaves an in-progress record
-   * that expires at the deadline, after which Lambda's retry processes the event.
-   *
-   * @default Duration.seconds(30)
-   */
-  readonly timeout?: Duration;
-
-  /**
-   * Environment variables for your code.
-   *
-   * @default - none besides the wrapper's own
-   */
-  readonly environment?: { [key: string]: string };
-
-  /**
-   * Extra layers, e.g. your shared dependencies. The wrapper's layer is added for you.
-   *
-   * @default - only the wrapper layer
-   */
-  readonly layers?: lambda.ILayerVersion[];
-
-  /**
-   * Reserved concurrency for the function.
-   *
-   * @default - no reservation
-   */
-  readonly reservedConcurrentExecutions?: number;
-
-  /**
-   * A description of the function.
-   *
-   * @default - "Handles Stripe ... events", naming the event types it handles
-   */
-  readonly description?: string;
-}
+import { pythonWrapperLayer, supportsPythonWrapper, supportsWrapper, wrapperLayer } from './private/wrapper-layer';
+import { StripeFunctionOptions, StripeHandlerCodeOptions, StripePythonFunctionOptions } from './stripe-function-options';
 
 /**
  * Options for a function you created yourself.
@@ -111,30 +29,42 @@ export interface StripeExistingFunctionOptions {
  */
 export abstract class StripeEventHandler {
   /**
-   * A function the integration builds from your code, wrapped with validation, idempotency on the
+   * A Node.js function the integration builds from your code, wrapped with validation, idempotency on the
    * Stripe event id, structured logs and metrics.
    */
   public static fromCode(options: StripeFunctionOptions): StripeEventHandler {
-    validateName(options.name);
-    if (!Token.isUnresolved(options.handler) && !/^[^\s]*[^./\s][^/\s]*\.[^.\s]+.*$/.test(options.handler)) {
-      invalid(undefined, `handler: '${options.handler}' is not a Lambda handler string; expected '<file>.<export>', for example 'index.handler'.`);
-    }
-    if (options.memorySize !== undefined && !Token.isUnresolved(options.memorySize) && (options.memorySize < 128 || options.memorySize > 10240)) {
-      invalid(undefined, `memorySize: ${options.memorySize} MB is outside Lambda's range of 128 to 10240 MB.`);
-    }
-    if (options.timeout !== undefined && !options.timeout.isUnresolved() && (options.timeout.toSeconds() < 1 || options.timeout.toSeconds() > 900)) {
-      invalid(undefined, `timeout: ${options.timeout.toHumanString()} is outside Lambda's range of 1 second to 15 minutes.`);
-    }
+    validateCodeOptions(options, "'<file>.<export>', for example 'index.handler'");
     if (options.runtime && options.runtime.family !== lambda.RuntimeFamily.NODEJS) {
-      invalid(undefined, `runtime: ${options.runtime.name} is not a Node.js runtime; the wrapper runs on Node.js (nodejs22.x or later).`);
+      const hint = options.runtime.family === lambda.RuntimeFamily.PYTHON ? '; for a Python handler use StripeEventHandler.fromPythonCode()' : '';
+      invalid(undefined, `runtime: ${options.runtime.name} is not a Node.js runtime; the wrapper runs on Node.js (nodejs22.x or later)${hint}.`);
     }
-    return new CodeHandler(options);
+    if (options.runtime && !supportsWrapper(options.runtime)) {
+      invalid(undefined, `runtime: ${options.runtime.name} is too old; the wrapper needs nodejs22.x or later.`);
+    }
+    return new CodeHandler(options, options.runtime ?? lambda.Runtime.NODEJS_24_X);
   }
 
   /**
-   * A function you created. If it is a `lambda.Function` in this app with a Node.js runtime and a zip
-   * package, the integration wraps it exactly like `fromCode` (it adds the wrapper layer and moves your
-   * handler string to `STRIPE_EB_USER_HANDLER`). Otherwise (an imported function, a container image,
+   * A Python function the integration builds from your code, wrapped like a Node.js one: the same
+   * validation, idempotency on the Stripe event id (Powertools for AWS Lambda (Python), on the same table),
+   * structured logs and metrics. Your handler is `<module>.<function>`, e.g. `orders.handler`, and receives
+   * the unchanged EventBridge event as a dict.
+   */
+  public static fromPythonCode(options: StripePythonFunctionOptions): StripeEventHandler {
+    validateCodeOptions(options, "'<module>.<function>', for example 'orders.handler'");
+    if (options.runtime && options.runtime.family !== lambda.RuntimeFamily.PYTHON) {
+      invalid(undefined, `runtime: ${options.runtime.name} is not a Python runtime; fromPythonCode() builds Python functions (python3.12 or later).`);
+    }
+    if (options.runtime && !supportsPythonWrapper(options.runtime)) {
+      invalid(undefined, `runtime: ${options.runtime.name} is too old; the Python wrapper needs python3.12 or later.`);
+    }
+    return new CodeHandler(options, options.runtime ?? lambda.Runtime.PYTHON_3_13);
+  }
+
+  /**
+   * A function you created. If it is a `lambda.Function` in this app with a Node.js or Python runtime and a
+   * zip package, the integration wraps it exactly like `fromCode` or `fromPythonCode` (it adds the wrapper
+   * layer and moves your handler string to `STRIPE_EB_USER_HANDLER`). Otherwise (an imported function, a container image,
    * another runtime) the integration routes events to it and grants it the idempotency table, and warns
    * that your code must handle duplicates itself.
    *
@@ -162,7 +92,7 @@ export abstract class StripeEventHandler {
 class CodeHandler extends StripeEventHandler {
   public readonly _name?: string;
 
-  constructor(private readonly options: StripeFunctionOptions) {
+  constructor(private readonly options: StripeHandlerCodeOptions, private readonly runtime: lambda.Runtime) {
     super();
     this._name = options.name;
   }
@@ -174,17 +104,18 @@ class CodeHandler extends StripeEventHandler {
     const refused = refusedEnvironmentMessage(where, Object.keys(userEnv));
     if (refused !== undefined) invalid(scope, refused);
     const own = { [ENV_USER_HANDLER]: options.handler, ...bind.wrapperEnvironment };
+    const python = this.runtime.family === lambda.RuntimeFamily.PYTHON;
     const { function: fn, logGroup } = createLoggedFunction(scope, {
       ids: { logGroup: 'LogGroup', role: 'ServiceRole', function: 'Function' },
       logRetention: bind.logRetention,
       roleDescription: `Stripe event handler ${bind.name}`,
       code: stackSafeCode(options.code),
-      handler: WRAPPER_HANDLER,
-      runtime: options.runtime ?? lambda.Runtime.NODEJS_24_X,
+      handler: python ? PYTHON_WRAPPER_HANDLER : WRAPPER_HANDLER,
+      runtime: this.runtime,
       architecture: options.architecture ?? lambda.Architecture.ARM_64,
       memorySize: options.memorySize ?? 512,
       timeout: options.timeout ?? Duration.seconds(30),
-      layers: [wrapperLayer(scope), ...(options.layers ?? [])],
+      layers: [python ? pythonWrapperLayer(scope) : wrapperLayer(scope), ...(options.layers ?? [])],
       reservedConcurrentExecutions: options.reservedConcurrentExecutions,
       description: options.description ?? `Handles Stripe ${bind.eventTypes.join(', ')} events`.slice(0, 256),
       environment: { ...userEnv, ...own },
@@ -217,9 +148,10 @@ class FunctionHandler extends StripeEventHandler {
       const refused = refusedEnvironmentMessage(where, environmentNames(wrapped));
       if (refused !== undefined) invalid(scope, refused);
       const own = { [ENV_USER_HANDLER]: cfn.handler!, ...bind.wrapperEnvironment };
-      wrapped.addLayers(wrapperLayer(wrapped));
+      const python = wrapped.runtime.family === lambda.RuntimeFamily.PYTHON;
+      wrapped.addLayers(python ? pythonWrapperLayer(wrapped) : wrapperLayer(wrapped));
       for (const [key, value] of Object.entries(own)) wrapped.addEnvironment(key, value);
-      cfn.handler = WRAPPER_HANDLER;
+      cfn.handler = python ? PYTHON_WRAPPER_HANDLER : WRAPPER_HANDLER;
       guardWrapperEnvironment(wrapped, own, where);
     }
     return { function: fn, logGroup: logGroupOf(scope, fn) };
@@ -231,11 +163,16 @@ function whyNotWrappable(scope: Construct, fn: lambda.IFunction, name: string): 
   if (!(fn instanceof lambda.Function)) return 'is not a lambda.Function defined in this app';
   const cfn = fn.node.defaultChild as lambda.CfnFunction;
   if (cfn.packageType === 'Image' || cfn.handler === undefined) return 'is a container image function';
-  if (fn.runtime.family !== lambda.RuntimeFamily.NODEJS) return `runs ${fn.runtime.name}, and the wrapper runs on Node.js`;
-  if (!supportsWrapper(fn.runtime)) {
+  if (fn.runtime.family === lambda.RuntimeFamily.PYTHON) {
+    if (!supportsPythonWrapper(fn.runtime)) {
+      invalid(scope, `handlers.${name}: ${fn.node.path} runs ${fn.runtime.name}; the Python wrapper needs python3.12 or later. Upgrade the function's runtime.`);
+    }
+  } else if (fn.runtime.family !== lambda.RuntimeFamily.NODEJS) {
+    return `runs ${fn.runtime.name}, and the wrapper runs on Node.js and Python`;
+  } else if (!supportsWrapper(fn.runtime)) {
     invalid(scope, `handlers.${name}: ${fn.node.path} runs ${fn.runtime.name}; the wrapper needs nodejs22.x or later. Upgrade the function's runtime.`);
   }
-  if (cfn.handler === WRAPPER_HANDLER) {
+  if (cfn.handler === WRAPPER_HANDLER || cfn.handler === PYTHON_WRAPPER_HANDLER) {
     invalid(scope, `handlers.${name}: ${fn.node.path} is already wrapped by another StripeEventBridgeIntegration; give each integration its own function.`);
   }
   return undefined;
@@ -249,6 +186,20 @@ function logGroupOf(scope: Construct, fn: lambda.IFunction): logs.ILogGroup | un
   if (!(fn instanceof lambda.Function)) return undefined;
   const config = (fn.node.defaultChild as lambda.CfnFunction).loggingConfig as lambda.CfnFunction.LoggingConfigProperty | undefined;
   return logs.LogGroup.fromLogGroupName(scope, 'LogGroupRef', config?.logGroup ?? `/aws/lambda/${fn.functionName}`);
+}
+
+/** Checks what fromCode and fromPythonCode share; `expected` describes a handler string of the language. */
+function validateCodeOptions(options: StripeHandlerCodeOptions, expected: string): void {
+  validateName(options.name);
+  if (!Token.isUnresolved(options.handler) && !/^[^\s]*[^./\s][^/\s]*\.[^.\s]+.*$/.test(options.handler)) {
+    invalid(undefined, `handler: '${options.handler}' is not a Lambda handler string; expected ${expected}.`);
+  }
+  if (options.memorySize !== undefined && !Token.isUnresolved(options.memorySize) && (options.memorySize < 128 || options.memorySize > 10240)) {
+    invalid(undefined, `memorySize: ${options.memorySize} MB is outside Lambda's range of 128 to 10240 MB.`);
+  }
+  if (options.timeout !== undefined && !options.timeout.isUnresolved() && (options.timeout.toSeconds() < 1 || options.timeout.toSeconds() > 900)) {
+    invalid(undefined, `timeout: ${options.timeout.toHumanString()} is outside Lambda's range of 1 second to 15 minutes.`);
+  }
 }
 
 /** Names become construct ids, idempotency key prefixes and metric dimensions. */

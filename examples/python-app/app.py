@@ -10,13 +10,16 @@ To try an unreleased version, build the wheel in the repository root first
 (`npx projen bundle && npx projen compile && npx projen package:python`) and install it with
 `pip install ../../dist/python/babes_stripe_eventbridge-*.whl -r requirements.txt`.
 
-The handlers are Node.js (the wrapper that adds validation, idempotency, logs and metrics runs on Node.js):
-see handlers/. The repository's test/python/ synthesizes this app and checks its template.
+The handlers are Python (handlers/): business logic only, writing orders and memberships to the shop's "commerce"
+table. The integration wraps each one with validation, idempotency on the Stripe event id (Powertools for AWS Lambda
+(Python)), structured logs and metrics. The repository's test/python/ synthesizes this app and checks its template;
+`npm run demo -- --app examples/python-app` replays a stream of Stripe events through it on your machine.
 """
 
 from pathlib import Path
 
 import aws_cdk as cdk
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
@@ -43,18 +46,32 @@ class PaymentsStack(cdk.Stack):
     def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
 
-        code = lambda_.Code.from_asset(str(HANDLERS_DIR))
+        # The shop's single-table "commerce" table: orders, checkout sessions and memberships.
+        self.commerce_table = dynamodb.Table(
+            self,
+            "CommerceTable",
+            partition_key=dynamodb.Attribute(name="PK", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="SK", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(point_in_time_recovery_enabled=True),
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+
+        code = lambda_.Code.from_asset(str(HANDLERS_DIR), exclude=["__pycache__"])
+        environment = {"COMMERCE_TABLE": self.commerce_table.table_name}
 
         # One handler object under several event types: one function and one rule for all of them.
-        memberships = StripeEventHandler.from_code(code=code, handler="memberships.handler", name="Memberships")
+        memberships = StripeEventHandler.from_python_code(
+            code=code, handler="memberships.handler", name="Memberships", environment=environment
+        )
 
         self.stripe = StripeEventBridgeIntegration(
             self,
             "Stripe",
             event_bus=StripeEventBus.from_partner_event_source(EVENT_SOURCE_NAME),
             handlers={
-                "checkout.session.completed": StripeEventHandler.from_code(
-                    code=code, handler="orders.handler", name="Orders"
+                "checkout.session.completed": StripeEventHandler.from_python_code(
+                    code=code, handler="orders.handler", name="Orders", environment=environment
                 ),
                 "customer.subscription.*": memberships,
                 "invoice.payment_failed": memberships,
@@ -66,6 +83,10 @@ class PaymentsStack(cdk.Stack):
                 no_events_period=cdk.Duration.hours(6),
             ),
         )
+
+        # Each handler reads and writes items; none deletes or scans.
+        for route in self.stripe.routes:
+            self.commerce_table.grant(route.function, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 
 
 if __name__ == "__main__":

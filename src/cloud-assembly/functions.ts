@@ -21,6 +21,8 @@ export interface SynthesizedFunction {
   readonly name: string;
   readonly codeDir: string;
   readonly handler: string;
+  /** The Lambda runtime, e.g. `nodejs24.x` or `python3.13`. */
+  readonly runtime: string;
   readonly layerDirs: string[];
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
@@ -93,6 +95,7 @@ export function functionsOf(template: SynthesizedTemplate): SynthesizedFunction[
       name,
       codeDir: codeDirectory(template, logicalId, r),
       handler: p.Handler,
+      runtime: typeof p.Runtime === 'string' ? p.Runtime : 'nodejs24.x',
       layerDirs: (p.Layers ?? []).map((layer: unknown) => layerDirectory(template, layer, logicalId)),
       timeoutSeconds: p.Timeout ?? 3,
       memoryMb: p.MemorySize ?? 128,

@@ -53,3 +53,9 @@ export const MAX_EVENT_BYTES = 1024 * 1024;
  * nested deeper than this did not come from a Stripe event destination.
  */
 export const MAX_EVENT_DEPTH = 100;
+
+/**
+ * The handler of every wrapped Python function: the wrapper package in the Python layer's `python/` directory, which
+ * the Lambda Python runtime puts on `sys.path` as `/opt/python` (docs.aws.amazon.com/lambda/latest/dg/packaging-layers.html).
+ */
+export const PYTHON_WRAPPER_HANDLER = 'stripe_eventbridge.wrapper.handler';

@@ -1,11 +1,41 @@
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { StripeEventBridgeIntegration, StripeEventBus, StripeEventHandler } from '../../src';
 import { newStack, resourcesOf, TEST_EVENT_SOURCE } from '../support/stacks';
 
 const bus = () => StripeEventBus.fromPartnerEventSource(TEST_EVENT_SOURCE);
 const code = lambda.Code.fromInline('exports.main = async () => null;');
+/** Lambda takes inline code for Node.js and Python only: a Ruby function's code comes from a bucket. */
+const rubyCode = (stack: any) => lambda.Code.fromBucket(s3.Bucket.fromBucketName(stack, 'Code', 'code-bucket'), 'app.zip');
+
+describe('a received lambda.Function with a Python runtime', () => {
+  test('is wrapped in place with the Python wrapper layer and handler, its own handler string in the environment', () => {
+    const stack = newStack();
+    const fn = new lambda.Function(stack, 'Orders', { runtime: lambda.Runtime.PYTHON_3_12, handler: 'app.orders.main', code: lambda.Code.fromInline('def main(e, c):\n  pass\n') });
+    new StripeEventBridgeIntegration(stack, 'Stripe', {
+      eventBus: bus(),
+      handlers: { 'checkout.session.completed': StripeEventHandler.fromFunction(fn, { name: 'Orders' }) },
+    });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'python3.12',
+      Handler: 'stripe_eventbridge.wrapper.handler',
+      Layers: [{ Ref: Match.stringLikeRegexp('^StripeEventBridgePythonWrapperLayer') }],
+      Environment: { Variables: Match.objectLike({ STRIPE_EB_USER_HANDLER: 'app.orders.main', STRIPE_EB_HANDLER_NAME: 'Orders', STRIPE_EB_IDEMPOTENCY_KEY_PREFIX: 'Stripe.Orders' }) },
+    });
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('handlerNotWrapped'))).toEqual([]);
+  });
+
+  test('on python3.11 is an error that says to upgrade', () => {
+    const stack = newStack();
+    const fn = new lambda.Function(stack, 'Old', { runtime: lambda.Runtime.PYTHON_3_11, handler: 'index.main', code: lambda.Code.fromInline('x') });
+    expect(() => new StripeEventBridgeIntegration(stack, 'Stripe', { eventBus: bus(), handlers: { 'checkout.session.completed': StripeEventHandler.fromFunction(fn) } })).toThrow(
+      "handlers.CheckoutSessionCompleted: TestStack/Old runs python3.11; the Python wrapper needs python3.12 or later. Upgrade the function's runtime.",
+    );
+  });
+});
 
 describe('a received lambda.Function with a Node.js runtime', () => {
   test('is wrapped in place: wrapper handler, wrapper layer, original handler and settings in the environment', () => {
@@ -68,7 +98,7 @@ describe('a received lambda.Function with a Node.js runtime', () => {
 describe('functions that cannot be wrapped still get routed and granted, with an acknowledgeable warning', () => {
   test.each([
     ['an imported function', (stack: any) => lambda.Function.fromFunctionArn(stack, 'Imported', 'arn:aws:lambda:us-east-1:123456789012:function:orders'), 'is not a lambda.Function defined in this app'],
-    ['a Python function', (stack: any) => new lambda.Function(stack, 'Py', { runtime: lambda.Runtime.PYTHON_3_13, handler: 'app.main', code: lambda.Code.fromInline('def main(e, c): pass') }), 'runs python3.13, and the wrapper runs on Node.js'],
+    ['a Ruby function', (stack: any) => new lambda.Function(stack, 'Rb', { runtime: lambda.Runtime.RUBY_3_3, handler: 'app.main', code: rubyCode(stack) }), 'runs ruby3.3, and the wrapper runs on Node.js and Python'],
   ])('%s', (_label, make, why) => {
     const stack = newStack();
     const fn = make(stack) as lambda.IFunction;
@@ -110,9 +140,9 @@ describe('functions that cannot be wrapped still get routed and granted, with an
     expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('handlerRoleUnknown'))).toEqual([]);
   });
 
-  test('the Python function keeps its own handler', () => {
+  test('the Ruby function keeps its own handler', () => {
     const stack = newStack();
-    const fn = new lambda.Function(stack, 'Py', { runtime: lambda.Runtime.PYTHON_3_13, handler: 'app.main', code: lambda.Code.fromInline('def main(e, c): pass') });
+    const fn = new lambda.Function(stack, 'Rb', { runtime: lambda.Runtime.RUBY_3_3, handler: 'app.main', code: rubyCode(stack) });
     new StripeEventBridgeIntegration(stack, 'Stripe', { eventBus: bus(), handlers: { 'checkout.session.completed': StripeEventHandler.fromFunction(fn) } });
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { Handler: 'app.main', Layers: Match.absent() });
   });

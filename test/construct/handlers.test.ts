@@ -1,7 +1,7 @@
 import { Annotations as CdkAnnotations, Duration } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { StripeEventBridgeIntegration, StripeEventBus, StripeEventHandler } from '../../src';
+import { StripeEventBridgeIntegration, StripeEventBus, StripeEventHandler, StripePythonFunctionOptions } from '../../src';
 import { matchesPattern } from '../../src/event-pattern';
 import { STRIPE_PACKAGE_VERSION } from '../../src/private/stripe-event-types.generated';
 import { inlineHandler, newStack, resourcesOf, TEST_EVENT_SOURCE } from '../support/stacks';
@@ -83,7 +83,8 @@ describe('functions built from code', () => {
     [{ handler: '' }, "handler: '' is not a Lambda handler string"],
     [{ memorySize: 64 }, "memorySize: 64 MB is outside Lambda's range of 128 to 10240 MB."],
     [{ timeout: Duration.minutes(16) }, "timeout: 16 minutes is outside Lambda's range of 1 second to 15 minutes."],
-    [{ runtime: lambda.Runtime.PYTHON_3_13 }, 'runtime: python3.13 is not a Node.js runtime; the wrapper runs on Node.js (nodejs22.x or later).'],
+    [{ runtime: lambda.Runtime.PYTHON_3_13 }, 'runtime: python3.13 is not a Node.js runtime; the wrapper runs on Node.js (nodejs22.x or later); for a Python handler use StripeEventHandler.fromPythonCode().'],
+    [{ runtime: lambda.Runtime.NODEJS_20_X }, 'runtime: nodejs20.x is too old; the wrapper needs nodejs22.x or later.'],
     [{ name: 'has space' }, "name: 'has space' is not a valid handler name"],
     [{ name: '1st' }, "name: '1st' is not a valid handler name"],
   ])('fromCode rejects %j', (options, message) => {
@@ -94,6 +95,74 @@ describe('functions built from code', () => {
     expect(() => synth({ 'checkout.session.completed': inlineHandler({ environment: { STRIPE_EB_IDEMPOTENCY_TABLE: 'x' } }) })).toThrow(
       'handlers.CheckoutSessionCompleted.environment: STRIPE_EB_IDEMPOTENCY_TABLE is read by the Stripe event wrapper. The integration sets it: use `idempotency.table`. Remove it.',
     );
+  });
+});
+
+describe('Python functions built from code', () => {
+  const pythonHandler = (options: Partial<StripePythonFunctionOptions> = {}) =>
+    StripeEventHandler.fromPythonCode({ code: lambda.Code.fromInline('def handler(event, context):\n    return None\n'), handler: 'index.handler', ...options });
+
+  test('defaults: Python 3.13, arm64, 512 MB, 30 s, the Python wrapper as handler, the same wrapper environment as Node.js', () => {
+    const { template } = synth({ 'checkout.session.completed': pythonHandler({ name: 'Orders' }) });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'python3.13',
+      Architectures: ['arm64'],
+      MemorySize: 512,
+      Timeout: 30,
+      Handler: 'stripe_eventbridge.wrapper.handler',
+      Layers: [{ Ref: Match.stringLikeRegexp('^StripeEventBridgePythonWrapperLayer') }],
+      Environment: {
+        Variables: {
+          STRIPE_EB_USER_HANDLER: 'index.handler',
+          STRIPE_EB_HANDLER_NAME: 'Orders',
+          STRIPE_EB_IDEMPOTENCY_KEY_PREFIX: 'Stripe.Orders',
+          STRIPE_EB_IDEMPOTENCY_TTL_SECONDS: '604800',
+          STRIPE_EB_IDEMPOTENCY_TABLE: { Ref: Match.stringLikeRegexp('^StripeIdempotencyTable') },
+          POWERTOOLS_SERVICE_NAME: 'Orders',
+          POWERTOOLS_METRICS_NAMESPACE: 'StripeEventBridge',
+        },
+      },
+    });
+    template.resourceCountIs('AWS::Lambda::LayerVersion', 1);
+    template.hasResourceProperties('AWS::Lambda::LayerVersion', { CompatibleArchitectures: ['arm64', 'x86_64'], Description: Match.stringLikeRegexp('Python') });
+  });
+
+  test.each([
+    [lambda.Runtime.PYTHON_3_12, lambda.Architecture.ARM_64],
+    [lambda.Runtime.PYTHON_3_12, lambda.Architecture.X86_64],
+    [lambda.Runtime.PYTHON_3_13, lambda.Architecture.ARM_64],
+    [lambda.Runtime.PYTHON_3_13, lambda.Architecture.X86_64],
+  ])('%s on %s', (runtime, architecture) => {
+    const { template } = synth({ 'checkout.session.completed': pythonHandler({ runtime, architecture }) });
+    template.hasResourceProperties('AWS::Lambda::Function', { Runtime: runtime.name, Architectures: [architecture.name], Handler: 'stripe_eventbridge.wrapper.handler' });
+  });
+
+  test('Node.js and Python handlers in one integration: each language gets its own layer, one per stack, on one idempotency table', () => {
+    const { template } = synth({
+      'checkout.session.completed': pythonHandler({ name: 'Orders' }),
+      'invoice.paid': pythonHandler({ name: 'Invoices' }),
+      'customer.subscription.*': inlineHandler({ name: 'Memberships' }),
+    });
+    template.resourceCountIs('AWS::Lambda::LayerVersion', 2);
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    const handlers = resourcesOf(template, 'AWS::Lambda::Function')
+      .filter(([, r]) => r.Properties.Environment?.Variables?.STRIPE_EB_HANDLER_NAME)
+      .map(([, r]) => [r.Properties.Environment.Variables.STRIPE_EB_HANDLER_NAME, r.Properties.Runtime, r.Properties.Handler]);
+    expect(handlers.sort()).toEqual([
+      ['Invoices', 'python3.13', 'stripe_eventbridge.wrapper.handler'],
+      ['Memberships', 'nodejs24.x', '/opt/stripe-eventbridge/wrapper.handler'],
+      ['Orders', 'python3.13', 'stripe_eventbridge.wrapper.handler'],
+    ]);
+  });
+
+  test.each([
+    [{ handler: 'orders' }, "handler: 'orders' is not a Lambda handler string; expected '<module>.<function>', for example 'orders.handler'."],
+    [{ runtime: lambda.Runtime.NODEJS_24_X }, 'runtime: nodejs24.x is not a Python runtime; fromPythonCode() builds Python functions (python3.12 or later).'],
+    [{ runtime: lambda.Runtime.PYTHON_3_11 }, 'runtime: python3.11 is too old; the Python wrapper needs python3.12 or later.'],
+    [{ memorySize: 64 }, "memorySize: 64 MB is outside Lambda's range of 128 to 10240 MB."],
+    [{ name: 'has space' }, "name: 'has space' is not a valid handler name"],
+  ])('fromPythonCode rejects %j', (options, message) => {
+    expect(() => pythonHandler(options as any)).toThrow(message);
   });
 });
 

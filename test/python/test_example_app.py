@@ -13,7 +13,8 @@ from aws_cdk.assertions import Match
 from conftest import EXAMPLE_DIR, REPO_ROOT
 
 SOURCE_PREFIX = [{"prefix": "aws.partner/stripe.com/"}]
-WRAPPER = "stripe-eventbridge/wrapper.js"
+WRAPPER = "python/stripe_eventbridge/wrapper.py"
+POWERTOOLS = "python/aws_lambda_powertools/utilities/idempotency/idempotency.py"
 
 
 def logical_id(stack, construct) -> str:
@@ -24,6 +25,14 @@ def logical_id(stack, construct) -> str:
 def only(resources: dict):
     assert len(resources) == 1, list(resources)
     return next(iter(resources.items()))
+
+
+def idempotency_table_id(synthesized) -> str:
+    return logical_id(synthesized.stack, synthesized.stack.stripe.idempotency_table)
+
+
+def commerce_table_id(synthesized) -> str:
+    return logical_id(synthesized.stack, synthesized.stack.commerce_table)
 
 
 def test_the_library_comes_from_the_installed_wheel():
@@ -116,26 +125,23 @@ class TestDeadLetterQueue:
 
 
 class TestIdempotencyTable:
-    def test_the_created_table_has_the_powertools_schema_and_is_retained(self, template):
-        template.resource_count_is("AWS::DynamoDB::Table", 1)
-        template.has_resource(
-            "AWS::DynamoDB::Table",
-            {
-                "Properties": {
-                    "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
-                    "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
-                    "TimeToLiveSpecification": {"AttributeName": "expiration", "Enabled": True},
-                    "BillingMode": "PAY_PER_REQUEST",
-                    "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
-                    "SSESpecification": {"SSEEnabled": True},
-                },
-                "DeletionPolicy": "Retain",
-                "UpdateReplacePolicy": "Retain",
-            },
-        )
+    def test_the_created_table_has_the_powertools_schema_and_is_retained(self, synthesized):
+        # The integration's idempotency table and the shop's own commerce table.
+        synthesized.template.resource_count_is("AWS::DynamoDB::Table", 2)
+        table = synthesized.resources("AWS::DynamoDB::Table")[idempotency_table_id(synthesized)]
+        expected = {
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+            "TimeToLiveSpecification": {"AttributeName": "expiration", "Enabled": True},
+            "BillingMode": "PAY_PER_REQUEST",
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+            "SSESpecification": {"SSEEnabled": True},
+        }
+        assert {key: table["Properties"].get(key) for key in expected} == expected
+        assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == ("Retain", "Retain")
 
     def test_functions_may_only_get_put_update_and_delete_items_in_it(self, synthesized):
-        table_id, _ = only(synthesized.resources("AWS::DynamoDB::Table"))
+        table_id = idempotency_table_id(synthesized)
         policies = synthesized.resources("AWS::IAM::Policy").values()
         assert len(policies) == 2
         for policy in policies:
@@ -150,17 +156,17 @@ class TestIdempotencyTable:
 
 
 class TestWrappedFunctions:
-    def test_the_wrapper_is_the_handler_and_the_user_handler_is_in_the_environment(self, synthesized):
+    def test_the_python_wrapper_is_the_handler_and_the_user_handler_is_in_the_environment(self, synthesized):
         stack, integration = synthesized.stack, synthesized.stack.stripe
-        table_id, _ = only(synthesized.resources("AWS::DynamoDB::Table"))
+        table_id = idempotency_table_id(synthesized)
         layer_id, _ = only(synthesized.resources("AWS::Lambda::LayerVersion"))
         functions = synthesized.resources("AWS::Lambda::Function")
         assert len(functions) == 2
         routes = {route.handler_name: route for route in integration.routes}
         for name, user_handler in (("Orders", "orders.handler"), ("Memberships", "memberships.handler")):
             props = functions[logical_id(stack, routes[name].function)]["Properties"]
-            assert props["Handler"] == "/opt/stripe-eventbridge/wrapper.handler"
-            assert props["Runtime"] == "nodejs24.x"
+            assert props["Handler"] == "stripe_eventbridge.wrapper.handler"
+            assert props["Runtime"] == "python3.13"
             assert props["Architectures"] == ["arm64"]
             assert (props["MemorySize"], props["Timeout"]) == (512, 30)
             assert props["Layers"] == [{"Ref": layer_id}]
@@ -174,34 +180,42 @@ class TestWrappedFunctions:
                 "POWERTOOLS_SERVICE_NAME": name,
                 "POWERTOOLS_METRICS_NAMESPACE": "StripeEventBridge",
                 "STRIPE_EB_METRICS_INTEGRATION": "Payments/Stripe",
+                "COMMERCE_TABLE": {"Ref": commerce_table_id(synthesized)},
             }
 
     def test_the_function_code_is_the_example_handlers_directory(self, synthesized):
         for fn in synthesized.resources("AWS::Lambda::Function").values():
             staged = synthesized.asset_dir(fn["Properties"]["Code"]["S3Key"])
-            assert sorted(p.name for p in staged.iterdir()) == ["memberships.js", "orders.js"]
-            for handler in ("orders.js", "memberships.js"):
+            handlers = ["commerce.py", "memberships.py", "orders.py"]
+            assert sorted(p.name for p in staged.iterdir()) == handlers
+            for handler in handlers:
                 assert (staged / handler).read_bytes() == (EXAMPLE_DIR / "handlers" / handler).read_bytes()
 
-    def test_the_wrapper_layer_asset_is_the_bundle_shipped_in_the_wheel(self, synthesized):
-        """The layer's asset is the pre-built wrapper that the wheel carries (in the npm tarball jsii embeds),
-        so a Python app needs no bundler."""
+    def test_the_handlers_may_read_and_write_the_commerce_table(self, synthesized):
+        table_arn = {"Fn::GetAtt": [commerce_table_id(synthesized), "Arn"]}
+        for policy in synthesized.resources("AWS::IAM::Policy").values():
+            on_table = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Resource"] == table_arn]
+            assert on_table == [{"Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], "Effect": "Allow", "Resource": table_arn}]
+
+    def test_the_python_wrapper_layer_asset_is_the_layer_shipped_in_the_wheel(self, synthesized):
+        """The layer's asset is the pre-built Python wrapper layer (the wrapper and Powertools for AWS Lambda (Python))
+        that the wheel carries in the npm tarball jsii embeds, so a Python app needs neither pip nor Docker at synth."""
         _, layer = only(synthesized.resources("AWS::Lambda::LayerVersion"))
-        staged = synthesized.asset_dir(layer["Properties"]["Content"]["S3Key"]) / WRAPPER
-        assert staged.is_file()
+        staged_dir = synthesized.asset_dir(layer["Properties"]["Content"]["S3Key"])
 
         package_dir = Path(babes_stripe_eventbridge.__file__).parent
         (tarball,) = (package_dir / "_jsii").glob("*.tgz")
         with tarfile.open(tarball) as tgz:
-            shipped = tgz.extractfile(f"package/assets/lambda/wrapper/handler/{WRAPPER}").read()
+            for member in (WRAPPER, POWERTOOLS, "python/stripe_eventbridge/_contract.py"):
+                shipped = tgz.extractfile(f"package/assets/lambda/python-wrapper/{member}").read()
+                assert hashlib.sha256((staged_dir / member).read_bytes()).digest() == hashlib.sha256(shipped).digest(), member
+            assert b"STRIPE_EB_USER_HANDLER" in tgz.extractfile("package/assets/lambda/python-wrapper/python/stripe_eventbridge/_contract.py").read()
 
-        assert len(shipped) > 10_000  # the minified wrapper with Powertools, not a stub
-        assert b"STRIPE_EB_USER_HANDLER" in shipped
-        assert hashlib.sha256(staged.read_bytes()).hexdigest() == hashlib.sha256(shipped).hexdigest()
-
-    def test_one_wrapper_layer_for_the_whole_stack(self, template):
+    def test_one_python_wrapper_layer_for_the_whole_stack(self, template):
         template.resource_count_is("AWS::Lambda::LayerVersion", 1)
-        template.has_resource_properties("AWS::Lambda::LayerVersion", {"CompatibleArchitectures": ["arm64", "x86_64"]})
+        template.has_resource_properties(
+            "AWS::Lambda::LayerVersion", {"CompatibleArchitectures": ["arm64", "x86_64"], "Description": Match.string_like_regexp("Python")}
+        )
 
 
 class TestAlarms:

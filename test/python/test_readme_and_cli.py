@@ -37,7 +37,8 @@ def handlers_of(template: dict) -> dict:
     for rule in (r for r in resources.values() if r["Type"] == "AWS::Events::Rule"):
         (target,) = rule["Properties"]["Targets"]
         function = resources[target["Arn"]["Fn::GetAtt"][0]]
-        assert function["Properties"]["Handler"] == "/opt/stripe-eventbridge/wrapper.handler"
+        assert function["Properties"]["Handler"] == "stripe_eventbridge.wrapper.handler"
+        assert function["Properties"]["Runtime"] == "python3.13"
         user_handler = function["Properties"]["Environment"]["Variables"]["STRIPE_EB_USER_HANDLER"]
         result[user_handler] = rule["Properties"]["EventPattern"]["detail-type"]
     return result
@@ -50,14 +51,23 @@ EXPECTED_HANDLERS = {
 
 
 def test_the_python_quick_start_synthesizes_as_pasted(tmp_path):
-    (app,) = section_blocks("python")
+    app, orders, *_ = section_blocks("python")
     (cdk_json,) = section_blocks("json")
     (tmp_path / "app.py").write_text(app)
     (tmp_path / "cdk.json").write_text(cdk_json)
     shutil.copytree(EXAMPLE_DIR / "handlers", tmp_path / "handlers")
+    (tmp_path / "handlers" / "orders.py").write_text(orders)
 
     template = cdk_synth(tmp_path, tmp_path / "cdk.out")
     assert handlers_of(template) == EXPECTED_HANDLERS
+
+
+def test_the_readme_handler_is_valid_python_and_returns_its_result():
+    _, orders, *_ = section_blocks("python")
+    namespace = {}
+    exec(compile(orders, "README.md:handlers/orders.py", "exec"), namespace)
+    event = {"detail": {"data": {"object": {"id": "cs_test_1"}}}}
+    assert namespace["handler"](event, None) == {"order": "cs_test_1"}
 
 
 def test_the_example_app_synthesizes_with_cdk_synth(tmp_path):

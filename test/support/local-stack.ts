@@ -22,12 +22,16 @@ import {
   ENV_IDEMPOTENCY_TABLE,
   ENV_IDEMPOTENCY_TTL_SECONDS,
   ENV_USER_HANDLER,
+  PYTHON_WRAPPER_HANDLER,
   WRAPPER_HANDLER,
 } from '../../src/contract/wrapper';
 
-import { WRAPPER_ASSET_DIR } from '../../src/private/wrapper-layer';
+import { PYTHON_WRAPPER_ASSET_DIR, WRAPPER_ASSET_DIR } from '../../src/private/wrapper-layer';
 
 export const WRAPPER_LAYER_DIR = WRAPPER_ASSET_DIR;
+export const PYTHON_WRAPPER_LAYER_DIR = PYTHON_WRAPPER_ASSET_DIR;
+/** The Python runtime the Python runtime tests run their functions on (the interpreter is the local one). */
+export const PYTHON_RUNTIME = 'python3.13';
 export const TEST_HANDLERS_DIR = path.join(__dirname, '..', 'fixtures', 'handlers');
 /** The record lifetime StripeEventBridgeIntegration derives with its defaults: 36 days. */
 export const DEFAULT_RECORD_LIFETIME_SECONDS = 36 * 86_400;
@@ -105,16 +109,20 @@ export interface WrappedFunctionOptions {
   readonly recordLifetimeSeconds?: number;
   /** Runs the environment's wall clock this far ahead (e.g. 20 days, for a replay on day 20). @default 0 */
   readonly clockOffsetMs?: number;
+  /** A Python runtime (`python3.13`) wraps the user handler with the Python wrapper layer. @default - Node.js */
+  readonly runtime?: string;
 }
 
 /** The real bundled wrapper around a user handler, configured as the construct configures it. */
 export function wrappedFunction(options: WrappedFunctionOptions): LocalLambdaFunction {
   const name = options.handlerName ?? 'TestHandler';
+  const python = options.runtime?.startsWith('python') === true;
   const spec: LocalFunctionSpec = {
     name,
+    runtime: options.runtime,
     taskRoot: options.taskRoot ?? TEST_HANDLERS_DIR,
-    handler: WRAPPER_HANDLER,
-    layers: [WRAPPER_LAYER_DIR],
+    handler: python ? PYTHON_WRAPPER_HANDLER : WRAPPER_HANDLER,
+    layers: [python ? PYTHON_WRAPPER_LAYER_DIR : WRAPPER_LAYER_DIR],
     timeoutSeconds: options.timeoutSeconds ?? 30,
     environment: {
       ...LOCAL_AWS_ENV,

@@ -49,6 +49,7 @@ export class SynthesizedStack {
       name: fn.name,
       taskRoot: fn.codeDir,
       handler: fn.handler,
+      runtime: fn.runtime,
       layers: fn.layerDirs,
       timeoutSeconds: fn.timeoutSeconds,
       memoryMb: fn.memoryMb,

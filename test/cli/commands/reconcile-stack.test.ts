@@ -7,7 +7,6 @@
  * cdk.out). The records are in DynamoDB Local, written by that function; the Stripe account is a local Events
  * API validated against Stripe's v1 OpenAPI spec. The output is the README's sample.
  */
-import * as path from 'node:path';
 import { GetTemplateCommand, ListStackResourcesCommand, CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { GetFunctionConfigurationCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';

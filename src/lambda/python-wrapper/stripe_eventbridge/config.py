@@ -1,0 +1,77 @@
+"""The wrapper's settings, all from the function's environment (set by the construct): the same variables, defaults
+and checks as the Node.js wrapper's src/lambda/wrapper/config.ts."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Mapping, Optional
+
+from ._contract import (
+    DEFAULT_IDEMPOTENCY_TTL_SECONDS,
+    DEFAULT_METRICS_NAMESPACE,
+    ENV_DYNAMODB_ENDPOINT,
+    ENV_HANDLER_METRICS,
+    ENV_HANDLER_NAME,
+    ENV_IDEMPOTENCY_KEY_PREFIX,
+    ENV_IDEMPOTENCY_TABLE,
+    ENV_IDEMPOTENCY_TTL_SECONDS,
+    ENV_METRICS_INTEGRATION,
+    ENV_SOURCE_PREFIX,
+    ENV_USER_HANDLER,
+    STRIPE_PARTNER_SOURCE_PREFIX,
+)
+
+
+class WrapperConfigError(Exception):
+    """A required setting is missing or malformed: the function was not deployed by the integration."""
+
+
+@dataclass(frozen=True)
+class WrapperConfig:
+    handler_name: str
+    user_handler: str
+    task_root: str
+    table_name: str
+    key_prefix: str
+    ttl_seconds: int
+    source_prefix: str
+    metrics_namespace: str
+    metrics_integration: Optional[str]
+    """The `integration` metric dimension; None for a function configured without it (handler dimension only)."""
+    handler_metrics: bool
+    """Emit every metric per handler too."""
+    dynamodb_endpoint: Optional[str]
+
+
+def read_wrapper_config(env: Mapping[str, str] = os.environ) -> WrapperConfig:
+    def required(name: str) -> str:
+        value = env.get(name)
+        if not value:
+            raise WrapperConfigError(
+                f"environment variable {name} is not set. The Stripe EventBridge wrapper only runs in functions "
+                "configured by StripeEventBridgeIntegration."
+            )
+        return value
+
+    ttl_text = env.get(ENV_IDEMPOTENCY_TTL_SECONDS)
+    try:
+        ttl_seconds = DEFAULT_IDEMPOTENCY_TTL_SECONDS if ttl_text is None else int(ttl_text)
+    except ValueError:
+        ttl_seconds = 0
+    if ttl_seconds <= 0:
+        raise WrapperConfigError(f"{ENV_IDEMPOTENCY_TTL_SECONDS} must be a positive whole number of seconds, got '{ttl_text}'")
+    handler_name = required(ENV_HANDLER_NAME)
+    return WrapperConfig(
+        handler_name=handler_name,
+        user_handler=required(ENV_USER_HANDLER),
+        task_root=env.get("LAMBDA_TASK_ROOT") or os.getcwd(),
+        table_name=required(ENV_IDEMPOTENCY_TABLE),
+        key_prefix=env.get(ENV_IDEMPOTENCY_KEY_PREFIX) or handler_name,
+        ttl_seconds=ttl_seconds,
+        source_prefix=env.get(ENV_SOURCE_PREFIX) or STRIPE_PARTNER_SOURCE_PREFIX,
+        metrics_namespace=env.get("POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_METRICS_NAMESPACE,
+        metrics_integration=env.get(ENV_METRICS_INTEGRATION) or None,
+        handler_metrics=env.get(ENV_HANDLER_METRICS) == "true",
+        dynamodb_endpoint=env.get(ENV_DYNAMODB_ENDPOINT) or None,
+    )

@@ -1,0 +1,187 @@
+"""The wrapper that runs around every Python Stripe event handler the integration deploys: the Python counterpart of
+src/lambda/wrapper/handler.ts, shipped as a Lambda layer (`/opt/python/stripe_eventbridge/wrapper.py`). The
+function's handler is `stripe_eventbridge.wrapper.handler`; the user's own handler string is in
+`STRIPE_EB_USER_HANDLER`.
+
+Per invocation: validate the envelope → Powertools idempotency keyed on `detail.id` (the Stripe event id, never the
+EventBridge envelope id, which differs on every redelivery) → the user's handler with the unchanged event → one
+structured log line and EMF metrics with the outcome, with the same field names, metric names and dimension as the
+Node.js wrapper (src/contract/; written by telemetry.py).
+
+DynamoDB requests: a fresh event costs a conditional PutItem (in progress) and an UpdateItem (completed, with the
+result); a duplicate costs one conditional PutItem whose failure returns the stored record
+(ReturnValuesOnConditionCheckFailure); a handler error costs PutItem and DeleteItem. An invalid event costs none.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Optional
+
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+
+from ._contract import (
+    LOG_FIELD as F,
+    MAX_EVENT_BYTES,
+    METRIC_DIMENSION_HANDLER,
+    METRIC_DIMENSION_INTEGRATION,
+    METRIC_DUPLICATE,
+    METRIC_EVENT_AGE,
+    METRIC_FAILED,
+    METRIC_IN_PROGRESS,
+    METRIC_INVALID,
+    METRIC_PROCESSED,
+    METRIC_PROCESSING_TIME,
+    OUTCOME,
+)
+from .config import WrapperConfig, read_wrapper_config
+from .envelope import InvalidStripeEventError, StripeEventSummary, validate_stripe_eventbridge_event
+from .idempotency import StripeIdempotencyStore, explain_store_failure, to_storable_result
+from .telemetry import Telemetry
+from .user_handler import UserHandler, load_user_handler
+
+config: WrapperConfig = read_wrapper_config()
+# As the Node.js wrapper: [integration], so that a fixed number of alarms covers every handler, and
+# [integration, service] only when per-handler metrics are on; [service] for a function configured without an
+# integration dimension.
+_DIMENSION_SETS = (
+    [{METRIC_DIMENSION_HANDLER: config.handler_name}]
+    if config.metrics_integration is None
+    else [{METRIC_DIMENSION_INTEGRATION: config.metrics_integration}]
+    + ([{METRIC_DIMENSION_INTEGRATION: config.metrics_integration, METRIC_DIMENSION_HANDLER: config.handler_name}] if config.handler_metrics else [])
+)
+telemetry = Telemetry(service=config.handler_name, namespace=config.metrics_namespace, dimension_sets=_DIMENSION_SETS)
+persistence_store = StripeIdempotencyStore(
+    table_name=config.table_name,
+    endpoint=config.dynamodb_endpoint,
+    on_result_rejected=lambda key, reason: telemetry.warn(
+        "DynamoDB refused to store the handler result; storing null instead", {"idempotency_key": key, "reason": reason}
+    ),
+)
+idempotency_config = IdempotencyConfig(
+    event_key_jmespath="detail.id",
+    expires_after_seconds=config.ttl_seconds,
+    raise_on_no_idempotency_key=True,
+)
+
+_user_handler: Optional[UserHandler] = None
+
+
+def _get_user_handler() -> UserHandler:
+    """The user's handler, loaded once; a failed load is reported by the invocation and retried by the next one."""
+    global _user_handler
+    if _user_handler is None:
+        _user_handler = load_user_handler(config.task_root, config.user_handler)
+    return _user_handler
+
+
+# Load the user's module during init, as the Lambda runtime does for an unwrapped handler.
+try:
+    _get_user_handler()
+except Exception:
+    pass
+
+
+class _Invocation:
+    """What the current invocation's idempotent call did (one invocation at a time per execution environment)."""
+
+    handler_ran = False
+    fields: dict = {}
+    user_handler: UserHandler
+
+
+def _on_unstorable(reason: str) -> None:
+    telemetry.warn("The handler result cannot be stored; storing null instead", {**_Invocation.fields, "reason": reason})
+
+
+@idempotent(persistence_store=persistence_store, config=idempotency_config, key_prefix=config.key_prefix)
+def _idempotent_handler(event: Any, context: Any) -> Any:
+    _Invocation.handler_ran = True
+    return to_storable_result(_Invocation.user_handler(event, context), _on_unstorable)
+
+
+def _error_fields(err: BaseException) -> dict:
+    return {F["ERROR_NAME"]: type(err).__name__, F["ERROR_MESSAGE"]: str(err)}
+
+
+def _event_fields(summary: StripeEventSummary) -> dict:
+    return {
+        F["STRIPE_EVENT_ID"]: summary.stripe_event_id,
+        F["STRIPE_EVENT_TYPE"]: summary.type,
+        F["LIVEMODE"]: summary.livemode,
+        F["EVENTBRIDGE_ID"]: summary.event_bridge_id,
+        F["STRIPE_API_VERSION"]: summary.api_version,
+    }
+
+
+_METRIC_OF = {
+    OUTCOME["PROCESSED"]: METRIC_PROCESSED,
+    OUTCOME["DUPLICATE"]: METRIC_DUPLICATE,
+    OUTCOME["IN_PROGRESS"]: METRIC_IN_PROGRESS,
+    OUTCOME["FAILED"]: METRIC_FAILED,
+    OUTCOME["INVALID"]: METRIC_INVALID,
+}
+
+
+_UNITS = {METRIC_PROCESSING_TIME: "Milliseconds", METRIC_EVENT_AGE: "Milliseconds"}
+
+
+def _record(outcome: str, fields: dict, duration_ms: int, event_age_ms: Optional[int] = None) -> None:
+    metrics = [(_METRIC_OF[outcome], "Count", 1)]
+    if outcome == OUTCOME["PROCESSED"]:
+        metrics.append((METRIC_PROCESSING_TIME, _UNITS[METRIC_PROCESSING_TIME], duration_ms))
+    if event_age_ms is not None:
+        metrics.append((METRIC_EVENT_AGE, _UNITS[METRIC_EVENT_AGE], event_age_ms))
+
+    line = {F["HANDLER"]: config.handler_name, F["OUTCOME"]: outcome, F["DURATION_MS"]: duration_ms, F["EVENT_AGE_MS"]: event_age_ms, **fields}
+    if outcome in (OUTCOME["PROCESSED"], OUTCOME["DUPLICATE"]):
+        message = "Stripe event processed" if outcome == OUTCOME["PROCESSED"] else "Duplicate Stripe event skipped; returning the stored result"
+        level = "INFO"
+    elif outcome == OUTCOME["IN_PROGRESS"]:
+        message, level = "The same Stripe event is being processed by another invocation; failing so that Lambda retries", "WARN"
+    else:
+        message = "Rejected an event that is not a valid Stripe event" if outcome == OUTCOME["INVALID"] else "Stripe event handler failed"
+        level = "ERROR"
+    telemetry.emit(telemetry.metrics_line(metrics), telemetry.log_line(level, message, line))
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def handler(event: Any, context: Any) -> Any:
+    started = _now_ms()
+    deadline = started + context.get_remaining_time_in_millis()
+    telemetry.start(context)
+    if telemetry.log_event:
+        # Only with POWERTOOLS_LOGGER_LOG_EVENT=true: by default no payload (card details, addresses) is logged.
+        telemetry.emit(telemetry.log_line("INFO", "Lambda event", {"event": event}))
+
+    try:
+        summary = validate_stripe_eventbridge_event(event, source_prefix=config.source_prefix, max_bytes=MAX_EVENT_BYTES)
+    except InvalidStripeEventError as err:
+        event_bridge_id = err.event_bridge_id
+        if event_bridge_id is None and isinstance(event, dict) and isinstance(event.get("id"), str):
+            event_bridge_id = event["id"]
+        _record(OUTCOME["INVALID"], {F["EVENTBRIDGE_ID"]: event_bridge_id, F["REASON"]: err.reason.value, **_error_fields(err)}, _now_ms() - started)
+        raise
+
+    fields = _event_fields(summary)
+    event_age_ms = max(0, started - int(summary.created * 1000))
+    _Invocation.handler_ran = False
+    _Invocation.fields = fields
+    try:
+        # Before the idempotency record: a handler that cannot be loaded costs no DynamoDB request.
+        _Invocation.user_handler = _get_user_handler()
+        result = _idempotent_handler(event, context)
+    except Exception as err:
+        handler_ran = _Invocation.handler_ran
+        error = explain_store_failure(err, config.table_name, summary.stripe_event_id, handler_ran, deadline)
+        outcome = OUTCOME["IN_PROGRESS"] if isinstance(error, IdempotencyAlreadyInProgressError) else OUTCOME["FAILED"]
+        _record(outcome, {**fields, F["HANDLER_RAN"]: handler_ran, **_error_fields(error)}, _now_ms() - started, event_age_ms)
+        if error is err:
+            raise
+        raise error from err
+    _record(OUTCOME["PROCESSED"] if _Invocation.handler_ran else OUTCOME["DUPLICATE"], fields, _now_ms() - started, event_age_ms)
+    return result
