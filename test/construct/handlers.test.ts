@@ -115,8 +115,8 @@ describe('Python functions built from code', () => {
         Variables: {
           STRIPE_EB_USER_HANDLER: 'index.handler',
           STRIPE_EB_HANDLER_NAME: 'Orders',
-          STRIPE_EB_IDEMPOTENCY_KEY_PREFIX: 'Stripe.Orders',
-          STRIPE_EB_IDEMPOTENCY_TTL_SECONDS: '604800',
+          STRIPE_EB_IDEMPOTENCY_KEY_PREFIX: 'TestStack/Stripe.Orders',
+          STRIPE_EB_IDEMPOTENCY_TTL_SECONDS: '3110400',
           STRIPE_EB_IDEMPOTENCY_TABLE: { Ref: Match.stringLikeRegexp('^StripeIdempotencyTable') },
           POWERTOOLS_SERVICE_NAME: 'Orders',
           POWERTOOLS_METRICS_NAMESPACE: 'StripeEventBridge',

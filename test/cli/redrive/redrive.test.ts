@@ -99,7 +99,8 @@ beforeAll(async () => {
   idempotencyTable = await createIdempotencyTable(ddb);
   businessTable = await createBusinessTable(ddb);
   const environment = { BUSINESS_TABLE: businessTable, BUSINESS_TABLE_ENDPOINT: process.env.STRIPE_EB_TEST_DYNAMODB_ENDPOINT! };
-  orders = wrappedFunction({ handlerName: 'Orders', userHandler: 'effect-counter.handler', idempotencyTable, environment });
+  // A record lifetime of 7 days (`idempotency.recordLifetime`), so that an 8-day-old event is past it.
+  orders = wrappedFunction({ handlerName: 'Orders', userHandler: 'effect-counter.handler', idempotencyTable, environment, recordLifetimeSeconds: 7 * 86_400 });
   // Records that live 2 seconds: what happens to a redrive after a record's lifetime, in a test's time.
   shortLived = wrappedFunction({ handlerName: 'ShortLived', userHandler: 'effect-counter.handler', idempotencyTable, environment: { ...environment, [ENV_IDEMPOTENCY_TTL_SECONDS]: '2' } });
   invokeServer = new LambdaInvokeServer({ Orders: { function: orders, qualifiers: ['live', '7'] }, ShortLived: shortLived });

@@ -54,6 +54,6 @@ test('a Python handler that keeps throwing: three attempts, then the dead-letter
   // Each failed attempt removed its in-progress record: nothing blocks a redrive of the dead-lettered events.
   const idempotencyTable = Object.entries(report.tables).find(([id]) => id.startsWith('StripeIdempotencyTable'))![1];
   const records = await scanAll(client, idempotencyTable);
-  expect(records.map((r) => [r.id.split('#')[0], r.status])).toEqual([['Stripe.Recorder', 'COMPLETED'], ['Stripe.Recorder', 'COMPLETED']]);
+  expect(records.map((r) => [r.id.split('#')[0], r.status])).toEqual([['PythonDeadLetter/Stripe.Recorder', 'COMPLETED'], ['PythonDeadLetter/Stripe.Recorder', 'COMPLETED']]);
   expect((await scanAll(client, calls)).map((c) => c.calls)).toEqual([1, 1]);
 }, 120_000);

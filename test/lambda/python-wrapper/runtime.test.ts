@@ -9,7 +9,7 @@ import { freePort } from '../../../src/cli/local/dynamodb-local';
 import { LocalLambdaFunction } from '../../../src/cli/local/local-lambda';
 import { LOG_FIELD } from '../../../src/contract/log-fields';
 import { METRIC_DIMENSION_HANDLER, METRIC_DIMENSION_INTEGRATION } from '../../../src/contract/metrics';
-import { effectsFor, emfLines, idempotencyRecords, openGate, outcomeLine, PYTHON_RUNTIME, scanAll, useLocalStack, WrappedFunctionOptions } from '../../support/local-stack';
+import { DEFAULT_RECORD_LIFETIME_SECONDS, effectsFor, emfLines, idempotencyRecords, openGate, outcomeLine, PYTHON_RUNTIME, scanAll, useLocalStack, WrappedFunctionOptions } from '../../support/local-stack';
 import { envelope, loadSample, StripeEventSample, withId } from '../../support/stripe-samples';
 import { CASES } from '../wrapper/malformed-cases';
 
@@ -30,7 +30,7 @@ const pythonKey = (prefix: string, stripeEventId: string) => `${prefix}#${create
 const nodeKey = (prefix: string, stripeEventId: string) => `${prefix}#${createHash('md5').update(JSON.stringify(stripeEventId)).digest('base64')}`;
 
 describe('the same Stripe event, delivered again in new envelopes', () => {
-  test('runs the handler once, keeps one COMPLETED record for seven days, and returns the stored result every time', async () => {
+  test('runs the handler once, keeps one COMPLETED record for the record lifetime the integration derives (36 days), and returns the stored result every time', async () => {
     const fn = python('Test.Py.Redelivered');
     const event = withId(CHECKOUT, 'evt_1PyRedelivered');
     const before = Date.now();
@@ -47,8 +47,8 @@ describe('the same Stripe event, delivered again in new envelopes', () => {
     expect(others).toEqual([]);
     expect(record).toMatchObject({ id: pythonKey('Test.Py.Redelivered', 'evt_1PyRedelivered'), status: 'COMPLETED' });
     expect(JSON.parse(record.data)).toEqual(outs[0].result);
-    expect(record.expiration).toBeGreaterThanOrEqual(Math.floor(before / 1000) + 7 * 24 * 3600);
-    expect(record.expiration).toBeLessThanOrEqual(Math.ceil(after / 1000) + 7 * 24 * 3600);
+    expect(record.expiration).toBeGreaterThanOrEqual(Math.floor(before / 1000) + DEFAULT_RECORD_LIFETIME_SECONDS);
+    expect(record.expiration).toBeLessThanOrEqual(Math.ceil(after / 1000) + DEFAULT_RECORD_LIFETIME_SECONDS);
   });
 
   test('logs one line with the Node.js wrapper\'s field names, and EMF metrics with its names and dimension', async () => {
