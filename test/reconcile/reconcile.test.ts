@@ -71,6 +71,11 @@ beforeAll(async () => {
   const hanging = stack.wrapped({ handlerName: 'Orders', keyPrefix: 'Payments.Orders', userHandler: 'effect-counter.handler', environment: { SAMPLE_MODE: 'hang-once' }, timeoutSeconds: 1 });
   expect((await hanging.invoke(envelope(timedOut))).error?.name).toBe('Sandbox.Timedout');
   expect((await hanging.invoke(envelope(oldTimedOut))).error?.name).toBe('Sandbox.Timedout');
+  // The reconciliation counts whole seconds: wait until both deadlines are behind its `now`, or an in-progress
+  // record whose deadline passed less than a second ago would still read as in progress.
+  const deadlines = (await idempotencyRecords(stack.client, stack.idempotencyTable, 'Payments.Orders'))
+    .map((r) => Number(r.in_progress_expiration ?? 0));
+  while (Math.floor(Date.now() / 1000) * 1000 <= Math.max(...deadlines)) await new Promise((r) => setTimeout(r, 50));
   gated = stuck.invoke(envelope(inProgress));
   for (let i = 0; (await idempotencyRecords(stack.client, stack.idempotencyTable, 'Payments.Orders')).length < 4; i++) {
     if (i > 200) throw new Error('the gated invocation never wrote its in-progress record');
