@@ -23,7 +23,7 @@ describe('a received lambda.Function with a Python runtime', () => {
       Runtime: 'python3.12',
       Handler: 'stripe_eventbridge.wrapper.handler',
       Layers: [{ Ref: Match.stringLikeRegexp('^StripeEventBridgePythonWrapperLayer') }],
-      Environment: { Variables: Match.objectLike({ STRIPE_EB_USER_HANDLER: 'app.orders.main', STRIPE_EB_HANDLER_NAME: 'Orders', STRIPE_EB_IDEMPOTENCY_KEY_PREFIX: 'Stripe.Orders' }) },
+      Environment: { Variables: Match.objectLike({ STRIPE_EB_USER_HANDLER: 'app.orders.main', STRIPE_EB_HANDLER_NAME: 'Orders', STRIPE_EB_IDEMPOTENCY_KEY_PREFIX: 'TestStack/Stripe.Orders' }) },
     });
     expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('handlerNotWrapped'))).toEqual([]);
   });
