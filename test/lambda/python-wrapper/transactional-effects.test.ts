@@ -6,9 +6,12 @@
  * and DynamoDB Local, every request of the wrapper counted at a proxy. The sample handler is
  * test/fixtures/handlers/transactional.py.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { LocalLambdaFunction } from '../../../src/cli/local/local-lambda';
-import { effectsFor, idempotencyRecords, jsonLines, openGate, outcomeLine, PYTHON_RUNTIME, scanAll, useLocalStack, WrappedFunctionOptions } from '../../support/local-stack';
+import { createBusinessTable, effectsFor, idempotencyRecords, jsonLines, openGate, outcomeLine, PYTHON_RUNTIME, scanAll, useLocalStack, WrappedFunctionOptions } from '../../support/local-stack';
+import { readmeBlocks, REPO_ROOT } from '../../support/readme';
 import { envelope, loadSample, StripeEventSample, withId } from '../../support/stripe-samples';
 
 const SAMPLE = loadSample<StripeEventSample>('checkout.session.completed__stripe-ruby-mock.json');
@@ -279,4 +282,32 @@ describe('a result DynamoDB refuses is stored as null and returned as null by ev
     expect(duplicate.result).toBeNull();
     expect(await effectsFor(stack.client, stack.businessTable, id)).toBe(1);
   });
+});
+
+test('the README\'s Python transactional handler runs through the wrapper: 2 requests for a fresh event, effect included, 1 for a duplicate, each write once', async () => {
+  const [, , code] = readmeBlocks().filter((b) => b.section === 'quickstart-python' && b.lang === 'python');
+  expect(code.code).toContain('context.effects.transact_write_resource(');
+  const dir = fs.mkdtempSync(path.join(REPO_ROOT, '.tmp', 'readme-python-effects-'));
+  fs.writeFileSync(path.join(dir, 'orders.py'), code.code);
+  const ordersTable = await createBusinessTable(stack.client);
+  const f = fn('Payments/Stripe.Orders', 'ok', { userHandler: 'orders.handler', taskRoot: dir, environment: { ORDERS_TABLE: ordersTable } });
+  const event = withId(SAMPLE, 'evt_1ReadmePyExactlyOnce');
+  await f.invoke(envelope(withId(SAMPLE, 'evt_1ReadmePyWarmUp')));
+
+  stack.proxy.reset();
+  const first = await f.invoke(envelope(event));
+  expect(first.error).toBeUndefined();
+  expect(first.result).toEqual({ order: SAMPLE.data.object.id });
+  expect(stack.proxy.requests.map((r) => r.operation)).toEqual(['PutItem', 'TransactWriteItems']);
+  stack.proxy.reset();
+  const duplicate = await f.invoke(envelope(event));
+  expect(outcomeLine(duplicate.logs)?.outcome).toBe('duplicate');
+  expect(duplicate.result).toEqual(first.result);
+  expect(stack.proxy.requests.map((r) => r.operation)).toEqual(['PutItem']);
+
+  const items = await scanAll(stack.client, ordersTable);
+  expect(items.filter((i) => i.pk === `ORDER#${SAMPLE.data.object.id}`)).toEqual([{ pk: `ORDER#${SAMPLE.data.object.id}`, total: SAMPLE.data.object.amount_total ?? null }]);
+  // Two events for the same session in all (warm-up and this one), each counted once.
+  expect(items.find((i) => i.pk === `SALES#${SAMPLE.data.object.currency}`)?.orders).toBe(2);
+  fs.rmSync(dir, { recursive: true, force: true });
 });
