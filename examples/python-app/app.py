@@ -11,7 +11,8 @@ To try an unreleased version, build the wheel in the repository root first
 `pip install ../../dist/python/babes_stripe_eventbridge-*.whl -r requirements.txt`.
 
 The handlers are Python (handlers/): business logic only, writing orders and memberships to the shop's "commerce"
-table. The integration wraps each one with validation, idempotency on the Stripe event id (Powertools for AWS Lambda
+table through `context.effects`, which commits each event's writes with its idempotency record in one DynamoDB
+transaction (exactly once). The integration wraps each one with validation, idempotency on the Stripe event id (Powertools for AWS Lambda
 (Python)), structured logs and metrics. The repository's test/python/ synthesizes this app and checks its template;
 `npm run demo -- --app examples/python-app` replays a stream of Stripe events through it on your machine.
 """

@@ -1,7 +1,7 @@
 /**
- * The idempotency record and its key, as every wrapper of this library writes them (the Node.js wrapper
- * today; a Python wrapper on Powertools for AWS Lambda (Python) must write the same bytes) and as tools
- * read them (the redrive, a reconciliation). No imports.
+ * The idempotency record and its key, as the wrappers of this library write them (the Node.js wrapper; the
+ * Python wrapper on Powertools for AWS Lambda (Python) writes the same schema with its own key digest and
+ * result encoding, below) and as tools read them (the redrive, a reconciliation). No imports.
  *
  * Table: partition key `id` (string), TTL attribute `expiration`: Powertools' DynamoDB schema.
  *
@@ -10,7 +10,7 @@
  * event id in double quotes, e.g. `"evt_1Q…"`) in standard base64 with padding: Powertools for AWS Lambda
  * (TypeScript) 2.x (`BasePersistenceLayer.generateHash`: `createHash('md5')…digest('base64')`). Powertools
  * Python hashes `json.dumps(data, sort_keys=True)` (the same text for a string) but encodes it in hex
- * (`hexdigest()`): a Python wrapper overrides `_generate_hash` to return base64 instead.
+ * (`hexdigest()`), which the Python wrapper keeps: a Node.js and a Python handler never share a record.
  *
  * Attributes (Powertools' names):
  * - `expiration`: epoch seconds, now + the record lifetime (`STRIPE_EB_IDEMPOTENCY_TTL_SECONDS`), set when
@@ -19,19 +19,19 @@
  * - `in_progress_expiration`: epoch milliseconds, the invocation's deadline (now + remaining time).
  * - `data`: the handler's result as a native DynamoDB value (`M`, `L`, `S`, `N`, `BOOL`, `NULL`), as the
  *   Node.js SDK marshals its JSON form; `NULL` when the handler returned nothing or a result DynamoDB
- *   cannot hold. Powertools Python stores `json.dumps(result)` as a string instead: a Python wrapper
- *   stores the native value, so every reader sees one type.
+ *   cannot hold. The Python wrapper stores Powertools Python's form: `json.dumps(result, sort_keys=True)`
+ *   as a string (`S`, `"null"` for no result); readers tell the two apart by the key's digest.
  *
  * Requests, in this order:
  * 1. Put in progress: `PutItem` of `id`, `expiration`, `status = INPROGRESS`, `in_progress_expiration`
  *    with Powertools' condition `attribute_not_exists(#id) OR #expiry < :now OR (#status = :inprogress
  *    AND attribute_exists(#in_progress_expiry) AND #in_progress_expiry < :now_in_millis)` and
- *    `ReturnValues: ALL_OLD` (so a replaced expired record can be reported). A failed condition with
- *    `ReturnValuesOnConditionCheckFailure: ALL_OLD` is a duplicate (COMPLETED: return `data`) or in
- *    progress elsewhere (INPROGRESS: fail so that Lambda retries).
+ *    `ReturnValues: ALL_OLD` (so a replaced expired record can be reported; the Node.js wrapper only). A
+ *    failed condition with `ReturnValuesOnConditionCheckFailure: ALL_OLD` is a duplicate (COMPLETED:
+ *    return `data`) or in progress elsewhere (INPROGRESS: fail so that Lambda retries).
  * 2a. Plain completion: `UpdateItem` `SET #expiry = :expiry, #status = :status, #response_data = :data`.
- * 2b. Transactional completion: one `TransactWriteItems` holding the handler's own actions first, in its
- *     order, and last an `Update` of the record with the same `SET` and the condition
+ * 2b. Transactional completion (both wrappers): one `TransactWriteItems` holding the handler's own actions
+ *     first, in its order, and last an `Update` of the record with the same `SET` and the condition
  *     `#status = :inprogress AND #in_progress_expiry = :in_progress_expiry` (this invocation's own
  *     deadline, from step 1): the effects and the completion commit together or not at all.
  * 3. On a handler error: `DeleteItem` of the record with the same condition as 2b, so that a record this

@@ -1,4 +1,8 @@
-"""The shop's single-table "commerce" table (PK/SK), shared by the handlers. boto3 comes with the Lambda Python runtime.
+"""The shop's single-table "commerce" table (PK/SK), shared by the handlers.
+
+The handlers hand their writes to the wrapper (`context.effects.transact_write_resource`), which commits them in one
+DynamoDB transaction with the event's idempotency record: a crash or a timeout before that commit leaves nothing, one
+after it makes the retry a duplicate, so every write happens exactly once.
 
 User ids come from outside (Checkout's client_reference_id, subscription metadata, Stripe customer ids), so they are
 sanitised before they become key parts: a '#' or a slash in an id must not be able to address another user's items.
@@ -7,9 +11,7 @@ sanitised before they become key parts: a '#' or a slash in an id must not be ab
 import os
 import re
 
-import boto3
-
-table = boto3.resource("dynamodb").Table(os.environ["COMMERCE_TABLE"])
+TABLE = os.environ["COMMERCE_TABLE"]
 
 
 def sanitize_user_id(raw):
@@ -27,3 +29,12 @@ def id_of(field):
 
 def user_pk(user_id):
     return f"USER#{user_id}"
+
+
+def condition_failed(err):
+    """True for DynamoDB's "condition not met" inside a cancelled transaction (a botocore ClientError)."""
+    response = getattr(err, "response", None) or {}
+    reasons = response.get("CancellationReasons") or []
+    return response.get("Error", {}).get("Code") == "TransactionCanceledException" and any(
+        r.get("Code") == "ConditionalCheckFailed" for r in reasons
+    )

@@ -1,12 +1,13 @@
 """customer.subscription.* and invoice.payment_failed: the user's membership follows their subscription.
 
 Stripe delivers events at least once and in any order, so a membership is only ever moved forward: an event older than
-the one the membership was last written from is ignored (a conditional write on the event's `created`).
+the one the membership was last written from is ignored (a conditional write on the event's `created`). The write goes
+through `context.effects`, so it commits with the event's idempotency record, exactly once.
 """
 
 from botocore.exceptions import ClientError
 
-from commerce import id_of, sanitize_user_id, table, user_pk
+from commerce import TABLE, condition_failed, id_of, sanitize_user_id, user_pk
 
 ACTIVE = {"active", "trialing"}
 
@@ -40,15 +41,26 @@ def handler(event, context):
     names = {"#type": "type", **{f"#{k}": k for k in membership}}
     values = {":membership": "MEMBERSHIP", ":created": created, **{f":{k}": v for k, v in membership.items()}}
     try:
-        table.update_item(
-            Key={"PK": user_pk(user_id), "SK": "MEMBERSHIP"},
-            UpdateExpression="SET #type = :membership, lastEventCreated = :created, " + ", ".join(f"#{k} = :{k}" for k in membership),
-            ConditionExpression="attribute_not_exists(lastEventCreated) OR lastEventCreated < :created",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
+        # boto3's resource values (str, int, None), as Table.update_item takes them; one action, committed with the
+        # idempotency record. The result is stored with it and returned again for duplicates.
+        return context.effects.transact_write_resource(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": TABLE,
+                        "Key": {"PK": user_pk(user_id), "SK": "MEMBERSHIP"},
+                        "UpdateExpression": "SET #type = :membership, lastEventCreated = :created, "
+                        + ", ".join(f"#{k} = :{k}" for k in membership),
+                        "ConditionExpression": "attribute_not_exists(lastEventCreated) OR lastEventCreated < :created",
+                        "ExpressionAttributeNames": names,
+                        "ExpressionAttributeValues": values,
+                    }
+                }
+            ],
+            result={"user": user_id, **membership},
         )
     except ClientError as err:
-        if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+        # The condition failed: DynamoDB cancelled the transaction and wrote nothing. The event completes without it.
+        if not condition_failed(err):
             raise
         return {"ignored": "a newer event already updated this membership", "user": user_id}
-    return {"user": user_id, **membership}

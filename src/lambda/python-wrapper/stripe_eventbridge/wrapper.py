@@ -4,17 +4,20 @@ function's handler is `stripe_eventbridge.wrapper.handler`; the user's own handl
 `STRIPE_EB_USER_HANDLER`.
 
 Per invocation: validate the envelope → Powertools idempotency keyed on `detail.id` (the Stripe event id, never the
-EventBridge envelope id, which differs on every redelivery) → the user's handler with the unchanged event → one
+EventBridge envelope id, which differs on every redelivery) → the user's handler with the unchanged event and
+`context.effects` (effects.py) → one
 structured log line and EMF metrics with the outcome, with the same field names, metric names and dimension as the
 Node.js wrapper (src/contract/; written by telemetry.py).
 
-DynamoDB requests: a fresh event costs a conditional PutItem (in progress) and an UpdateItem (completed, with the
-result); a duplicate costs one conditional PutItem whose failure returns the stored record
+DynamoDB requests: a fresh event costs a conditional PutItem (in progress) and either an UpdateItem (completed, with
+the result) or, when the handler handed its writes to `context.effects`, one TransactWriteItems holding those writes
+and the completion; a duplicate costs one conditional PutItem whose failure returns the stored record
 (ReturnValuesOnConditionCheckFailure); a handler error costs PutItem and DeleteItem. An invalid event costs none.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any, Optional
 
@@ -37,6 +40,7 @@ from ._contract import (
 )
 from .config import WrapperConfig, read_wrapper_config
 from .envelope import InvalidStripeEventError, StripeEventSummary, validate_stripe_eventbridge_event
+from .effects import Effects, resource_serializer
 from .idempotency import StripeIdempotencyStore, explain_store_failure, to_storable_result
 from .telemetry import Telemetry
 from .user_handler import UserHandler, load_user_handler
@@ -65,6 +69,7 @@ idempotency_config = IdempotencyConfig(
     raise_on_no_idempotency_key=True,
 )
 
+_serialize_resource_values = resource_serializer(persistence_store.client)
 _user_handler: Optional[UserHandler] = None
 
 
@@ -95,10 +100,36 @@ def _on_unstorable(reason: str) -> None:
     telemetry.warn("The handler result cannot be stored; storing null instead", {**_Invocation.fields, "reason": reason})
 
 
+def _storable(result: Any) -> Any:
+    return to_storable_result(result, _on_unstorable)
+
+
+def _same_result(returned: Any, committed: Any) -> bool:
+    """Whether the handler's return value has the JSON value of the committed result."""
+    return to_storable_result(returned, lambda _reason: None) == committed
+
+
 @idempotent(persistence_store=persistence_store, config=idempotency_config, key_prefix=config.key_prefix)
 def _idempotent_handler(event: Any, context: Any) -> Any:
     _Invocation.handler_ran = True
-    return to_storable_result(_Invocation.user_handler(event, context), _on_unstorable)
+    result = _Invocation.user_handler(event, context)
+    # Completing the record now could lose effects that may not have been committed: fail instead.
+    if persistence_store.commit_outcome_unknown is not None:
+        raise persistence_store.commit_outcome_unknown
+    if persistence_store.committed is None:
+        return _storable(result)
+    committed = persistence_store.committed[0]
+    if not _same_result(result, committed):
+        telemetry.warn(
+            "The handler returned another result than the one it committed with transact_write; returning the committed one", _Invocation.fields
+        )
+    return committed
+
+
+def _record_fields() -> dict:
+    """What the store learned about the record: the committed transaction."""
+    committed = persistence_store.committed
+    return {F["TRANSACTION_ACTIONS"]: committed[1]} if committed is not None else {}
 
 
 def _error_fields(err: BaseException) -> dict:
@@ -171,17 +202,28 @@ def handler(event: Any, context: Any) -> Any:
     event_age_ms = max(0, started - int(summary.created * 1000))
     _Invocation.handler_ran = False
     _Invocation.fields = fields
+    persistence_store.begin()
     try:
         # Before the idempotency record: a handler that cannot be loaded costs no DynamoDB request.
         _Invocation.user_handler = _get_user_handler()
+        # `context.effects`: the handler's DynamoDB writes, committed with the record's completion (effects.py).
+        arn = getattr(context, "invoked_function_arn", None) or ""
+        context.effects = Effects(
+            persistence_store,
+            _storable,
+            region=os.environ.get("AWS_REGION"),
+            account=(arn.split(":") + [""] * 5)[4] or None,
+            serialize=_serialize_resource_values,
+        )
         result = _idempotent_handler(event, context)
     except Exception as err:
         handler_ran = _Invocation.handler_ran
         error = explain_store_failure(err, config.table_name, summary.stripe_event_id, handler_ran, deadline)
         outcome = OUTCOME["IN_PROGRESS"] if isinstance(error, IdempotencyAlreadyInProgressError) else OUTCOME["FAILED"]
-        _record(outcome, {**fields, F["HANDLER_RAN"]: handler_ran, **_error_fields(error)}, _now_ms() - started, event_age_ms)
+        _record(outcome, {**fields, F["HANDLER_RAN"]: handler_ran, **_record_fields(), **_error_fields(error)}, _now_ms() - started, event_age_ms)
         if error is err:
             raise
         raise error from err
-    _record(OUTCOME["PROCESSED"] if _Invocation.handler_ran else OUTCOME["DUPLICATE"], fields, _now_ms() - started, event_age_ms)
-    return result
+    _record(OUTCOME["PROCESSED"] if _Invocation.handler_ran else OUTCOME["DUPLICATE"], {**fields, **_record_fields()}, _now_ms() - started, event_age_ms)
+    # What the record holds, which duplicates return too (None where DynamoDB refused the result).
+    return persistence_store.stored[0] if persistence_store.stored is not None else result
