@@ -19,11 +19,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createTable, effects, emptySample, median, round, runChunk, Sample, summarize, Tables } from './measure';
 import { DynamoDbLocal, LOCAL_AWS_ENV, startDynamoDbLocal } from '../src/cli/local/dynamodb-local';
 import { LocalFunctionSpec, LocalLambdaFunction } from '../src/cli/local/local-lambda';
-import { runPool } from '../src/cli/local/pool';
 import { ensureLocalPython } from '../src/cli/local/python-env';
 import {
   ENV_DYNAMODB_ENDPOINT,
@@ -34,7 +33,7 @@ import {
   PYTHON_WRAPPER_HANDLER,
 } from '../src/contract/wrapper';
 import { DynamoDbProxy, startDynamoDbProxy } from '../test/support/dynamodb-proxy';
-import { distinctEvents, envelope, EventBridgeEnvelope, StripeEventSample } from '../test/support/stripe-samples';
+import { distinctEvents, envelope, StripeEventSample } from '../test/support/stripe-samples';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_200);
 const CHUNKS = 24;
@@ -63,22 +62,6 @@ const ORDERS: readonly (readonly Variant[])[] = [
 ];
 type Phase = 'fresh' | 'duplicate';
 
-interface Tables {
-  readonly idempotency: string;
-  readonly business: string;
-}
-
-interface Sample {
-  latencies: number[];
-  elapsedMs: number;
-  events: number;
-  idempotencyRequests: number;
-  logBytes: number;
-  failures: string[];
-}
-
-const emptySample = (): Sample => ({ latencies: [], elapsedMs: 0, events: 0, idempotencyRequests: 0, logBytes: 0, failures: [] });
-
 function spec(variant: Variant, name: string, tables: Tables, endpoint: string): LocalFunctionSpec {
   const common = { ...LOCAL_AWS_ENV, BENCH_DYNAMODB_ENDPOINT: endpoint, BENCH_BUSINESS_TABLE: tables.business };
   const base = { name, runtime: RUNTIME, taskRoot: HANDLERS, memoryMb: MEMORY_MB };
@@ -100,69 +83,6 @@ function spec(variant: Variant, name: string, tables: Tables, endpoint: string):
       [ENV_DYNAMODB_ENDPOINT]: endpoint,
       POWERTOOLS_SERVICE_NAME: name,
     },
-  };
-}
-
-async function createTable(client: DynamoDBClient, name: string, key: string): Promise<string> {
-  await client.send(new CreateTableCommand({
-    TableName: name,
-    AttributeDefinitions: [{ AttributeName: key, AttributeType: 'S' }],
-    KeySchema: [{ AttributeName: key, KeyType: 'HASH' }],
-    BillingMode: 'PAY_PER_REQUEST',
-  }));
-  return name;
-}
-
-async function effects(client: DynamoDBClient, table: string): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  let start: Record<string, any> | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }));
-    for (const item of page.Items ?? []) out.set(item.pk.S!, Number(item.effects.N));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return out;
-}
-
-async function runChunk(
-  fn: LocalLambdaFunction,
-  deliveries: EventBridgeEnvelope[],
-  concurrency: number,
-  proxy: DynamoDbProxy,
-  tables: Tables,
-  into: Sample,
-): Promise<void> {
-  proxy.reset();
-  const started = performance.now();
-  await runPool(deliveries, concurrency, async (delivery) => {
-    const t0 = performance.now();
-    const out = await fn.invoke(delivery);
-    into.latencies.push(performance.now() - t0);
-    for (const line of out.logs) into.logBytes += Buffer.byteLength(line, 'utf8') + 1;
-    if (!out.ok) into.failures.push(`${out.error?.name}: ${out.error?.message}`);
-  });
-  into.elapsedMs += performance.now() - started;
-  into.events += deliveries.length;
-  into.idempotencyRequests += proxy.count({ table: tables.idempotency });
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-const median = (values: number[]): number => percentile(values, 50);
-const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
-
-function summarize(sample: Sample) {
-  return {
-    events: sample.events,
-    p50_ms: round(percentile(sample.latencies, 50)),
-    p99_ms: round(percentile(sample.latencies, 99)),
-    mean_ms: round(sample.latencies.reduce((s, v) => s + v, 0) / sample.latencies.length),
-    events_per_second: round(sample.events / (sample.elapsedMs / 1000), 1),
-    idempotency_requests_per_event: round(sample.idempotencyRequests / sample.events, 3),
-    log_bytes_per_event: Math.round(sample.logBytes / sample.events),
-    failures: sample.failures.length,
   };
 }
 

@@ -22,12 +22,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as esbuild from 'esbuild';
+import { createTable, effects, emptySample, median, percentile, round, runChunk, Sample, summarize, Tables } from './measure';
 import { DynamoDbLocal, LOCAL_AWS_ENV, startDynamoDbLocal } from '../src/cli/local/dynamodb-local';
 import { LocalFunctionSpec, LocalLambdaFunction } from '../src/cli/local/local-lambda';
-import { runPool } from '../src/cli/local/pool';
 import {
   ENV_DYNAMODB_ENDPOINT,
   ENV_HANDLER_NAME,
@@ -39,7 +38,7 @@ import {
 } from '../src/contract/wrapper';
 import { eventBridgeEntryBytes } from '../src/lambda/wrapper/envelope';
 import { DynamoDbProxy, startDynamoDbProxy } from '../test/support/dynamodb-proxy';
-import { distinctEvents, envelope, EventBridgeEnvelope, StripeEventSample } from '../test/support/stripe-samples';
+import { distinctEvents, envelope, StripeEventSample } from '../test/support/stripe-samples';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 2_000);
 /** One chunk per order of ORDERS: each variant runs in each position equally often. */
@@ -72,30 +71,6 @@ const LABEL: Record<Variant, string> = {
 };
 type Bundled = 'bare' | 'powertools' | 'transactional';
 type Phase = 'fresh' | 'duplicate';
-
-interface Tables {
-  readonly idempotency: string;
-  readonly business: string;
-}
-
-interface Sample {
-  latencies: number[];
-  elapsedMs: number;
-  events: number;
-  idempotencyRequests: number;
-  businessRequests: number;
-  /** Every DynamoDB request, the business effect included (a transaction counts once). */
-  allRequests: number;
-  logBytes: number;
-  emfBytes: number;
-  failures: string[];
-}
-
-function emptySample(): Sample {
-  return {
-    latencies: [], elapsedMs: 0, events: 0, idempotencyRequests: 0, businessRequests: 0, allRequests: 0, logBytes: 0, emfBytes: 0, failures: [],
-  };
-}
 
 /** Bundles the handlers of (a), (b) and (d) exactly as the wrapper layer is bundled. */
 async function bundle(variant: Bundled): Promise<string> {
@@ -139,80 +114,6 @@ function spec(variant: Variant, name: string, dirs: Record<Bundled, string>, tab
       [ENV_DYNAMODB_ENDPOINT]: endpoint,
       POWERTOOLS_SERVICE_NAME: name,
     },
-  };
-}
-
-async function createTable(client: DynamoDBClient, name: string, key: string): Promise<string> {
-  await client.send(new CreateTableCommand({
-    TableName: name,
-    AttributeDefinitions: [{ AttributeName: key, AttributeType: 'S' }],
-    KeySchema: [{ AttributeName: key, KeyType: 'HASH' }],
-    BillingMode: 'PAY_PER_REQUEST',
-  }));
-  return name;
-}
-
-async function effects(client: DynamoDBClient, table: string): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  let start: Record<string, any> | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }));
-    for (const item of page.Items ?? []) out.set(item.pk.S!, Number(item.effects.N));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return out;
-}
-
-/** Runs one chunk of deliveries through one function at the given concurrency and measures it. */
-async function runChunk(
-  fn: LocalLambdaFunction,
-  deliveries: EventBridgeEnvelope[],
-  concurrency: number,
-  proxy: DynamoDbProxy,
-  tables: Tables,
-  into: Sample,
-): Promise<void> {
-  proxy.reset();
-  const started = performance.now();
-  await runPool(deliveries, concurrency, async (delivery) => {
-    const t0 = performance.now();
-    const out = await fn.invoke(delivery);
-    into.latencies.push(performance.now() - t0);
-    for (const line of out.logs) {
-      const bytes = Buffer.byteLength(line, 'utf8') + 1;
-      into.logBytes += bytes;
-      if (line.startsWith('{"_aws"')) into.emfBytes += bytes;
-    }
-    if (!out.ok) into.failures.push(`${out.error?.name}: ${out.error?.message}`);
-  });
-  into.elapsedMs += performance.now() - started;
-  into.events += deliveries.length;
-  into.idempotencyRequests += proxy.count({ table: tables.idempotency });
-  into.businessRequests += proxy.count({ table: tables.business });
-  into.allRequests += proxy.requests.length;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
-const median = (values: number[]): number => percentile(values, 50);
-const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
-
-function summarize(sample: Sample) {
-  return {
-    events: sample.events,
-    p50_ms: round(percentile(sample.latencies, 50)),
-    p99_ms: round(percentile(sample.latencies, 99)),
-    mean_ms: round(sample.latencies.reduce((s, v) => s + v, 0) / sample.latencies.length),
-    events_per_second: round(sample.events / (sample.elapsedMs / 1000), 1),
-    idempotency_requests_per_event: round(sample.idempotencyRequests / sample.events, 3),
-    business_requests_per_event: round(sample.businessRequests / sample.events, 3),
-    all_requests_per_event: round(sample.allRequests / sample.events, 3),
-    log_bytes_per_event: Math.round(sample.logBytes / sample.events),
-    emf_bytes_per_event: Math.round(sample.emfBytes / sample.events),
-    failures: sample.failures.length,
   };
 }
 
