@@ -14,6 +14,7 @@ import { allowRulesOnBusToSendTo, MAX_RULE_STATEMENTS } from './private/dead-let
 import { invalid } from './private/errors';
 import { buildDetailFilter, groupHandlers } from './private/handler-groups';
 import { createMonitoring } from './private/integration-monitoring';
+import { addIntegrationOutputs } from './private/integration-outputs';
 import { createArchive, createDeadLetterQueue, createIdempotencyTable, DEAD_LETTER_RETENTION } from './private/integration-resources';
 import { defaultKeyScope, keyPrefix, validateKeyScope } from './private/key-scope';
 import { partnerEventSourceOf, StripeMetricFactory } from './private/metric-factory';
@@ -312,6 +313,7 @@ export class StripeEventBridgeIntegration extends Construct {
     this.alarmTopic = monitoring.topic;
     this.dashboard = monitoring.dashboard;
     this.queries = monitoring.queries;
+    addIntegrationOutputs(this, this);
     // Stripe's event log against the idempotency records, on a schedule (src/stripe-event-reconciliation.ts).
     this.reconciliation = StripeEventReconciliation._forIntegration(this, props, metricsNamespace, partnerEventSourceOf(this.eventBus));
   }
