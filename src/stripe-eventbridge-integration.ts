@@ -143,7 +143,7 @@ export interface StripeEventBridgeIntegrationProps {
   /**
    * Alarms for every way a Stripe event can fail or go silent, all notifying one SNS topic.
    *
-   * @default - every alarm, with a created topic and no subscriptions
+   * @default - every alarm, with a created topic and no subscriptions (cdk synth warns until the topic has one)
    */
   readonly alarms?: StripeAlarmOptions;
 
