@@ -1,5 +1,5 @@
 import { awscdk, javascript } from 'projen';
-import { UpdateSnapshot } from 'projen/lib/javascript';
+import { BundleLogLevel, UpdateSnapshot } from 'projen/lib/javascript';
 
 /**
  * aws-cdk-lib floor. 2.224.0 is the first release with `lambda.Runtime.NODEJS_24_X`; 2.236.0 is the
@@ -82,11 +82,16 @@ const project = new awscdk.AwsCdkConstructLibrary({
   jestOptions: {
     // Never rewrite snapshots in a normal run; `npx projen test:update-snapshots` is the only way.
     updateSnapshot: UpdateSnapshot.NEVER,
+    // Coverage as a one-screen summary (text-summary below); the per-file table is in coverage/lcov-report.
+    coverageText: false,
     jestConfig: {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
       snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.ts'],
       testTimeout: 60_000,
+      // Silences notices about the test machine's Node.js that no one running the tests can act on (see the file).
+      setupFiles: ['<rootDir>/test/support/quiet-env.ts'],
+      coverageReporters: ['json', 'lcov', 'clover', 'cobertura', 'text-summary'],
       // examples/babes-club imports the package by name, as its users do.
       moduleNameMapper: {
         '^@babes/stripe-eventbridge$': '<rootDir>/src/index.ts',
@@ -135,11 +140,15 @@ project.tsconfigDev.addInclude('.projenrc.ts');
 // This machine's Node.js 20 is past its end of life; jsii still works on it but prints a banner on every run.
 project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
 
+// esbuild prints warnings and errors only: its per-bundle size summary (six per `npx projen bundle`) is noise in every run.
+const QUIET_BUNDLE = { logLevel: BundleLogLevel.WARNING };
+
 // --- The handler wrapper: bundled at build time into a Lambda layer asset shipped in the package -------------
 // Consumers (TypeScript and Python) need no bundler at synth time. `@aws-sdk/*` is provided by the Lambda
 // Node.js runtime, so it stays external.
 project.bundler.addBundle('src/lambda/wrapper/handler.ts', {
   platform: 'node',
+  ...QUIET_BUNDLE,
   target: 'node22',
   format: 'cjs',
   minify: true,
@@ -152,6 +161,7 @@ project.bundler.addBundle('src/lambda/wrapper/handler.ts', {
 // SDK bundled in so users install nothing; the Lambda Node.js runtime provides `@aws-sdk/*`.
 project.bundler.addBundle('src/lambda/destination-provider/handler.ts', {
   platform: 'node',
+  ...QUIET_BUNDLE,
   target: 'node22',
   format: 'cjs',
   minify: true,
@@ -163,6 +173,7 @@ project.bundler.addBundle('src/lambda/destination-provider/handler.ts', {
 // `stripe-eventbridge reconcile`, with the `stripe` SDK and Powertools bundled in; the runtime provides `@aws-sdk/*`.
 project.bundler.addBundle('src/lambda/reconcile/handler.ts', {
   platform: 'node',
+  ...QUIET_BUNDLE,
   target: 'node22',
   format: 'cjs',
   minify: true,
@@ -173,6 +184,7 @@ project.bundler.addBundle('src/lambda/reconcile/handler.ts', {
 // The local stand-in for a Lambda execution environment (tests, benchmark, local replay, CLI).
 project.bundler.addBundle('src/cli/local/lambda-sandbox.ts', {
   platform: 'node',
+  ...QUIET_BUNDLE,
   target: 'node20',
   format: 'cjs',
   externals: ['@aws-sdk/*'],
@@ -191,6 +203,7 @@ project.bundler.bundleTask.spawn(bundlePython);
 // bundle; esbuild's metafile next to it is how the CLI lists them.
 project.bundler.addBundle('src/cli/index.ts', {
   platform: 'node',
+  ...QUIET_BUNDLE,
   target: 'node20',
   format: 'cjs',
   executable: true,

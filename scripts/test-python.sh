@@ -22,6 +22,9 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 # The tests run the CDK CLI from node_modules: no telemetry, no version check (CI reaches package registries only).
 export CDK_DISABLE_CLI_TELEMETRY=true
 export CDK_DISABLE_VERSION_CHECK=true
+# The Node.js that runs the tests is not the user's to act on: jsii's 11-line end-of-life banner (which the Python
+# runtime prints as byte strings) and the AWS SDK's NodeVersionSupportWarning are silenced by the variables they read.
+export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="$node_major"
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="$node_major"

@@ -63,7 +63,9 @@ export interface StripeAlarmOptions {
   readonly topic?: sns.ITopic;
 
   /**
-   * Email addresses to subscribe to the topic. Each address must confirm the subscription.
+   * Email addresses to subscribe to the topic. Each address must confirm the subscription. When nothing in the
+   * app subscribes to the topic (these addresses, a subscription to `alarmTopic`, an AWS Chatbot channel),
+   * `cdk synth` warns (`@babes/stripe-eventbridge:alarmsWithoutDestination`).
    *
    * @default - none
    */

@@ -1,8 +1,8 @@
-import { Annotations, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { STRIPE_PARTNER_SOURCE_PREFIX } from './contract/stripe';
-import { invalid } from './private/errors';
+import { invalid, warn } from './private/errors';
 import {
   endsInDestinationId,
   nameInArn,
@@ -126,7 +126,7 @@ function validatePartnerEventSourceName(name: string): void {
 /** Warns (acknowledgeably) when a Stripe partner source name does not end in a destination id. */
 function warnUnlessDestinationId(scope: Construct, name: string): void {
   if (Token.isUnresolved(name) || endsInDestinationId(name)) return;
-  Annotations.of(scope).addWarningV2('@babes/stripe-eventbridge:partnerSourceName', notADestinationIdWarning(name));
+  warn(scope, '@babes/stripe-eventbridge:partnerSourceName', notADestinationIdWarning(name));
 }
 
 /**
@@ -145,7 +145,8 @@ function warnUnlessStripePartnerBus(scope: Construct, bus: events.IEventBus): vo
   } else {
     return; // An imported bus whose name is only known at deployment.
   }
-  Annotations.of(scope).addWarningV2(
+  warn(
+    scope,
     '@babes/stripe-eventbridge:notStripePartnerBus',
     `The event bus ${described} is not a Stripe partner event bus: Stripe delivers its events only to the partner bus named after ` +
       `its partner event source ('${STRIPE_PARTNER_SOURCE_PREFIX}…'), so the rules on this bus receive Stripe events only if you ` +

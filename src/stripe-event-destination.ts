@@ -1,4 +1,4 @@
-import { Annotations, CustomResource, Duration, Lazy, Stack, Token, ArnFormat } from 'aws-cdk-lib';
+import { CustomResource, Duration, Lazy, Stack, Token, ArnFormat } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -27,7 +27,7 @@ import {
   RESOURCE_TYPE,
 } from './contract/destination';
 import { STRIPE_PARTNER_SOURCE_PREFIX } from './contract/stripe';
-import { invalid } from './private/errors';
+import { invalid, warn } from './private/errors';
 import { EventTypeKey, keyMatches, knownTypesFor, parseEventTypeKey } from './private/event-type-keys';
 import { createLoggedFunction } from './private/logged-function';
 import { acknowledgeNagFindings } from './private/nag-acknowledgements';
@@ -283,7 +283,8 @@ export class StripeEventDestination extends Construct {
       const parsed = parseEventTypeKey(key, true, 'handlers', this);
       if (this.explicitEvents) {
         if (!covers(parsed, this.explicitEvents)) {
-          Annotations.of(this).addWarningV2(
+          warn(
+            this,
             '@babes/stripe-eventbridge:handlerEventNotEnabled',
             `Handler key '${key}' matches none of this destination's enabledEvents, so Stripe never sends its events and the handler never runs. ` +
               'Add the type to enabledEvents, or omit enabledEvents to enable exactly the handler keys.',

@@ -1,9 +1,9 @@
-import { Annotations, Duration, Token } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV_USER_HANDLER, PYTHON_WRAPPER_HANDLER, WRAPPER_HANDLER } from './contract/wrapper';
-import { invalid } from './private/errors';
+import { invalid, warn } from './private/errors';
 import { HandlerBindOptions, HandlerBinding } from './private/handler-binding';
 import { createLoggedFunction } from './private/logged-function';
 import { environmentNames, guardWrapperEnvironment, refusedEnvironmentMessage } from './private/reserved-environment';
@@ -135,7 +135,8 @@ class FunctionHandler extends StripeEventHandler {
     const fn = this.fn;
     const why = whyNotWrappable(scope, fn, bind.name);
     if (why !== undefined) {
-      Annotations.of(scope).addWarningV2(
+      warn(
+        scope,
         '@babes/stripe-eventbridge:handlerNotWrapped',
         `Handler '${bind.name}' (${fn.node.path}) ${why}, so it is not wrapped: events are routed to it and it may use the idempotency table, ` +
           'but validation, idempotency on detail.id, logging and metrics are up to your code. Wrap it with the ' +

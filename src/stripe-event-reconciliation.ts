@@ -1,4 +1,4 @@
-import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -22,7 +22,7 @@ import {
   METRIC_EVENTS_MISSED,
   STRIPE_EVENTS_RETENTION_SECONDS,
 } from './contract/reconcile';
-import { invalid } from './private/errors';
+import { invalid, warn } from './private/errors';
 import { createLoggedFunction } from './private/logged-function';
 import { DEFAULT_METRIC_PERIOD } from './private/metric-factory';
 import { packageAsset } from './private/package-assets';
@@ -207,7 +207,7 @@ export class StripeEventReconciliation extends Construct {
       invalid(this, `backfillLimit: ${backfillLimit} is not a whole number of at least 1.`);
     }
     if (props.backfillLimit !== undefined && !props.backfill) {
-      Annotations.of(this).addWarningV2('@babes/stripe-eventbridge:backfillLimitWithoutBackfill', 'backfillLimit is set but backfill is off, so nothing is sent; set backfill: true.');
+      warn(this, '@babes/stripe-eventbridge:backfillLimitWithoutBackfill', 'backfillLimit is set but backfill is off, so nothing is sent; set backfill: true.');
     }
     this.namespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
     this.serviceName = `${scope.node.id}.${id}`;

@@ -1,4 +1,4 @@
-import { Annotations, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -28,7 +28,7 @@ import {
   ENV_POWERTOOLS_SERVICE_NAME,
   ENV_SOURCE_PREFIX,
 } from './contract/wrapper';
-import { invalid } from './private/errors';
+import { invalid, warn } from './private/errors';
 import { handlerNameFor, parseEventTypeKey } from './private/event-type-keys';
 import { checkKeySpace, defaultKeyScope, keyPrefix } from './private/key-scope';
 import { StripeMetricFactory } from './private/metric-factory';
@@ -262,7 +262,8 @@ export class StripeEventRoute extends Construct {
       props.idempotencyTable.grant(this.function, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
       props.idempotencyTable.encryptionKey?.grantEncryptDecrypt(this.function);
     } else {
-      Annotations.of(this).addWarningV2(
+      warn(
+        this,
         '@babes/stripe-eventbridge:handlerRoleUnknown',
         `Handler '${this.handlerName}' (${this.function.node.path}) was imported without its execution role, so nothing could be granted to it. ` +
           'Its role needs dynamodb:GetItem, PutItem, UpdateItem and DeleteItem on the idempotency table and sqs:SendMessage on the dead-letter queue; ' +

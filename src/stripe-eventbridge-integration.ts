@@ -14,6 +14,7 @@ import { allowRulesOnBusToSendTo, MAX_RULE_STATEMENTS } from './private/dead-let
 import { invalid } from './private/errors';
 import { buildDetailFilter, groupHandlers } from './private/handler-groups';
 import { createMonitoring } from './private/integration-monitoring';
+import { addIntegrationOutputs } from './private/integration-outputs';
 import { createArchive, createDeadLetterQueue, createIdempotencyTable, DEAD_LETTER_RETENTION } from './private/integration-resources';
 import { defaultKeyScope, keyPrefix, validateKeyScope } from './private/key-scope';
 import { partnerEventSourceOf, StripeMetricFactory } from './private/metric-factory';
@@ -142,7 +143,7 @@ export interface StripeEventBridgeIntegrationProps {
   /**
    * Alarms for every way a Stripe event can fail or go silent, all notifying one SNS topic.
    *
-   * @default - every alarm, with a created topic and no subscriptions
+   * @default - every alarm, with a created topic and no subscriptions (cdk synth warns until the topic has one)
    */
   readonly alarms?: StripeAlarmOptions;
 
@@ -312,6 +313,7 @@ export class StripeEventBridgeIntegration extends Construct {
     this.alarmTopic = monitoring.topic;
     this.dashboard = monitoring.dashboard;
     this.queries = monitoring.queries;
+    addIntegrationOutputs(this, this);
     // Stripe's event log against the idempotency records, on a schedule (src/stripe-event-reconciliation.ts).
     this.reconciliation = StripeEventReconciliation._forIntegration(this, props, metricsNamespace, partnerEventSourceOf(this.eventBus));
   }

@@ -21,6 +21,32 @@ import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import type Stripe from 'stripe';
 
+/**
+ * `true` when `T` is `any` (or `unknown`): what a type imported from a package that is not installed becomes
+ * under `skipLibCheck`. The tuples matter: TypeScript's error type swallows an intersection or a conditional
+ * that reads it directly (`0 extends 1 & T` is itself `any` then), but not a tuple that contains it.
+ */
+type IsMissing<T> = [unknown] extends [T] ? true : false;
+
+/**
+ * Whether a type package this module reads is missing. CDK apps compile with `skipLibCheck`, which hides the
+ * "Cannot find module" errors in this declaration file: without the guard below, every type here would
+ * silently become `any` and `session.amount_totl` would compile.
+ */
+type SomeTypePackageMissing = IsMissing<Stripe.Event> | IsMissing<Context> | IsMissing<TransactWriteCommandInput>;
+
+/**
+ * What the handler, event and context types are when `stripe`, `@types/aws-lambda` or `@aws-sdk/lib-dynamodb`
+ * is not installed: a string no handler can be assigned to, so that the compiler's error says what to install
+ * (`Type '(event: any) => …' is not assignable to type '"… npm i -D stripe @types/aws-lambda
+ * @aws-sdk/lib-dynamodb"'`) instead of every type silently becoming `any`.
+ */
+export type StripeTypedEventsNeedTypePackages =
+  'The types of @babes/stripe-eventbridge/typed-events need packages that are not installed: npm i -D stripe @types/aws-lambda @aws-sdk/lib-dynamodb';
+
+/** `T`, or StripeTypedEventsNeedTypePackages when a type package is missing. */
+type IfTypesInstalled<T> = SomeTypePackageMissing extends false ? T : StripeTypedEventsNeedTypePackages;
+
 /** Every Stripe event type that the installed `stripe` package knows, e.g. `'checkout.session.completed'`. */
 export type StripeEventType = Stripe.Event['type'];
 
@@ -65,7 +91,7 @@ export type StripeEventBridgeEnvelope<E> = E extends Stripe.Event
  * The EventBridge event a handler registered under key `K` receives. For a wildcard it is a union that
  * narrows on `detail-type` or `detail.type`.
  */
-export type StripeEventBridgeEvent<K extends StripeEventTypeKey = '*'> = StripeEventBridgeEnvelope<StripeEventFor<K>>;
+export type StripeEventBridgeEvent<K extends StripeEventTypeKey = '*'> = IfTypesInstalled<StripeEventBridgeEnvelope<StripeEventFor<K>>>;
 
 /**
  * One DynamoDB action in `@aws-sdk/lib-dynamodb`'s document shape, exactly as in a `TransactWriteCommand`'s
@@ -97,13 +123,13 @@ export interface StripeEffects {
 }
 
 /** The Lambda context a wrapped handler receives: Lambda's own, plus `effects`. */
-export type StripeEventBridgeContext = Context & { readonly effects: StripeEffects };
+export type StripeEventBridgeContext = IfTypesInstalled<Context & { readonly effects: StripeEffects }>;
 
 /**
  * A handler for key `K`: receives the unchanged EventBridge event and the Lambda context with `effects`,
  * returns a JSON-serialisable result.
  */
-export type StripeEventBridgeHandler<K extends StripeEventTypeKey = '*', R = unknown> = (
+export type StripeEventBridgeHandler<K extends StripeEventTypeKey = '*', R = unknown> = IfTypesInstalled<(
   event: StripeEventBridgeEvent<K>,
   context: StripeEventBridgeContext,
-) => Promise<R>;
+) => Promise<R>>;

@@ -4,7 +4,11 @@
  * layer taken from cdk.out, its environment from the template — against DynamoDB Local, with a real
  * Stripe checkout.session.completed sample delivered twice.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+// JMESPath as the AWS CLI's --query evaluates it; installed with @aws-lambda-powertools/idempotency, which depends on it.
+// eslint-disable-next-line import/no-extraneous-dependencies
+import { search } from '@aws-lambda-powertools/jmespath';
 import { ddbClient, ddbEndpoint, jsonLines } from './support/local-stack';
 import { readmeBlocks, REPO_ROOT, synthesizeReadmeBlock, typeCheck } from './support/readme';
 import { envelope, loadSample, StripeEventSample } from './support/stripe-samples';
@@ -29,6 +33,13 @@ test('the README has the quick start blocks this test runs', () => {
   expect(jsHandler).toBeDefined();
 });
 
+test('a misspelt event type fails synth with the message the README shows', () => {
+  const sample = quickstart.find((b) => b.lang === 'text')!.code;
+  const misspelt = tsBlock.code.replace("'checkout.session.completed':", "'checkout.sesion.completed':");
+  expect(misspelt).not.toBe(tsBlock.code);
+  expect(() => synthesizeReadmeBlock(misspelt, {}, 'quickstart-misspelt')).toThrow(expect.objectContaining({ message: sample }));
+});
+
 test('the TypeScript quick start compiles as pasted', () => {
   expect(typeCheck({ [path.join(REPO_ROOT, '.tmp', 'readme-quickstart.ts')]: tsBlock.code })).toEqual([]);
 });
@@ -37,6 +48,27 @@ describe('the quick start, synthesized', () => {
   let cdkOut: string;
   beforeAll(() => {
     cdkOut = synthesizeQuickstart();
+  });
+
+  test('synthesizes without a warning: its alarms have a destination', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(cdkOut, 'manifest.json'), 'utf8'));
+    const warnings = Object.values<any>(manifest.artifacts).flatMap((a) => Object.values<any[]>(a.metadata ?? {}).flat()).filter((e) => e.type === 'aws:cdk:warning');
+    expect(warnings).toEqual([]);
+  });
+
+  test('the describe-stacks queries the README gives fetch the outputs this stack declares', () => {
+    const template = SynthesizedStack.load(cdkOut, 'Payments').template as { Outputs: Record<string, { Value: unknown }> };
+    const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    const queries = [...readme.matchAll(/--stack-name (\S+) +(?:\\\n\s*)?--query "([^"]+)"/g)].map(([, stack, query]) => ({ stack, query }));
+    expect(queries.length).toBeGreaterThanOrEqual(2);
+    // What `aws cloudformation describe-stacks` answers for the deployed stack, one value per output.
+    const described = { Stacks: [{ StackName: 'Payments', Outputs: Object.keys(template.Outputs).map((key) => ({ OutputKey: key, OutputValue: `value of ${key}` })) }] };
+    for (const { stack, query } of queries) {
+      expect(stack).toBe('Payments');
+      const [key] = /OutputKey=='(\w+)'/.exec(query)!.slice(1);
+      expect(search(query, described as any)).toEqual([`value of ${key}`]);
+    }
+    expect(Object.keys(template.Outputs).sort()).toEqual(['StripeArchiveArn', 'StripeDeadLetterQueueUrl', 'StripeIdempotencyTableName']);
   });
 
   test('matches the snapshot (asset hashes masked)', () => {

@@ -57,6 +57,13 @@ class PaymentsStack(cdk.Stack):
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(point_in_time_recovery_enabled=True),
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
+        # Beside the integration's own outputs (dead-letter queue, idempotency table, archive): the shop's table.
+        cdk.CfnOutput(
+            self,
+            "CommerceTableName",
+            value=self.commerce_table.table_name,
+            description="The commerce table (orders, checkout sessions, memberships; PK/SK) the Stripe handlers write",
+        )
 
         code = lambda_.Code.from_asset(str(HANDLERS_DIR), exclude=["__pycache__"])
         environment = {"COMMERCE_TABLE": self.commerce_table.table_name}

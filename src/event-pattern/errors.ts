@@ -1,3 +1,20 @@
+/**
+ * `String(error)` is `<name>: <message>`, and jsii's kernel reports an error thrown by a static method as
+ * `String(error)` (`new RuntimeError(e)` in @jsii/kernel's `ensureSync`), so Python read
+ * `RuntimeError: Error: …`. Under jsii (its runtimes set `JSII_AGENT`), an error reads as its message alone,
+ * as errors from constructors already do.
+ */
+export function jsiiToString(this: Error): string {
+  return process.env.JSII_AGENT ? this.message : Error.prototype.toString.call(this);
+}
+
+/** An Error whose text under jsii is its message alone (see jsiiToString). */
+export function plainError(message: string): Error {
+  const error = new Error(message);
+  Object.defineProperty(error, 'toString', { value: jsiiToString });
+  return error;
+}
+
 /** The prefix AWS puts before every reason in an `InvalidEventPatternException`. */
 export const INVALID_PATTERN_PREFIX = 'Event pattern is not valid. Reason: ';
 
@@ -15,6 +32,10 @@ export class InvalidEventPatternError extends Error {
     super(INVALID_PATTERN_PREFIX + reason);
     this.name = 'InvalidEventPatternError';
   }
+
+  public toString(): string {
+    return jsiiToString.call(this);
+  }
 }
 
 /** An event that is not a JSON object (AWS: `Parameter Event is not valid.`). */
@@ -22,6 +43,10 @@ export class InvalidEventError extends Error {
   constructor(public readonly reason: string) {
     super(`Parameter Event is not valid. ${reason}`);
     this.name = 'InvalidEventError';
+  }
+
+  public toString(): string {
+    return jsiiToString.call(this);
   }
 }
 

@@ -1,3 +1,4 @@
+import { plainError } from './errors';
 import { parseEvent } from './event-fields';
 import { EventPattern, validateEventPattern } from './event-pattern';
 import { asDelivered, isEventBridgeEvent, isStripeEvent, toEventBridgeEvent } from './stripe-envelope';
@@ -84,7 +85,11 @@ export class EventPatternTester {
   public static toEventBridgeEvent(stripeEvent: string): string {
     const value: unknown = JSON.parse(stripeEvent);
     if (isEventBridgeEvent(value)) return stripeEvent;
-    if (!isStripeEvent(value)) throw new Error('toEventBridgeEvent: not a Stripe event (needs "id", "object": "event" and "type")');
+    if (!isStripeEvent(value)) {
+      // The method as the caller spells it: jsii's Python runtime sets JSII_AGENT=Python/<version>.
+      const method = process.env.JSII_AGENT?.startsWith('Python/') ? 'to_event_bridge_event' : 'toEventBridgeEvent';
+      throw plainError(`${method}: not a Stripe event (needs "id", "object": "event" and "type")`);
+    }
     return JSON.stringify(toEventBridgeEvent(value));
   }
 
@@ -101,7 +106,7 @@ export class EventPatternTester {
   public static matchingRules(cloudAssemblyDir: string, event: string): SynthesizedRuleMatch[] {
     const verdicts = judgeRules(readSynthesizedRules(cloudAssemblyDir), parseEvent(asDelivered(event)));
     const invalid = verdicts.find((v) => v.invalid);
-    if (invalid) throw new Error(`${invalid.rule.stack} ${invalid.rule.logicalId}: ${invalid.reason}`);
+    if (invalid) throw plainError(`${invalid.rule.stack} ${invalid.rule.logicalId}: ${invalid.reason}`);
     return verdicts
       .filter((v) => v.matches && v.rule.enabled && v.rule.stripeBus !== false)
       .map((v) => ({

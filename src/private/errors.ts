@@ -3,7 +3,11 @@
  * (which is internal to aws-cdk-lib): the message starts with the construct path, so an app with two
  * integrations says which one failed, and `Errors.isValidationError()` recognises them.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Annotations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { packageRoot } from './package-assets';
 
 // The markers aws-cdk-lib's `Errors.isConstructError` / `Errors.isValidationError` look for (aws-cdk-lib/core/lib/errors.ts).
 const CONSTRUCT_ERROR = Symbol.for('@aws-cdk/core.SynthesisError');
@@ -15,15 +19,77 @@ export class StripeValidationError extends Error {
   public readonly constructPath?: string;
 
   constructor(message: string, scope?: IConstruct) {
-    super(scope ? `[${scope.node.path}] ${message}` : message);
+    super(forCaller(scope ? `[${scope.node.path}] ${message}` : message));
     this.name = 'ValidationError';
     this.constructPath = scope?.node.path;
     Object.defineProperty(this, CONSTRUCT_ERROR, { value: true });
     Object.defineProperty(this, VALIDATION_ERROR, { value: true });
+  }
+
+  /**
+   * `String(error)` is `<name>: <message>`, and jsii's kernel reports an error thrown by a static method
+   * (`StripeEventHandler.fromCode`, `StripeEventBus.fromPartnerEventSource`) as `String(error)` (`new
+   * RuntimeError(e)` in @jsii/kernel's `ensureSync`), which Python printed as `RuntimeError: ValidationError: …`.
+   * Under jsii (its runtimes set `JSII_AGENT`) the error reads as its message alone, as from a constructor.
+   */
+  public toString(): string {
+    return process.env.JSII_AGENT ? this.message : super.toString();
   }
 }
 
 /** Throws a StripeValidationError about `scope`. */
 export function invalid(scope: IConstruct | undefined, message: string): never {
   throw new StripeValidationError(message, scope);
+}
+
+/**
+ * True when the app is written in Python: jsii's Python runtime starts this code's Node.js process with
+ * `JSII_AGENT=Python/<version>` (jsii/_kernel/providers/process.py; aws-cdk-lib reads the same variable for its
+ * runtime metadata).
+ */
+export function callerIsPython(): boolean {
+  return process.env.JSII_AGENT?.startsWith('Python/') ?? false;
+}
+
+/** aws-cdk-lib API names that messages mention, beside this package's own. */
+const CDK_NAMES = ['addSubscription', 'acknowledgeWarning', 'fromAsset', 'fromInline', 'notificationTopics', 'reservedConcurrentExecutions', 'fromTopicArn'];
+
+let apiNames: ReadonlySet<string> | undefined;
+
+/** The camelCase names of this package's jsii API (properties, methods, parameters), read from its `.jsii` assembly. */
+function jsiiApiNames(): ReadonlySet<string> {
+  if (apiNames) return apiNames;
+  const names = new Set(CDK_NAMES);
+  try {
+    const assembly = JSON.parse(fs.readFileSync(path.join(packageRoot(), '.jsii'), 'utf8')) as { types?: Record<string, any> };
+    for (const type of Object.values(assembly.types ?? {})) {
+      for (const p of type.properties ?? []) names.add(p.name);
+      for (const m of [...(type.methods ?? []), type.initializer ?? {}]) {
+        if (m.name) names.add(m.name);
+        for (const p of m.parameters ?? []) names.add(p.name);
+      }
+    }
+  } catch {
+    // No assembly (a source checkout before `npx projen compile`): only aws-cdk-lib's names are translated.
+  }
+  return (apiNames = names);
+}
+
+const snakeCase = (name: string): string => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+
+/**
+ * A message as the caller's language spells this library's API: unchanged for TypeScript/JavaScript; for Python,
+ * every camelCase name of the API becomes its snake_case name (`allowUnknownEventTypes` → `allow_unknown_event_types`,
+ * `idempotency.recordLifetime` → `idempotency.record_lifetime`), as jsii's Python bindings name them. Other words
+ * (the user's own names and values, CloudFormation names) are left alone.
+ */
+export function forCaller(message: string): string {
+  if (!callerIsPython()) return message;
+  const names = jsiiApiNames();
+  return message.replace(/\b[a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)+\b/g, (word) => (names.has(word) ? snakeCase(word) : word));
+}
+
+/** An acknowledgeable synth-time warning (`Annotations.addWarningV2`), with the API named as the caller's language spells it. */
+export function warn(scope: IConstruct, id: string, message: string): void {
+  Annotations.of(scope).addWarningV2(id, forCaller(message));
 }

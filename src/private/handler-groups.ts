@@ -2,9 +2,8 @@
  * How the integration reads its `handlers` and `detailFilter` props: one route per handler object, with
  * the checks that span handlers: distinct names, and a warning when two handlers receive the same event types.
  */
-import { Annotations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { invalid } from './errors';
+import { invalid, warn } from './errors';
 import { EventTypeKey, handlerNameFor, parseEventTypeKey, sharedKey } from './event-type-keys';
 import { validateDetailFilter } from './rule-pattern';
 import { StripeEventHandler } from '../stripe-event-handler';
@@ -70,7 +69,8 @@ function warnAboutOverlaps(scope: IConstruct, groups: ReadonlyArray<{ name: stri
         }
       }
       if (shared.size === 0) continue;
-      Annotations.of(scope).addWarningV2(
+      warn(
+        scope,
         '@babes/stripe-eventbridge:overlappingHandlers',
         `Handlers '${groups[i].name}' (${list(groups[i].keys)}) and '${groups[j].name}' (${list(groups[j].keys)}) both receive ` +
           `${[...shared].sort().map((k) => `'${k}'`).join(', ')}: each such event goes to both rules, and both handlers run (once each). ` +

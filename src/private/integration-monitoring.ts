@@ -9,6 +9,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { StripeAlarmOptions, StripeDashboardOptions } from '../monitoring-options';
+import { warnUnlessAlarmsHaveDestination } from './alarm-destination';
 import type { RetrySettings } from './monitoring/alarm-guide';
 import { createAlarms } from './monitoring/alarms';
 import { createDashboard } from './monitoring/dashboard';
@@ -67,6 +68,7 @@ export function createMonitoring(
     ...retry,
   };
   const { alarms, topic } = createAlarms(monitoring, sources, alarmOptions);
+  if (topic && alarms.length > 0) warnUnlessAlarmsHaveDestination(integration, monitoring, topic, alarmOptions.topic !== undefined);
   const dashboard = dashboardOptions.enabled === true ? createDashboard(monitoring, sources, alarms, dashboardOptions.dashboardName) : undefined;
   const queries = createQueries(monitoring, sources, queryPrefix);
   return { alarms, topic, dashboard, queries };

@@ -14,10 +14,10 @@
  * the app (an imported queue, a token, no archive of the integration's own), the derivation says what it
  * assumed.
  */
-import { Annotations, Duration, Token } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
-import { invalid } from './errors';
+import { invalid, warn as addWarning } from './errors';
 import { STRIPE_RETRY_WINDOW_SECONDS } from '../contract/idempotency';
 
 const DAY = 86_400;
@@ -119,7 +119,8 @@ export function resolveRecordLifetime(
 ): Duration {
   const derived = deriveRecordLifetime(inputs);
   for (const assumption of warn ? derived.assumptions : []) {
-    Annotations.of(scope).addWarningV2(
+    addWarning(
+      scope,
       '@babes/stripe-eventbridge:recordLifetimeAssumption',
       `Idempotency record lifetime: ${assumption}. If it is otherwise, set ${prop} to cover the longest time in which the same Stripe event can reach its handler again.`,
     );

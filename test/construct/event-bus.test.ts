@@ -93,7 +93,11 @@ describe('StripeEventBus.fromPartnerEventSource', () => {
   test('the same forms through fromEventBusName (a partner bus associated elsewhere): rules on it by name, the alarm on its source', () => {
     for (const name of ACCEPTED.slice(0, 3)) {
       const stack = newStack();
-      new StripeEventBridgeIntegration(stack, 'Stripe', { eventBus: StripeEventBus.fromEventBusName(name), handlers: { 'checkout.session.completed': inlineHandler() } });
+      new StripeEventBridgeIntegration(stack, 'Stripe', {
+        eventBus: StripeEventBus.fromEventBusName(name),
+        handlers: { 'checkout.session.completed': inlineHandler() },
+        alarms: { emailAddresses: ['ops@thebabesclub.example'] },
+      });
       const template = Template.fromStack(stack);
       template.hasResourceProperties('AWS::Events::Rule', { EventBusName: name });
       template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Events', Dimensions: [{ Name: 'EventSourceName', Value: name }] });

@@ -18,11 +18,12 @@ let work: string;
 
 beforeAll(() => {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npx projen bundle\` first`);
-  // The quick start's app, synthesized into its own cdk.out: the --synth example runs against it.
+  // The quick start's app, synthesized into its own cdk.out as `cdk synth` writes it (construct paths recorded on
+  // each resource, `…/Rule/Resource`): the --synth example runs against it.
   const cdkOut = synthesizeReadmeBlock(quickstart.find((b) => b.lang === 'ts')!.code, {
     'handlers/orders.js': 'exports.handler = async () => null;\n',
     'handlers/memberships.js': 'exports.handler = async () => null;\n',
-  }, 'pattern-testing');
+  }, 'pattern-testing', { asCdkCli: true });
   work = path.dirname(cdkOut);
   const [rule, event] = section.filter((b) => b.lang === 'json');
   fs.writeFileSync(path.join(work, 'rule.json'), rule.code);

@@ -272,3 +272,41 @@ class TestAlarms:
         assert synthesized.stack.resolve(metric.dimensions) == {"integration": "Payments/Stripe", "service": "Orders"}
         everyone = synthesized.stack.stripe.metric_events_failed()
         assert synthesized.stack.resolve(everyone.dimensions) == {"integration": "Payments/Stripe"}
+
+
+class TestOutputsAndWarnings:
+    def test_the_outputs_name_the_queue_and_tables_the_commands_need(self, synthesized):
+        outputs = synthesized.template.to_json()["Outputs"]
+        assert sorted(outputs) == ["CommerceTableName", "StripeArchiveArn", "StripeDeadLetterQueueUrl", "StripeIdempotencyTableName"]
+        assert outputs["StripeDeadLetterQueueUrl"]["Description"].endswith("npx stripe-eventbridge redrive --queue-url <this URL> --dry-run")
+        assert outputs["CommerceTableName"]["Value"] == {"Ref": commerce_table_id(synthesized)}
+
+    def test_its_alarms_have_a_destination_so_synth_does_not_warn(self, synthesized):
+        from aws_cdk.assertions import Annotations
+
+        assert Annotations.from_stack(synthesized.stack).find_warning("*", Match.string_like_regexp("alarmsWithoutDestination")) == []
+
+
+def test_the_warning_names_the_python_spelling_of_the_props():
+    """The same warning from Python spells the API the Python way (email_addresses, alarm_topic, add_subscription)."""
+    from aws_cdk import aws_lambda as lambda_
+    from aws_cdk.assertions import Annotations
+
+    from babes_stripe_eventbridge import StripeEventBridgeIntegration, StripeEventBus, StripeEventHandler
+    from conftest import new_stack
+
+    stack = new_stack()
+    StripeEventBridgeIntegration(
+        stack,
+        "Stripe",
+        event_bus=StripeEventBus.from_partner_event_source("aws.partner/stripe.com/ed_test_EXAMPLE"),
+        handlers={
+            "checkout.session.completed": StripeEventHandler.from_code(
+                code=lambda_.Code.from_inline("exports.handler = async () => null;"), handler="index.handler"
+            )
+        },
+    )
+    [warning] = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("alarmsWithoutDestination"))
+    text = warning.entry.data
+    assert "set alarms.email_addresses, or subscribe to the integration's alarm_topic (alarm_topic.add_subscription(…)" in text
+    assert "Annotations.of(<the integration TestStack/Stripe>).acknowledge_warning('@babes/stripe-eventbridge:alarmsWithoutDestination')" in text

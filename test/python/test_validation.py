@@ -1,5 +1,6 @@
 """Synth-time validation reaches Python as an exception carrying the library's message, word for word the
-message the TypeScript tests expect (test/construct/handlers.test.ts)."""
+message the TypeScript tests expect (test/construct/handlers.test.ts), with the API's names spelt as Python
+spells them (`allow_unknown_event_types`, not `allowUnknownEventTypes`) and no `Error: ` before the message."""
 
 import re
 
@@ -38,7 +39,7 @@ def test_an_unknown_event_type_fails_with_the_did_you_mean_message():
     assert str(raised.value) == (
         "[TestStack/Stripe] handlers: 'checkout.sesion.completed' is not a Stripe event type (did you mean 'checkout.session.completed'?). "
         f"If it is a Stripe event type newer than stripe@{stripe_package_version()} (which this library checks against), "
-        "set allowUnknownEventTypes: true."
+        "set allow_unknown_event_types: true."
     )
 
 
@@ -55,8 +56,21 @@ def test_a_wildcard_that_matches_no_type_fails_with_a_suggestion():
 def test_factory_validation_raises_where_the_factory_is_called():
     with pytest.raises(RuntimeError, match=re.escape("handler: 'index' is not a Lambda handler string; expected '<file>.<export>'")):
         StripeEventHandler.from_code(code=lambda_.Code.from_inline("x"), handler="index")
-    with pytest.raises(RuntimeError, match=re.escape("eventBus: 'aws.partner/stripe.com' is not a Stripe partner event source name.")):
+    with pytest.raises(RuntimeError) as raised:
         StripeEventBus.from_partner_event_source("aws.partner/stripe.com")
+    # A static method's error reads as its message alone, as a constructor's does: no "ValidationError: " before it.
+    assert str(raised.value).startswith("event_bus: 'aws.partner/stripe.com' is not a Stripe partner event source name.")
+
+
+def test_errors_from_static_methods_carry_the_message_alone():
+    from babes_stripe_eventbridge import EventPatternTester
+
+    with pytest.raises(RuntimeError) as raised:
+        EventPatternTester.to_event_bridge_event('{"id": "x"}')
+    assert str(raised.value) == 'to_event_bridge_event: not a Stripe event (needs "id", "object": "event" and "type")'
+    with pytest.raises(RuntimeError) as raised:
+        EventPatternTester.matches('{"detail-type": "invoice.paid"}', '{"detail-type": "invoice.paid"}')
+    assert str(raised.value) == 'Event pattern is not valid. Reason: "detail-type" must be an object or an array'
 
 
 def test_a_partner_source_arn_names_the_part_to_keep_and_every_stripe_form_is_accepted():
@@ -97,7 +111,7 @@ def test_struct_props_accept_the_struct_class_or_a_plain_dict():
                 }
             },
         )
-    with pytest.raises(RuntimeError, match=re.escape("idempotency.recordLifetime: 7 days is shorter than 34 days 6 hours")):
+    with pytest.raises(RuntimeError, match=re.escape("idempotency.record_lifetime: 7 days is shorter than 34 days 6 hours")):
         integrate({"checkout.session.completed": handler()}, idempotency={"record_lifetime": Duration.days(7)})
 
 
@@ -128,5 +142,5 @@ def test_a_variable_the_wrapper_reads_is_refused_with_the_prop_to_use_instead():
         integrate({"checkout.session.completed": handler(name="Orders", environment={"POWERTOOLS_METRICS_NAMESPACE": "Mine"})})
     assert str(raised.value) == (
         "[TestStack/Stripe/Orders] handlers.Orders.environment: POWERTOOLS_METRICS_NAMESPACE is read by the Stripe event wrapper. "
-        "The integration sets it: use `metricsNamespace`. Remove it."
+        "The integration sets it: use `metrics_namespace`. Remove it."
     )

@@ -4,6 +4,7 @@
  * stripe-mock (test/support/stripe-mock.ts) and the local Python runtime's environment when they are not there yet.
  */
 import * as path from 'node:path';
+import './quiet-env';
 import { ensureStripeMock } from './stripe-mock';
 import { startDynamoDbLocal } from '../../src/cli/local/dynamodb-local';
 import { ensureLocalPython } from '../../src/cli/local/python-env';

@@ -69,10 +69,11 @@ export function typeCheck(files: Record<string, string>): string[] {
 
 /**
  * Runs a README TypeScript block that creates `const app = new App()`, in a scratch directory under .tmp
- * holding `files` (e.g. the handlers its `Code.fromAsset` points at), and synthesizes it there.
+ * holding `files` (e.g. the handlers its `Code.fromAsset` points at), and synthesizes it there; `asCdkCli`
+ * synthesizes with the context the CDK CLI gives an app.
  * @returns the cloud assembly directory
  */
-export function synthesizeReadmeBlock(code: string, files: Record<string, string>, name: string): string {
+export function synthesizeReadmeBlock(code: string, files: Record<string, string>, name: string, options: { asCdkCli?: boolean } = {}): string {
   fs.mkdirSync(path.join(REPO_ROOT, '.tmp'), { recursive: true });
   const work = fs.mkdtempSync(path.join(REPO_ROOT, '.tmp', `readme-${name}-`));
   for (const [file, content] of Object.entries(files)) {
@@ -88,11 +89,15 @@ export function synthesizeReadmeBlock(code: string, files: Record<string, string
   const cwd = process.cwd();
   process.chdir(work);
   process.env.CDK_OUTDIR = path.join(work, 'cdk.out');
+  // `cdk synth` passes its context to the app this way; with it, each resource records its construct path
+  // (`aws:cdk:path` metadata, e.g. `Payments/Stripe/Orders/Rule/Resource`), as in a real cdk.out.
+  if (options.asCdkCli) process.env.CDK_CONTEXT_JSON = JSON.stringify({ 'aws:cdk:enable-path-metadata': true, 'aws:cdk:enable-asset-metadata': true });
   try {
     new Function('require', 'module', 'exports', js)(localRequire, module, module.exports);
     return module.exports.__app!.synth({ force: true }).directory;
   } finally {
     process.chdir(cwd);
     delete process.env.CDK_OUTDIR;
+    delete process.env.CDK_CONTEXT_JSON;
   }
 }

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { AssetHashType, DockerImage, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { AssetHashType, CfnOutput, DockerImage, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { buildSync } from 'esbuild';
@@ -11,11 +11,14 @@ export interface BabesClubStackProps extends StackProps {
   readonly eventSourceName?: string;
   /** Another bus instead, e.g. a custom bus for an integration test (partner buses refuse PutEvents). */
   readonly eventBus?: StripeEventBus;
-  /** Who gets the alarms. */
+  /** Who gets the alarms. @default the payments on-call address */
   readonly alarmEmails?: string[];
   /** What happens to the commerce table when it leaves the stack. @default RETAIN */
   readonly removalPolicy?: RemovalPolicy;
 }
+
+/** The payments on-call rota, subscribed to the integration's alarm topic (each address confirms once). */
+const ONCALL_EMAIL = 'payments-oncall@thebabesclub.example';
 
 const HANDLERS = path.join(__dirname, '..', 'handlers');
 
@@ -62,6 +65,12 @@ export class BabesClubStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
+    // Beside the integration's own outputs (dead-letter queue, idempotency table, archive): the shop's table, for
+    // `aws dynamodb get-item` and the like after a deploy.
+    new CfnOutput(this, 'CommerceTableName', {
+      value: this.commerceTable.tableName,
+      description: 'The commerce table (orders, checkout sessions, memberships; PK/SK) the Stripe handlers write',
+    });
 
     const code = handlersCode();
     const environment = { COMMERCE_TABLE: this.commerceTable.tableName };
@@ -84,7 +93,7 @@ export class BabesClubStack extends Stack {
         'customer.subscription.*': memberships,
         'invoice.payment_failed': handler('InvoicePaymentFailed', 'invoicePaymentFailed'),
       },
-      alarms: { emailAddresses: props.alarmEmails },
+      alarms: { emailAddresses: props.alarmEmails ?? [ONCALL_EMAIL] },
     });
 
     // Each handler reads and writes items; none deletes or scans.

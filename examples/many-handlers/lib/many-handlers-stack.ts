@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Stack, StackProps } from 'aws-cdk-lib';
+import { Annotations, Stack, StackProps } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { StripeEventBridgeIntegration, StripeEventBus, StripeEventHandler } from '@babes/stripe-eventbridge';
@@ -42,5 +42,7 @@ export class ManyHandlersStack extends Stack {
       eventBus: StripeEventBus.fromPartnerEventSource('aws.partner/stripe.com/ed_test_EXAMPLE'),
       handlers,
     });
+    // A scale example that is synthesized, never paged from: its alarms are left without a destination on purpose.
+    Annotations.of(this.stripe).acknowledgeWarning('@babes/stripe-eventbridge:alarmsWithoutDestination', 'a scale example: no one is paged');
   }
 }

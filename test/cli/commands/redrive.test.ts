@@ -99,8 +99,10 @@ beforeEach(() => invokeServer.reset());
 
 test('the README shows the redrive commands this test runs', () => {
   const recovery = readmeBlocks().filter((b) => b.section === 'recovery' && b.lang === 'sh').map((b) => b.code).join('\n');
-  expect(recovery).toContain('npx stripe-eventbridge redrive --queue-url <the dead-letter queue URL> --dry-run');
-  expect(recovery).toContain('npx stripe-eventbridge redrive --queue-url <the dead-letter queue URL> --limit 100');
+  // The queue URL from the stack output (test/readme-quickstart.test.ts checks the query against the quick start's outputs).
+  expect(recovery).toContain('--query "Stacks[0].Outputs[?OutputKey==\'StripeDeadLetterQueueUrl\'].OutputValue" --output text)');
+  expect(recovery).toContain('npx stripe-eventbridge redrive --queue-url "$queue" --dry-run');
+  expect(recovery).toContain('npx stripe-eventbridge redrive --queue-url "$queue" --limit 100');
 });
 
 test('--dry-run (local Lambda stand-in) lists the messages and exits 0 without invoking or deleting', async () => {
