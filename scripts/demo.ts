@@ -173,7 +173,8 @@ async function main(): Promise<number> {
   console.log(`\n${summaryLine(report, stream.problems)}`);
   const failed = failedDeliveries(report);
   if (failed > 0) console.log(`FAILED: ${failed} deliveries of valid Stripe events ended in the dead-letter queue`);
-  if (stream.problems.length > 0) console.log(`FAILED: ${stream.problems.length} entries of ${label} could not be replayed (listed above)`);
+  const unread = stream.problems.length;
+  if (unread > 0) console.log(`FAILED: ${unread} ${unread === 1 ? 'entry' : 'entries'} of ${label} could not be replayed (listed above)`);
   return failed > 0 || stream.problems.length > 0 ? 1 : 0;
 }
 
