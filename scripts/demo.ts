@@ -13,7 +13,7 @@
  * Exits non-zero if a valid Stripe event was not processed or an entry of --events could not be replayed (the
  * default stream's one malformed event is dead-lettered on purpose); stops everything it started.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ScanCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -148,9 +148,23 @@ async function reconcile(): Promise<number> {
   }
 }
 
+/**
+ * Builds the assets the demo runs (the wrapper layers, the local sandbox, the CLI) with `projen bundle`, showing its
+ * output only if it fails. STRIPE_EB_DEMO_BUNDLED=1 skips it (the tests, which bundle before they start).
+ */
+function bundle(): void {
+  if (process.env.STRIPE_EB_DEMO_BUNDLED === '1') return;
+  const run = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'projen'), ['bundle'], { cwd: ROOT, encoding: 'utf8' });
+  if (run.status !== 0) {
+    process.stderr.write(`${run.stdout ?? ''}${run.stderr ?? ''}`);
+    throw new Error(`building the assets failed (npx projen bundle, exit code ${run.status ?? run.error?.message})`);
+  }
+}
+
 async function main(): Promise<number> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const args = parseArgs(process.argv.slice(2));
+  bundle();
   if (args.reconcile) return reconcile();
   if (isPythonCdkApp(args.app)) {
     // A Python app's `python3 app.py` runs on the environment with the wheel, as if it were activated.
