@@ -111,7 +111,7 @@ export async function runReplay(options: ReplayRunOptions, io: CliIo): Promise<R
     try {
       const concurrency = options.concurrency ?? 8;
       const shown = options.eventsLabel ?? (options.events === '-' ? 'standard input' : path.relative(process.cwd(), path.resolve(options.events)) || options.events);
-      note(`replaying ${stream.events.length} events from ${shown} against DynamoDB Local (${concurrency} at a time; printed in stream order)${options.quiet || options.json ? '' : '\n'}`);
+      note(`replaying ${stream.events.length} events from ${shown} against DynamoDB Local (${concurrency} at a time${options.quiet || options.json ? ')' : '; printed in stream order)\n'}`);
       const labels = stream.events.map((e) => shortWhere(e.where));
       const width = Math.max(0, ...labels.map((l) => l.length));
       const report = await replay({

