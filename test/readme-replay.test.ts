@@ -36,7 +36,7 @@ function demoCommand(): string[] {
 function runDemo(args: string[]) {
   const [bin, ...rest] = demoCommand();
   const env = { ...process.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20', STRIPE_EB_DEMO_BUNDLED: '1' };
-  return spawnSync(path.join(REPO_ROOT, 'node_modules', '.bin', bin), [...rest, ...args], { cwd: REPO_ROOT, env, encoding: 'utf8', timeout: 150_000 });
+  return spawnSync(path.join(REPO_ROOT, 'node_modules', '.bin', bin), [...rest, ...args], { cwd: REPO_ROOT, env, encoding: 'utf8', timeout: 280_000 });
 }
 
 test('the replay section: its command in examples/babes-club prints the README\'s output, and nothing on standard error', () => {
@@ -47,7 +47,7 @@ test('the replay section: its command in examples/babes-club prints the README\'
   expect(result.stderr).toBe('');
   expect(timeless(result.stdout)).toEqual(timeless(output));
   expect(result.status).toBe(0);
-}, 120_000);
+}, 240_000);
 
 test('the demo section: npm run demo -- --concurrency 1 prints the README\'s output, with no noise', () => {
   const { command, output } = commandAndOutput('commands', /^npm run demo -- --concurrency 1$/);
@@ -56,7 +56,7 @@ test('the demo section: npm run demo -- --concurrency 1 prints the README\'s out
   expect(result.stderr).toBe('');
   expect(timeless(result.stdout)).toEqual(timeless(output));
   expect(result.status).toBe(0);
-}, 150_000);
+}, 300_000);
 
 test('the demo with --quiet prints the summary only; a line of --events that is not JSON is reported as file:line, the rest replayed, exit 1', () => {
   const sample = fs.readFileSync(path.join(REPO_ROOT, 'examples', 'babes-club', 'replay', 'sample-events.jsonl'), 'utf8').trim().split('\n');
@@ -75,4 +75,4 @@ test('the demo with --quiet prints the summary only; a line of --events that is 
     `FAILED: 1 entry of ${events} could not be replayed (listed above)`,
   ]);
   expect(result.status).toBe(1);
-}, 150_000);
+}, 300_000);
