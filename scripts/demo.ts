@@ -1,32 +1,29 @@
 /**
- * The main job, on a fresh clone and without an AWS account: The Babes Club's integration end to end.
+ * The main job, on a fresh clone and without an AWS account: The Babes Club's integration end to end. It is
+ * `stripe-eventbridge replay` (src/cli/commands/replay.ts) run on examples/babes-club, followed by the shop's own
+ * tables as the handlers left them.
  *
  *   npm run demo                                  # the default stream (examples/babes-club/replay/stream.ts)
  *   npm run demo -- --count 1000                  # a generated 1,000-event stream
- *   npm run demo -- --events my-events.jsonl      # your own: one EventBridge event per line
+ *   npm run demo -- --events my-events.jsonl      # your own: one EventBridge event (or Stripe event) per line
  *   npm run demo -- --reconcile                   # events lost before AWS, found and backfilled (demo-reconcile.ts)
  *   npm run demo -- --app examples/python-app     # another app (its one stack): the Python example
+ *   npm run demo -- --quiet                       # the summary only
  *
- * 1. synthesizes examples/babes-club (or the --app directory) with the CDK CLI;
- * 2. starts DynamoDB Local and creates the tables declared in the synthesized template;
- * 3. routes each event by evaluating every synthesized rule's pattern with the offline matcher;
- * 4. runs the matched function's real asset from cdk.out (wrapper layer and handler) with the template's
- *    environment pointed at the local tables, retrying failures as Lambda does, then dead-lettering;
- * 5. prints each event → handler → outcome, the resulting orders, sessions and memberships, and a summary.
- *
- * Exits non-zero if an event that should have been processed was not; stops everything it started.
+ * Exits non-zero if a valid Stripe event was not processed or an entry of --events could not be replayed (the
+ * default stream's one malformed event is dead-lettered on purpose); stops everything it started.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { ScanCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { reconcileDemo } from './demo-reconcile';
 import { defaultStream, generatedStream } from '../examples/babes-club/replay/stream';
-import { isPythonCdkApp, synthesizeCdkApp } from '../src/cli/local/cdk-app';
+import { runReplay } from '../src/cli/commands/replay';
+import { isPythonCdkApp, synthesizeAppCommand } from '../src/cli/local/cdk-app';
 import { LOCAL_AWS_ENV, startDynamoDbLocal } from '../src/cli/local/dynamodb-local';
-import { preparePythonFunctions } from '../src/cli/local/python-env';
-import { EventReport, replay } from '../src/cli/local/replay';
+import { failedDeliveries, summaryLine } from '../src/cli/local/replay-output';
 import { SynthesizedStack } from '../src/cli/local/synthesized-stack';
 
 const ROOT = path.join(__dirname, '..');
@@ -63,33 +60,6 @@ function parseArgs(argv: string[]): Args {
   return out;
 }
 
-function loadEvents(file: string): unknown[] {
-  return fs
-    .readFileSync(path.resolve(process.cwd(), file), 'utf8')
-    .split('\n')
-    .map((line, i) => [line.trim(), i + 1] as const)
-    .filter(([line]) => line !== '')
-    .map(([line, n]) => {
-      try {
-        return JSON.parse(line);
-      } catch (err) {
-        throw new Error(`${file}:${n} is not JSON: ${(err as Error).message}`);
-      }
-    });
-}
-
-function describe(report: EventReport): string {
-  const what = `#${String(report.index + 1).padEnd(4)} ${(report.stripeEventId ?? '(no evt_ id)').padEnd(28)} ${(report.type ?? '?').padEnd(42)}`;
-  if (report.deliveries.length === 0) return `${what} → no rule: unmatched`;
-  return `${what} → ${report.deliveries
-    .map((d) => {
-      const retries = d.attempts > 1 ? ` after ${d.attempts} attempts` : '';
-      if (d.outcome !== 'dlq') return `${d.handler}: ${d.outcome}${retries}`;
-      return `${d.handler}: failed → dead-letter queue (${report.invalidReason ? 'expected: not a Stripe event' : 'UNEXPECTED'}; ${d.error})`;
-    })
-    .join('; ')}`;
-}
-
 /**
  * The Python a Python example app is synthesized with: STRIPE_EB_APP_PYTHON, or the virtual environment with the
  * wheel that `npx projen test:python` builds (made here, with the same script, when it is missing).
@@ -104,67 +74,122 @@ function pythonCdkEnvironment(): string {
   return python;
 }
 
-function table(title: string, rows: Record<string, unknown>[], columns: string[]): void {
+/** A table with a header row and aligned columns: [header, field, format?]. */
+function table(title: string, rows: Record<string, unknown>[], columns: [string, string, ((row: Record<string, unknown>) => string)?][]): void {
+  const shown = rows.slice(0, 25);
+  const cells = shown.map((row) => columns.map(([, field, format]) => (format ? format(row) : String(row[field] ?? '-'))));
+  const widths = columns.map(([header], i) => Math.max(header.length, ...cells.map((c) => c[i].length)));
+  const line = (values: string[]) => `  ${values.map((v, i) => (i === values.length - 1 ? v : v.padEnd(widths[i]))).join('  ')}`;
   console.log(`\n${title} (${rows.length})`);
-  for (const row of rows.slice(0, 25)) {
-    console.log(`  ${columns.map((c) => String(row[c] ?? '-')).join('  ')}`);
-  }
-  if (rows.length > 25) console.log(`  … and ${rows.length - 25} more`);
+  if (rows.length === 0) return;
+  console.log(line(columns.map(([header]) => header)));
+  for (const c of cells) console.log(line(c));
+  if (rows.length > shown.length) console.log(`  … and ${rows.length - shown.length} more`);
 }
 
-async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2));
-  const events = args.events ? loadEvents(args.events) : args.count ? generatedStream(args.count) : defaultStream();
-  const source = args.events ? args.events : args.count ? `a generated stream of ${args.count}` : 'the default stream';
+const money = (amount: unknown, currency: unknown) => (typeof amount === 'number' ? `${(amount / 100).toFixed(2)} ${String(currency ?? '').toUpperCase()}` : '-');
+const date = (seconds: unknown) => (typeof seconds === 'number' ? new Date(seconds * 1000).toISOString().slice(0, 10) : '-');
 
-  let t = Date.now();
-  const cdkOut = path.join(args.app, 'cdk.out');
-  synthesizeCdkApp(args.app, { cdkCli: path.join(ROOT, 'node_modules', '.bin', 'cdk'), outdir: cdkOut, python: isPythonCdkApp(args.app) ? pythonCdkEnvironment() : undefined });
+async function printShop(client: DynamoDBClient, stack: SynthesizedStack, tables: Record<string, string>): Promise<void> {
+  const commerce = stack.tables.find((x) => x.logicalId.startsWith('CommerceTable'));
+  if (!commerce) return;
+  const scan = await client.send(new ScanCommand({ TableName: tables[commerce.logicalId], ConsistentRead: true }));
+  const items = scan.Items?.map((i) => unmarshall(i)) ?? [];
+  const byKey = (a: Record<string, any>, b: Record<string, any>) => `${a.PK}${a.SK}`.localeCompare(`${b.PK}${b.SK}`);
+  table('Orders', items.filter((i) => i.type === 'ORDER').sort(byKey), [
+    ['User', 'PK'],
+    ['Order', 'SK'],
+    ['Paid', 'amount', (r) => money(r.amount, r.currency)],
+    ['E-mail', 'email'],
+    ['Status', 'status'],
+    ['Refunded', 'amountRefunded', (r) => (r.amountRefunded === undefined ? '-' : money(r.amountRefunded, r.currency))],
+  ]);
+  table('Checkout sessions', items.filter((i) => i.SK === 'SESSION').sort(byKey), [
+    ['Session', 'PK'],
+    ['Status', 'status'],
+    ['User', 'userId'],
+  ]);
+  table('Memberships', items.filter((i) => i.type === 'MEMBERSHIP').sort(byKey), [
+    ['User', 'PK'],
+    ['Status', 'status'],
+    ['Stripe status', 'stripeStatus'],
+    ['Subscription', 'subscriptionId'],
+    ['Paid until', 'currentPeriodEnd', (r) => date(r.currentPeriodEnd)],
+  ]);
+}
+
+/** The default or generated stream as a JSON Lines file, for `replay --events`. */
+function writeStream(events: unknown[], name: string): string {
+  const dir = path.join(ROOT, '.tmp', 'demo');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, `${events.map((e) => JSON.stringify(e)).join('\n')}\n`);
+  return file;
+}
+
+const io = {
+  out: (text: string) => console.log(text),
+  err: (text: string) => console.error(text),
+  readInput: (file: string) => fs.readFileSync(file === '-' ? 0 : file, 'utf8'),
+};
+
+async function reconcile(): Promise<number> {
+  const cdkOut = path.join(EXAMPLE, 'cdk.out');
+  synthesizeAppCommand(EXAMPLE, cdkOut);
   const stack = SynthesizedStack.load(cdkOut);
-  preparePythonFunctions(stack.functions.map((f) => f.runtime), { dir: path.join(ROOT, '.tmp', 'python', 'local-lambda'), onInstall: console.log });
-  console.log(
-    `synthesized ${path.relative(ROOT, args.app)} in ${((Date.now() - t) / 1000).toFixed(1)} s: ` +
-      `${stack.functions.length} functions, ${stack.rules.length} rules, ${stack.tables.length} tables`,
-  );
-
   const ddb = await startDynamoDbLocal();
   const client = new DynamoDBClient({ endpoint: ddb.endpoint, region: LOCAL_AWS_ENV.AWS_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   try {
     // Events lost before AWS, found by `stripe-eventbridge reconcile` and backfilled (scripts/demo-reconcile.ts).
-    if (args.reconcile) return await reconcileDemo({ stack, cdkOut, ddb: { endpoint: ddb.endpoint, client } });
-    console.log(`DynamoDB Local at ${ddb.endpoint}; replaying ${events.length} events from ${source}\n`);
-    t = Date.now();
-    const report = await replay({
-      stack,
-      events,
-      ddb: { endpoint: ddb.endpoint, client },
-      concurrency: args.concurrency,
-      onEvent: args.quiet ? undefined : (r) => console.log(describe(r)),
-    });
-    const seconds = (Date.now() - t) / 1000;
-
-    const commerce = report.tables[stack.tables.find((x) => x.logicalId.startsWith('CommerceTable'))!.logicalId];
-    const items = (await client.send(new ScanCommand({ TableName: commerce, ConsistentRead: true }))).Items?.map((i) => unmarshall(i)) ?? [];
-    table('Orders', items.filter((i) => i.type === 'ORDER'), ['PK', 'SK', 'amount', 'currency', 'email', 'status', 'amountRefunded']);
-    table('Checkout sessions', items.filter((i) => i.SK === 'SESSION'), ['PK', 'status', 'userId']);
-    table('Memberships', items.filter((i) => i.type === 'MEMBERSHIP'), ['PK', 'status', 'stripeStatus', 'subscriptionId', 'currentPeriodEnd']);
-
-    const c = report.counts;
-    const unexpected = c.dlq - c.expectedDlq;
-    console.log(
-      `\n${events.length} events in ${seconds.toFixed(2)} s (${(events.length / seconds).toFixed(0)} events/s): ` +
-        `${c.processed} processed, ${c.duplicate} duplicates, ${c.unmatched} unmatched, ` +
-        `${c.expectedDlq} dead-lettered as expected (not Stripe events), ${unexpected} failed, ${c.retried} retries`,
-    );
-    if (unexpected > 0) {
-      console.log(`FAILED: ${unexpected} deliveries of valid Stripe events ended in the dead-letter queue`);
-      return 1;
-    }
-    return 0;
+    return await reconcileDemo({ stack, cdkOut, ddb: { endpoint: ddb.endpoint, client } });
   } finally {
     client.destroy();
     await ddb.stop();
   }
+}
+
+/**
+ * Builds the assets the demo runs (the wrapper layers, the local sandbox, the CLI) with `projen bundle`, showing its
+ * output only if it fails. STRIPE_EB_DEMO_BUNDLED=1 skips it (the tests, which bundle before they start).
+ */
+function bundle(): void {
+  if (process.env.STRIPE_EB_DEMO_BUNDLED === '1') return;
+  const run = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'projen'), ['bundle'], { cwd: ROOT, encoding: 'utf8' });
+  if (run.status !== 0) {
+    process.stderr.write(`${run.stdout ?? ''}${run.stderr ?? ''}`);
+    throw new Error(`building the assets failed (npx projen bundle, exit code ${run.status ?? run.error?.message})`);
+  }
+}
+
+async function main(): Promise<number> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const args = parseArgs(process.argv.slice(2));
+  bundle();
+  if (args.reconcile) return reconcile();
+  if (isPythonCdkApp(args.app)) {
+    // A Python app's `python3 app.py` runs on the environment with the wheel, as if it were activated.
+    const python = pythonCdkEnvironment();
+    process.env.PATH = `${path.dirname(python)}${path.delimiter}${process.env.PATH ?? ''}`;
+    process.env.VIRTUAL_ENV = path.dirname(path.dirname(python));
+  }
+  const events = args.events ?? (args.count ? writeStream(generatedStream(args.count), `generated-${args.count}.jsonl`) : writeStream(defaultStream(), 'default-stream.jsonl'));
+  const label = args.events ? args.events : args.count ? `a generated stream of ${args.count} (examples/babes-club/replay/stream.ts)` : 'the default stream (examples/babes-club/replay/stream.ts)';
+  console.log(`${path.relative(ROOT, args.app)} through \`stripe-eventbridge replay\``);
+  const { report, stream } = await runReplay({
+    events,
+    eventsLabel: label,
+    appDir: args.app,
+    concurrency: args.concurrency,
+    quiet: args.quiet,
+    pythonDir: path.join(ROOT, '.tmp', 'python', 'local-lambda'),
+    afterReplay: args.quiet ? undefined : ({ client, stack, report: r }) => printShop(client, stack, r.tables),
+  }, io);
+  console.log(`\n${summaryLine(report, stream.problems)}`);
+  const failed = failedDeliveries(report);
+  if (failed > 0) console.log(`FAILED: ${failed} deliveries of valid Stripe events ended in the dead-letter queue`);
+  const unread = stream.problems.length;
+  if (unread > 0) console.log(`FAILED: ${unread} ${unread === 1 ? 'entry' : 'entries'} of ${label} could not be replayed (listed above)`);
+  return failed > 0 || stream.problems.length > 0 ? 1 : 0;
 }
 
 main().then(

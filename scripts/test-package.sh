@@ -33,3 +33,8 @@ echo '{ "name": "package-test", "version": "0.0.0", "private": true }' > "$work/
   "stripe@$stripe_version" "@types/aws-lambda@$types_lambda_version")
 
 node scripts/check-package.js "$work" "$root/${tarballs[0]}"
+
+# `stripe-eventbridge replay` from the tarball, as a user runs it: a fresh CDK app (JavaScript, a Node.js and a Python
+# handler) replays real Stripe samples. Its first run installs DynamoDB Local and the AWS SDK into the (emptied) cache
+# directory, which proves the install on first use; the local Python runtime is the tests' when they made one.
+bash scripts/check-package-replay.sh "$work"

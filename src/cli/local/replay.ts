@@ -23,10 +23,20 @@ export interface Delivery {
   readonly handler: string;
   readonly outcome: DeliveryOutcome;
   readonly attempts: number;
+  /**
+   * The attempts before the last, in order: `in_progress` when the wrapper found the Stripe event in progress in
+   * another delivery (and failed the attempt so that it is retried), else `failed` with the error.
+   */
+  readonly failedAttempts: readonly FailedAttempt[];
   /** The last error, for a dead-lettered delivery. */
   readonly error?: string;
   /** The handler's stored result. */
   readonly result?: unknown;
+}
+
+export interface FailedAttempt {
+  readonly outcome: 'in_progress' | 'failed';
+  readonly error: string;
 }
 
 export interface EventReport {
@@ -68,13 +78,14 @@ export interface ReplayReport {
   readonly counts: { processed: number; duplicate: number; unmatched: number; dlq: number; expectedDlq: number; retried: number };
 }
 
-/** The wrapper's outcome for a successful invocation, from its log line. */
-function outcomeOf(result: InvocationResult): 'processed' | 'duplicate' | undefined {
+/** The wrapper's outcome for an invocation, from its log line. */
+function outcomeOf(result: InvocationResult): 'processed' | 'duplicate' | 'in_progress' | undefined {
   for (const line of result.logs) {
     if (!line.includes(`"${F.OUTCOME}"`)) continue;
     try {
       const outcome = JSON.parse(line)[F.OUTCOME];
       if (outcome === OUTCOME.PROCESSED || outcome === OUTCOME.DUPLICATE) return outcome;
+      if (outcome === OUTCOME.IN_PROGRESS) return 'in_progress';
     } catch {
       // not a JSON line
     }
@@ -111,16 +122,19 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
 
   const deliver = async (logicalId: string, event: unknown): Promise<Delivery> => {
     const handler = byId.get(logicalId)!.name;
-    let last: InvocationResult | undefined;
+    const failedAttempts: FailedAttempt[] = [];
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       if (attempt > 1) {
         retried++;
         await new Promise((r) => setTimeout(r, retryDelay * 2 ** (attempt - 2)));
       }
-      last = await localFunction(logicalId).invoke(event);
-      if (last.ok) return { handler, outcome: outcomeOf(last) ?? 'processed', attempts: attempt, result: last.result };
+      const result = await localFunction(logicalId).invoke(event);
+      const outcome = outcomeOf(result);
+      if (result.ok) return { handler, outcome: outcome === 'duplicate' ? 'duplicate' : 'processed', attempts: attempt, failedAttempts, result: result.result };
+      failedAttempts.push({ outcome: outcome === 'in_progress' ? 'in_progress' : 'failed', error: `${result.error?.name}: ${result.error?.message}` });
     }
-    return { handler, outcome: 'dlq', attempts: maxAttempts, error: `${last!.error?.name}: ${last!.error?.message}` };
+    const last = failedAttempts[failedAttempts.length - 1];
+    return { handler, outcome: 'dlq', attempts: maxAttempts, failedAttempts: failedAttempts.slice(0, -1), error: last.error };
   };
 
   try {

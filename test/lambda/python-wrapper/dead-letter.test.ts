@@ -45,10 +45,14 @@ test('a Python handler that keeps throwing: three attempts, then the dead-letter
   const report = await replay({ stack: synthesized, events, ddb: { endpoint: ddbEndpoint(), client }, retryDelayMs: 50, tablePrefix: `pydlq-${Date.now()}-` });
 
   const broken = report.events.flatMap((e) => e.deliveries.filter((d) => d.handler === 'Broken'));
-  expect(broken).toEqual([
-    { handler: 'Broken', outcome: 'dlq', attempts: 3, error: 'RuntimeError: payment provider unavailable for evt_1PyDlqA' },
-    { handler: 'Broken', outcome: 'dlq', attempts: 3, error: 'RuntimeError: payment provider unavailable for evt_1PyDlqB' },
-  ]);
+  const failed = (id: string) => ({
+    handler: 'Broken',
+    outcome: 'dlq',
+    attempts: 3,
+    error: `RuntimeError: payment provider unavailable for ${id}`,
+    failedAttempts: [1, 2].map(() => ({ outcome: 'failed', error: `RuntimeError: payment provider unavailable for ${id}` })),
+  });
+  expect(broken).toEqual([failed('evt_1PyDlqA'), failed('evt_1PyDlqB')]);
   expect(report.events.flatMap((e) => e.deliveries.filter((d) => d.handler === 'Recorder').map((d) => d.outcome))).toEqual(['processed', 'processed']);
   expect(report.counts).toMatchObject({ processed: 2, dlq: 2, expectedDlq: 0, retried: 4 });
   // Each failed attempt removed its in-progress record: nothing blocks a redrive of the dead-lettered events.

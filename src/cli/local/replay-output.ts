@@ -1,0 +1,70 @@
+/** How `stripe-eventbridge replay` (and `npm run demo`) prints a replay: one line per event, in stream order, and a summary. */
+import type { StreamProblem } from './event-stream';
+import type { Delivery, EventReport, ReplayReport } from './replay';
+
+function attemptsNote(d: Delivery): string {
+  if (d.failedAttempts.length === 0) return '';
+  const earlier = d.failedAttempts.map((a, i) =>
+    a.outcome === 'in_progress' ? `attempt ${i + 1} found the event in progress in another delivery` : `attempt ${i + 1} failed: ${a.error}`,
+  );
+  return ` on attempt ${d.attempts} (${earlier.join('; ')}; Lambda retried)`;
+}
+
+/** Where an event was read, shortly: the file's name and the line (`events.jsonl:3`), or the array index. */
+export function shortWhere(where: string): string {
+  return where.startsWith('standard input') ? where.replace('standard input', 'stdin') : where.split(/[\\/]/).pop()!;
+}
+
+/** `events.jsonl:3  evt_…  checkout.session.completed  → CheckoutPaid: processed` */
+export function describeEvent(report: EventReport, where: string, whereWidth = where.length): string {
+  const what = `${where.padEnd(whereWidth)}  ${(report.stripeEventId ?? '(no evt_ id)').padEnd(28)} ${(report.type ?? '?').padEnd(42)}`;
+  if (report.deliveries.length === 0) return `${what} → no rule matches: not delivered`;
+  return `${what} → ${report.deliveries
+    .map((d) => {
+      if (d.outcome !== 'dlq') return `${d.handler}: ${d.outcome}${attemptsNote(d)}`;
+      const why = report.invalidReason ? 'not a Stripe event, as the wrapper checks' : `failed ${d.attempts} attempts`;
+      return `${d.handler}: dead-letter queue (${why}; ${d.error})`;
+    })
+    .join('; ')}`;
+}
+
+/**
+ * Calls `print` with each event's line in stream order, as soon as it and every event before it are done (events
+ * run concurrently and finish in any order).
+ */
+export function inStreamOrder(print: (report: EventReport) => void): (report: EventReport) => void {
+  const done = new Map<number, EventReport>();
+  let next = 0;
+  return (report) => {
+    done.set(report.index, report);
+    while (done.has(next)) {
+      print(done.get(next)!);
+      done.delete(next);
+      next++;
+    }
+  };
+}
+
+export function problemLines(problems: readonly StreamProblem[]): string[] {
+  return problems.map((p) => `${p.where}: ${p.why}`);
+}
+
+/** Dead-lettered deliveries of valid Stripe events: real failures. */
+export function failedDeliveries(report: ReplayReport): number {
+  return report.counts.dlq - report.counts.expectedDlq;
+}
+
+export function summaryLine(report: ReplayReport, problems: readonly StreamProblem[]): string {
+  const c = report.counts;
+  const n = report.events.length;
+  const seconds = report.durationMs / 1000;
+  const parts = [
+    `${c.processed} processed`,
+    `${c.duplicate} duplicate${c.duplicate === 1 ? '' : 's'}`,
+    `${c.unmatched} matched no rule`,
+    `${c.expectedDlq} dead-lettered as not Stripe events`,
+    `${failedDeliveries(report)} failed`,
+  ];
+  const unread = problems.length > 0 ? `; ${problems.length} ${problems.length === 1 ? 'entry' : 'entries'} of the stream could not be replayed (listed above)` : '';
+  return `${n} event${n === 1 ? '' : 's'} in ${seconds.toFixed(2)} s: ${parts.join(', ')}; ${c.retried} retr${c.retried === 1 ? 'y' : 'ies'}${unread}`;
+}
