@@ -81,10 +81,15 @@ function compile(name: string, installed: string[], code: string): string[] {
   };
   const host = ts.createCompilerHost(options);
   const libDir = path.dirname(ts.getDefaultLibFilePath(options));
-  // Only the app, TypeScript's own lib files, and the real packages the app links to.
+  // Only the app, TypeScript's own lib files, and the real packages the app links to with what they import; never
+  // a type package the app does not have, which the app's directory would reach by walking up to this repository's
+  // node_modules when that is a real directory (a clone), not a link.
+  const missing = TYPE_PACKAGES.filter((p) => !installed.includes(p)).map((p) => path.join(NODE_MODULES, p));
   const reachable = (f: string) => {
     const resolved = path.resolve(f);
-    return resolved.startsWith(app + path.sep) || resolved.startsWith(libDir) || (installed.length > 0 && resolved.startsWith(NODE_MODULES));
+    if (resolved.startsWith(app + path.sep) || resolved.startsWith(libDir)) return true;
+    if (installed.length === 0 || !resolved.startsWith(NODE_MODULES + path.sep)) return false;
+    return !missing.some((m) => resolved === m || resolved.startsWith(m + path.sep));
   };
   const fileExists = host.fileExists.bind(host);
   const directoryExists = host.directoryExists!.bind(host);
