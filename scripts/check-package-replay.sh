@@ -24,6 +24,7 @@ new StripeEventBridgeIntegration(stack, 'Stripe', {
     'checkout.session.completed': StripeEventHandler.fromCode({ code: lambda.Code.fromAsset('handlers'), handler: 'orders.handler', name: 'Orders' }),
     'customer.subscription.*': StripeEventHandler.fromPythonCode({ code: lambda.Code.fromAsset('handlers'), handler: 'memberships.handler', name: 'Memberships' }),
   },
+  alarms: { emailAddresses: ['payments-oncall@example.com'] },
 });
 JS
 cat > "$app/handlers/orders.js" <<'JS'
