@@ -14,10 +14,10 @@
  * Records are found by their key, computed from the function's key prefix as the contract says
  * (src/contract/idempotency.ts): `<prefix>#<base64 MD5 of the JSON event id>`.
  */
-import { createHash } from 'node:crypto';
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { KEY_HASH_SEPARATOR, RECORD_ATTRIBUTE, RECORD_STATUS } from '../../src/contract/idempotency';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { RECORD_ATTRIBUTE, RECORD_STATUS } from '../../src/contract/idempotency';
+import { idempotencyKey } from '../../src/reconcile/records';
+import { scanAll } from '../../test/support/local-stack';
 
 export interface CheckInput {
   readonly client: DynamoDBClient;
@@ -39,21 +39,6 @@ export interface CheckResult {
   noChangeDue: number;
 }
 
-export function idempotencyKey(prefix: string, stripeEventId: string): string {
-  return `${prefix}${KEY_HASH_SEPARATOR}${createHash('md5').update(JSON.stringify(stripeEventId)).digest('base64')}`;
-}
-
-async function scan(client: DynamoDBClient, table: string): Promise<Record<string, any>[]> {
-  const items: Record<string, any>[] = [];
-  let start: Record<string, any> | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }));
-    items.push(...(page.Items ?? []).map((i) => unmarshall(i)));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
-}
-
 /** Whether the handler's result says it changed something. */
 function changeDue(result: unknown): boolean {
   const r = (result ?? {}) as Record<string, unknown>;
@@ -62,10 +47,10 @@ function changeDue(result: unknown): boolean {
 
 export async function checkEffects(input: CheckInput): Promise<CheckResult> {
   const trail = new Map<string, number>();
-  for (const item of await scan(input.client, input.commerceTable)) {
+  for (const item of await scanAll(input.client, input.commerceTable)) {
     for (const id of (item.stripeEvents ?? []) as string[]) trail.set(id, (trail.get(id) ?? 0) + 1);
   }
-  const records = new Map((await scan(input.client, input.idempotencyTable)).map((r) => [r[RECORD_ATTRIBUTE.KEY] as string, r]));
+  const records = new Map((await scanAll(input.client, input.idempotencyTable)).map((r) => [r[RECORD_ATTRIBUTE.KEY] as string, r]));
   const result: CheckResult = { exactlyOnce: 0, missing: [], repeated: [], deadLettered: [], withoutRecord: [], noChangeDue: 0 };
   for (const [id, prefix] of input.events) {
     const record = records.get(idempotencyKey(prefix, id));
