@@ -16,9 +16,10 @@ import { LOCAL_AWS_ENV, startDynamoDbLocal } from '../local/dynamodb-local';
 import { EventStream, readEventStream } from '../local/event-stream';
 import { cacheRoot, checkJava, ensureLocalDependencies } from '../local/local-dependencies';
 import { SDK_NODE_PATH_ENV } from '../local/node-sandbox';
+import { callingPython } from '../local/python-app';
 import { preparePythonFunctions } from '../local/python-env';
 import { replay, ReplayReport } from '../local/replay';
-import { describeEvent, failedDeliveries, inStreamOrder, problemLines, shortWhere, summaryLine } from '../local/replay-output';
+import { describeEvent, failedDeliveries, inStreamOrder, plural, problemLines, shortWhere, summaryLine } from '../local/replay-output';
 import { SynthesizedStack } from '../local/synthesized-stack';
 
 const HELP = `Usage: stripe-eventbridge replay --events <file|dir|-> [--synth <cdk.out>] [--app <dir>] [--stack <name>]
@@ -105,10 +106,12 @@ export async function runReplay(options: ReplayRunOptions, io: CliIo): Promise<R
     }
     preparePythonFunctions(stack.functions.map((f) => f.runtime), {
       dir: options.pythonDir ?? path.join(cacheRoot(), 'python-runtime'),
+      // From the wheel's script, the Python it was started from (else python3 on PATH).
+      python: callingPython(),
       onInstall: (what) => io.err(`stripe-eventbridge replay: ${what} (once)`),
     });
     const what = options.synth ? `${stack.stackName} from ${options.synth}` : `${stack.stackName} (synthesized in ${((Date.now() - started) / 1000).toFixed(1)} s)`;
-    note(`${what}: ${stack.functions.length} functions, ${stack.rules.length} rules, ${stack.tables.length} tables`);
+    note(`${what}: ${plural(stack.functions.length, 'function')}, ${plural(stack.rules.length, 'rule')}, ${plural(stack.tables.length, 'table')}`);
 
     const stream = readEventStream(options.events, { eventSource: eventSourceOf(stack), readStdin: () => io.readInput('-') });
     for (const line of problemLines(stream.problems)) io.err(line);
@@ -118,7 +121,7 @@ export async function runReplay(options: ReplayRunOptions, io: CliIo): Promise<R
     try {
       const concurrency = options.concurrency ?? 8;
       const shown = options.eventsLabel ?? (options.events === '-' ? 'standard input' : path.relative(process.cwd(), path.resolve(options.events)) || options.events);
-      note(`replaying ${stream.events.length} events from ${shown} against DynamoDB Local (${concurrency} at a time${options.quiet || options.json ? ')' : '; printed in stream order)\n'}`);
+      note(`replaying ${plural(stream.events.length, 'event')} from ${shown} against DynamoDB Local (${concurrency} at a time${options.quiet || options.json ? ')' : '; printed in stream order)\n'}`);
       const labels = stream.events.map((e) => shortWhere(e.where));
       const width = Math.max(0, ...labels.map((l) => l.length));
       const report = await replay({

@@ -2,6 +2,11 @@
 import type { StreamProblem } from './event-stream';
 import type { Delivery, EventReport, ReplayReport } from './replay';
 
+/** `1 event`, `2 events`; `1 entry`, `2 entries` with the plural given. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 function attemptsNote(d: Delivery): string {
   if (d.failedAttempts.length === 0) return '';
   const earlier = d.failedAttempts.map((a, i) =>
@@ -60,11 +65,11 @@ export function summaryLine(report: ReplayReport, problems: readonly StreamProbl
   const seconds = report.durationMs / 1000;
   const parts = [
     `${c.processed} processed`,
-    `${c.duplicate} duplicate${c.duplicate === 1 ? '' : 's'}`,
+    plural(c.duplicate, 'duplicate'),
     `${c.unmatched} matched no rule`,
     `${c.expectedDlq} dead-lettered as not Stripe events`,
     `${failedDeliveries(report)} failed`,
   ];
-  const unread = problems.length > 0 ? `; ${problems.length} ${problems.length === 1 ? 'entry' : 'entries'} of the stream could not be replayed (listed above)` : '';
-  return `${n} event${n === 1 ? '' : 's'} in ${seconds.toFixed(2)} s: ${parts.join(', ')}; ${c.retried} retr${c.retried === 1 ? 'y' : 'ies'}${unread}`;
+  const unread = problems.length > 0 ? `; ${plural(problems.length, 'entry', 'entries')} of the stream could not be replayed (listed above)` : '';
+  return `${plural(n, 'event')} in ${seconds.toFixed(2)} s: ${parts.join(', ')}; ${plural(c.retried, 'retry', 'retries')}${unread}`;
 }
