@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LOCAL_STRIPE_SOURCE } from '../../contract/stripe';
 import { CliCommand, CliIo, EXIT_INVALID, EXIT_NO, EXIT_OK, parseOptions, UsageError } from '../command';
+import { SourceLocator } from '../local/attempt-details';
 import { synthesizeAppCommand } from '../local/cdk-app';
 import { LOCAL_AWS_ENV, startDynamoDbLocal } from '../local/dynamodb-local';
 import { EventStream, readEventStream } from '../local/event-stream';
@@ -19,11 +20,11 @@ import { SDK_NODE_PATH_ENV } from '../local/node-sandbox';
 import { callingPython } from '../local/python-app';
 import { preparePythonFunctions } from '../local/python-env';
 import { replay, ReplayReport } from '../local/replay';
-import { describeEvent, failedDeliveries, inStreamOrder, plural, problemLines, shortWhere, summaryLine } from '../local/replay-output';
+import { describeEvent, detailLines, failedDeliveries, inStreamOrder, plural, problemLines, shortWhere, summaryLine } from '../local/replay-output';
 import { SynthesizedStack } from '../local/synthesized-stack';
 
 const HELP = `Usage: stripe-eventbridge replay --events <file|dir|-> [--synth <cdk.out>] [--app <dir>] [--stack <name>]
-                                 [--concurrency <n>] [--quiet] [--json]
+                                 [--concurrency <n>] [--logs | --quiet] [--json]
        stripe-eventbridge replay --install
 
 Runs a stream of Stripe events through your synthesized app on this machine (no AWS account): DynamoDB Local
@@ -37,8 +38,12 @@ real code (wrapper layer and handler, Node.js or Python), retried as Lambda retr
   --app <dir>         the CDK app directory whose cdk.json to run (default: the current directory)
   --stack <name>      the stack, when the assembly has more than one
   --concurrency <n>   events in flight at once (default 8); lines print in stream order whatever finishes first
-  --quiet             print the summary only
-  --json              print one JSON document (events, problems, counts) instead of text
+  --logs              under each event, also what the handlers printed (console.log, print, their own logger) when
+                      they succeeded; each failed attempt always shows its error, where it was thrown in your files,
+                      and what the handler printed then
+  --quiet             print the header and the summary only
+  --json              print one JSON document (events with each delivery's attempts, errors, stack frames in your
+                      files and printed lines; problems; counts) instead of text
   --install           only install DynamoDB Local and the AWS SDK for DynamoDB into the cache (see below)
 
 Needs Java 17+ (DynamoDB Local). The first run installs DynamoDB Local and the AWS SDK for DynamoDB (about 80 MB,
@@ -60,6 +65,8 @@ export interface ReplayRunOptions {
   readonly concurrency?: number;
   readonly quiet?: boolean;
   readonly json?: boolean;
+  /** Under each event, also what the handlers printed when they succeeded. */
+  readonly logs?: boolean;
   /** Where the local Python runtime environment goes. @default - under the cache directory */
   readonly pythonDir?: string;
   /** Runs after the replay, while DynamoDB Local still holds its tables (the demo prints them). */
@@ -129,7 +136,8 @@ export async function runReplay(options: ReplayRunOptions, io: CliIo): Promise<R
         events: stream.events.map((e) => e.event),
         ddb: { endpoint: ddb.endpoint, client },
         concurrency,
-        onEvent: options.quiet || options.json ? undefined : inStreamOrder((r) => io.out(describeEvent(r, labels[r.index], width))),
+        sources: new SourceLocator(options.appDir),
+        onEvent: options.quiet || options.json ? undefined : inStreamOrder((r) => io.out([describeEvent(r, labels[r.index], width), ...detailLines(r, options.logs)].join('\n'))),
       });
       await options.afterReplay?.({ client, stack, report });
       return { report, stream };
@@ -158,7 +166,7 @@ export const command: CliCommand = {
   summary: "Run a stream of Stripe events through your app's handlers locally (DynamoDB Local, no AWS account)",
   help: HELP,
   async run(args: readonly string[], io: CliIo): Promise<number> {
-    const { values, flags } = parseOptions(args, { values: ['events', 'synth', 'app', 'stack', 'concurrency'], flags: ['quiet', 'json', 'install'] });
+    const { values, flags } = parseOptions(args, { values: ['events', 'synth', 'app', 'stack', 'concurrency'], flags: ['quiet', 'json', 'install', 'logs'] });
     if (flags.has('install')) {
       if (Object.keys(values).length > 0 || flags.size > 1) throw new UsageError('--install takes no other option');
       const deps = ensureLocalDependencies({ projectDir: process.cwd(), log: (line) => io.err(`stripe-eventbridge replay: ${line}`) });
@@ -166,6 +174,7 @@ export const command: CliCommand = {
       return EXIT_OK;
     }
     if (!values.events) throw new UsageError('--events is required: the Stripe events to replay');
+    if (flags.has('logs') && flags.has('quiet')) throw new UsageError('give --logs (more under each event) or --quiet (no event lines), not both');
     if (values.events !== '-' && !fs.existsSync(values.events)) throw new UsageError(`--events ${values.events} does not exist`);
     const appDir = path.resolve(values.app ?? '.');
     if (values.synth && values.app) throw new UsageError('give --synth (an assembly) or --app (an app to synthesize), not both');
@@ -185,6 +194,7 @@ export const command: CliCommand = {
         concurrency: positiveInteger(values.concurrency, 'concurrency'),
         quiet: flags.has('quiet'),
         json: flags.has('json'),
+        logs: flags.has('logs'),
       }, io);
     } catch (err) {
       io.err(`stripe-eventbridge replay: ${(err as Error).message}`);

@@ -33,6 +33,44 @@ export function describeEvent(report: EventReport, where: string, whereWidth = w
     .join('; ')}`;
 }
 
+type ShownAttempt = { readonly number: number; readonly error: string; readonly at: readonly string[]; readonly output: readonly string[] };
+
+/** The failed attempts of a delivery (not those that found the event in progress), the last one of a dead letter included. */
+function failedAttempts(d: Delivery): ShownAttempt[] {
+  const all: ShownAttempt[] = d.failedAttempts.flatMap((a, i) => (a.outcome === 'failed' ? [{ number: i + 1, ...a }] : []));
+  if (d.outcome === 'dlq') all.push({ number: d.attempts, error: d.error ?? '', at: d.at ?? [], output: d.output });
+  return all;
+}
+
+const same = (a: ShownAttempt, b: ShownAttempt) => a.error === b.error && a.at.join('\n') === b.at.join('\n') && a.output.join('\n') === b.output.join('\n');
+
+/**
+ * The lines under an event's line: each failed attempt's error, where it was thrown in the handler's own files, and
+ * what the handler printed in that attempt (consecutive attempts that failed alike, once); with `logs`, also what the
+ * handlers printed in the attempt that succeeded. An event that is not a Stripe event fails as it should: none.
+ */
+export function detailLines(report: EventReport, logs = false): string[] {
+  const lines: string[] = [];
+  const output = (printed: readonly string[]) => printed.forEach((line) => lines.push(`      | ${line}`));
+  for (const d of report.deliveries) {
+    const failed = report.invalidReason ? [] : failedAttempts(d);
+    for (let i = 0; i < failed.length;) {
+      let j = i + 1;
+      while (j < failed.length && same(failed[j], failed[i]) && failed[j].number === failed[j - 1].number + 1) j++;
+      const which = j - i === 1 ? `attempt ${failed[i].number}` : `attempts ${failed[i].number}-${failed[j - 1].number}`;
+      lines.push(`    ${d.handler} ${which}: ${failed[i].error}`);
+      failed[i].at.forEach((frame) => lines.push(`      ${frame}`));
+      output(failed[i].output);
+      i = j;
+    }
+    if (logs && d.outcome !== 'dlq' && d.output.length > 0) {
+      lines.push(`    ${d.handler} attempt ${d.attempts}:`);
+      output(d.output);
+    }
+  }
+  return lines;
+}
+
 /**
  * Calls `print` with each event's line in stream order, as soon as it and every event before it are done (events
  * run concurrently and finish in any order).
