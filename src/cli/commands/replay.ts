@@ -41,7 +41,7 @@ real code (wrapper layer and handler, Node.js or Python), retried as Lambda retr
   --logs              under each event, also what the handlers printed (console.log, print, their own logger) when
                       they succeeded; each failed attempt always shows its error, where it was thrown in your files,
                       and what the handler printed then
-  --quiet             print the header and the summary only
+  --quiet             print the header and the summary, no line per event
   --json              print one JSON document (events with each delivery's attempts, errors, stack frames in your
                       files and printed lines; problems; counts) instead of text
   --install           only install DynamoDB Local and the AWS SDK for DynamoDB into the cache (see below)
