@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LOCAL_STRIPE_SOURCE } from '../../contract/stripe';
-import { CliCommand, CliIo, EXIT_INVALID, EXIT_NO, EXIT_OK, parseOptions, UsageError } from '../command';
+import { CliCommand, CliIo, EXIT_INVALID, EXIT_NO, EXIT_OK, parseOptions, urlOption, UsageError } from '../command';
 import { SourceLocator } from '../local/attempt-details';
 import { synthesizeAppCommand } from '../local/cdk-app';
 import { LOCAL_AWS_ENV, startDynamoDbLocal } from '../local/dynamodb-local';
@@ -24,7 +24,7 @@ import { describeEvent, detailLines, failedDeliveries, inStreamOrder, plural, pr
 import { SynthesizedStack } from '../local/synthesized-stack';
 
 const HELP = `Usage: stripe-eventbridge replay --events <file|dir|-> [--synth <cdk.out>] [--app <dir>] [--stack <name>]
-                                 [--concurrency <n>] [--logs | --quiet] [--json]
+                                 [--concurrency <n>] [--logs | --quiet] [--json] [--dynamodb-endpoint <url>]
        stripe-eventbridge replay --install
 
 Runs a stream of Stripe events through your synthesized app on this machine (no AWS account): DynamoDB Local
@@ -44,6 +44,9 @@ real code (wrapper layer and handler, Node.js or Python), retried as Lambda retr
   --quiet             print the header and the summary, no line per event
   --json              print one JSON document (events with each delivery's attempts, errors, stack frames in your
                       files and printed lines; problems; counts) instead of text
+  --dynamodb-endpoint <url>  a DynamoDB Local you run (e.g. http://127.0.0.1:8000) instead of one of its own: the
+                      tables (replay-<logical id>) are made anew there and stay after the replay, for
+                      \`stripe-eventbridge reconcile --synth <cdk.out> --dynamodb-endpoint <url>\` to read
   --install           only install DynamoDB Local and the AWS SDK for DynamoDB into the cache (see below)
 
 Needs Java 17+ (DynamoDB Local). The first run installs DynamoDB Local and the AWS SDK for DynamoDB (about 80 MB,
@@ -67,6 +70,8 @@ export interface ReplayRunOptions {
   readonly json?: boolean;
   /** Under each event, also what the handlers printed when they succeeded. */
   readonly logs?: boolean;
+  /** A DynamoDB (Local) to use instead of starting one; its tables are replaced and stay. */
+  readonly dynamodbEndpoint?: string;
   /** Where the local Python runtime environment goes. @default - under the cache directory */
   readonly pythonDir?: string;
   /** Runs after the replay, while DynamoDB Local still holds its tables (the demo prints them). */
@@ -89,7 +94,7 @@ export async function runReplay(options: ReplayRunOptions, io: CliIo): Promise<R
   // Node.js 20 works for a replay; the AWS SDK's notice that its 2027 releases will need Node.js 22 is not for here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const note = (line: string) => (options.json ? io.err(line) : io.out(line));
-  checkJava();
+  if (!options.dynamodbEndpoint) checkJava();
   const deps = ensureLocalDependencies({ projectDir: options.appDir, log: (line) => io.err(`stripe-eventbridge replay: ${line}`) });
   process.env[SDK_NODE_PATH_ENV] = deps.sdkNodePath;
 
@@ -123,18 +128,22 @@ export async function runReplay(options: ReplayRunOptions, io: CliIo): Promise<R
     const stream = readEventStream(options.events, { eventSource: eventSourceOf(stack), readStdin: () => io.readInput('-') });
     for (const line of problemLines(stream.problems)) io.err(line);
 
-    const ddb = await startDynamoDbLocal({ modulePath: deps.dynamoDbLocal });
+    const ddb = options.dynamodbEndpoint
+      ? { endpoint: options.dynamodbEndpoint, stop: async () => undefined }
+      : await startDynamoDbLocal({ modulePath: deps.dynamoDbLocal });
     const client = new DynamoDBClient({ endpoint: ddb.endpoint, region: LOCAL_AWS_ENV.AWS_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     try {
       const concurrency = options.concurrency ?? 8;
       const shown = options.eventsLabel ?? (options.events === '-' ? 'standard input' : path.relative(process.cwd(), path.resolve(options.events)) || options.events);
-      note(`replaying ${plural(stream.events.length, 'event')} from ${shown} against DynamoDB Local (${concurrency} at a time${options.quiet || options.json ? ')' : '; printed in stream order)\n'}`);
+      const against = options.dynamodbEndpoint ? `DynamoDB at ${options.dynamodbEndpoint}` : 'DynamoDB Local';
+      note(`replaying ${plural(stream.events.length, 'event')} from ${shown} against ${against} (${concurrency} at a time${options.quiet || options.json ? ')' : '; printed in stream order)\n'}`);
       const labels = stream.events.map((e) => shortWhere(e.where));
       const width = Math.max(0, ...labels.map((l) => l.length));
       const report = await replay({
         stack,
         events: stream.events.map((e) => e.event),
         ddb: { endpoint: ddb.endpoint, client },
+        replaceTables: options.dynamodbEndpoint !== undefined,
         concurrency,
         sources: new SourceLocator(options.appDir),
         onEvent: options.quiet || options.json ? undefined : inStreamOrder((r) => io.out([describeEvent(r, labels[r.index], width), ...detailLines(r, options.logs)].join('\n'))),
@@ -166,7 +175,7 @@ export const command: CliCommand = {
   summary: "Run a stream of Stripe events through your app's handlers locally (DynamoDB Local, no AWS account)",
   help: HELP,
   async run(args: readonly string[], io: CliIo): Promise<number> {
-    const { values, flags } = parseOptions(args, { values: ['events', 'synth', 'app', 'stack', 'concurrency'], flags: ['quiet', 'json', 'install', 'logs'] });
+    const { values, flags } = parseOptions(args, { values: ['events', 'synth', 'app', 'stack', 'concurrency', 'dynamodb-endpoint'], flags: ['quiet', 'json', 'install', 'logs'] });
     if (flags.has('install')) {
       if (Object.keys(values).length > 0 || flags.size > 1) throw new UsageError('--install takes no other option');
       const deps = ensureLocalDependencies({ projectDir: process.cwd(), log: (line) => io.err(`stripe-eventbridge replay: ${line}`) });
@@ -184,6 +193,7 @@ export const command: CliCommand = {
     if (values.synth && !fs.existsSync(path.join(values.synth, 'manifest.json'))) {
       throw new UsageError(`${values.synth} is not a cloud assembly (no manifest.json): run \`cdk synth\` first, or leave out --synth`);
     }
+    const dynamodbEndpoint = urlOption(values['dynamodb-endpoint'], 'dynamodb-endpoint');
     let result: ReplayRunResult;
     try {
       result = await runReplay({
@@ -195,6 +205,7 @@ export const command: CliCommand = {
         quiet: flags.has('quiet'),
         json: flags.has('json'),
         logs: flags.has('logs'),
+        dynamodbEndpoint,
       }, io);
     } catch (err) {
       io.err(`stripe-eventbridge replay: ${(err as Error).message}`);

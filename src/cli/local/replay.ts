@@ -75,6 +75,8 @@ export interface ReplayOptions {
   readonly retryDelayMs?: number;
   /** Prefix of the local table names. @default 'replay-' */
   readonly tablePrefix?: string;
+  /** Delete tables of the same names first (a DynamoDB Local that outlives the replay). @default false */
+  readonly replaceTables?: boolean;
   /** Called with each event's report as soon as it is done. */
   readonly onEvent?: (report: EventReport) => void;
   /** Names the handlers' files in errors as the app does. @default - their paths in the code assets */
@@ -107,7 +109,7 @@ function outcomeOf(result: InvocationResult): 'processed' | 'duplicate' | 'in_pr
 export async function replay(options: ReplayOptions): Promise<ReplayReport> {
   const started = Date.now();
   const { stack } = options;
-  const tables = await createLocalTables(options.ddb.client, stack.tables, options.tablePrefix ?? 'replay-');
+  const tables = await createLocalTables(options.ddb.client, stack.tables, options.tablePrefix ?? 'replay-', { replace: options.replaceTables });
   const byId = new Map<string, SynthesizedFunction>(stack.functions.map((f) => [f.logicalId, f]));
   const functions = new Map<string, LocalLambdaFunction>();
   const localFunction = (logicalId: string): LocalLambdaFunction => {
