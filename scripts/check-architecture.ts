@@ -1,5 +1,5 @@
 /**
- * Checks the rules the source layout promises (CONTRIBUTING.md / README, "Architecture"), so they cannot erode
+ * Checks the rules the source layout promises (CONTRIBUTING.md, "Architecture"), so they cannot erode
  * silently. Each job is a module of scripts/architecture/:
  *
  * 1. cycles.ts: no import cycle among the modules of src/, type-only imports and re-exports included;
