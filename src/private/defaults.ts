@@ -1,8 +1,11 @@
 /**
- * Every default of the library's props, and the service ranges they sit in, in one place: validation
+ * The defaults that several parts read, and the service ranges they sit in, in one place: the route options
+ * (StripeRouteOptions), the retry ranges, the integration's created resources. Validation
  * (private/route/options.ts), wiring (private/route/wiring.ts), the record lifetime
- * (private/route/record-lifetime.ts), the integration's resources and monitoring read them here, and
- * test/private/defaults.test.ts checks that each `@default` in the API docs states the same value.
+ * (private/route/record-lifetime.ts), the integration's resources and monitoring, the reconciliation and the
+ * destination read them here, and test/private/defaults.test.ts checks that each `@default` of the API and the
+ * defaults table of docs/configuration.md state the same values. A default only one part reads stays beside it
+ * (a handler function's memory and timeout in stripe-event-handler.ts, the alarms' thresholds in monitoring/alarms.ts).
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
