@@ -1,7 +1,8 @@
 /**
  * `stripe-eventbridge replay` on handlers that fail and print, as a person debugging them reads it: the bundled CLI in a
  * child process, run from the app's directory on its synthesized assembly (real wrapper layer, a Node.js and a Python
- * handler), each failed attempt with its error, the frames in the app's own files and what the handler printed.
+ * handler), each failed attempt with its error, the frames in the app's own files and what the handler printed. The
+ * handlers, the command and its output are docs/local-development.md's (section replay-debug).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -9,9 +10,11 @@ import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { StripeEventBridgeIntegration, StripeEventBus, StripeEventHandler } from '../../../src';
+import { readmeBlocks } from '../../support/readme';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const CLI = path.join(ROOT, 'assets', 'cli', 'index', 'index.js');
+const docs = readmeBlocks().filter((block) => block.section === 'replay-debug');
 const envelopes = fs.readFileSync(path.join(ROOT, 'examples', 'babes-club', 'replay', 'sample-events.jsonl'), 'utf8').trim().split('\n');
 
 let app: string;
@@ -21,21 +24,10 @@ beforeAll(() => {
   app = fs.mkdtempSync(path.join(ROOT, '.tmp', 'replay-debug-'));
   const handlers = path.join(app, 'handlers');
   fs.mkdirSync(handlers);
-  fs.writeFileSync(path.join(handlers, 'orders.js'), [
-    'const shipping = (session) => session.shipping_details.address.country.toUpperCase();',
-    'exports.handler = async (event) => {',
-    "  console.log('order for', event.detail.data.object.id);",
-    '  return { country: shipping(event.detail.data.object) };',
-    '};',
-  ].join('\n'));
-  fs.writeFileSync(path.join(handlers, 'memberships.py'), [
-    'def handler(event, context):',
-    '    subscription = event["detail"]["data"]["object"]',
-    '    print("membership", subscription["id"], subscription["status"])',
-    '    if event["detail"]["type"] == "customer.subscription.updated":',
-    '        return {"plan": subscription["plan"]["nickname"].lower()}',
-    '    return {"membership": subscription["id"]}',
-  ].join('\n'));
+  // The handlers docs/local-development.md shows (section replay-debug).
+  const [orders, memberships] = ['js', 'python'].map((lang) => docs.find((block) => block.lang === lang)!.code);
+  fs.writeFileSync(path.join(handlers, 'orders.js'), orders);
+  fs.writeFileSync(path.join(handlers, 'memberships.py'), memberships);
   const cdkApp = new App({ outdir: path.join(app, 'cdk.out') });
   const stack = new Stack(cdkApp, 'Payments');
   const code = lambda.Code.fromAsset(handlers);
@@ -100,4 +92,12 @@ test('--logs: also what the handlers printed when they succeeded; --json: each a
   expect(orders.failedAttempts).toHaveLength(2);
   expect(orders.failedAttempts[0]).toMatchObject({ outcome: 'failed', at: orders.at, output: orders.output });
   expect(doc.events[2].deliveries[0]).toMatchObject({ handler: 'Memberships', outcome: 'processed', output: [expect.stringMatching(/^membership sub_/)] });
+}, 120_000);
+
+test('the docs\' example, run as printed: the same lines, times aside', () => {
+  const [command, output] = [docs.find((b) => b.lang === 'sh')!.code, docs.find((b) => b.lang === 'text')!.code];
+  expect(command).toBe('npx stripe-eventbridge replay --synth cdk.out --events events.jsonl --concurrency 1');
+  const { out } = replay();
+  const timeless = (text: string) => text.trim().replace(/\d+\.\d+ s\b/g, 'N s').replace(/^Payments from \S+:/, 'Payments from cdk.out:').split('\n');
+  expect(timeless(out)).toEqual(timeless(output));
 }, 120_000);
