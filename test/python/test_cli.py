@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLE_DIR, REPO_ROOT
+from conftest import EXAMPLE_DIR, REPO_ROOT, readme_blocks
 
 EVENTS = REPO_ROOT / "examples" / "babes-club" / "replay" / "sample-events.jsonl"
 CLI = Path(sys.executable).parent / "stripe-eventbridge"
@@ -68,8 +68,26 @@ def test_the_wheel_installs_the_command():
     assert shebang.startswith("#!/") and Path(shebang[2:]).parent == Path(sys.executable).parent, shebang
 
 
+def readme_command() -> list:
+    """The command the Python quick start shows for the tools (`.venv/bin/stripe-eventbridge replay --events …`)."""
+    (line,) = [
+        line
+        for b in readme_blocks()
+        if b.section == "quickstart-python" and b.lang == "sh"
+        for line in b.code.splitlines()
+        if "stripe-eventbridge replay" in line
+    ]
+    program, *args = line.split()
+    assert program == ".venv/bin/stripe-eventbridge", line
+    return args
+
+
 def test_replay_runs_the_app_on_the_environment_it_was_started_from(app_dir, cli_env):
-    done = run_cli(["replay", "--events", str(EVENTS), "--json"], app_dir, cli_env)
+    """The quick start's command, with this environment's script for .venv/bin/stripe-eventbridge."""
+    args = readme_command()
+    assert args == ["replay", "--events", "events.jsonl"]
+    shutil.copy(EVENTS, app_dir / "events.jsonl")
+    done = run_cli([*args, "--json"], app_dir, cli_env)
     assert done.returncode == 0, f"replay failed:\n{done.stderr}"
     report = json.loads(done.stdout)
     outcomes = [[f"{d['handler']}: {d['outcome']}" for d in e["deliveries"]] for e in report["events"]]
