@@ -17,20 +17,10 @@ import {
   METRIC_PROCESSING_TIME,
 } from './contract/metrics';
 import { STRIPE_PARTNER_SOURCE_PREFIX } from './contract/stripe';
-import {
-  ENV_HANDLER_METRICS,
-  ENV_HANDLER_NAME,
-  ENV_IDEMPOTENCY_KEY_PREFIX,
-  ENV_IDEMPOTENCY_TABLE,
-  ENV_IDEMPOTENCY_TTL_SECONDS,
-  ENV_METRICS_INTEGRATION,
-  ENV_POWERTOOLS_METRICS_NAMESPACE,
-  ENV_POWERTOOLS_SERVICE_NAME,
-  ENV_SOURCE_PREFIX,
-} from './contract/wrapper';
+import * as contract from './contract/wrapper';
 import { invalid, warn } from './private/errors';
 import { handlerNameFor, parseEventTypeKey } from './private/event-type-keys';
-import { checkKeySpace, defaultKeyScope, keyPrefix } from './private/key-scope';
+import { checkKeySpace, defaultKeyScope, idempotencyTableActions, keyPrefix, previousKeyPrefixesEnvironment } from './private/key-scope';
 import { StripeMetricFactory } from './private/metric-factory';
 import { routeRecordLifetime } from './private/record-lifetime';
 import { configureAsyncFailures, createRule, reservedConcurrency } from './private/route-wiring';
@@ -83,6 +73,15 @@ export interface StripeEventRouteProps {
    * @default - `<stack name>/<path of this route's scope in its stack>.<handler name>`
    */
   readonly idempotencyKeyPrefix?: string;
+
+  /**
+   * The prefixes this route's idempotency keys had before (an earlier key scope), most recent first, at most 10.
+   * A fresh event also looks up its record under each (one more DynamoDB read): processed there, it is a duplicate;
+   * in progress there, it is retried later. Remove a prefix once the record lifetime has passed since the change.
+   *
+   * @default - none
+   */
+  readonly previousIdempotencyKeyPrefixes?: string[];
 
   /**
    * How long a processed event's idempotency record is kept. It must cover every way the same Stripe event
@@ -233,16 +232,17 @@ export class StripeEventRoute extends Construct {
     this.metrics = new StripeMetricFactory(namespace, props.eventBus, this.integrationName);
 
     const wrapperEnvironment: Record<string, string> = {
-      [ENV_HANDLER_NAME]: this.handlerName,
-      [ENV_IDEMPOTENCY_TABLE]: props.idempotencyTable.tableName,
-      [ENV_IDEMPOTENCY_KEY_PREFIX]: this.idempotencyKeyPrefix,
-      [ENV_IDEMPOTENCY_TTL_SECONDS]: this.recordLifetime.toSeconds().toString(),
-      [ENV_POWERTOOLS_SERVICE_NAME]: this.handlerName,
-      [ENV_POWERTOOLS_METRICS_NAMESPACE]: namespace,
-      [ENV_METRICS_INTEGRATION]: this.integrationName,
+      [contract.ENV_HANDLER_NAME]: this.handlerName,
+      [contract.ENV_IDEMPOTENCY_TABLE]: props.idempotencyTable.tableName,
+      [contract.ENV_IDEMPOTENCY_KEY_PREFIX]: this.idempotencyKeyPrefix,
+      [contract.ENV_IDEMPOTENCY_TTL_SECONDS]: this.recordLifetime.toSeconds().toString(),
+      [contract.ENV_POWERTOOLS_SERVICE_NAME]: this.handlerName,
+      [contract.ENV_POWERTOOLS_METRICS_NAMESPACE]: namespace,
+      [contract.ENV_METRICS_INTEGRATION]: this.integrationName,
+      ...previousKeyPrefixesEnvironment(this, props.previousIdempotencyKeyPrefixes, this.idempotencyKeyPrefix),
     };
-    if (this.handlerMetrics) wrapperEnvironment[ENV_HANDLER_METRICS] = 'true';
-    if (sourcePrefix !== STRIPE_PARTNER_SOURCE_PREFIX) wrapperEnvironment[ENV_SOURCE_PREFIX] = sourcePrefix;
+    if (this.handlerMetrics) wrapperEnvironment[contract.ENV_HANDLER_METRICS] = 'true';
+    if (sourcePrefix !== STRIPE_PARTNER_SOURCE_PREFIX) wrapperEnvironment[contract.ENV_SOURCE_PREFIX] = sourcePrefix;
 
     const binding = props.handler._bind(this, {
       name: this.handlerName,
@@ -258,8 +258,8 @@ export class StripeEventRoute extends Construct {
     // A function imported without its role cannot be granted anything: say what it needs instead.
     const canGrant = this.function.role !== undefined;
     if (canGrant) {
-      // Only what Powertools idempotency does: GetItem, PutItem, UpdateItem, DeleteItem on this table.
-      props.idempotencyTable.grant(this.function, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+      // Only what the wrapper does on this table: Powertools idempotency's GetItem, PutItem, UpdateItem, DeleteItem.
+      props.idempotencyTable.grant(this.function, ...idempotencyTableActions(props.previousIdempotencyKeyPrefixes));
       props.idempotencyTable.encryptionKey?.grantEncryptDecrypt(this.function);
     } else {
       warn(

@@ -246,6 +246,7 @@ export class StripeEventBridgeIntegration extends Construct {
     validateRetries(this, props);
     validateAlarmOptions(this, props.alarms ?? {});
     validateKeyScope(this, props.idempotency?.keyScope, 'idempotency.keyScope');
+    (props.idempotency?.previousKeyScopes ?? []).forEach((s, i) => validateKeyScope(this, s, `idempotency.previousKeyScopes[${i}]`));
 
     const groups = groupHandlers(this, props.handlers, props.allowUnknownEventTypes ?? false);
     this.eventTypes = Object.keys(props.handlers);
@@ -285,6 +286,7 @@ export class StripeEventBridgeIntegration extends Construct {
         detailFilter,
         idempotencyTable: this.idempotencyTable,
         idempotencyKeyPrefix: keyPrefix(this.keyScope, name),
+        previousIdempotencyKeyPrefixes: props.idempotency?.previousKeyScopes?.map((s) => keyPrefix(s, name)),
         recordLifetime: this.recordLifetime,
         deadLetterQueue: this.deadLetterQueue,
         retryAttempts: props.retryAttempts,

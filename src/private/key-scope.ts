@@ -9,7 +9,8 @@ import { Stack, Token } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { IConstruct } from 'constructs';
 import { invalid } from './errors';
-import { KEY_HASH_SEPARATOR, KEY_SCOPE_SEPARATOR } from '../contract/idempotency';
+import { KEY_HASH_SEPARATOR, KEY_SCOPE_SEPARATOR, MAX_PREVIOUS_KEY_PREFIXES } from '../contract/idempotency';
+import { ENV_IDEMPOTENCY_PREVIOUS_KEY_PREFIXES } from '../contract/wrapper';
 
 /** `<top-level stack name>/<path of the construct inside it>`, e.g. `Payments/Stripe`. */
 export function defaultKeyScope(construct: IConstruct): string {
@@ -93,4 +94,30 @@ export function checkKeySpace(route: IConstruct, table: dynamodb.ITable, prefix:
       );
     },
   });
+}
+
+/**
+ * The wrapper's variable for a route's previous key prefixes (none for none), after checking them: at most
+ * MAX_PREVIOUS_KEY_PREFIXES, distinct, none the current prefix, none with '#'.
+ */
+export function previousKeyPrefixesEnvironment(route: IConstruct, prefixes: readonly string[] | undefined, current: string): Record<string, string> {
+  if (!prefixes || prefixes.length === 0) return {};
+  const prop = 'previousIdempotencyKeyPrefixes (idempotency.previousKeyScopes)';
+  if (prefixes.length > MAX_PREVIOUS_KEY_PREFIXES) {
+    invalid(route, `${prop}: ${prefixes.length} given; at most ${MAX_PREVIOUS_KEY_PREFIXES}, each one more key in the read of every fresh event. ` +
+      'Remove the scopes whose record lifetime has passed since the change.');
+  }
+  prefixes.forEach((p, i) => {
+    if (Token.isUnresolved(p)) return;
+    if (p === '' || p.includes(KEY_HASH_SEPARATOR)) invalid(route, `${prop}: '${p}' is not a key prefix (a non-empty string without '${KEY_HASH_SEPARATOR}').`);
+    if (p === current) invalid(route, `${prop}: '${p}' is the current key prefix; list only the scopes used before.`);
+    if (prefixes.indexOf(p) !== i) invalid(route, `${prop}: '${p}' is given twice.`);
+  });
+  return { [ENV_IDEMPOTENCY_PREVIOUS_KEY_PREFIXES]: JSON.stringify(prefixes) };
+}
+
+/** What the wrapper does on the idempotency table: Powertools' four item actions, and BatchGetItem to read several previous prefixes at once. */
+export function idempotencyTableActions(previousPrefixes: readonly string[] | undefined): string[] {
+  const actions = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+  return (previousPrefixes?.length ?? 0) > 1 ? [...actions, 'dynamodb:BatchGetItem'] : actions;
 }
