@@ -24,7 +24,8 @@
  *   PAYLOAD_VALIDATION_JMESPATH applied to the delivery, `[detail.type, detail.account]` (Powertools'
  *   payload validation, `payloadValidationJmesPath` / `payload_validation_jmespath`). Written with the
  *   in-progress put. A delivery of the same `evt_` id whose hash differs (another type or account) is not the
- *   same Stripe event: it is rejected as invalid (`EVENT_ID_REUSED`), never answered as a duplicate.
+ *   same Stripe event: it is rejected as invalid (`EVENT_ID_REUSED`), never answered as a duplicate. A record
+ *   without the attribute (written by hand, or by a build from before it) is not checked.
  * - `data`: the handler's result as a native DynamoDB value (`M`, `L`, `S`, `N`, `BOOL`, `NULL`), as the
  *   Node.js SDK marshals its JSON form; `NULL` when the handler returned nothing or a result DynamoDB
  *   cannot hold (both wrappers apply the same rules: numbers within ±(2^53 − 1), no empty map key, at most 32

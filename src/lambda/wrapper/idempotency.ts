@@ -141,7 +141,7 @@ export class InvocationStore extends DynamoDBPersistenceLayer {
       const existing = (err as { Item?: Record<string, AttributeValue> }).Item;
       throw new IdempotencyItemAlreadyExistsError(
         `Failed to put record for already existing idempotency key: ${record.idempotencyKey}`,
-        existing && toIdempotencyRecord(existing),
+        existing && toIdempotencyRecord(existing, record.payloadHash),
       );
     }
     if (this.options.previousKeyPrefixes?.length) await this.checkPreviousKeys(record);
@@ -175,7 +175,7 @@ export class InvocationStore extends DynamoDBPersistenceLayer {
     const decisive = completed ?? inProgress;
     if (!decisive) return;
     this.previous = { prefix: decisive.prefix, status: decisive.item[A.STATUS].S! };
-    const existing = toIdempotencyRecord(decisive.item);
+    const existing = toIdempotencyRecord(decisive.item, record.payloadHash);
     const sameEvent = !this.isPayloadValidationEnabled() || existing.payloadHash === record.payloadHash;
     if (completed && sameEvent) {
       try {
@@ -358,8 +358,11 @@ function toAttributeValue(value: unknown): AttributeValue {
   return marshall({ v: value ?? null }, { removeUndefinedValues: true }).v;
 }
 
-/** A stored record as Powertools' IdempotencyRecord (the validation hash as its payload hash). */
-function toIdempotencyRecord(item: Record<string, AttributeValue>): IdempotencyRecord {
+/**
+ * A stored record as Powertools' IdempotencyRecord, its validation hash as the payload hash. A record without one
+ * (written by hand, or by a build from before the hash) is not checked: it takes this delivery's `payloadHash`.
+ */
+function toIdempotencyRecord(item: Record<string, AttributeValue>, payloadHash: string | undefined): IdempotencyRecord {
   const old = unmarshall(item);
   return new IdempotencyRecord({
     idempotencyKey: old[A.KEY],
@@ -367,7 +370,7 @@ function toIdempotencyRecord(item: Record<string, AttributeValue>): IdempotencyR
     expiryTimestamp: old[A.EXPIRATION],
     inProgressExpiryTimestamp: old[A.IN_PROGRESS_EXPIRATION],
     responseData: old[A.DATA],
-    payloadHash: old[A.VALIDATION],
+    payloadHash: old[A.VALIDATION] ?? payloadHash,
   });
 }
 

@@ -145,4 +145,16 @@ describe('the same evt_ id on another event: EVENT_ID_REUSED, not a duplicate', 
     expect(outcomeLine(copy.logs)?.outcome).toBe('duplicate');
     expect(await effectsFor(stack.client, stack.businessTable, event.id)).toBe(1);
   });
+
+  test.each(RUNTIMES)('%s: a record without a validation hash (written by hand, or by an earlier build) is not checked: a genuine copy is a duplicate', async (_label, runtime) => {
+    const prefix = `Test.Guarantee.Unchecked.${runtime}`;
+    const event = withId(CHECKOUT, `evt_1Unchecked${runtime}`);
+    await fn(runtime, prefix, 'plain').invoke(envelope(event));
+    const [record] = await idempotencyRecords(stack.client, stack.idempotencyTable, prefix);
+    const { validation: _, ...item } = (await rawRecord(record.id))!;
+    await stack.client.send(new PutItemCommand({ TableName: stack.idempotencyTable, Item: item }));
+    const copy = await fn(runtime, prefix, 'plain').invoke(envelope(event));
+    expect(outcomeLine(copy.logs)?.outcome).toBe('duplicate');
+    expect(await effectsFor(stack.client, stack.businessTable, event.id)).toBe(1);
+  });
 });

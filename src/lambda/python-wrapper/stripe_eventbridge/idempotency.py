@@ -142,6 +142,12 @@ class StripeIdempotencyStore(DynamoDBPersistenceLayer):
             record.response_data = json.dumps(plain_value(self._deserializer.deserialize(data_value)), sort_keys=True)
         return record
 
+    def _validate_payload(self, data_payload: Any, stored_data_record: DataRecord) -> None:
+        """Powertools' check of the validation hash. A record without one (written by hand, or by a build from before the
+        hash) is not checked, as in the Node.js wrapper."""
+        if stored_data_record.payload_hash:
+            super()._validate_payload(data_payload=data_payload, stored_data_record=stored_data_record)
+
     def _put_record(self, data_record: DataRecord) -> None:
         super()._put_record(data_record)
         self.key = data_record.idempotency_key
@@ -184,7 +190,7 @@ class StripeIdempotencyStore(DynamoDBPersistenceLayer):
         prefix, item = decisive
         self.previous = (prefix, item[A["STATUS"]]["S"])
         existing = self._item_to_data_record(item)
-        same_event = not self.payload_validation_enabled or existing.payload_hash == data_record.payload_hash
+        same_event = not self.payload_validation_enabled or not existing.payload_hash or existing.payload_hash == data_record.payload_hash
         if completed is not None and same_event:
             try:
                 self._complete(item.get(A["DATA"]) or {"NULL": True})
