@@ -82,12 +82,31 @@ def js_json(value: Any) -> str:
     return js_json(json.loads(json.dumps(value, cls=Encoder)))
 
 
-_SERIALIZER = TypeSerializer()
+def _attribute(value: Any) -> dict:
+    """A JSON value as a DynamoDB value, as the Node.js SDK's marshall writes it (what boto3's TypeSerializer does for
+    JSON values, without its generic type dispatch: a tenth of the time). A float in exponent notation is written as
+    boto3 writes a Decimal (`1E-7`)."""
+    if value is None:
+        return {"NULL": True}
+    if value is True or value is False:
+        return {"BOOL": value}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, int):
+        return {"N": str(value)}
+    if isinstance(value, float):
+        text = repr(value)
+        return {"N": str(Decimal(text)) if "e" in text else text}
+    if isinstance(value, list):
+        return {"L": [_attribute(v) for v in value]}
+    if isinstance(value, dict):
+        return {"M": {k: _attribute(v) for k, v in value.items()}}
+    return TypeSerializer().serialize(value)
 
 
 def to_attribute_value(json_text: str) -> dict:
     """A result's JSON text as the DynamoDB value the Node.js SDK's marshall writes for it (numbers as `N`)."""
-    return _SERIALIZER.serialize(json.loads(json_text, parse_float=Decimal))
+    return _attribute(json.loads(json_text))
 
 
 def plain_value(value: Any) -> Any:
@@ -126,7 +145,8 @@ def _measure(value: Any, level: int, into: _Measure) -> None:
         if magnitude > MAX_SAFE_INTEGER or (magnitude != 0 and magnitude < DYNAMODB_SMALLEST_NUMBER):
             if into.bad_number is None:
                 into.bad_number = value
-        digits = len(Decimal(repr(float(magnitude)) if isinstance(magnitude, float) else str(magnitude)).normalize().as_tuple().digits)
+        text = repr(magnitude) if isinstance(magnitude, float) else str(magnitude)
+        digits = len(text.split("e")[0].replace(".", "").strip("0")) or 1
         into.bytes += -(-digits // 2) + 1
     elif isinstance(value, list):
         into.depth = max(into.depth, level)
