@@ -7,7 +7,7 @@ import { App, Fn, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { StripeEventBridgeIntegration, StripeEventBus, StripeIdempotencyOptions } from '../../src';
-import { KEY_SPACE_UNCHECKED } from '../../src/private/key-scope';
+import { KEY_SPACE_UNCHECKED } from '../../src/private/route/key-scope';
 import { inlineHandler, TEST_EVENT_SOURCE } from '../support/stacks';
 
 function integrate(stack: Stack, idempotency: StripeIdempotencyOptions): void {

@@ -4,9 +4,10 @@
  * … idempotency store".
  */
 import { IdempotencyPersistenceLayerError } from '@aws-lambda-powertools/idempotency';
+import { StripeEventBridgeError } from '../../contract/errors';
 
 /** The idempotency table could not be read or written. Retrying later is safe; see the message for what ran. */
-export class IdempotencyStoreError extends Error {
+export class IdempotencyStoreError extends StripeEventBridgeError {
   public readonly name = 'IdempotencyStoreError';
   constructor(
     message: string,
@@ -23,7 +24,7 @@ export class IdempotencyStoreError extends Error {
  * effects may or may not have been committed. The invocation fails; the retry finds either the completed
  * record (a duplicate) or no record (it processes the event), never half of it.
  */
-export class TransactionOutcomeUnknownError extends Error {
+export class TransactionOutcomeUnknownError extends StripeEventBridgeError {
   public readonly name = 'TransactionOutcomeUnknownError';
 }
 
@@ -32,12 +33,12 @@ export class TransactionOutcomeUnknownError extends Error {
  * in progress, or it was removed): nothing of this invocation's was committed over it, and the invocation fails
  * whatever its handler returns.
  */
-export class IdempotencyRecordLostError extends Error {
+export class IdempotencyRecordLostError extends StripeEventBridgeError {
   public readonly name = 'IdempotencyRecordLostError';
 }
 
 /** The event's records under the previous key prefixes could not be read (its own in-progress record was released). */
-export class PreviousKeysReadError extends Error {
+export class PreviousKeysReadError extends StripeEventBridgeError {
   public readonly name = 'PreviousKeysReadError';
   constructor(public readonly prefixes: readonly string[], cause: unknown) {
     super(describeCause(cause), { cause });

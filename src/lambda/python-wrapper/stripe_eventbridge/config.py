@@ -25,9 +25,10 @@ from ._contract import (
     MAX_PREVIOUS_KEY_PREFIXES,
     STRIPE_PARTNER_SOURCE_PREFIX,
 )
+from .errors import StripeEventBridgeError
 
 
-class WrapperConfigError(Exception):
+class WrapperConfigError(StripeEventBridgeError):
     """A required setting is missing or malformed: the function was not deployed by the integration."""
 
 

@@ -20,6 +20,7 @@ from enum import Enum
 from typing import Any, Optional
 
 from ._contract import MAX_EVENT_DEPTH, STRIPE_PARTNER_SOURCE_PREFIX
+from .errors import StripeEventBridgeError
 
 
 class InvalidStripeEventReason(str, Enum):
@@ -44,7 +45,7 @@ class InvalidStripeEventReason(str, Enum):
     EVENT_ID_REUSED = "EVENT_ID_REUSED"
 
 
-class InvalidStripeEventError(Exception):
+class InvalidStripeEventError(StripeEventBridgeError):
     """Raised before the user's handler runs, and before any idempotency record is written (for EVENT_ID_REUSED: when the
     in-progress put found the record of another event)."""
 

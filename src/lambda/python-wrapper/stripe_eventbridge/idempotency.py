@@ -44,13 +44,14 @@ from botocore.exceptions import ClientError, ParamValidationError
 from ._contract import COMPLETION_UPDATE, KEY_HASH_SEPARATOR, OWN_RECORD_CONDITION, RECORD_STATUS
 from ._contract import RECORD_ATTRIBUTE as A
 from .effects import InvalidTransactionError
+from .errors import StripeEventBridgeError
 from .record_values import js_json, plain_value, to_attribute_value
 
 # BatchGetItem leaves keys unprocessed when throttled: read them again, at most this many times in all.
 MAX_READ_ATTEMPTS = 4
 
 
-class IdempotencyStoreError(Exception):
+class IdempotencyStoreError(StripeEventBridgeError):
     """The idempotency table could not be read or written. Retrying later is safe; see the message for what ran."""
 
     def __init__(self, message: str, handler_ran: bool):
@@ -58,19 +59,19 @@ class IdempotencyStoreError(Exception):
         self.handler_ran = handler_ran
 
 
-class TransactionOutcomeUnknownError(Exception):
+class TransactionOutcomeUnknownError(StripeEventBridgeError):
     """The transaction's answer never arrived (DynamoDB unreachable or failing after boto3's retries): the effects may or
     may not have been committed. The invocation fails; the retry finds either the completed record (a duplicate) or no
     record (it processes the event), never half of it."""
 
 
-class IdempotencyRecordLostError(Exception):
+class IdempotencyRecordLostError(StripeEventBridgeError):
     """The record is no longer this invocation's in-progress record (its deadline passed and another delivery put it in
     progress, or it was removed): nothing of this invocation's was committed over it, and the invocation fails whatever
     its handler returns."""
 
 
-class PreviousKeysReadError(Exception):
+class PreviousKeysReadError(StripeEventBridgeError):
     """The event's records under the previous key prefixes could not be read (its own in-progress record was released)."""
 
     def __init__(self, prefixes: Sequence[str], cause: BaseException):

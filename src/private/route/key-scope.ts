@@ -8,9 +8,9 @@
 import { Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { IConstruct } from 'constructs';
-import { invalid, warn } from './errors';
-import { KEY_HASH_SEPARATOR, KEY_SCOPE_SEPARATOR, MAX_PREVIOUS_KEY_PREFIXES } from '../contract/idempotency';
-import { ENV_IDEMPOTENCY_PREVIOUS_KEY_PREFIXES } from '../contract/wrapper';
+import { KEY_HASH_SEPARATOR, KEY_SCOPE_SEPARATOR, MAX_PREVIOUS_KEY_PREFIXES } from '../../contract/idempotency';
+import { ENV_IDEMPOTENCY_PREVIOUS_KEY_PREFIXES } from '../../contract/wrapper';
+import { invalid, warn } from '../errors';
 
 /** `<top-level stack name>/<path of the construct inside it>`, e.g. `Payments/Stripe`. */
 export function defaultKeyScope(construct: IConstruct): string {
