@@ -37,20 +37,41 @@ def cli_env(tmp_path_factory) -> dict:
     return env
 
 
-@pytest.fixture()
-def app_dir():
+def app_copy() -> Path:
     """A copy of the example app inside the repository, whose package.json lists DynamoDB Local (so the replay uses
     node_modules' instead of installing it into a cache)."""
     scratch = REPO_ROOT / ".tmp"
     scratch.mkdir(exist_ok=True)
     app = Path(subprocess.run(["mktemp", "-d", str(scratch / "python-cli-XXXXXX")], capture_output=True, text=True, check=True).stdout.strip())
     shutil.copytree(EXAMPLE_DIR, app, dirs_exist_ok=True, ignore=shutil.ignore_patterns("cdk.out", "__pycache__", ".venv"))
-    yield app
-    shutil.rmtree(app, ignore_errors=True)
+    return app
 
 
-def run_cli(args: list, cwd: Path, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([str(CLI), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+@pytest.fixture(scope="module")
+def runs(cli_env):
+    """Both runs of the command, started together (each spends most of its time starting jsii's runtime twice, for
+    the command and for the app): the quick start's replay in the example app, and a replay of the app with a
+    misspelt event type. Each test waits for its own."""
+    fine, broken = app_copy(), app_copy()
+    args = readme_command()
+    assert args == ["replay", "--events", "events.jsonl"]
+    for app in (fine, broken):
+        shutil.copy(EVENTS, app / "events.jsonl")
+    app = broken / "app.py"
+    app.write_text(app.read_text().replace('"checkout.session.completed"', '"checkout.session.complete"'))
+    start = lambda cwd, extra: subprocess.Popen([str(CLI), *args, *extra], cwd=cwd, env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # One event at a time: the two deliveries of the same checkout get their outcomes in stream order.
+    started = {"fine": start(fine, ["--json", "--concurrency", "1"]), "broken": start(broken, [])}
+    yield {name: (lambda p=p: finished(p)) for name, p in started.items()}
+    for p in started.values():
+        p.kill()
+    for app in (fine, broken):
+        shutil.rmtree(app, ignore_errors=True)
+
+
+def finished(process: subprocess.Popen) -> subprocess.CompletedProcess:
+    out, err = process.communicate(timeout=300)
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
 
 def after_launch(stderr: str) -> list:
@@ -82,12 +103,9 @@ def readme_command() -> list:
     return args
 
 
-def test_replay_runs_the_app_on_the_environment_it_was_started_from(app_dir, cli_env):
+def test_replay_runs_the_app_on_the_environment_it_was_started_from(runs):
     """The quick start's command, with this environment's script for .venv/bin/stripe-eventbridge."""
-    args = readme_command()
-    assert args == ["replay", "--events", "events.jsonl"]
-    shutil.copy(EVENTS, app_dir / "events.jsonl")
-    done = run_cli([*args, "--json"], app_dir, cli_env)
+    done = runs["fine"]()
     assert done.returncode == 0, f"replay failed:\n{done.stderr}"
     report = json.loads(done.stdout)
     outcomes = [[f"{d['handler']}: {d['outcome']}" for d in e["deliveries"]] for e in report["events"]]
@@ -97,10 +115,8 @@ def test_replay_runs_the_app_on_the_environment_it_was_started_from(app_dir, cli
     assert rest[0].startswith("Payments (synthesized in "), rest
 
 
-def test_an_error_from_the_library_is_said_once_in_python_spelling_with_the_app_lines(app_dir, cli_env):
-    app = app_dir / "app.py"
-    app.write_text(app.read_text().replace('"checkout.session.completed"', '"checkout.session.complete"'))
-    done = run_cli(["replay", "--events", str(EVENTS)], app_dir, cli_env)
+def test_an_error_from_the_library_is_said_once_in_python_spelling_with_the_app_lines(runs):
+    done = runs["broken"]()
     assert done.returncode == 2
     stderr = "\n".join(after_launch(done.stderr))
     assert stderr.count("'checkout.session.complete' is not a Stripe event type") == 1, stderr

@@ -107,7 +107,10 @@ export function appEnvironment(appDir: string, env: NodeJS.ProcessEnv, caller: s
   const python = isPythonCdkApp(appDir) ? caller : undefined;
   const major = process.versions.node.split('.')[0];
   // Set by jsii's runtime for this CLI when it runs from the wheel; the app's own runtime sets its own.
-  const { JSII_AGENT: _, ...own } = env;
+  const { JSII_AGENT: agent, ...own } = env;
+  // The wheel's script turns jsii's package cache off for itself (JSII_RUNTIME_PACKAGE_CACHE=disabled unless set);
+  // passed on, the app's runtime would unpack aws-cdk-lib anew on every replay (20 s and more).
+  if (agent?.startsWith('Python/') && own.JSII_RUNTIME_PACKAGE_CACHE === 'disabled') delete own.JSII_RUNTIME_PACKAGE_CACHE;
   return {
     ...(python ? withPythonFirst(own, python) : own),
     JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: [env.JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION, major].filter(Boolean).join(','),

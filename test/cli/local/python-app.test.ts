@@ -36,11 +36,14 @@ test('a Python app runs with that interpreter\'s directory first on PATH and its
   const app = path.join(work, 'app');
   fs.mkdirSync(app);
   fs.writeFileSync(path.join(app, 'cdk.json'), JSON.stringify({ app: 'python3 app.py' }));
-  const fromWheel = { PATH: '/usr/bin:/bin', JSII_AGENT: 'Python/3.12.3' };
+  const fromWheel = { PATH: '/usr/bin:/bin', JSII_AGENT: 'Python/3.12.3', JSII_RUNTIME_PACKAGE_CACHE: 'disabled' };
   // The parent of this test process is not a Python: as from npx, PATH stays the user's.
   const env = appEnvironment(app, fromWheel);
   expect(env.PATH).toBe('/usr/bin:/bin');
   expect(env.JSII_AGENT).toBeUndefined();
+  // The wheel's script turns jsii's package cache off for itself only: the app keeps it.
+  expect(env.JSII_RUNTIME_PACKAGE_CACHE).toBeUndefined();
+  expect(appEnvironment(app, { ...fromWheel, JSII_AGENT: undefined }).JSII_RUNTIME_PACKAGE_CACHE).toBe('disabled');
   expect(env.JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION).toBe(process.versions.node.split('.')[0]);
   expect(env.JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION).toBeDefined();
   // A TypeScript app never takes another Python's place.
