@@ -57,10 +57,12 @@ function pipInstall(requirementsFile: string): void {
   fs.rmSync(path.join(SITE, 'bin'), { recursive: true, force: true });
 }
 
-/** A Python literal for a contract value: strings, numbers, and objects of them. */
+/** A Python literal for a contract value: strings, numbers, arrays of strings, and plain objects of them. */
 function pythonLiteral(value: unknown): string | undefined {
   if (typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))) return JSON.stringify(value);
-  if (value && typeof value === 'object' && !Array.isArray(value)) {
+  if (Array.isArray(value)) return value.every((v) => typeof v === 'string') ? `(${value.map((v) => JSON.stringify(v)).join(', ')},)` : undefined;
+  // Plain objects only: a RegExp or a function has no Python literal.
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     const entries = Object.entries(value).map(([k, v]) => [k, pythonLiteral(v)] as const);
     if (entries.some(([, v]) => v === undefined)) return undefined;
     return `{\n${entries.map(([k, v]) => `    ${JSON.stringify(k)}: ${v},`).join('\n')}\n}`;

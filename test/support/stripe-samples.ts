@@ -49,6 +49,11 @@ export function completeSampleFiles(): string[] {
     .sort();
 }
 
+/** Stripe's own thin events in EventBridge envelopes, from its SDKs' tests (test/fixtures/data/SOURCES.md, 2f). */
+export function thinEnvelopeFiles(): string[] {
+  return fs.readdirSync(STRIPE_EVENTS_DIR).filter((f) => /^eventbridge-envelope__.*-v2-thin-.*\.json$/.test(f)).sort();
+}
+
 /** Wraps a Stripe event the way EventBridge delivers it from a partner event source. */
 export function envelope(event: StripeEventSample, overrides: Partial<EventBridgeEnvelope> = {}): EventBridgeEnvelope {
   const source = overrides.source ?? TEST_EVENT_SOURCE;
