@@ -436,3 +436,14 @@ describe('a thin StripeEventDestination', () => {
     expect(() => destinations({}, { '*': inlineHandler() })).toThrow("handlers: '*' cannot be enabled on a thin destination");
   });
 });
+
+test('a scheduled reconciliation synthesizes beside a thin bus', () => {
+  const stack = newStack();
+  const key = secretsmanager.Secret.fromSecretCompleteArn(stack, 'EventsKey', SECRET_ARN);
+  const { integration, template } = synth({ 'charge.refunded': inlineHandler({ name: 'Refunds' }), 'v2.core.account.updated': inlineHandler({ name: 'Accounts' }) },
+    { reconciliation: { apiKeySecret: key } }, stack);
+  expect(integration.reconciliation).toBeDefined();
+  template.hasResourceProperties('AWS::Lambda::Function', {
+    Environment: { Variables: Match.objectLike({ STRIPE_EB_HANDLER_NAME: 'Accounts', STRIPE_EB_EVENT_PAYLOADS: 'thin' }) },
+  });
+});
