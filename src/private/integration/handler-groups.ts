@@ -140,16 +140,28 @@ export function warnAboutSplitTwins(scope: IConstruct, groups: KeyedGroups): voi
       else if (k.type.startsWith('v1.')) pairs.set(k.type.slice(3), k.type);
     }
   }
-  for (const a of groups) {
-    for (const b of groups) {
+  // Each handler's share of the pairs, once: which snapshot twins and which thin twins it receives.
+  const shares = groups.map((group) => {
+    const snapshots = new Set<string>();
+    const thins = new Set<string>();
+    for (const [snapshot, thin] of pairs) {
+      if (receives(group.keys, snapshot)) snapshots.add(snapshot);
+      if (receives(group.keys, thin)) thins.add(snapshot);
+    }
+    return { group, snapshots, thins };
+  }).filter((s) => s.snapshots.size > 0 || s.thins.size > 0);
+  for (const a of shares) {
+    for (const b of shares) {
       if (a === b) continue;
-      const split = [...pairs].filter(([snapshot, thin]) => receives(a.keys, snapshot) && receives(b.keys, thin) && !receives(a.keys, thin));
+      const split = [...a.snapshots]
+        .filter((snapshot) => b.thins.has(snapshot) && !a.thins.has(snapshot))
+        .map((snapshot) => [snapshot, pairs.get(snapshot)!]);
       if (split.length === 0) continue;
       const shown = split.slice(0, 3).map(([snapshot, thin]) => `'${snapshot}' and '${thin}'`).join(', ');
       warn(
         scope,
         '@babes/stripe-eventbridge:snapshotTwinsOnDifferentHandlers',
-        `Handler '${a.name}' receives snapshot events whose thin twins go to handler '${b.name}' (${shown}${split.length > 3 ? `, and ${split.length - 3} more` : ''}). ` +
+        `Handler '${a.group.name}' receives snapshot events whose thin twins go to handler '${b.group.name}' (${shown}${split.length > 3 ? `, and ${split.length - 3} more` : ''}). ` +
           "While Stripe sends both for one change, each handler applies it: the wrapper keys a thin event on its snapshot twin's id " +
           "(snapshot_event) only within one handler. Put both keys on the same StripeEventHandler object (e.g. { 'checkout.session.completed': orders, " +
           "'v1.checkout.session.completed': orders }); if both handlers should act, acknowledge this warning.",
