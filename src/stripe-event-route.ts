@@ -216,6 +216,12 @@ export class StripeEventRoute extends Construct {
   /** How long Lambda keeps an event for retries (throttled events included). */
   public readonly lambdaMaxEventAge: Duration;
 
+  /** The bus the route's rule (`rule`) is on. */
+  public readonly eventBus: events.IEventBus;
+
+  /** Every bus the route's rules are on, in the order of `rules` (one bus, or the snapshot and the thin bus). */
+  public readonly eventBuses: events.IEventBus[];
+
   private readonly metrics: StripeMetricFactory;
   private readonly busOfRule = new Map<events.IRule, events.IEventBus>();
 
@@ -239,7 +245,9 @@ export class StripeEventRoute extends Construct {
     this.integrationName = props.integrationName ?? `${Stack.of(scope).stackName}/${scope.node.id}`;
     this.handlerMetrics = options.handlerMetrics;
     this.lambdaMaxEventAge = options.lambdaMaxEventAge;
-    this.metrics = new StripeMetricFactory(namespace, props.eventBus, this.integrationName);
+    this.eventBuses = plans.map((plan) => plan.eventBus);
+    this.eventBus = this.eventBuses[0];
+    this.metrics = new StripeMetricFactory(namespace, this.eventBus, this.integrationName);
 
     const wrapperEnvironment: Record<string, string> = {
       [ENV_HANDLER_NAME]: this.handlerName,

@@ -447,3 +447,18 @@ test('a scheduled reconciliation synthesizes beside a thin bus', () => {
     Environment: { Variables: Match.objectLike({ STRIPE_EB_HANDLER_NAME: 'Accounts', STRIPE_EB_EVENT_PAYLOADS: 'thin' }) },
   });
 });
+
+test("the integration's rule alarms and dashboard read the rules of both buses; a thin-only route's eventBus is the thin bus", () => {
+  const orders = inlineHandler({ name: 'Orders' });
+  const accounts = inlineHandler({ name: 'Accounts' });
+  const { integration, template } = synth({ 'checkout.session.completed': orders, 'v1.checkout.session.completed': orders, 'v2.core.account.updated': accounts });
+  expect((integration.metricRulesFailedInvocations() as any).expression).toBe('SELECT SUM(FailedInvocations) FROM SCHEMA("AWS/Events", EventBusName, RuleName)');
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    Metrics: [Match.objectLike({ Expression: 'SELECT SUM(FailedInvocations) FROM SCHEMA("AWS/Events", EventBusName, RuleName)' })],
+  });
+  expect(integration.routeFor(orders).eventBuses).toEqual([integration.eventBus, integration.thinEventBus]);
+  expect(integration.routeFor(accounts).eventBus).toBe(integration.thinEventBus);
+  // With one bus, the query stays on that bus.
+  const { integration: one } = synth({ 'charge.refunded': inlineHandler() }, { thinEventBus: undefined });
+  expect(JSON.stringify(newStack().resolve((one.metricRulesFailedInvocations() as any).expression))).toContain('WHERE EventBusName');
+});
