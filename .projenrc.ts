@@ -163,6 +163,20 @@ project.bundler.addBundle('src/lambda/wrapper/handler.ts', {
   watchTask: false,
 });
 
+// `context.stripe` / `context.eventNotification`: the `stripe` SDK and the Secrets Manager read of its key, in a file of
+// its own beside wrapper.js in the same layer, which the wrapper requires on first access only, so that handlers that
+// never use them load neither (the wrapper bundle stays the size it was).
+project.bundler.addBundle('src/lambda/wrapper/stripe-client.ts', {
+  platform: 'node',
+  ...QUIET_BUNDLE,
+  target: 'node22',
+  format: 'cjs',
+  minify: true,
+  externals: ['@aws-sdk/*'],
+  outfile: '../handler/stripe-eventbridge/stripe-client.js',
+  watchTask: false,
+});
+
 // The StripeEventDestination custom resource provider (`index.onEvent`, `index.isComplete`), with the `stripe`
 // SDK bundled in so users install nothing; the Lambda Node.js runtime provides `@aws-sdk/*`.
 project.bundler.addBundle('src/lambda/destination-provider/handler.ts', {
