@@ -1,6 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV_USER_HANDLER, PYTHON_WRAPPER_HANDLER, WRAPPER_HANDLER } from './contract/wrapper';
 import { invalid, warn } from './private/errors';
@@ -22,6 +23,14 @@ export interface StripeExistingFunctionOptions {
    * @default - derived from the first event type (alphabetically) it handles
    */
   readonly name?: string;
+
+  /**
+   * The Secrets Manager secret holding the Stripe API key this handler's `context.stripe` uses, instead of the
+   * integration's `stripeApiKeySecret`.
+   *
+   * @default - the integration's (or route's) `stripeApiKeySecret`
+   */
+  readonly stripeApiKeySecret?: secretsmanager.ISecret;
 }
 
 /**
@@ -73,7 +82,7 @@ export abstract class StripeEventHandler {
    */
   public static fromFunction(fn: lambda.IFunction, options: StripeExistingFunctionOptions = {}): StripeEventHandler {
     validateName(options.name);
-    return new FunctionHandler(fn, options.name);
+    return new FunctionHandler(fn, options.name, options.stripeApiKeySecret);
   }
 
   /**
@@ -81,6 +90,12 @@ export abstract class StripeEventHandler {
    * @internal
    */
   public abstract readonly _name?: string;
+
+  /**
+   * The Stripe key secret given in the options, if any.
+   * @internal
+   */
+  public abstract readonly _stripeApiKeySecret?: secretsmanager.ISecret;
 
   /**
    * Creates or wraps the handler's function under `scope` (its route).
@@ -92,10 +107,12 @@ export abstract class StripeEventHandler {
 /** A function built from the user's code, with its own role and log group, wrapped from the start. */
 class CodeHandler extends StripeEventHandler {
   public readonly _name?: string;
+  public readonly _stripeApiKeySecret?: secretsmanager.ISecret;
 
   constructor(private readonly options: StripeHandlerCodeOptions, private readonly runtime: lambda.Runtime) {
     super();
     this._name = options.name;
+    this._stripeApiKeySecret = options.stripeApiKeySecret;
   }
 
   public _bind(scope: Construct, bind: HandlerBindOptions): HandlerBinding {
@@ -128,7 +145,11 @@ class CodeHandler extends StripeEventHandler {
 
 /** A function the user created: wrapped in place when it can be, otherwise routed to with a warning. */
 class FunctionHandler extends StripeEventHandler {
-  constructor(private readonly fn: lambda.IFunction, public readonly _name: string | undefined) {
+  constructor(
+    private readonly fn: lambda.IFunction,
+    public readonly _name: string | undefined,
+    public readonly _stripeApiKeySecret: secretsmanager.ISecret | undefined,
+  ) {
     super();
   }
 
