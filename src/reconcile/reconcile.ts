@@ -46,6 +46,16 @@ export interface HandlerReconciliation {
   readonly expired: StripeEventRef[];
 }
 
+/** Why no rule takes an event: its type is none of the handlers', or a rule's content filter leaves it out. */
+export type UnroutedReason = 'type' | 'filter';
+
+/** An event no rule would take, and why. */
+export interface UnroutedEventRef extends StripeEventRef {
+  readonly reason: UnroutedReason;
+  /** What does not match, in the matcher's words (for `filter`: the first field of the rule that takes its type). */
+  readonly detail: string;
+}
+
 export interface ReconcileReport {
   /** The window, in Unix seconds, both ends included. */
   readonly since: number;
@@ -53,8 +63,12 @@ export interface ReconcileReport {
   /** Stripe events of the handlers' types in the window. */
   readonly listed: number;
   readonly handlers: HandlerReconciliation[];
-  /** Events of the handlers' types that no rule would take (a content filter such as livemode excludes them). */
-  readonly unrouted: StripeEventRef[];
+  /**
+   * Listed events that no rule would take: of a type no handler takes (Stripe's list can return more types
+   * than the rules take, e.g. for a pattern it cannot filter by type), or left out by a rule's content filter
+   * (such as livemode, or `account` for Connect events).
+   */
+  readonly unrouted: UnroutedEventRef[];
   /** Missing events over all handlers. */
   readonly missing: number;
 }
@@ -95,6 +109,22 @@ function typesOf(patterns: readonly unknown[]): string[] {
 
 const ref = (e: Stripe.Event): StripeEventRef => ({ id: e.id, type: e.type, created: e.created, livemode: e.livemode });
 
+/**
+ * Why no rule takes an event, from the matcher's explanation of each pattern: the matcher checks a
+ * pattern's fields in EventBridge's key order, where `detail-type` comes before any `detail.…` field, so a
+ * pattern that fails on `detail-type` does not take the event's type at all. When every pattern fails there,
+ * no handler takes the type; otherwise the first pattern that takes the type says which filter leaves it out.
+ */
+function whyUnrouted(
+  routes: ReadonlyArray<{ route: ReconcileRoute; compiled: EventPattern[] }>,
+  deliveredTo: (route: ReconcileRoute) => ParsedEvent,
+): Pick<UnroutedEventRef, 'reason' | 'detail'> {
+  const reasons = routes.flatMap(({ route, compiled }) => compiled.map((c) => c.test(deliveredTo(route)).reason ?? ''));
+  const filter = reasons.find((r) => !r.startsWith('detail-type '));
+  if (filter !== undefined) return { reason: 'filter', detail: filter };
+  return { reason: 'type', detail: reasons[0] ?? 'no rule' };
+}
+
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileResult> {
   const now = options.now ?? Math.floor(Date.now() / 1000);
   const routes = options.routes.map((route) => {
@@ -110,24 +140,27 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
 
   // Which handlers each event goes to, as EventBridge would decide on the bus.
   const routedTo = new Map<ReconcileRoute, Stripe.Event[]>(routes.map(({ route }) => [route, []]));
-  const unrouted: StripeEventRef[] = [];
+  const unrouted: UnroutedEventRef[] = [];
   for (const event of events) {
     let taken = false;
     // The event as delivered, parsed once per envelope (routes on one bus share it).
     const delivered = new Map<string, ParsedEvent>();
-    for (const { route, compiled } of routes) {
+    const deliveredTo = (route: ReconcileRoute): ParsedEvent => {
       const key = JSON.stringify(route.envelope);
       let envelope = delivered.get(key);
       if (!envelope) {
         envelope = parseEvent(JSON.stringify(toEventBridgeEvent(event as unknown as { id: string; type: string; created: number }, route.envelope)));
         delivered.set(key, envelope);
       }
-      if (compiled.some((c) => c.matches(envelope))) {
+      return envelope;
+    };
+    for (const { route, compiled } of routes) {
+      if (compiled.some((c) => c.matches(deliveredTo(route)))) {
         routedTo.get(route)!.push(event);
         taken = true;
       }
     }
-    if (!taken) unrouted.push(ref(event));
+    if (!taken) unrouted.push({ ...ref(event), ...whyUnrouted(routes, deliveredTo) });
   }
 
   const refs: RecordRef[] = [];

@@ -125,6 +125,7 @@ test('present, missing, in progress, timed out, filtered out and out of window: 
     .toEqual({ processed: 1, missing: ['evt_1RecSubMissing'], inProgress: [] });
   // The Connect event is of a handler's type, but the rule's content filter leaves it out: not missing.
   expect(ids(report.unrouted)).toEqual(['evt_1RecConnect']);
+  expect(report.unrouted[0]).toMatchObject({ reason: 'filter', detail: 'detail.account is "acct_1Connected" but the pattern requires it to be absent' });
   expect(report.missing).toBe(3);
   // Outside the window (4 days ago; 2 minutes ago, inside the grace period) and of no handler's type: never listed.
   expect(report.listed).toBe(7);
