@@ -22,6 +22,13 @@ export const ENV_HANDLER_NAME = 'STRIPE_EB_HANDLER_NAME';
 export const ENV_IDEMPOTENCY_TABLE = 'STRIPE_EB_IDEMPOTENCY_TABLE';
 /** `<key scope>.<handler name>`: records are keyed `<prefix>#<hash>` (src/contract/idempotency.ts). */
 export const ENV_IDEMPOTENCY_KEY_PREFIX = 'STRIPE_EB_IDEMPOTENCY_KEY_PREFIX';
+/**
+ * The key prefixes the function's records had before (an earlier key scope), most recent first, as a JSON array
+ * of strings (`["Stripe.Orders"]`); unset when there are none. A fresh event then also reads its records under
+ * these prefixes: a completed one there makes it a duplicate, an unfinished one in progress (src/contract/idempotency.ts,
+ * request 1b). The recovery tools read them too.
+ */
+export const ENV_IDEMPOTENCY_PREVIOUS_KEY_PREFIXES = 'STRIPE_EB_IDEMPOTENCY_PREVIOUS_KEY_PREFIXES';
 /** The record lifetime in whole seconds, derived at synth from every window in which an event can come back. */
 export const ENV_IDEMPOTENCY_TTL_SECONDS = 'STRIPE_EB_IDEMPOTENCY_TTL_SECONDS';
 /**

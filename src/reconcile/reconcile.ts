@@ -7,7 +7,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type Stripe from 'stripe';
-import { readRecords, idempotencyKey, recordId, RecordRef, STATUS_COMPLETED } from './records';
+import { readRecords, idempotencyKey, recordId, RecordRef, RecordState, STATUS_COMPLETED } from './records';
 import { ReconcileRoute } from './routes';
 import { eventQueries, EventWindow, listStripeEvents } from './stripe-events';
 import { InvalidEventPatternError } from '../event-pattern/errors';
@@ -33,8 +33,10 @@ export interface HandlerReconciliation {
   readonly uncheckedReason?: string;
   /** Events of the window its rules take. */
   readonly routed: number;
-  /** Events with a completed record. */
+  /** Events with a completed record (under the key prefix or a previous one). */
   readonly processed: number;
+  /** Of `processed`, those whose completed record is under a previous key prefix (an earlier key scope) only. */
+  readonly processedUnderPreviousScopes: number;
   /** Events whose record is in progress: being processed right now. */
   readonly inProgress: StripeEventRef[];
   /**
@@ -163,10 +165,13 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     if (!taken) unrouted.push({ ...ref(event), ...whyUnrouted(routes, deliveredTo) });
   }
 
+  // Each event's record under the key prefix and under every previous one (an earlier key scope).
   const refs: RecordRef[] = [];
   for (const [route, routed] of routedTo) {
     const scope = route.idempotency;
-    if (scope) for (const e of routed) refs.push({ table: scope.table, key: idempotencyKey(scope.keyPrefix, e.id) });
+    if (!scope) continue;
+    const prefixes = [scope.keyPrefix, ...scope.previousKeyPrefixes];
+    for (const e of routed) for (const prefix of prefixes) refs.push({ table: scope.table, key: idempotencyKey(prefix, e.id) });
   }
   const records = await readRecords(options.ddb, refs);
 
@@ -174,18 +179,31 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     const routed = routedTo.get(route)!;
     const base = { handler: route.handler, functionName: route.functionName, eventTypes: typesOf(route.patterns), routed: routed.length };
     const scope = route.idempotency;
-    if (!scope) return { ...base, checked: false, uncheckedReason: route.uncheckedReason, processed: 0, inProgress: [], missing: [], expired: [] };
-    const result = { processed: 0, inProgress: [] as StripeEventRef[], missing: [] as StripeEventRef[], expired: [] as StripeEventRef[] };
+    const none = (): StripeEventRef[] => [];
+    const result = { processed: 0, processedUnderPreviousScopes: 0, inProgress: none(), missing: none(), expired: none() };
+    if (!scope) return { ...base, checked: false, uncheckedReason: route.uncheckedReason, ...result };
     for (const e of routed) {
-      const record = records.get(recordId({ table: scope.table, key: idempotencyKey(scope.keyPrefix, e.id) }));
+      const [current, ...previous] = [scope.keyPrefix, ...scope.previousKeyPrefixes]
+        .map((prefix) => records.get(recordId({ table: scope.table, key: idempotencyKey(prefix, e.id) })));
+      const found = [current, ...previous].filter((r): r is RecordState => r !== undefined);
       // An in-progress record whose invocation ended (timed out, crashed) no longer blocks a delivery, as Powertools
       // reads it: the event waits for a retry that may never come, so it counts as missing.
-      const ended = record?.inProgressExpiration !== undefined && record.inProgressExpiration < now * 1000;
-      if (record?.status === STATUS_COMPLETED) result.processed++;
-      else if (record && !ended) result.inProgress.push(ref(e));
-      // A record is kept for the record lifetime after processing, so an older event may have lost it.
-      else if (!record && e.created < now - scope.recordLifetimeSeconds) result.expired.push(ref(e));
-      else result.missing.push(ref(e));
+      const ended = (r: RecordState) => r.inProgressExpiration !== undefined && r.inProgressExpiration < now * 1000;
+      const live = (r: RecordState) => r.status !== STATUS_COMPLETED && !ended(r);
+      if (current?.status === STATUS_COMPLETED) {
+        result.processed++;
+      } else if (previous.some((r) => r?.status === STATUS_COMPLETED)) {
+        // Processed under an earlier key scope: the wrapper answers a delivery of it as a duplicate.
+        result.processed++;
+        result.processedUnderPreviousScopes++;
+      } else if (found.some(live)) {
+        result.inProgress.push(ref(e));
+      } else if (found.length === 0 && e.created < now - scope.recordLifetimeSeconds) {
+        // A record is kept for the record lifetime after processing, so an older event may have lost it.
+        result.expired.push(ref(e));
+      } else {
+        result.missing.push(ref(e));
+      }
     }
     return { ...base, checked: true, ...result };
   });

@@ -32,6 +32,9 @@ export function formatReport(report: ReconcileReport, now: number): string[] {
   lines.push(...table(rows).map((l) => `  ${l}`), '');
   for (const h of report.handlers) {
     if (!h.checked) lines.push(`${h.handler}: not checked: ${h.uncheckedReason}`);
+    if (h.processedUnderPreviousScopes > 0) {
+      lines.push(`${h.handler}: ${plural(h.processedUnderPreviousScopes, 'event')} of those processed ${h.processedUnderPreviousScopes === 1 ? 'has its record' : 'have their records'} under a previous key scope (previousKeyScopes)`);
+    }
     for (const e of h.missing) lines.push(`${h.handler}: missing ${describe(e)}`);
     for (const e of h.inProgress) lines.push(`${h.handler}: in progress ${describe(e)}`);
     if (h.expired.length > 0) {
@@ -73,6 +76,7 @@ export function reportJson(report: ReconcileReport): Record<string, unknown> {
       ...(h.uncheckedReason ? { uncheckedReason: h.uncheckedReason } : {}),
       events: h.routed,
       processed: h.processed,
+      processedUnderPreviousScopes: h.processedUnderPreviousScopes,
       inProgress: h.inProgress.map(ev),
       missing: h.missing.map(ev),
       expired: h.expired.map(ev),
