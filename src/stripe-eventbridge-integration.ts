@@ -10,7 +10,7 @@ import { DEFAULT_METRICS_NAMESPACE, DELIVERY_METRICS, METRIC_EVENT_AGE, METRIC_F
 import { StripeIdempotencyOptions } from './idempotency-options';
 import { StripeAlarmOptions, StripeArchiveOptions, StripeDashboardOptions } from './monitoring-options';
 import { checkBusQuotas } from './private/bus-quotas';
-import { allowRulesOnBusToSendTo, MAX_RULE_STATEMENTS } from './private/dead-letter-policy';
+import { allowRulesOnBusToSendTo, MAX_RULE_STATEMENTS, restrictDeadLetterSenders } from './private/dead-letter-policy';
 import { invalid } from './private/errors';
 import { buildDetailFilter, groupHandlers } from './private/handler-groups';
 import { createMonitoring } from './private/integration-monitoring';
@@ -301,6 +301,8 @@ export class StripeEventBridgeIntegration extends Construct {
       return route;
     });
     this.nestedStacks = routeStacks.nestedStacks;
+    // The queue it created accepts messages from its rules and its handlers' roles only (src/private/dead-letter-policy.ts).
+    if (!props.deadLetterQueue) restrictDeadLetterSenders(this.deadLetterQueue, this.eventBus, this.routes.map((r) => r.function.role));
     checkBusQuotas(this, this.eventBus);
     checkTemplateLimits(this, routeStacks, this.routes.length);
 
