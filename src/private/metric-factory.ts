@@ -1,6 +1,7 @@
 /**
- * Every metric the integration reads, built in one place (as cdk-monitoring-constructs' metric factories
- * do) and used by both the public `metric*()` methods and the alarms and dashboard.
+ * Every metric the constructs read, built in one place (as cdk-monitoring-constructs' metric factories
+ * do) and used by the public `metric*()` methods of the integration, its routes and the reconciliation,
+ * and by the alarms and dashboard.
  *
  * Namespaces, names and dimensions follow AWS's documentation:
  * - AWS/Events FailedInvocations, InvocationsFailedToBeSentToDlq, ThrottledRules, TriggeredRules with
@@ -13,6 +14,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as events from 'aws-cdk-lib/aws-events';
+import { StripeEventBridgeError } from '../contract/errors';
 import { METRIC_DIMENSION_HANDLER, METRIC_DIMENSION_INTEGRATION } from '../contract/metrics';
 
 /** The period of every metric unless the caller sets one. */
@@ -20,11 +22,12 @@ export const DEFAULT_METRIC_PERIOD = Duration.minutes(5);
 
 export class StripeMetricFactory {
   constructor(
-    /** The wrapper's CloudWatch namespace. */
+    /** The CloudWatch namespace of the library's own metrics (the wrapper's, the reconciliation's). */
     public readonly namespace: string,
-    private readonly eventBus: events.IEventBus,
-    /** The value of the wrapper metrics' `integration` dimension. */
-    public readonly integrationName: string,
+    /** The bus of the rules whose metrics are read (`rule()`). */
+    private readonly eventBus?: events.IEventBus,
+    /** The value of the wrapper metrics' `integration` dimension (`wrapper()`, `integration()`). */
+    private readonly integrationName?: string,
   ) {}
 
   /** One of the wrapper's EMF metrics for one handler (emitted when per-handler metrics are on). */
@@ -32,7 +35,7 @@ export class StripeMetricFactory {
     return new cloudwatch.Metric({
       namespace: this.namespace,
       metricName,
-      dimensionsMap: { [METRIC_DIMENSION_INTEGRATION]: this.integrationName, [METRIC_DIMENSION_HANDLER]: handlerName },
+      dimensionsMap: { [METRIC_DIMENSION_INTEGRATION]: this.required(this.integrationName), [METRIC_DIMENSION_HANDLER]: handlerName },
       statistic,
       period: DEFAULT_METRIC_PERIOD,
       ...options,
@@ -44,7 +47,19 @@ export class StripeMetricFactory {
     return new cloudwatch.Metric({
       namespace: this.namespace,
       metricName,
-      dimensionsMap: { [METRIC_DIMENSION_INTEGRATION]: this.integrationName },
+      dimensionsMap: { [METRIC_DIMENSION_INTEGRATION]: this.required(this.integrationName) },
+      statistic,
+      period: DEFAULT_METRIC_PERIOD,
+      ...options,
+    });
+  }
+
+  /** A metric that a function of the library other than the wrapper emits by its `service` dimension alone (the reconciliation's). */
+  public service(metricName: string, serviceName: string, statistic: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: this.namespace,
+      metricName,
+      dimensionsMap: { [METRIC_DIMENSION_HANDLER]: serviceName },
       statistic,
       period: DEFAULT_METRIC_PERIOD,
       ...options,
@@ -53,7 +68,7 @@ export class StripeMetricFactory {
 
   /** An AWS/Events metric of one rule on the bus. */
   public rule(metricName: string, rule: events.IRule, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    const busName = this.eventBus.eventBusName;
+    const busName = this.required(this.eventBus).eventBusName;
     const onDefaultBus = !Token.isUnresolved(busName) && busName === 'default';
     return new cloudwatch.Metric({
       namespace: 'AWS/Events',
@@ -75,6 +90,11 @@ export class StripeMetricFactory {
       period: DEFAULT_METRIC_PERIOD,
       ...options,
     });
+  }
+
+  private required<T>(value: T | undefined): T {
+    if (value === undefined) throw new StripeEventBridgeError('StripeMetricFactory: created without the bus or the integration name this metric needs.');
+    return value;
   }
 
   /**

@@ -7,11 +7,12 @@
  */
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { batchGetItems, RecordRef, recordId } from './records';
+import { StripeEventBridgeError } from '../contract/errors';
 import { RECORD_ATTRIBUTE } from '../contract/idempotency';
 import { BACKFILL_MARKER_ATTRIBUTE, BACKFILL_MARKER_PREFIX, STRIPE_EVENTS_RETENTION_SECONDS } from '../contract/reconcile';
 
 /** A marker could not be written: names the table and says what to do. */
-export class BackfillMarkerError extends Error {
+export class BackfillMarkerError extends StripeEventBridgeError {
   public readonly name = 'BackfillMarkerError';
 }
 

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { AttributeValue, BatchGetItemCommand, DynamoDBClient, KeysAndAttributes, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { StripeEventBridgeError } from '../contract/errors';
 import { KEY_HASH_SEPARATOR, RECORD_ATTRIBUTE } from '../contract/idempotency';
 import { BACKFILL_MARKER_PREFIX } from '../contract/reconcile';
 
@@ -43,7 +44,7 @@ export interface RecordRef {
 }
 
 /** The records could not be read: names the table and says what to do. */
-export class RecordReadError extends Error {
+export class RecordReadError extends StripeEventBridgeError {
   public readonly name = 'RecordReadError';
 }
 

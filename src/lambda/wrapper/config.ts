@@ -1,3 +1,4 @@
+import { StripeEventBridgeError } from '../../contract/errors';
 import { DEFAULT_METRICS_NAMESPACE } from '../../contract/metrics';
 import { STRIPE_PARTNER_SOURCE_PREFIX } from '../../contract/stripe';
 import {
@@ -31,7 +32,7 @@ export interface WrapperConfig {
 }
 
 /** A required setting is missing or malformed: the function was not deployed by the integration. */
-export class WrapperConfigError extends Error {
+export class WrapperConfigError extends StripeEventBridgeError {
   public readonly name = 'WrapperConfigError';
 }
 

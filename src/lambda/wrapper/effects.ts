@@ -11,6 +11,7 @@
 import type { AttributeValue, TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { InvocationStore } from './idempotency';
+import { StripeEventBridgeError } from '../../contract/errors';
 import { KEY_HASH_SEPARATOR, MAX_TRANSACTION_ACTIONS, MAX_TRANSACTION_BYTES, RECORD_ATTRIBUTE } from '../../contract/idempotency';
 
 /** One action in the document shape, as `TransactWriteCommandInput['TransactItems']` of lib-dynamodb has it. */
@@ -21,7 +22,7 @@ export interface StripeEffects {
 }
 
 /** The handed-over writes break one of DynamoDB's transaction rules: nothing was written. */
-export class InvalidTransactionError extends Error {
+export class InvalidTransactionError extends StripeEventBridgeError {
   public readonly name = 'InvalidTransactionError';
 }
 

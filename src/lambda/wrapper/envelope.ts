@@ -7,6 +7,7 @@
  * `data.object`, …). A *thin* (v2) event has `object: "v2.core.event"` and no `data`: the library's
  * destinations deliver snapshot events only, so a thin event is rejected with a reason that says so.
  */
+import { StripeEventBridgeError } from '../../contract/errors';
 import { STRIPE_PARTNER_SOURCE_PREFIX } from '../../contract/stripe';
 import { MAX_EVENT_DEPTH } from '../../contract/wrapper';
 
@@ -29,7 +30,7 @@ export enum InvalidStripeEventReason {
 }
 
 /** Thrown before any idempotency record is written and before the user's handler runs. */
-export class InvalidStripeEventError extends Error {
+export class InvalidStripeEventError extends StripeEventBridgeError {
   public readonly name = 'InvalidStripeEventError';
   constructor(
     public readonly reason: InvalidStripeEventReason,

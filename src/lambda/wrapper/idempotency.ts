@@ -26,10 +26,11 @@ import {
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { StripeEventBridgeError } from '../../contract/errors';
 import { RECORD_ATTRIBUTE as A, RECORD_STATUS } from '../../contract/idempotency';
 
 /** The idempotency table could not be read or written. Retrying later is safe; see the message for what ran. */
-export class IdempotencyStoreError extends Error {
+export class IdempotencyStoreError extends StripeEventBridgeError {
   public readonly name = 'IdempotencyStoreError';
   constructor(
     message: string,
@@ -46,12 +47,12 @@ export class IdempotencyStoreError extends Error {
  * effects may or may not have been committed. The invocation fails; the retry finds either the completed
  * record (a duplicate) or no record (it processes the event), never half of it.
  */
-export class TransactionOutcomeUnknownError extends Error {
+export class TransactionOutcomeUnknownError extends StripeEventBridgeError {
   public readonly name = 'TransactionOutcomeUnknownError';
 }
 
 /** The record is no longer this invocation's in-progress record, so nothing was committed. */
-export class IdempotencyRecordLostError extends Error {
+export class IdempotencyRecordLostError extends StripeEventBridgeError {
   public readonly name = 'IdempotencyRecordLostError';
 }
 

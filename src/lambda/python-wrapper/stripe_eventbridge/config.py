@@ -21,9 +21,10 @@ from ._contract import (
     ENV_USER_HANDLER,
     STRIPE_PARTNER_SOURCE_PREFIX,
 )
+from .errors import StripeEventBridgeError
 
 
-class WrapperConfigError(Exception):
+class WrapperConfigError(StripeEventBridgeError):
     """A required setting is missing or malformed: the function was not deployed by the integration."""
 
 

@@ -26,12 +26,13 @@ import json
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ._contract import KEY_HASH_SEPARATOR, MAX_TRANSACTION_ACTIONS, MAX_TRANSACTION_BYTES, RECORD_ATTRIBUTE
+from .errors import StripeEventBridgeError
 
 KINDS = ("Put", "Update", "Delete", "ConditionCheck")
 _TYPES = ("S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL")
 
 
-class InvalidTransactionError(Exception):
+class InvalidTransactionError(StripeEventBridgeError):
     """The handed-over writes break one of DynamoDB's transaction rules: nothing was written."""
 
 

@@ -20,6 +20,7 @@ from enum import Enum
 from typing import Any, Optional
 
 from ._contract import MAX_EVENT_DEPTH, STRIPE_PARTNER_SOURCE_PREFIX
+from .errors import StripeEventBridgeError
 
 
 class InvalidStripeEventReason(str, Enum):
@@ -40,7 +41,7 @@ class InvalidStripeEventReason(str, Enum):
     TOO_DEEP = "TOO_DEEP"
 
 
-class InvalidStripeEventError(Exception):
+class InvalidStripeEventError(StripeEventBridgeError):
     """Raised before any idempotency record is written and before the user's handler runs."""
 
     def __init__(self, reason: InvalidStripeEventReason, message: str, event_bridge_id: Optional[str] = None):

@@ -35,13 +35,14 @@ from botocore.exceptions import ClientError, ParamValidationError
 from ._contract import RECORD_ATTRIBUTE as A
 from ._contract import RECORD_STATUS
 from .effects import InvalidTransactionError
+from .errors import StripeEventBridgeError
 
 # An item holds at most 400 KB (409,600 bytes); the record's key, status and timestamps take a few hundred bytes of
 # it. As in the Node.js wrapper, 4 KB are left to them. The result is stored as a string: its size is its UTF-8 bytes.
 MAX_RESULT_BYTES = 400 * 1024 - 4 * 1024
 
 
-class IdempotencyStoreError(Exception):
+class IdempotencyStoreError(StripeEventBridgeError):
     """The idempotency table could not be read or written. Retrying later is safe; see the message for what ran."""
 
     def __init__(self, message: str, handler_ran: bool):
@@ -49,13 +50,13 @@ class IdempotencyStoreError(Exception):
         self.handler_ran = handler_ran
 
 
-class TransactionOutcomeUnknownError(Exception):
+class TransactionOutcomeUnknownError(StripeEventBridgeError):
     """The transaction's answer never arrived (DynamoDB unreachable or failing after boto3's retries): the effects may or
     may not have been committed. The invocation fails; the retry finds either the completed record (a duplicate) or no
     record (it processes the event), never half of it."""
 
 
-class IdempotencyRecordLostError(Exception):
+class IdempotencyRecordLostError(StripeEventBridgeError):
     """The record is no longer this invocation's in-progress record, so nothing was committed."""
 
 

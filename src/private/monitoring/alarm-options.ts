@@ -1,41 +1,13 @@
-/** Range checks on numeric props, with messages that name the prop, the value and the allowed range. */
-import { Duration, Token } from 'aws-cdk-lib';
+/** The integration's alarm settings checked against CloudWatch's ranges, with messages that name the prop, the value and the range. */
+import { Token } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type { IConstruct } from 'constructs';
-import { invalid } from './errors';
-import type { StripeAlarmOptions } from '../monitoring-options';
+import type { StripeAlarmOptions } from '../../monitoring-options';
+import { invalid } from '../errors';
 
 /** Outside `0..max` or not a whole number (tokens are left to CloudFormation). */
 function outside(n: number | undefined, max: number): boolean {
   return n !== undefined && !Token.isUnresolved(n) && (n < 0 || n > max || !Number.isInteger(n));
-}
-
-function outsideSeconds(d: Duration | undefined, min: number, max: number): boolean {
-  return d !== undefined && !d.isUnresolved() && (d.toSeconds() < min || d.toSeconds() > max);
-}
-
-export interface RetryProps {
-  readonly retryAttempts?: number;
-  readonly maxEventAge?: Duration;
-  readonly lambdaRetryAttempts?: number;
-  readonly lambdaMaxEventAge?: Duration;
-}
-
-/** EventBridge's and Lambda's retry ranges. */
-export function validateRetries(scope: IConstruct, props: RetryProps): void {
-  const { retryAttempts, lambdaRetryAttempts, maxEventAge, lambdaMaxEventAge } = props;
-  if (outside(retryAttempts, 185)) {
-    invalid(scope, `retryAttempts: ${retryAttempts} is outside EventBridge's range of 0 to 185 retries.`);
-  }
-  if (outside(lambdaRetryAttempts, 2)) {
-    invalid(scope, `lambdaRetryAttempts: ${lambdaRetryAttempts} is outside Lambda's range of 0 to 2 retries.`);
-  }
-  if (outsideSeconds(maxEventAge, 60, 86400)) {
-    invalid(scope, `maxEventAge: ${maxEventAge!.toHumanString()} is outside EventBridge's range of 1 minute to 24 hours.`);
-  }
-  if (outsideSeconds(lambdaMaxEventAge, 60, 21600)) {
-    invalid(scope, `lambdaMaxEventAge: ${lambdaMaxEventAge!.toHumanString()} is outside Lambda's range of 1 minute to 6 hours.`);
-  }
 }
 
 /** CloudWatch's ranges for the alarm settings. */

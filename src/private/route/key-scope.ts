@@ -8,8 +8,8 @@
 import { Stack, Token } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { IConstruct } from 'constructs';
-import { invalid } from './errors';
-import { KEY_HASH_SEPARATOR, KEY_SCOPE_SEPARATOR } from '../contract/idempotency';
+import { KEY_HASH_SEPARATOR, KEY_SCOPE_SEPARATOR } from '../../contract/idempotency';
+import { invalid } from '../errors';
 
 /** `<top-level stack name>/<path of the construct inside it>`, e.g. `Payments/Stripe`. */
 export function defaultKeyScope(construct: IConstruct): string {

@@ -24,7 +24,7 @@ import {
   ENV_POWERTOOLS_SERVICE_NAME,
   ENV_SOURCE_PREFIX,
   ENV_USER_HANDLER,
-} from '../contract/wrapper';
+} from '../../contract/wrapper';
 
 const SET_BY_LAMBDA = 'Lambda sets it, and refuses it in a function\'s environment (a reserved variable).';
 

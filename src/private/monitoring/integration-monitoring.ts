@@ -8,13 +8,13 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import type { StripeAlarmOptions, StripeDashboardOptions } from '../monitoring-options';
 import { warnUnlessAlarmsHaveDestination } from './alarm-destination';
-import type { RetrySettings } from './monitoring/alarm-guide';
-import { createAlarms } from './monitoring/alarms';
-import { createDashboard } from './monitoring/dashboard';
-import { createQueries } from './monitoring/queries';
-import type { MonitoredRoute, MonitoringSources } from './monitoring/sources';
+import type { RetrySettings } from './alarm-guide';
+import { createAlarms } from './alarms';
+import { createDashboard } from './dashboard';
+import { createQueries } from './queries';
+import type { MonitoredRoute, MonitoringSources } from './sources';
+import type { StripeAlarmOptions, StripeDashboardOptions } from '../../monitoring-options';
 
 type MetricOf = (props?: cloudwatch.MetricOptions) => cloudwatch.IMetric;
 
