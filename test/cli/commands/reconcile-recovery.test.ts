@@ -18,6 +18,7 @@ import { createLocalTables } from '../../../src/cli/local/local-tables';
 import { SynthesizedStack } from '../../../src/cli/local/synthesized-stack';
 import { ENV_IDEMPOTENCY_KEY_PREFIX } from '../../../src/contract/wrapper';
 import { runCli } from '../../support/cli';
+import { readmeBlocks } from '../../support/readme';
 import { LambdaInvokeServer } from '../../support/lambda-invoke-server';
 import { createBusinessTable, ddbClient, ddbEndpoint, effectsFor, TEST_HANDLERS_DIR } from '../../support/local-stack';
 import { DAY, HOUR, stripeEventAt } from '../../support/reconcile-scenario';
@@ -112,6 +113,10 @@ test('events processed under the old scope are not sent, each reported with the 
   expect(second.out).toMatch(/^sent evt_1RecovOlder /m);
   expect(second.out).toMatch(/^not sent evt_1RecovPoison \(checkout\.session\.completed, \S+Z\) → Orders: sent by 1 backfill, the last \d+ seconds? ago, and not processed yet \(Lambda may still be retrying it\); sent again 1 hour after the last send$/m);
   expect(second.out).toContain('backfill: 1 of 5 missing events sent to their functions, 0 failed, 1 left for another run (--limit), 2 processed under another key scope (not sent: set previousKeyScopes), 1 sent by an earlier backfill and still missing (1 waiting for Lambda\'s retries)');
+  // The docs show this run's backfill lines (times and the seconds since the last send differ from run to run).
+  const sample = readmeBlocks().find((block) => block.section === 'reconcile-backfill' && block.lang === 'text')!.code;
+  const normalized = (text: string) => text.replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z/g, '<time>').replace(/the last \d+ seconds? ago/g, 'the last <n> seconds ago');
+  expect(normalized(second.out.split('\n').filter((l) => /^(not sent|sent|backfill:) /.test(l)).join('\n'))).toBe(normalized(sample));
   await invokeServer.settled();
 
   const json = await cli(['--backfill', '--dry-run', '--json']);
