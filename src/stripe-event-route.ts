@@ -30,7 +30,7 @@ import {
 import { invalid, warn } from './private/errors';
 import { EventTypeKey, handlerNameFor, parseEventTypeKey } from './private/event-type-keys';
 import { StripeMetricFactory } from './private/metric-factory';
-import { checkKeySpace, defaultKeyScope, keyPrefix } from './private/route/key-scope';
+import { checkKeySpace, defaultKeyScope, idempotencyTableActions, keyPrefix, previousKeyPrefixesEnvironment } from './private/route/key-scope';
 import { resolveRouteOptions } from './private/route/options';
 import { routeRecordLifetime } from './private/route/record-lifetime';
 import { configureAsyncFailures, createRule, reservedConcurrency } from './private/route/wiring';
@@ -71,6 +71,15 @@ export interface StripeEventRouteProps extends StripeRouteOptions {
    * @default - `<stack name>/<path of this route's scope in its stack>.<handler name>`
    */
   readonly idempotencyKeyPrefix?: string;
+
+  /**
+   * The prefixes this route's idempotency keys had before (an earlier key scope), most recent first, at most 10.
+   * A fresh event also looks up its record under each (one more DynamoDB read): processed there, it is a duplicate;
+   * in progress there, it is retried later. Remove a prefix once the record lifetime has passed since the change.
+   *
+   * @default - none
+   */
+  readonly previousIdempotencyKeyPrefixes?: string[];
 
   /**
    * How long a processed event's idempotency record is kept. It must cover every way the same Stripe event
@@ -198,6 +207,7 @@ export class StripeEventRoute extends Construct {
       [ENV_POWERTOOLS_SERVICE_NAME]: this.handlerName,
       [ENV_POWERTOOLS_METRICS_NAMESPACE]: namespace,
       [ENV_METRICS_INTEGRATION]: this.integrationName,
+      ...previousKeyPrefixesEnvironment(this, props.previousIdempotencyKeyPrefixes, this.idempotencyKeyPrefix),
     };
     if (this.handlerMetrics) wrapperEnvironment[ENV_HANDLER_METRICS] = 'true';
     if (sourcePrefix !== STRIPE_PARTNER_SOURCE_PREFIX) wrapperEnvironment[ENV_SOURCE_PREFIX] = sourcePrefix;
@@ -216,8 +226,8 @@ export class StripeEventRoute extends Construct {
     // A function imported without its role cannot be granted anything: say what it needs instead.
     const canGrant = this.function.role !== undefined;
     if (canGrant) {
-      // Only what Powertools idempotency does: GetItem, PutItem, UpdateItem, DeleteItem on this table.
-      props.idempotencyTable.grant(this.function, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+      // Only what the wrapper does on this table: Powertools idempotency's GetItem, PutItem, UpdateItem, DeleteItem.
+      props.idempotencyTable.grant(this.function, ...idempotencyTableActions(props.previousIdempotencyKeyPrefixes));
       props.idempotencyTable.encryptionKey?.grantEncryptDecrypt(this.function);
     } else {
       warn(

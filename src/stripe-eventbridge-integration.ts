@@ -185,6 +185,7 @@ export class StripeEventBridgeIntegration extends Construct {
     const options = resolveRouteOptions(this, props);
     validateAlarmOptions(this, props.alarms ?? {});
     validateKeyScope(this, props.idempotency?.keyScope, 'idempotency.keyScope');
+    (props.idempotency?.previousKeyScopes ?? []).forEach((s, i) => validateKeyScope(this, s, `idempotency.previousKeyScopes[${i}]`));
 
     // Every key parsed once, here: the routes and the destination receive the parsed keys.
     const isHandler = (value: unknown): value is StripeEventHandler => value instanceof StripeEventHandler;
@@ -227,6 +228,7 @@ export class StripeEventBridgeIntegration extends Construct {
         detailFilter,
         idempotencyTable: this.idempotencyTable,
         idempotencyKeyPrefix: keyPrefix(this.keyScope, name),
+        previousIdempotencyKeyPrefixes: props.idempotency?.previousKeyScopes?.map((s) => keyPrefix(s, name)),
         recordLifetime: this.recordLifetime,
         deadLetterQueue: this.deadLetterQueue,
         integrationName,

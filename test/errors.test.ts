@@ -97,7 +97,7 @@ describe('Lambda and CLI: the same base', () => {
   });
 
   test('every error class in src/ descends from the base', () => {
-    const modules = ['lambda/wrapper/config', 'lambda/wrapper/user-handler', 'lambda/wrapper/envelope', 'lambda/wrapper/effects', 'lambda/wrapper/idempotency',
+    const modules = ['lambda/wrapper/config', 'lambda/wrapper/user-handler', 'lambda/wrapper/envelope', 'lambda/wrapper/effects', 'lambda/wrapper/store-errors',
       'lambda/reconcile/config', 'lambda/destination-provider/errors', 'cli/command', 'cli/redrive/dead-letter', 'cli/reconcile/stripe-key',
       'cli/reconcile/deployed-stack', 'event-pattern/json-scanner', 'event-pattern/wildcard', 'event-pattern/errors', 'event-pattern/ip-address',
       'reconcile/durations', 'reconcile/routes', 'reconcile/records', 'reconcile/stripe-events', 'reconcile/reconcile', 'private/errors'];

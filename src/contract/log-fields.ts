@@ -18,7 +18,10 @@ export const LOG_FIELD = {
   LIVEMODE: 'livemode',
   /** The EventBridge envelope's own id (differs on every redelivery of the same Stripe event). */
   EVENTBRIDGE_ID: 'eventbridge_id',
-  /** Why an event was rejected as invalid (an InvalidStripeEventReason). */
+  /**
+   * Why an event was rejected as invalid (an InvalidStripeEventReason: one of the envelope's, or
+   * `EVENT_ID_REUSED` when its `evt_` id has a record made by an event of another type or account).
+   */
   REASON: 'reason',
   ERROR_NAME: 'error_name',
   ERROR_MESSAGE: 'error_message',
@@ -36,6 +39,12 @@ export const LOG_FIELD = {
    * before its record outlived its lifetime).
    */
   REPLACED_RECORD: 'replaced_record',
+  /**
+   * Set when the delivery was decided by the event's record under a previous key prefix (a duplicate of an event
+   * processed before the key scope changed, or in progress under it): that prefix. While such lines appear, the
+   * previous key scope is still needed.
+   */
+  PREVIOUS_KEY_PREFIX: 'previous_key_prefix',
 } as const;
 
 /** What happened to one delivery. Logged as `outcome` and counted as a metric. */

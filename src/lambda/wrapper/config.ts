@@ -1,4 +1,5 @@
 import { StripeEventBridgeError } from '../../contract/errors';
+import { KEY_HASH_SEPARATOR, MAX_PREVIOUS_KEY_PREFIXES } from '../../contract/idempotency';
 import { DEFAULT_METRICS_NAMESPACE } from '../../contract/metrics';
 import { STRIPE_PARTNER_SOURCE_PREFIX } from '../../contract/stripe';
 import {
@@ -6,6 +7,7 @@ import {
   ENV_HANDLER_METRICS,
   ENV_HANDLER_NAME,
   ENV_IDEMPOTENCY_KEY_PREFIX,
+  ENV_IDEMPOTENCY_PREVIOUS_KEY_PREFIXES,
   ENV_IDEMPOTENCY_TABLE,
   ENV_IDEMPOTENCY_TTL_SECONDS,
   ENV_METRICS_INTEGRATION,
@@ -21,6 +23,8 @@ export interface WrapperConfig {
   readonly taskRoot: string;
   readonly tableName: string;
   readonly keyPrefix: string;
+  /** The key prefixes of an earlier key scope, most recent first; empty when there are none. */
+  readonly previousKeyPrefixes: readonly string[];
   readonly ttlSeconds: number;
   readonly sourcePrefix: string;
   readonly metricsNamespace: string;
@@ -53,12 +57,14 @@ export function readWrapperConfig(env: NodeJS.ProcessEnv): WrapperConfig {
     throw new WrapperConfigError(`${ENV_IDEMPOTENCY_TTL_SECONDS} must be a positive whole number of seconds, got '${ttlText}'`);
   }
   const handlerName = required(ENV_HANDLER_NAME);
+  const keyPrefix = env[ENV_IDEMPOTENCY_KEY_PREFIX] || handlerName;
   return {
     handlerName,
     userHandler: required(ENV_USER_HANDLER),
     taskRoot: env.LAMBDA_TASK_ROOT ?? process.cwd(),
     tableName: required(ENV_IDEMPOTENCY_TABLE),
-    keyPrefix: env[ENV_IDEMPOTENCY_KEY_PREFIX] || handlerName,
+    keyPrefix,
+    previousKeyPrefixes: parsePreviousKeyPrefixes(env[ENV_IDEMPOTENCY_PREVIOUS_KEY_PREFIXES], keyPrefix),
     ttlSeconds,
     sourcePrefix: env[ENV_SOURCE_PREFIX] || STRIPE_PARTNER_SOURCE_PREFIX,
     metricsNamespace: env[ENV_POWERTOOLS_METRICS_NAMESPACE] || DEFAULT_METRICS_NAMESPACE,
@@ -66,4 +72,26 @@ export function readWrapperConfig(env: NodeJS.ProcessEnv): WrapperConfig {
     handlerMetrics: env[ENV_HANDLER_METRICS] === 'true',
     dynamoDbEndpoint: env[ENV_DYNAMODB_ENDPOINT] || undefined,
   };
+}
+
+/** `STRIPE_EB_IDEMPOTENCY_PREVIOUS_KEY_PREFIXES`: a JSON array of distinct key prefixes other than the current one. */
+export function parsePreviousKeyPrefixes(text: string | undefined, keyPrefix: string): string[] {
+  if (!text) return [];
+  const fail = (why: string): never => {
+    throw new WrapperConfigError(`${ENV_IDEMPOTENCY_PREVIOUS_KEY_PREFIXES} must be a JSON array of at most ${MAX_PREVIOUS_KEY_PREFIXES} distinct key prefixes other than '${keyPrefix}': ${why}`);
+  };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return fail(`'${text}' is not JSON`);
+  }
+  if (!Array.isArray(value)) return fail(`got ${JSON.stringify(value)}`);
+  if (value.length > MAX_PREVIOUS_KEY_PREFIXES) fail(`got ${value.length}`);
+  for (const p of value) {
+    if (typeof p !== 'string' || p === '' || p.includes(KEY_HASH_SEPARATOR)) fail(`${JSON.stringify(p)} is not a key prefix (a non-empty string without '${KEY_HASH_SEPARATOR}')`);
+    if (p === keyPrefix) fail(`'${p}' is the current key prefix`);
+  }
+  if (new Set(value).size !== value.length) fail(`${text} repeats a prefix`);
+  return value as string[];
 }

@@ -90,10 +90,15 @@ export interface EffectsContext {
 export function createEffects(ctx: EffectsContext): StripeEffects {
   return {
     transactWrite: async <R>(input: { TransactItems: readonly unknown[] }, result: R): Promise<R> => {
+      // The invocation fails anyway (a record taken over, an unknown commit outcome): nothing more is sent.
+      if (ctx.store.failure) throw ctx.store.failure;
       if (ctx.store.committed) {
-        throw new InvalidTransactionError(
-          'transactWrite: this event\'s effects are already committed (with its idempotency record). Hand over all of an event\'s writes in one call.',
+        // The first call's commit completed the record: its retries are duplicates, so these writes can never be
+        // made. The event fails (whatever the handler does with this error) instead of passing for processed.
+        ctx.store.failure = new InvalidTransactionError(
+          'transactWrite: this event\'s effects are already committed (with its idempotency record). Hand over all of an event\'s writes in one call. Nothing was written.',
         );
+        throw ctx.store.failure;
       }
       const actions = checkActions(input, ctx);
       const stored = ctx.storable(result);

@@ -27,9 +27,18 @@ export enum InvalidStripeEventReason {
   TOO_LARGE = 'TOO_LARGE',
   /** Nested deeper than MAX_EVENT_DEPTH: decided before anything recursive (JSON.stringify) walks it. */
   TOO_DEEP = 'TOO_DEEP',
+  /**
+   * Not decided by the envelope but by the event's idempotency record: its `evt_` id has a record made by an
+   * event of another type or account (src/contract/idempotency.ts, `validation`). Stripe event ids are unique,
+   * so this delivery is forged or corrupted; it is not answered as a duplicate.
+   */
+  EVENT_ID_REUSED = 'EVENT_ID_REUSED',
 }
 
-/** Thrown before any idempotency record is written and before the user's handler runs. */
+/**
+ * Thrown before the user's handler runs, and before any idempotency record is written (for EVENT_ID_REUSED: when
+ * the in-progress put found the record of another event).
+ */
 export class InvalidStripeEventError extends StripeEventBridgeError {
   public readonly name = 'InvalidStripeEventError';
   constructor(

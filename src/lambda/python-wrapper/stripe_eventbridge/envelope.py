@@ -39,10 +39,15 @@ class InvalidStripeEventReason(str, Enum):
     MISSING_DATA_OBJECT = "MISSING_DATA_OBJECT"
     TOO_LARGE = "TOO_LARGE"
     TOO_DEEP = "TOO_DEEP"
+    # Not decided by the envelope but by the event's idempotency record: its `evt_` id has a record made by an event of
+    # another type or account (src/contract/idempotency.ts, `validation`). Stripe event ids are unique, so this delivery
+    # is forged or corrupted; it is not answered as a duplicate.
+    EVENT_ID_REUSED = "EVENT_ID_REUSED"
 
 
 class InvalidStripeEventError(StripeEventBridgeError):
-    """Raised before any idempotency record is written and before the user's handler runs."""
+    """Raised before the user's handler runs, and before any idempotency record is written (for EVENT_ID_REUSED: when the
+    in-progress put found the record of another event)."""
 
     def __init__(self, reason: InvalidStripeEventReason, message: str, event_bridge_id: Optional[str] = None):
         super().__init__(f"{reason.value}: {message}")
