@@ -254,11 +254,14 @@ export class StripeEventReconciliation extends Construct {
     // control, dynamodb:LeadingKeys, docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html).
     const table = props.idempotencyTable.tableArn;
     const prefixes = [...new Set(props.routes.map((r) => r.idempotencyKeyPrefix))];
+    // An event's record is also read under the route's previous prefixes (idempotency.previousKeyScopes); markers are
+    // kept under today's.
+    const previous = [...new Set(props.routes.flatMap((r) => r.previousIdempotencyKeyPrefixes))].filter((p) => !prefixes.includes(p));
     const markers = prefixes.map((p) => `${BACKFILL_MARKER_PREFIX}${p}#*`);
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
       resources: [table],
-      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...prefixes.map((p) => `${p}#*`), ...(backfill ? markers : [])] } },
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...[...prefixes, ...previous].map((p) => `${p}#*`), ...(backfill ? markers : [])] } },
     }));
     props.idempotencyTable.encryptionKey?.grantDecrypt(role);
     const functionArns = props.routes.map((r) => r.function.functionArn);

@@ -104,6 +104,20 @@ test('least privilege: the secret, the routes\' records (by key prefix) and the 
   check(true);
 });
 
+test('with previousKeyScopes, it may read the records under the previous prefixes too (the wrapper\'s records of the earlier scope)', () => {
+  const { reconcile, policy, integration } = synth({ backfill: true }, { idempotency: { previousKeyScopes: ['Stripe'] } });
+  expect(integration.routes.map((r) => r.previousIdempotencyKeyPrefixes)).toEqual([['Stripe.Orders'], ['Stripe.Refunds']]);
+  const read = policy(reconcile[0][1].Properties.Role['Fn::GetAtt'][0]).find((s: any) => s.Action?.includes?.('dynamodb:BatchGetItem'));
+  expect(read.Condition['ForAllValues:StringLike']['dynamodb:LeadingKeys']).toEqual([
+    'TestStack/Stripe.Orders#*',
+    'TestStack/Stripe.Refunds#*',
+    'Stripe.Orders#*',
+    'Stripe.Refunds#*',
+    'stripe-eventbridge:backfill#TestStack/Stripe.Orders#*',
+    'stripe-eventbridge:backfill#TestStack/Stripe.Refunds#*',
+  ]);
+});
+
 test('alarms: events missed (the last run\'s state until the next run) and the check failing, on the integration\'s topic', () => {
   const { integration, template, byPrefix, reconcile } = synth();
   const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm').filter(([id]) => id.startsWith('StripeReconciliation'));

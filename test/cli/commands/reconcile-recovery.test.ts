@@ -45,7 +45,8 @@ const poison = stripeEventAt('evt_1RecovPoison', 'checkout.session.completed', 2
 const older = stripeEventAt('evt_1RecovOlder', 'checkout.session.completed', DAY);
 const newer = stripeEventAt('evt_1RecovNewer', 'checkout.session.completed', 5 * HOUR);
 
-const cli = (args: string[]) => runCli(['reconcile', '--synth', cdkOut, '--stack', 'Payments', '--table-prefix', tablePrefix, ...args], {
+/** `stripe-eventbridge reconcile` on the cloud assembly `assembly` (default: the app as deployed). */
+const cli = (args: string[], assembly = cdkOut) => runCli(['reconcile', '--synth', assembly, '--stack', 'Payments', '--table-prefix', tablePrefix, ...args], {
   ...LOCAL_AWS_ENV,
   AWS_ENDPOINT_URL_DYNAMODB: ddbEndpoint(),
   AWS_ENDPOINT_URL_LAMBDA: lambdaEndpoint,
@@ -54,18 +55,25 @@ const cli = (args: string[]) => runCli(['reconcile', '--synth', cdkOut, '--stack
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 });
 
-beforeAll(async () => {
-  stripe = await StripeEventsServer.start({ apiKey: KEY });
-  stripe.seed(...processedBefore, poison, older, newer);
+/** The app, as deployed after the scope change (keys under `Payments/Stripe`), with `idempotency` props given. */
+function synthesize(idempotency: Record<string, unknown> = {}): string {
   fs.mkdirSync(path.join(REPO, '.tmp'), { recursive: true });
-  cdkOut = fs.mkdtempSync(path.join(REPO, '.tmp', 'reconcile-recovery-'));
-  const app = new App({ outdir: cdkOut });
+  const outdir = fs.mkdtempSync(path.join(REPO, '.tmp', 'reconcile-recovery-'));
+  const app = new App({ outdir });
   const stack = new Stack(app, 'Payments', { env: { account: '123456789012', region: 'us-east-1' } });
   new StripeEventBridgeIntegration(stack, 'Stripe', {
     eventBus: StripeEventBus.fromPartnerEventSource(TEST_EVENT_SOURCE),
     handlers: { 'checkout.session.completed': StripeEventHandler.fromCode({ code: lambda.Code.fromAsset(TEST_HANDLERS_DIR), handler: 'effect-counter.handler', name: 'Orders' }) },
+    idempotency,
   });
   app.synth();
+  return outdir;
+}
+
+beforeAll(async () => {
+  stripe = await StripeEventsServer.start({ apiKey: KEY });
+  stripe.seed(...processedBefore, poison, older, newer);
+  cdkOut = synthesize();
   const synthesized = SynthesizedStack.load(cdkOut, 'Payments');
   tablePrefix = `recovery-${Date.now()}-`;
   const tables = await createLocalTables(ddb, synthesized.tables, tablePrefix);
@@ -130,4 +138,15 @@ test('events processed under the old scope are not sent, each reported with the 
   expect(await effectsFor(ddb, businessTable, older.id)).toBe(1);
   expect(await effectsFor(ddb, businessTable, poison.id)).toBe(0);
   expect(stripe.violations).toEqual([]);
+});
+
+test('with idempotency.previousKeyScopes set as the report says, the events processed under the old scope are reported processed', async () => {
+  const fixed = synthesize({ previousKeyScopes: ['Stripe'] });
+  const result = await cli(['--json'], fixed);
+  const [report] = JSON.parse(result.out).handlers;
+  expect(report.processedUnderPreviousScopes).toBe(2);
+  expect(report.missing.map((e: { id: string }) => e.id)).not.toContain(processedBefore[0].id);
+  expect(report.missing.map((e: { id: string }) => e.id)).not.toContain(processedBefore[1].id);
+  const text = await cli([], fixed);
+  expect(text.out).toContain('Orders: 2 events of those processed have their records under a previous key scope (previousKeyScopes)');
 });
