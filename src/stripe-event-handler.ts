@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { ENV_USER_HANDLER, PYTHON_WRAPPER_HANDLER, WRAPPER_HANDLER } from './contract/wrapper';
 import { invalid, warn } from './private/errors';
 import { HandlerBindOptions, HandlerBinding } from './private/handler/binding';
+import { HandlerLanguage, missingHandlerFile } from './private/handler/handler-file';
 import { environmentNames, guardWrapperEnvironment, refusedEnvironmentMessage } from './private/handler/reserved-environment';
 import { stackSafeCode } from './private/handler/stack-safe-code';
 import { pythonWrapperLayer, supportsPythonWrapper, supportsWrapper, wrapperLayer } from './private/handler/wrapper-layer';
@@ -33,7 +34,7 @@ export abstract class StripeEventHandler {
    * Stripe event id, structured logs and metrics.
    */
   public static fromCode(options: StripeFunctionOptions): StripeEventHandler {
-    validateCodeOptions(options, "'<file>.<export>', for example 'index.handler'");
+    validateCodeOptions(options, "'<file>.<export>', for example 'index.handler'", 'nodejs');
     if (options.runtime && options.runtime.family !== lambda.RuntimeFamily.NODEJS) {
       const hint = options.runtime.family === lambda.RuntimeFamily.PYTHON ? '; for a Python handler use StripeEventHandler.fromPythonCode()' : '';
       invalid(undefined, `runtime: ${options.runtime.name} is not a Node.js runtime; the wrapper runs on Node.js (nodejs22.x or later)${hint}.`);
@@ -51,7 +52,7 @@ export abstract class StripeEventHandler {
    * the unchanged EventBridge event as a dict.
    */
   public static fromPythonCode(options: StripePythonFunctionOptions): StripeEventHandler {
-    validateCodeOptions(options, "'<module>.<function>', for example 'orders.handler'");
+    validateCodeOptions(options, "'<module>.<function>', for example 'orders.handler'", 'python');
     if (options.runtime && options.runtime.family !== lambda.RuntimeFamily.PYTHON) {
       invalid(undefined, `runtime: ${options.runtime.name} is not a Python runtime; fromPythonCode() builds Python functions (python3.12 or later).`);
     }
@@ -190,11 +191,13 @@ function logGroupOf(scope: Construct, fn: lambda.IFunction): logs.ILogGroup | un
 }
 
 /** Checks what fromCode and fromPythonCode share; `expected` describes a handler string of the language. */
-function validateCodeOptions(options: StripeHandlerCodeOptions, expected: string): void {
+function validateCodeOptions(options: StripeHandlerCodeOptions, expected: string, language: HandlerLanguage): void {
   validateName(options.name);
   if (!Token.isUnresolved(options.handler) && !/^[^\s]*[^./\s][^/\s]*\.[^.\s]+.*$/.test(options.handler)) {
     invalid(undefined, `handler: '${options.handler}' is not a Lambda handler string; expected ${expected}.`);
   }
+  const missing = missingHandlerFile(options.code, options.handler, language, (options.layers ?? []).length > 0);
+  if (missing !== undefined) invalid(undefined, missing);
   if (options.memorySize !== undefined && !Token.isUnresolved(options.memorySize) && (options.memorySize < 128 || options.memorySize > 10240)) {
     invalid(undefined, `memorySize: ${options.memorySize} MB is outside Lambda's range of 128 to 10240 MB.`);
   }

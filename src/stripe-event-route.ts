@@ -187,6 +187,9 @@ export class StripeEventRoute extends Construct {
   /** How long Lambda keeps an event for retries (throttled events included). */
   public readonly lambdaMaxEventAge: Duration;
 
+  /** The bus the route's rule is on. */
+  public readonly eventBus: events.IEventBus;
+
   private readonly metrics: StripeMetricFactory;
 
   constructor(scope: Construct, id: string, props: StripeEventRouteProps) {
@@ -204,6 +207,7 @@ export class StripeEventRoute extends Construct {
     this.integrationName = props.integrationName ?? `${Stack.of(scope).stackName}/${scope.node.id}`;
     this.handlerMetrics = options.handlerMetrics;
     this.lambdaMaxEventAge = options.lambdaMaxEventAge;
+    this.eventBus = props.eventBus;
     this.metrics = new StripeMetricFactory(namespace, props.eventBus, this.integrationName);
 
     const wrapperEnvironment: Record<string, string> = {

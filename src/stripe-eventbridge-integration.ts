@@ -162,7 +162,7 @@ export class StripeEventBridgeIntegration extends Construct {
   /** The topic alarms notify, when alarms are enabled. */
   public readonly alarmTopic?: sns.ITopic;
 
-  /** The dashboard, when enabled. */
+  /** The dashboard, unless turned off (`dashboard: { enabled: false }`). */
   public readonly dashboard?: cloudwatch.Dashboard;
 
   /** The archive of Stripe events on the bus, when enabled. */
@@ -248,7 +248,7 @@ export class StripeEventBridgeIntegration extends Construct {
     const monitoring = createMonitoring(this, this.routes, this.idempotencyTable, props.alarms ?? {}, props.dashboard ?? {}, {
       lambdaRetryAttempts: options.lambdaRetryAttempts,
       lambdaMaxEventAge: options.lambdaMaxEventAge,
-    });
+    }, this.metrics);
     this.alarms = monitoring.alarms;
     this.alarmTopic = monitoring.topic;
     this.dashboard = monitoring.dashboard;
@@ -343,5 +343,48 @@ export class StripeEventBridgeIntegration extends Construct {
    */
   public metricDeadLetterQueueOldestMessageAge(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.deadLetterQueue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', period: Duration.minutes(5), ...props });
+  }
+
+  /**
+   * Invocations EventBridge gave up on (AWS/Events FailedInvocations), summed over every rule of the integration
+   * (a Metrics Insights query: rules added later count too), per period.
+   * @param props metric options (period, label, color)
+   */
+  public metricRulesFailedInvocations(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.metrics.rules('FailedInvocations', this.ruleBuses(), props);
+  }
+
+  /**
+   * Undeliverable events EventBridge could not put in the dead-letter queue (AWS/Events
+   * InvocationsFailedToBeSentToDlq): lost from this path. Summed over every rule of the integration (a Metrics
+   * Insights query), per period.
+   * @param props metric options (period, label, color)
+   */
+  public metricRulesInvocationsFailedToBeSentToDlq(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.metrics.rules('InvocationsFailedToBeSentToDlq', this.ruleBuses(), props);
+  }
+
+  /**
+   * Throttled rule runs (AWS/Events ThrottledRules), summed over every rule of the integration (a Metrics Insights
+   * query), per period.
+   * @param props metric options (period, label, color)
+   */
+  public metricRulesThrottled(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.metrics.rules('ThrottledRules', this.ruleBuses(), props);
+  }
+
+  /**
+   * Failed events Lambda could not put in their on-failure destination (AWS/Lambda DestinationDeliveryFailures):
+   * lost from this path. Summed over every function of the account and Region, the integration's among them: a
+   * function's metrics carry only its generated name, which a Metrics Insights query cannot select on.
+   * @param props metric options (period, label, color)
+   */
+  public metricDestinationDeliveryFailures(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.metrics.functions('DestinationDeliveryFailures', props);
+  }
+
+  /** The buses of the integration's rules. */
+  private ruleBuses(): events.IEventBus[] {
+    return this.routes.map((r) => r.eventBus);
   }
 }
