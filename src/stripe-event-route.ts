@@ -198,6 +198,12 @@ export class StripeEventRoute extends Construct {
   /** The prefix of this route's idempotency keys. */
   public readonly idempotencyKeyPrefix: string;
 
+  /**
+   * The prefixes its records had before (earlier key scopes), most recent first: the wrapper and the
+   * reconciliation read an event's record under them too.
+   */
+  public readonly previousIdempotencyKeyPrefixes: string[];
+
   /** How long each processed event's idempotency record is kept. */
   public readonly recordLifetime: Duration;
 
@@ -238,6 +244,7 @@ export class StripeEventRoute extends Construct {
     this.eventTypes = [...props.eventTypes];
     this.handlerName = handlerNameFor(props.handler._name, props.eventTypes);
     this.idempotencyKeyPrefix = props.idempotencyKeyPrefix ?? keyPrefix(defaultKeyScope(scope), this.handlerName);
+    this.previousIdempotencyKeyPrefixes = [...(props.previousIdempotencyKeyPrefixes ?? [])];
     checkKeySpace(this, props.idempotencyTable, this.idempotencyKeyPrefix);
     this.recordLifetime = routeRecordLifetime(this, props.recordLifetime, { ...options, deadLetterQueue: props.deadLetterQueue });
     const sourcePrefix = props.sourcePrefix ?? STRIPE_PARTNER_SOURCE_PREFIX;

@@ -15,7 +15,7 @@ import { invalid } from './private/errors';
 import { payloadOfKey } from './private/event-type-keys';
 import { checkBusQuotas } from './private/integration/bus-quotas';
 import { busesOf, checkKeysHaveABus, resolveBuses } from './private/integration/buses';
-import { allowRulesOnBusToSendTo, MAX_RULE_STATEMENTS } from './private/integration/dead-letter-policy';
+import { allowRulesOnBusToSendTo, MAX_RULE_STATEMENTS, restrictDeadLetterSenders } from './private/integration/dead-letter-policy';
 import { buildDetailFilter, groupHandlers, warnAboutDetailFilterOnThinEvents, warnAboutSplitTwins } from './private/integration/handler-groups';
 import { addIntegrationOutputs } from './private/integration/outputs';
 import { createArchive, createDeadLetterQueue, createIdempotencyTable } from './private/integration/resources';
@@ -276,6 +276,10 @@ export class StripeEventBridgeIntegration extends Construct {
       return route;
     });
     this.nestedStacks = routeStacks.nestedStacks;
+    // The queue it created accepts messages from its rules and its handlers' roles only (private/integration/dead-letter-policy.ts).
+    if (!props.deadLetterQueue) {
+      restrictDeadLetterSenders(this.deadLetterQueue, bound.map((b) => b.eventBus), this.routes.map((r) => r.function.role));
+    }
     checkBusQuotas(this, bound.map((b) => b.eventBus));
     checkTemplateLimits(this, routeStacks, this.routes.length);
 

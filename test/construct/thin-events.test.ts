@@ -163,7 +163,11 @@ describe('an integration with a snapshot and a thin bus', () => {
     const { template } = synth(handlers);
     const [[, policy]] = resourcesOf(template, 'AWS::SQS::QueuePolicy');
     const sids = policy.Properties.PolicyDocument.Statement.map((s: any) => s.Sid).filter(Boolean);
-    expect(sids).toEqual(['AllowStripeRulesOnTheBus', 'AllowStripeRulesOnTheBusThin']);
+    expect(sids).toEqual(['AllowStripeRulesOnTheBus', 'AllowStripeRulesOnTheBusThin', 'OnlyTheStripeRulesAndHandlersSend']);
+    // The Deny exempts the rules of both buses.
+    const deny = policy.Properties.PolicyDocument.Statement.find((s: any) => s.Sid === 'OnlyTheStripeRulesAndHandlersSend');
+    expect(deny.Condition.ArnNotLike['aws:SourceArn']).toHaveLength(2);
+    expect(JSON.stringify(deny.Condition.ArnNotLike['aws:SourceArn'][1])).toContain(`:rule/",{"Ref":"${busId(template, THIN_SOURCE)}"},"/*"`);
     const thinStatement = policy.Properties.PolicyDocument.Statement.find((s: any) => s.Sid === 'AllowStripeRulesOnTheBusThin');
     expect(JSON.stringify(thinStatement.Condition.ArnLike['aws:SourceArn'])).toContain(`:rule/",{"Ref":"${busId(template, THIN_SOURCE)}"},"/*"`);
     // Every rule's target still names the queue as its dead-letter queue.

@@ -165,10 +165,11 @@ async function run(p: Parsed, io: CliIo): Promise<number> {
       ? routesFromAssembly(p.synth, p.stack, p.tablePrefix)
       : await routesFromStack(client(new CloudFormationClient({ region: p.region })), lambda(), p.stack!);
     const routes = only(all, p.handlers);
+    const ddb = client(new DynamoDBClient(dynamoDbConfig(p)));
     const result = await reconcile({
       routes,
       stripe: createStripeClient(key, p.stripeApiBase ?? (process.env[ENV_STRIPE_API_BASE] || undefined)),
-      ddb: client(new DynamoDBClient(dynamoDbConfig(p))),
+      ddb,
       window,
       now,
     });
@@ -180,11 +181,13 @@ async function run(p: Parsed, io: CliIo): Promise<number> {
       if (report.missing > 0 && !p.backfill) io.out(`Deliver ${them} with --backfill (add --dry-run to list ${them} first).`);
     }
     if (p.backfill && report.missing > 0) {
-      summary = await backfill({ result, invoke: lambdaInvoker(lambda()), dryRun: p.dryRun, limit: p.limit, log: p.json ? undefined : io.out });
+      const log = p.json ? undefined : io.out;
+      summary = await backfill({ result, invoke: lambdaInvoker(lambda()), ddb, now, dryRun: p.dryRun, limit: p.limit, log });
     }
     if (p.json) io.out(JSON.stringify({ ...reportJson(report), ...(summary ? { backfill: summary } : {}) }, null, 2));
     if (report.missing === 0) return EXIT_OK;
-    return summary && !p.dryRun && summary.failed.length === 0 && summary.notSent === 0 ? EXIT_OK : EXIT_NO;
+    // Every missing event sent: none failed, none left by the limit, none held back (another key scope, failing before).
+    return summary && !p.dryRun && summary.sent.length === report.missing ? EXIT_OK : EXIT_NO;
   } finally {
     for (const c of clients) c.destroy();
   }
