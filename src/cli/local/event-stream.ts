@@ -1,12 +1,15 @@
 /**
  * Reads a stream of events to replay: JSON Lines (one event per line), a JSON array, one JSON event per file, or a
  * directory of such files (in name order). Each event is an EventBridge event as Stripe's destination delivers it, or a
- * bare Stripe event (`"object": "event"`, e.g. from `stripe events retrieve` or Stripe's docs), which is put in the
- * envelope EventBridge would deliver it in. What cannot be replayed is reported by where it is (`file:line`) and why,
- * and the rest is still read.
+ * bare Stripe event, which is put in the envelope EventBridge would deliver it in: a snapshot event (`"object":
+ * "event"`, e.g. from `stripe events retrieve` or Stripe's docs) on the app's snapshot bus, a thin event (`"object":
+ * "v2.core.event"`: a notification, or a full event from `GET /v2/core/events`, of which the envelope carries the
+ * notification's fields and the local Stripe API serves the rest) on its thin bus. What cannot be replayed is reported
+ * by where it is (`file:line`) and why, and the rest is still read.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { notificationFields } from './stripe-api/objects';
 import { isEventBridgeEvent, isStripeEvent, toEventBridgeEvent } from '../../event-pattern/stripe-envelope';
 
 export interface StreamEvent {
@@ -14,6 +17,8 @@ export interface StreamEvent {
   readonly event: Record<string, unknown>;
   /** Where it was read: `file:line`, `file` or `file[index]`. */
   readonly where: string;
+  /** A full thin event read bare (with its `data`, `changes`): what `GET /v2/core/events/{id}` returns for it. */
+  readonly fullEvent?: Record<string, unknown>;
 }
 
 export interface StreamProblem {
@@ -27,8 +32,10 @@ export interface EventStream {
 }
 
 export interface ReadStreamOptions {
-  /** The partner event source a bare Stripe event is put on (its envelope's `source`). */
+  /** The partner event source a bare snapshot event is put on (its envelope's `source`). */
   readonly eventSource: string;
+  /** The partner event source a bare thin event is put on. @default eventSource */
+  readonly thinEventSource?: string;
   /** Reads standard input, for "-". */
   readonly readStdin?: () => string;
 }
@@ -43,11 +50,33 @@ function toEvent(value: unknown, where: string, options: ReadStreamOptions): Str
   const v = value as Record<string, any>;
   if (isEventBridgeEvent(v)) return { event: v, where };
   if (isStripeEvent(v)) return { event: toEventBridgeEvent(v, { source: options.eventSource }), where };
+  if (isThinEvent(v)) {
+    // A full event (what GET /v2/core/events returns) has more than its notification: EventBridge carries the notification.
+    const notification = notificationFields(v);
+    const full = Object.keys(v).some((k) => !(k in notification) && v[k] !== null);
+    const event = toThinEventBridgeEvent(full ? notification : v, options.thinEventSource ?? options.eventSource);
+    return { event, where, ...(full ? { fullEvent: v } : {}) };
+  }
   const keys = Object.keys(v).slice(0, 5).join(', ');
   return {
     where,
-    why: `neither an EventBridge event (with "detail-type" and "source") nor a Stripe event (with "id", "object": "event" and "type"); its fields: ${keys || 'none'}`,
+    why: `neither an EventBridge event (with "detail-type" and "source") nor a Stripe event (with "id", "object": "event" or "v2.core.event", and "type"); its fields: ${keys || 'none'}`,
   };
+}
+
+/** Whether a JSON value is a bare thin event (`{"id": "evt_…", "object": "v2.core.event", "type": …}`). */
+function isThinEvent(v: Record<string, any>): boolean {
+  return v.object === 'v2.core.event' && typeof v.id === 'string' && typeof v.type === 'string';
+}
+
+/**
+ * The envelope a thin partner bus delivers a notification in (stripe-python tests/test_cloud_provider.py): as for a
+ * snapshot event, with `time` from its `created` (an ISO 8601 string, to the second as EventBridge writes it).
+ */
+function toThinEventBridgeEvent(detail: Record<string, any>, source: string): Record<string, unknown> {
+  const created = typeof detail.created === 'string' ? Date.parse(detail.created) : NaN;
+  const time = new Date(Number.isNaN(created) ? 0 : created).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return { ...toEventBridgeEvent({ id: detail.id, type: detail.type }, { source }), time, detail };
 }
 
 function parseText(text: string, name: string, options: ReadStreamOptions, out: { events: StreamEvent[]; problems: StreamProblem[] }): void {
