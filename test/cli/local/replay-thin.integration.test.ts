@@ -81,8 +81,11 @@ test('--json: every fetch answered by the local Stripe API with the replay\'s ke
     const byId = Object.fromEntries(rows.map((r) => [r.accountId, r]));
     expect(Object.keys(byId).sort()).toEqual(Object.values(ACCOUNTS).sort());
     expect(byId[ACCOUNTS.furever]).toMatchObject({
-      displayName: 'Furever Pet Supplies', status: 'active', configurations: ['customer', 'merchant'],
-      requirementsStatus: 'currently_due', requirementsDue: ['business_details.address', 'identity.attestations.terms_of_service.account'],
+      displayName: 'Furever Pet Supplies',
+      status: 'active',
+      configurations: ['customer', 'merchant'],
+      requirementsStatus: 'currently_due',
+      requirementsDue: ['business_details.address', 'identity.attestations.terms_of_service.account'],
     });
     expect(byId[ACCOUNTS.rocket]).toMatchObject({ displayName: 'Rocket Rides', status: 'active', requirementsStatus: 'none', requirementsDue: [] });
     expect(byId[ACCOUNTS.corner]).toMatchObject({ displayName: 'Corner Coffee', status: 'closed' });
