@@ -9,10 +9,17 @@
  * A bus whose rules disagree, or that nothing tells, has no style (undefined): it gets every event, as before.
  */
 import type { TemplateResource } from './cloud-assembly';
+import type { SynthesizedRule } from './rules';
 import { isThinEventType } from '../contract/stripe';
 import { ENV_EVENT_PAYLOADS } from '../contract/wrapper';
 
 export type PayloadStyle = 'snapshot' | 'thin';
+
+/** A synthesized rule with the payload style of its bus. */
+export interface SynthesizedRuleWithPayload extends SynthesizedRule {
+  /** The style of the Stripe events on the rule's bus; undefined when the template does not tell. */
+  readonly payload?: PayloadStyle;
+}
 
 /** What payload-style inference reads of one rule. */
 export interface RuleFacts {
@@ -65,4 +72,13 @@ export function busPayloads(rules: readonly RuleFacts[], resources: Record<strin
     if (styles.size === 1) out.set(bus, [...styles][0]);
   }
   return out;
+}
+
+/** The rules of one template (rules.ts `rulesOfTemplate`), each with the payload style of its bus when it can be told. */
+export function withPayloads(rules: readonly SynthesizedRule[], resources: Record<string, TemplateResource>): SynthesizedRuleWithPayload[] {
+  const facts = rules
+    .filter((r) => r.stripeBus !== false)
+    .map((r) => ({ ...r, targetIds: r.targets.flatMap((t) => (t.logicalId ? [t.logicalId] : [])) }));
+  const payloads = busPayloads(facts, resources);
+  return rules.map((r) => (payloads.has(r.eventBus) ? { ...r, payload: payloads.get(r.eventBus) } : r));
 }

@@ -1,6 +1,5 @@
 /** The EventBridge rules of a synthesized app: their patterns, buses and targets. */
 import { readCloudAssembly, SynthesizedTemplate, TemplateResource } from './cloud-assembly';
-import { busPayloads, PayloadStyle } from './rule-payloads';
 import { STRIPE_PARTNER_SOURCE_PREFIX } from '../contract/stripe';
 import { ENV_HANDLER_NAME } from '../contract/wrapper';
 
@@ -26,11 +25,6 @@ export interface SynthesizedRule {
    * Stripe's events. Undefined when the template does not say (an imported or computed name).
    */
   readonly stripeBus?: boolean;
-  /**
-   * The payload style of the Stripe events on the rule's bus (rule-payloads.ts): a destination, and so its partner bus,
-   * carries snapshot or thin events. Undefined when the template does not tell.
-   */
-  readonly payload?: PayloadStyle;
   readonly enabled: boolean;
   /** The event pattern as the template holds it (an object, or JSON text). */
   readonly pattern: unknown;
@@ -57,7 +51,7 @@ function targetOf(t: any, resources: Record<string, TemplateResource>): Synthesi
 /** The rules with an event pattern in one template. */
 export function rulesOfTemplate(template: SynthesizedTemplate): SynthesizedRule[] {
   const { resources } = template;
-  const rules: Array<Omit<SynthesizedRule, 'payload'>> = [];
+  const rules: SynthesizedRule[] = [];
   for (const [logicalId, resource] of Object.entries(resources)) {
     if (resource.Type !== 'AWS::Events::Rule' || resource.Properties?.EventPattern === undefined) continue;
     const p = resource.Properties;
@@ -71,11 +65,7 @@ export function rulesOfTemplate(template: SynthesizedTemplate): SynthesizedRule[
       targets: (Array.isArray(p.Targets) ? p.Targets : []).map((t: unknown) => targetOf(t, resources)),
     });
   }
-  const payloads = busPayloads(
-    rules.filter((r) => r.stripeBus !== false).map((r) => ({ ...r, targetIds: r.targets.flatMap((t) => (t.logicalId ? [t.logicalId] : [])) })),
-    resources,
-  );
-  return rules.map((r) => (payloads.has(r.eventBus) ? { ...r, payload: payloads.get(r.eventBus) } : r));
+  return rules;
 }
 
 /** Every EventBridge rule with an event pattern in the cloud assembly at `dir`. */

@@ -5,7 +5,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { StripeEventBridgeIntegration, StripeEventBus, StripeEventPayload } from '../../src';
 import { readCloudAssembly } from '../../src/cloud-assembly/cloud-assembly';
-import { busPayloads } from '../../src/cloud-assembly/rule-payloads';
+import { busPayloads, withPayloads } from '../../src/cloud-assembly/rule-payloads';
 import { rulesOfTemplate } from '../../src/cloud-assembly/rules';
 import { inlineHandler, TEST_EVENT_SOURCE } from '../support/stacks';
 
@@ -19,7 +19,7 @@ function rulesOf(build: (stack: Stack) => void): Record<string, { eventBus: stri
   const stack = new Stack(app, 'Payloads');
   build(stack);
   const [template] = readCloudAssembly(app.synth().directory);
-  return Object.fromEntries(rulesOfTemplate(template).map((r) => [r.constructPath!.replace(/^\/?Payloads\/Stripe\//, ''), { eventBus: r.eventBus, payload: r.payload }]));
+  return Object.fromEntries(withPayloads(rulesOfTemplate(template), template.resources).map((r) => [r.constructPath!.replace(/^\/?Payloads\/Stripe\//, ''), { eventBus: r.eventBus, payload: r.payload }]));
 }
 
 test('two buses: each rule gets the style of its bus, told by the detail-types of the bus\'s rules (a `*` rule included)', () => {
