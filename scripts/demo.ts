@@ -12,8 +12,7 @@
  *   npm run demo -- --quiet                       # the header and the summary
  *
  * An app's own `replay/` directory may hold its stream and what the local Stripe API serves: `replay/events.jsonl`
- * replaces The Babes Club's default stream, `replay/thin-events.jsonl` (events of the app's thin destination) is
- * replayed after it, and `replay/stripe-objects.json` is given to the replay as `--stripe-objects`.
+ * replaces The Babes Club's default stream, and `replay/stripe-objects.json` is given to the replay as `--stripe-objects`.
  *
  * Exits non-zero if a valid Stripe event was not processed or an entry of --events could not be replayed (the
  * default stream's one malformed event is dead-lettered on purpose); stops everything it started.
@@ -145,16 +144,11 @@ function appReplayFile(app: string, name: string): string | undefined {
   return fs.existsSync(file) ? file : undefined;
 }
 
-/** The default stream of an app: its own, or The Babes Club's followed by the app's thin events. */
+/** The default stream of an app: its own, or The Babes Club's. */
 function appStream(app: string): { file: string; label: string } {
   const own = appReplayFile(app, 'events.jsonl');
   if (own) return { file: own, label: path.relative(ROOT, own) };
-  const thin = appReplayFile(app, 'thin-events.jsonl');
-  const thinEvents = thin ? fs.readFileSync(thin, 'utf8').trim().split('\n').map((line) => JSON.parse(line)) : [];
-  const label = 'the default stream (examples/babes-club/replay/stream.ts)';
-  return thin
-    ? { file: writeStream([...defaultStream(), ...thinEvents], 'default-and-thin-stream.jsonl'), label: `${label} and ${path.relative(ROOT, thin)}` }
-    : { file: writeStream(defaultStream(), 'default-stream.jsonl'), label };
+  return { file: writeStream(defaultStream(), 'default-stream.jsonl'), label: 'the default stream (examples/babes-club/replay/stream.ts)' };
 }
 
 /** The default or generated stream as a JSON Lines file, for `replay --events`. */
