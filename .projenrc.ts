@@ -84,25 +84,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
     updateSnapshot: UpdateSnapshot.NEVER,
     // Coverage as a one-screen summary (text-summary below); the per-file table is in coverage/lcov-report.
     coverageText: false,
+    // Options of the whole run; each tier's own (test files, setup, transform) are in JEST_TIERS below.
     jestConfig: {
       // Not collected in the default run: instrumenting every file made the suite about 30 % slower on CI's two
       // cores. `npx jest --coverage` collects it.
       collectCoverage: false,
-      globalSetup: '<rootDir>/test/support/global-setup.ts',
-      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-      snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.ts'],
       testTimeout: 60_000,
-      // Silences notices about the test machine's Node.js that no one running the tests can act on (see the file).
-      setupFiles: ['<rootDir>/test/support/quiet-env.ts'],
       coverageReporters: ['json', 'lcov', 'clover', 'cobertura', 'text-summary'],
-      // examples/babes-club imports the package by name, as its users do.
-      moduleNameMapper: {
-        '^@babes/stripe-eventbridge$': '<rootDir>/src/index.ts',
-        '^@babes/stripe-eventbridge/(event-pattern|typed-events)$': '<rootDir>/src/$1',
-      },
-      testPathIgnorePatterns: ['/node_modules/', '/cdk.out/', '/examples/', '<rootDir>/.tmp/'],
-      // .tmp holds scratch clones, synthesized assemblies and jsii's package cache: never modules of this project.
-      modulePathIgnorePatterns: ['<rootDir>/cdk.out/', '<rootDir>/dist/', '<rootDir>/.tmp/', 'cdk.out/'],
       coverageProvider: 'v8',
     },
   },
@@ -266,6 +254,64 @@ const chaos = project.addTask('chaos', {
   receiveArgs: true,
 });
 chaos.prependSpawn(project.bundler.bundleTask);
+
+// --- Tests, in two tiers (jest projects, one jest run for `npm test`) ----------------------------------------------
+// unit         synth assertions and pure code: no external process (test/support/unit-tier.ts makes child_process
+//              throw), no global setup. `npm run test:unit`, a contributor's fast loop.
+// integration  test files named *.integration.test.ts: the local engines (DynamoDB Local, Node.js and Python
+//              execution environments running the real bundled assets, Java, npm, cfn-lint, stripe-mock), started
+//              once for the run by test/support/global-setup.ts. `npm run test:integration`.
+// A test that starts a process in a file without the suffix fails with a message naming the rule.
+const INTEGRATION_TESTS = '.integration.test.ts';
+const jestRun = project.jest!;
+// The options of each tier: jest reads test files, transform and setup per project, not from the top level.
+const tierOptions = {
+  transform: jestRun.config.transform,
+  clearMocks: true,
+  snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.ts'],
+  // Silences notices about the test machine's Node.js that no one running the tests can act on (see the file).
+  setupFiles: ['<rootDir>/test/support/quiet-env.ts'],
+  // examples/babes-club imports the package by name, as its users do.
+  moduleNameMapper: {
+    '^@babes/stripe-eventbridge$': '<rootDir>/src/index.ts',
+    '^@babes/stripe-eventbridge/(event-pattern|typed-events)$': '<rootDir>/src/$1',
+  },
+  testPathIgnorePatterns: ['/node_modules/', '/cdk.out/', '/examples/', '<rootDir>/.tmp/'],
+  coveragePathIgnorePatterns: ['/node_modules/', '/cdk.out/', '/examples/', '<rootDir>/.tmp/'],
+  // .tmp holds scratch clones, synthesized assemblies and jsii's package cache: never modules of this project.
+  modulePathIgnorePatterns: ['<rootDir>/cdk.out/', '<rootDir>/dist/', '<rootDir>/.tmp/', 'cdk.out/'],
+};
+for (const option of ['transform', 'clearMocks', 'testMatch', 'testPathIgnorePatterns', 'coveragePathIgnorePatterns']) {
+  delete jestRun.config[option];
+}
+jestRun.config.projects = [
+  {
+    ...tierOptions,
+    displayName: 'unit',
+    testMatch: ['<rootDir>/@(src|test|projenrc)/**/*.test.ts'],
+    testPathIgnorePatterns: [...tierOptions.testPathIgnorePatterns, `${INTEGRATION_TESTS.replace(/\./g, '\\.')}$`],
+    setupFiles: [...tierOptions.setupFiles, '<rootDir>/test/support/unit-tier.ts'],
+  },
+  {
+    ...tierOptions,
+    displayName: 'integration',
+    testMatch: [`<rootDir>/test/**/*${INTEGRATION_TESTS}`],
+    globalSetup: '<rootDir>/test/support/global-setup.ts',
+    globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  },
+];
+const unitTests = project.addTask('test:unit', {
+  description: 'The unit tier: synth assertions and pure code, no external process (the fast loop; needs `npx projen bundle` once)',
+  exec: 'jest --passWithNoTests --ci --selectProjects unit',
+  receiveArgs: true,
+});
+void unitTests;
+const integrationTests = project.addTask('test:integration', {
+  description: `The integration tier (*${INTEGRATION_TESTS}): the real bundled assets on the local engines`,
+  receiveArgs: true,
+});
+integrationTests.spawn(project.bundler.bundleTask);
+integrationTests.exec('jest --passWithNoTests --ci --selectProjects integration', { receiveArgs: true });
 
 // Tests run the real bundled wrapper, so bundle before jest.
 project.testTask.prependSpawn(project.bundler.bundleTask);

@@ -1,41 +1,26 @@
 /**
  * 300 handlers on one bus (examples/many-handlers, the most rules a bus allows): every template within
  * CloudFormation's limits, one deployment (nested stacks of the one stack), a fixed number of alarms; small
- * apps keep their layout; an app over a limit fails `cdk synth` with this library's message.
+ * apps keep their layout; an app over a limit fails `cdk synth` with this library's message. cfn-lint on these
+ * templates and the CLI's cost report are in scale.integration.test.ts (they start processes).
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
-import { BabesClubStack } from '../../examples/babes-club/lib/babes-club-stack';
+import { synthScaleApps } from './scale-apps';
 import { ManyHandlersStack } from '../../examples/many-handlers/lib/many-handlers-stack';
 import { StripeEventBridgeIntegration, StripeEventBus, StripeEventHandler, StripeRoutePlacement } from '../../src';
 import { fixedMonthlyCost, FixedCost } from '../../src/cli/cost/fixed-cost';
-import { readCloudAssembly } from '../../src/cloud-assembly/cloud-assembly';
-import { cfnLint } from '../support/cfn-lint';
 import { readmeBlocks, REPO_ROOT, synthesizeReadmeBlock } from '../support/readme';
 import { inlineHandler, newStack, resourcesOf, TEST_EVENT_SOURCE } from '../support/stacks';
 
 const OUT = path.join(__dirname, '..', '..', '.tmp', 'scale-test');
 
-function synthManyHandlers(handlers: number, dir: string) {
-  fs.rmSync(dir, { recursive: true, force: true });
-  const app = new App({ outdir: dir });
-  const stack = new ManyHandlersStack(app, 'ManyHandlers', { handlers });
-  app.synth();
-  return { stack, templates: readCloudAssembly(dir) };
-}
-
-let result: ReturnType<typeof synthManyHandlers>;
+let result: ReturnType<typeof synthScaleApps>;
 beforeAll(() => {
-  result = synthManyHandlers(300, path.join(OUT, '300'));
-  const babes = path.join(OUT, 'babes-club');
-  fs.rmSync(babes, { recursive: true, force: true });
-  const app = new App({ outdir: babes });
-  new BabesClubStack(app, 'BabesClubPayments', { eventSourceName: 'aws.partner/stripe.com/ed_test_EXAMPLE' });
-  app.synth();
+  result = synthScaleApps(OUT);
 }, 180_000);
 
 describe('300 handlers, each its own event type and rule, on one bus', () => {
@@ -79,15 +64,6 @@ describe('300 handlers, each its own event type and rule, on one bus', () => {
   });
 });
 
-test('cfn-lint finds no error in any template of the 300-handler app and of examples/babes-club', async () => {
-  const templates = [path.join(OUT, '300'), path.join(OUT, 'babes-club')].flatMap((dir) => fs.readdirSync(dir).filter((f) => f.endsWith('.template.json')).map((f) => path.join(dir, f)));
-  expect(templates.length).toBeGreaterThanOrEqual(18);
-  const findings = await cfnLint(templates);
-  expect(findings.filter((f) => f.rule.startsWith('E'))).toEqual([]);
-  // The only warning: W3005, the DependsOn CDK adds from a function to its role's policy alongside the role's GetAtt.
-  expect(findings.filter((f) => f.rule !== 'W3005')).toEqual([]);
-}, 600_000);
-
 describe("the README's figures come from these apps", () => {
   const row = (app: string, c: FixedCost) =>
     `| ${app} | ${c.templates} | ${c.resources} (${c.maxResourcesPerTemplate}) | ${c.alarms} | $${c.totalMonthly.toFixed(2)} | $${c.wrapperMetricsMonthlyAtMost.toFixed(2)} |`;
@@ -108,12 +84,6 @@ describe("the README's figures come from these apps", () => {
     for (const r of rows) expect(readme).toContain(`${r}\n`);
     // The target: The Babes Club's default monitoring at most $3 a month fixed.
     expect(babes.totalMonthly).toBeLessThanOrEqual(3);
-  });
-
-  test('the CLI prints the same report', () => {
-    const out = execFileSync('node', [path.join(REPO_ROOT, 'assets', 'cli', 'index', 'index.js'), 'cost', '--synth', path.join(OUT, 'babes-club')], { encoding: 'utf8' });
-    expect(out).toContain('Fixed monthly cost (us-east-1 list prices, free tiers left out):');
-    expect(out).toMatch(/alarms, standard resolution +13 × +\$0\.10 +\$1\.30/);
   });
 });
 
