@@ -1,5 +1,5 @@
 /**
- * Checks the rules the source layout promises (README, "Architecture"), so they cannot erode silently:
+ * Checks the rules the source layout promises (CONTRIBUTING.md, "Architecture"), so they cannot erode silently:
  *
  * 1. no import cycle among the modules of src/, type-only imports and re-exports included;
  * 2. no hand-written file in src/ longer than 400 lines (generated files are exempt);

@@ -8,7 +8,7 @@
  *   npm run demo -- --events my-events.jsonl      # your own: one EventBridge event (or Stripe event) per line
  *   npm run demo -- --reconcile                   # events lost before AWS, found and backfilled (demo-reconcile.ts)
  *   npm run demo -- --app examples/python-app     # another app (its one stack): the Python example
- *   npm run demo -- --quiet                       # the summary only
+ *   npm run demo -- --quiet                       # the header and the summary
  *
  * Exits non-zero if a valid Stripe event was not processed or an entry of --events could not be replayed (the
  * default stream's one malformed event is dead-lettered on purpose); stops everything it started.

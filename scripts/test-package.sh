@@ -27,7 +27,7 @@ constructs_version=$(node -p 'require("constructs/package.json").version')
 stripe_version=$(node -p 'JSON.parse(require("fs").readFileSync("node_modules/stripe/package.json", "utf8")).version')
 types_lambda_version=$(node -p 'require("@types/aws-lambda/package.json").version')
 echo '{ "name": "package-test", "version": "0.0.0", "private": true }' > "$work/package.json"
-# The peer dependencies a CDK app has, and what the README tells TypeScript users to add for typed handlers.
+# The peer dependencies a CDK app has, and what docs/handlers.md tells TypeScript users to add for typed handlers.
 (cd "$work" && npm install --no-audit --no-fund --prefer-offline --loglevel=error \
   "$root/${tarballs[0]}" "aws-cdk-lib@$cdk_version" "constructs@$constructs_version" \
   "stripe@$stripe_version" "@types/aws-lambda@$types_lambda_version")

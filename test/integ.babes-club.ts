@@ -4,7 +4,7 @@
  * checkout.session.completed event on it, and waits until the order appears in the commerce table.
  *
  * Offline (CI), `npx projen integ:babes-club` synthesizes it and checks it against the committed snapshot
- * (test/integ.babes-club.ts.snapshot). Against an account: see the README, "Integration test".
+ * (test/integ.babes-club.ts.snapshot). Against an account: see CONTRIBUTING.md, "Integration test for a real account".
  */
 import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';

@@ -1,5 +1,5 @@
 /**
- * The README's "No console clicks" section as pasted: its TypeScript compiles against this package,
+ * docs/stripe-destination.md as pasted: its TypeScript compiles against this package,
  * synthesizes (the destination's part in the snapshot below, asset hashes masked) to a destination whose enabled events are the handler
  * keys and a bus that accepts its partner source after it, and its deploy command names that stack.
  */

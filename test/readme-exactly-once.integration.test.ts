@@ -1,5 +1,5 @@
 /**
- * The README's sections on exactly-once effects, record lifetimes and the idempotency record, checked
+ * The sections of docs/exactly-once.md on exactly-once effects, record lifetimes and the idempotency record, checked
  * against what the code does: its transactional handler, compiled, runs through the real wrapper against
  * DynamoDB Local (2 requests for a fresh event, effect included; 1 for a duplicate; the effect once); its
  * synth error is the one the construct raises; its example key is the one the wrapper writes.
@@ -55,7 +55,7 @@ test('the transactional handler runs through the wrapper: 2 requests for a fresh
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('the record lifetime error in the README is the one cdk synth raises', () => {
+test('the record lifetime error in the docs is the one cdk synth raises', () => {
   const expected = block('idempotency-keys', 'text').code;
   expect(() => new StripeEventBridgeIntegration(new Stack(new App(), 'Payments'), 'Stripe', {
     eventBus: StripeEventBus.fromPartnerEventSource(TEST_EVENT_SOURCE),
@@ -64,7 +64,7 @@ test('the record lifetime error in the README is the one cdk synth raises', () =
   })).toThrow(expected);
 });
 
-test('the example key in the README is the key the wrapper writes', async () => {
+test('the example key in the docs is the key the wrapper writes', async () => {
   const fn = stack.wrapped({ handlerName: 'Orders', keyPrefix: 'Payments/Stripe.Orders', userHandler: 'effect-counter.handler' });
   const out = await fn.invoke(envelope(withId(loadSample<StripeEventSample>('checkout.session.completed__stripe-ruby-mock.json'), 'evt_1QExampleCheckout')));
   expect(out.error).toBeUndefined();

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { search } from '@aws-lambda-powertools/jmespath';
 import { ddbClient, ddbEndpoint, jsonLines } from './support/local-stack';
-import { readmeBlocks, REPO_ROOT, synthesizeReadmeBlock, typeCheck } from './support/readme';
+import { docFiles, readDoc, readmeBlocks, REPO_ROOT, synthesizeReadmeBlock, typeCheck } from './support/readme';
 import { envelope, loadSample, StripeEventSample } from './support/stripe-samples';
 import { LocalLambdaFunction } from '../src/cli/local/local-lambda';
 import { createLocalTables } from '../src/cli/local/local-tables';
@@ -56,10 +56,11 @@ describe('the quick start, synthesized', () => {
     expect(warnings).toEqual([]);
   });
 
-  test('the describe-stacks queries the README gives fetch the outputs this stack declares', () => {
+  test('the describe-stacks queries the docs give fetch the outputs this stack declares', () => {
     const template = SynthesizedStack.load(cdkOut, 'Payments').template as { Outputs: Record<string, { Value: unknown }> };
-    const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
-    const queries = [...readme.matchAll(/--stack-name (\S+) +(?:\\\n\s*)?--query "([^"]+)"/g)].map(([, stack, query]) => ({ stack, query }));
+    // The queries live in docs/operations.md (redrive, reconcile): every docs file is searched.
+    const docs = docFiles().map(readDoc).join('\n');
+    const queries = [...docs.matchAll(/--stack-name (\S+) +(?:\\\n\s*)?--query "([^"]+)"/g)].map(([, stack, query]) => ({ stack, query }));
     expect(queries.length).toBeGreaterThanOrEqual(2);
     // What `aws cloudformation describe-stacks` answers for the deployed stack, one value per output.
     const described = { Stacks: [{ StackName: 'Payments', Outputs: Object.keys(template.Outputs).map((key) => ({ OutputKey: key, OutputValue: `value of ${key}` })) }] };

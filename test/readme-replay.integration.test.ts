@@ -1,7 +1,7 @@
 /**
- * The README's `replay` and demo sections, run as printed: the replay command in examples/babes-club (the bundled CLI,
+ * The `replay` section of docs/local-development.md and the README's demo section, run as printed: the replay command in examples/babes-club (the bundled CLI,
  * its app synthesized from cdk.json) and `npm run demo` (the demo task's command), compared line by line with the
- * README's sample outputs, times aside; neither prints bundling progress, CDK's feature-flag notice or the AWS SDK's
+ * docs' sample outputs, times aside; neither prints bundling progress, CDK's feature-flag notice or the AWS SDK's
  * Node.js version warning. Then the demo's --quiet and a bad --events line.
  */
 import { spawnSync } from 'node:child_process';
@@ -39,7 +39,7 @@ function runDemo(args: string[]) {
   return spawnSync(path.join(REPO_ROOT, 'node_modules', '.bin', bin), [...rest, ...args], { cwd: REPO_ROOT, env, encoding: 'utf8', timeout: 280_000 });
 }
 
-test('the replay section: its command in examples/babes-club prints the README\'s output, and nothing on standard error', () => {
+test('the replay section: its command in examples/babes-club prints the docs\' output, and nothing on standard error', () => {
   const { command, output } = commandAndOutput('replay', /npx stripe-eventbridge replay/);
   const [cd, run] = command.split('\n');
   expect(cd).toBe('cd examples/babes-club');
@@ -58,7 +58,7 @@ test('the demo section: npm run demo -- --concurrency 1 prints the README\'s out
   expect(result.status).toBe(0);
 }, 300_000);
 
-test('the demo with --quiet prints the summary only; a line of --events that is not JSON is reported as file:line, the rest replayed, exit 1', () => {
+test('the demo with --quiet prints the header and the summary, no line per event; a line of --events that is not JSON is reported as file:line, the rest replayed, exit 1', () => {
   const sample = fs.readFileSync(path.join(REPO_ROOT, 'examples', 'babes-club', 'replay', 'sample-events.jsonl'), 'utf8').trim().split('\n');
   fs.mkdirSync(path.join(REPO_ROOT, '.tmp'), { recursive: true });
   const file = path.join(fs.mkdtempSync(path.join(REPO_ROOT, '.tmp', 'demo-events-')), 'events.jsonl');

@@ -1,5 +1,5 @@
 /**
- * Every TypeScript block in the README compiles against this package as pasted, and each documented
+ * Every TypeScript block of the docs (README, CONTRIBUTING, docs/) compiles against this package as pasted, and each documented
  * scenario that builds an app synthesizes to the snapshot below (asset hashes masked).
  */
 import * as path from 'node:path';
@@ -8,12 +8,12 @@ import { SynthesizedStack } from '../src/cli/local/synthesized-stack';
 
 const tsBlocks = readmeBlocks().filter((b) => b.lang === 'ts');
 
-test('the README has TypeScript examples', () => {
+test('the docs have TypeScript examples', () => {
   expect(tsBlocks.length).toBeGreaterThanOrEqual(2);
 });
 
-test('every TypeScript block in the README compiles', () => {
-  const files = Object.fromEntries(tsBlocks.map((b) => [path.join(REPO_ROOT, '.tmp', `readme-line-${b.line}.ts`), b.code]));
+test('every TypeScript block in the docs compiles', () => {
+  const files = Object.fromEntries(tsBlocks.map((b) => [path.join(REPO_ROOT, '.tmp', `${b.file.replace(/\W/g, '-')}-${b.line}.ts`), b.code]));
   expect(typeCheck(files)).toEqual([]);
 });
 

@@ -1,21 +1,22 @@
 /**
  * The demo's streams read like a shop's real day: refunds never exceed what was paid, the duplicate share is the one
- * the README states, and the generated customers are varied, plausible people (not one sample's e-mail on every order).
+ * the docs state, and the generated customers are varied, plausible people (not one sample's e-mail on every order).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { sanitizeUserId } from '../../examples/babes-club/handlers/keys';
 import { defaultStream, GENERATED_DUPLICATE_SHARE, generatedStream } from '../../examples/babes-club/replay/stream';
 
-const README = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+/** The page that documents the demo's options. */
+const DEMO_DOCS = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'local-development.md'), 'utf8');
 const stream = generatedStream(1000);
 const of = (type: string) => stream.filter((e) => e['detail-type'] === type).map((e) => e.detail.data.object);
 
-test('the 1,000-event stream has the duplicate share the README states', () => {
+test('the 1,000-event stream has the duplicate share docs/local-development.md states', () => {
   const duplicates = stream.length - new Set(stream.map((e) => e.detail.id)).size;
   expect(stream).toHaveLength(1000);
   expect(duplicates / stream.length).toBe(GENERATED_DUPLICATE_SHARE);
-  const stated = /--count 1000 --quiet\s+# a generated 1,000-event stream \(~?(\d+) % duplicates/.exec(README);
+  const stated = /--count 1000 --quiet\s+# a generated 1,000-event stream \(~?(\d+) % duplicates/.exec(DEMO_DOCS);
   expect(stated).not.toBeNull();
   expect(Number(stated![1]) / 100).toBe(GENERATED_DUPLICATE_SHARE);
 });

@@ -2,25 +2,24 @@
  * 300 handlers on one bus (examples/many-handlers, the most rules a bus allows): every template within
  * CloudFormation's limits, one deployment (nested stacks of the one stack), a fixed number of alarms; small
  * apps keep their layout; an app over a limit fails `cdk synth` with this library's message. cfn-lint on these
- * templates and the CLI's cost report are in scale.integration.test.ts (they start processes).
+ * templates and the docs' cost figures (which the CLI prints) are in scale.integration.test.ts: they start processes.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
-import { synthScaleApps } from './scale-apps';
+import { synthManyHandlers } from './scale-apps';
 import { ManyHandlersStack } from '../../examples/many-handlers/lib/many-handlers-stack';
 import { StripeEventBridgeIntegration, StripeEventBus, StripeEventHandler, StripeRoutePlacement } from '../../src';
-import { fixedMonthlyCost, FixedCost } from '../../src/cli/cost/fixed-cost';
-import { readmeBlocks, REPO_ROOT, synthesizeReadmeBlock } from '../support/readme';
+import { readmeBlocks } from '../support/readme';
 import { inlineHandler, newStack, resourcesOf, TEST_EVENT_SOURCE } from '../support/stacks';
 
 const OUT = path.join(__dirname, '..', '..', '.tmp', 'scale-test');
 
-let result: ReturnType<typeof synthScaleApps>;
+let result: ReturnType<typeof synthManyHandlers>;
 beforeAll(() => {
-  result = synthScaleApps(OUT);
+  result = synthManyHandlers(300, path.join(OUT, '300'));
 }, 180_000);
 
 describe('300 handlers, each its own event type and rule, on one bus', () => {
@@ -61,29 +60,6 @@ describe('300 handlers, each its own event type and rule, on one bus', () => {
     const allow = statements.find((s: any) => s.Sid === 'AllowStripeRulesOnTheBus');
     expect(allow).toMatchObject({ Effect: 'Allow', Action: 'sqs:SendMessage', Principal: { Service: 'events.amazonaws.com' } });
     expect(JSON.stringify(allow.Condition.ArnLike['aws:SourceArn'])).toContain(':rule/');
-  });
-});
-
-describe("the README's figures come from these apps", () => {
-  const row = (app: string, c: FixedCost) =>
-    `| ${app} | ${c.templates} | ${c.resources} (${c.maxResourcesPerTemplate}) | ${c.alarms} | $${c.totalMonthly.toFixed(2)} | $${c.wrapperMetricsMonthlyAtMost.toFixed(2)} |`;
-
-  test('the fixed monthly cost table: the quick start, examples/babes-club and 300 handlers, with default monitoring', () => {
-    const quickstart = readmeBlocks().filter((b) => b.section === 'quickstart-ts');
-    const quickstartOut = synthesizeReadmeBlock(quickstart.find((b) => b.lang === 'ts')!.code, {
-      'handlers/orders.js': quickstart.find((b) => b.lang === 'js')!.code,
-      'handlers/memberships.js': 'exports.handler = async () => null;\n',
-    }, 'cost');
-    const babes = fixedMonthlyCost(path.join(OUT, 'babes-club'));
-    const rows = [
-      row('quick start', fixedMonthlyCost(quickstartOut)),
-      row('`examples/babes-club`', babes),
-      row('`examples/many-handlers`, 300 handlers', fixedMonthlyCost(path.join(OUT, '300'))),
-    ];
-    const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
-    for (const r of rows) expect(readme).toContain(`${r}\n`);
-    // The target: The Babes Club's default monitoring at most $3 a month fixed.
-    expect(babes.totalMonthly).toBeLessThanOrEqual(3);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * The README's "Testing rule patterns offline" section does what it says: its files are written out, each
+ * The "Testing rule patterns offline" section of docs/local-development.md does what it says: its files are written out, each
  * shell command runs the bundled CLI in that directory (with `cdk.out` synthesized from the README's own
  * quick start) and prints exactly the output shown under it, and the TypeScript example type-checks and
  * runs.
@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ts from 'typescript';
-import { readmeBlocks, REPO_ROOT, synthesizeReadmeBlock, typeCheck } from '../support/readme';
+import { blockLocation, readmeBlocks, REPO_ROOT, synthesizeReadmeBlock, typeCheck } from '../support/readme';
 
 const CLI = path.join(REPO_ROOT, 'assets', 'cli', 'index', 'index.js');
 const section = readmeBlocks().filter((b) => b.section === 'pattern-testing');
@@ -36,14 +36,14 @@ test('the section has its files, commands and example', () => {
   expect(section.map((b) => b.lang)).toEqual(['json', 'json', 'sh', 'text', 'sh', 'text', 'sh', 'text', 'sh', 'text', 'ts']);
 });
 
-describe('each command prints what the README shows', () => {
-  const commands = section.flatMap((b, i) => (b.lang === 'sh' ? [{ command: b.code, expected: section[i + 1].code, line: b.line }] : []));
+describe('each command prints what the docs show', () => {
+  const commands = section.flatMap((b, i) => (b.lang === 'sh' ? [{ command: b.code, expected: section[i + 1].code, location: blockLocation(b) }] : []));
 
-  test.each(commands)('README line $line: $command', ({ command, expected }) => {
+  test.each(commands)('$location: $command', ({ command, expected }) => {
     expect(command).toContain('npx stripe-eventbridge ');
     const result = spawnSync('bash', ['-c', command.replace(/npx stripe-eventbridge /g, `node ${CLI} `)], { cwd: work, encoding: 'utf8' });
     expect(`${result.stdout}${result.stderr}`.trimEnd()).toBe(expected.trimEnd());
-    // The exit code the README promises for what it printed.
+    // The exit code the docs promise for what it printed.
     const code = expected.startsWith('INVALID') || expected.startsWith('stripe-eventbridge') ? 2 : expected.startsWith('NO MATCH') ? 1 : 0;
     expect(result.status).toBe(code);
   });

@@ -16,7 +16,12 @@ from aws_cdk.assertions import Template
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_DIR = REPO_ROOT / "examples" / "python-app"
-README = REPO_ROOT / "README.md"
+
+
+def doc_files() -> list:
+    """README.md, CONTRIBUTING.md and every page of docs/, relative to the repository (as test/support/readme.ts)."""
+    pages = sorted(p.relative_to(REPO_ROOT).as_posix() for p in (REPO_ROOT / "docs").glob("*.md"))
+    return ["README.md", "CONTRIBUTING.md", *pages]
 
 
 def package_json() -> dict:
@@ -33,28 +38,33 @@ class CodeBlock:
     section: str
     lang: str
     code: str
+    file: str  # relative to the repository, e.g. docs/handlers.md
+    line: int  # of the opening fence
 
 
 def readme_blocks() -> list:
-    """Every fenced block of README.md, tagged with the `<!-- section:name -->` it sits in."""
-    blocks, section, lines = [], "", README.read_text().split("\n")
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        opened = re.match(r"^<!-- section:([\w-]+) -->$", line)
-        if opened:
-            section = opened.group(1)
-        if line.startswith("<!-- /section:"):
-            section = ""
-        fence = re.match(r"^```(\w+)\s*$", line)
-        if fence:
-            body = []
-            i += 1
-            while i < len(lines) and lines[i] != "```":
-                body.append(lines[i])
+    """Every fenced block of the docs (README.md, CONTRIBUTING.md, docs/*.md), tagged with the
+    `<!-- section:name -->` it sits in (section names are unique across the files)."""
+    blocks = []
+    for file in doc_files():
+        section, lines = "", (REPO_ROOT / file).read_text().split("\n")
+        i = 0
+        while i < len(lines):
+            line = lines[i]
+            opened = re.match(r"^<!-- section:([\w-]+) -->$", line)
+            if opened:
+                section = opened.group(1)
+            if line.startswith("<!-- /section:"):
+                section = ""
+            fence = re.match(r"^```(\w+)\s*$", line)
+            if fence:
+                start, body = i, []
                 i += 1
-            blocks.append(CodeBlock(section, fence.group(1), "\n".join(body) + "\n"))
-        i += 1
+                while i < len(lines) and lines[i] != "```":
+                    body.append(lines[i])
+                    i += 1
+                blocks.append(CodeBlock(section, fence.group(1), "\n".join(body) + "\n", file, start + 1))
+            i += 1
     return blocks
 
 

@@ -1,6 +1,7 @@
 """The README's Python quick start and the example app synthesize with `cdk synth`, and the README's install
 and build commands are the ones this suite uses."""
 
+import importlib.metadata
 import json
 import os
 import re
@@ -10,7 +11,7 @@ import sys
 from pathlib import Path
 
 
-from conftest import EXAMPLE_DIR, REPO_ROOT, readme_blocks
+from conftest import EXAMPLE_DIR, REPO_ROOT, doc_files, readme_blocks
 
 SECTION = "quickstart-python"
 
@@ -91,3 +92,23 @@ def test_the_readme_builds_the_wheel_with_the_commands_this_suite_runs():
     assert build, "the README's Python section has no build command"
     for command in build:
         assert any(line.startswith(command) for line in script), f"scripts/test-python.sh does not run the README's `{command}`"
+
+
+def test_the_docs_state_one_python_version_the_one_the_wheel_and_the_layer_require():
+    """Every "Python 3.N+" / "Python 3.N or later" in the docs is the wheel's Requires-Python (jsii-pacmak's
+    python_requires), and no package of the Python wrapper layer needs a newer Python."""
+    requires = importlib.metadata.metadata("babes-stripe-eventbridge")["Requires-Python"]
+    minimum = re.fullmatch(r">=\s*(3\.\d+)", requires.strip()).group(1)
+    stated = {
+        (file, version)
+        for file in doc_files()
+        for version in re.findall(r"Python (3\.\d+)(?:\+| or later)", (REPO_ROOT / file).read_text())
+    }
+    assert stated, "the docs state no Python version"
+    assert {version for _, version in stated} == {minimum}, f"the wheel requires Python {requires}; the docs say {sorted(stated)}"
+    layer = REPO_ROOT / "assets" / "lambda" / "python-wrapper" / "python"
+    as_tuple = lambda v: tuple(int(n) for n in v.split("."))
+    for metadata in layer.glob("*.dist-info/METADATA"):
+        needs = re.search(r"^Requires-Python: (.+)$", metadata.read_text(), re.M)
+        for lower in re.findall(r">=\s*(3\.\d+)", needs.group(1) if needs else ""):
+            assert as_tuple(lower) <= as_tuple(minimum), f"{metadata.parent.name} needs Python {lower}"

@@ -1,22 +1,39 @@
-/** The README's code blocks, by section, so tests can compile and run exactly what users paste. */
+/**
+ * The code blocks of the docs (README.md, CONTRIBUTING.md and every page of docs/), by section, so tests can compile
+ * and run exactly what users paste.
+ */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { App } from 'aws-cdk-lib';
 import * as ts from 'typescript';
 
 export const REPO_ROOT = path.join(__dirname, '..', '..');
-const README = path.join(REPO_ROOT, 'README.md');
+
+/** Every Markdown file of the docs, relative to the repository: README.md, CONTRIBUTING.md, then docs/*.md by name. */
+export function docFiles(): string[] {
+  const pages = fs.readdirSync(path.join(REPO_ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`);
+  return ['README.md', 'CONTRIBUTING.md', ...pages];
+}
+
+/** The text of a docs file, by its path relative to the repository (`docs/scale.md`). */
+export function readDoc(file: string): string {
+  return fs.readFileSync(path.join(REPO_ROOT, file), 'utf8');
+}
 
 export interface CodeBlock {
+  /** The `<!-- section:name -->` the block sits in ('' outside sections); section names are unique across the files. */
   readonly section: string;
   readonly lang: string;
   readonly code: string;
+  /** The file it is in, relative to the repository (`docs/exactly-once.md`). */
+  readonly file: string;
+  /** The line of its opening fence. */
   readonly line: number;
 }
 
-/** Every fenced block, tagged with the `<!-- section:name -->` it sits in ('' outside sections). */
-export function readmeBlocks(): CodeBlock[] {
-  const lines = fs.readFileSync(README, 'utf8').split('\n');
+/** Every fenced block of one docs file, tagged with the `<!-- section:name -->` it sits in. */
+function blocksOf(file: string): CodeBlock[] {
+  const lines = readDoc(file).split('\n');
   const blocks: CodeBlock[] = [];
   let section = '';
   for (let i = 0; i < lines.length; i++) {
@@ -28,10 +45,20 @@ export function readmeBlocks(): CodeBlock[] {
       const start = i;
       const body: string[] = [];
       for (i++; i < lines.length && lines[i] !== '```'; i++) body.push(lines[i]);
-      blocks.push({ section, lang: fence[1], code: body.join('\n'), line: start + 1 });
+      blocks.push({ section, lang: fence[1], code: body.join('\n'), file, line: start + 1 });
     }
   }
   return blocks;
+}
+
+/** Every fenced block of every docs file (README.md, CONTRIBUTING.md, docs/*.md), in that order. */
+export function readmeBlocks(): CodeBlock[] {
+  return docFiles().flatMap(blocksOf);
+}
+
+/** Where a block is, for test names and messages: `docs/scale.md:42`. */
+export function blockLocation(block: CodeBlock): string {
+  return `${block.file}:${block.line}`;
 }
 
 /** Compiler options that resolve `@babes/stripe-eventbridge` to this repository's sources. */
@@ -68,7 +95,20 @@ export function typeCheck(files: Record<string, string>): string[] {
 }
 
 /**
- * Runs a README TypeScript block that creates `const app = new App()`, in a scratch directory under .tmp
+ * The context the CDK CLI gives an app by default (aws-cdk's `contextFromSettings`): construct paths and asset paths
+ * in the template's metadata (`aws:cdk:path`, e.g. `Payments/Stripe/Orders/Rule/Resource`), version reporting (the
+ * `CDKMetadata` resource of each top-level stack), every stack's assets bundled. With it, an in-process synthesis
+ * writes the assembly `cdk synth` writes.
+ */
+export const CDK_CLI_CONTEXT: Record<string, unknown> = {
+  'aws:cdk:enable-path-metadata': true,
+  'aws:cdk:enable-asset-metadata': true,
+  'aws:cdk:version-reporting': true,
+  'aws:cdk:bundling-stacks': ['**'],
+};
+
+/**
+ * Runs a docs TypeScript block that creates `const app = new App()`, in a scratch directory under .tmp
  * holding `files` (e.g. the handlers its `Code.fromAsset` points at), and synthesizes it there; `asCdkCli`
  * synthesizes with the context the CDK CLI gives an app.
  * @returns the cloud assembly directory
@@ -89,9 +129,8 @@ export function synthesizeReadmeBlock(code: string, files: Record<string, string
   const cwd = process.cwd();
   process.chdir(work);
   process.env.CDK_OUTDIR = path.join(work, 'cdk.out');
-  // `cdk synth` passes its context to the app this way; with it, each resource records its construct path
-  // (`aws:cdk:path` metadata, e.g. `Payments/Stripe/Orders/Rule/Resource`), as in a real cdk.out.
-  if (options.asCdkCli) process.env.CDK_CONTEXT_JSON = JSON.stringify({ 'aws:cdk:enable-path-metadata': true, 'aws:cdk:enable-asset-metadata': true });
+  // `cdk synth` passes its context to the app this way.
+  if (options.asCdkCli) process.env.CDK_CONTEXT_JSON = JSON.stringify(CDK_CLI_CONTEXT);
   try {
     new Function('require', 'module', 'exports', js)(localRequire, module, module.exports);
     return module.exports.__app!.synth({ force: true }).directory;

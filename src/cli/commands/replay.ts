@@ -36,7 +36,7 @@ real code (wrapper layer and handler, Node.js or Python), retried as Lambda retr
   --app <dir>         the CDK app directory whose cdk.json to run (default: the current directory)
   --stack <name>      the stack, when the assembly has more than one
   --concurrency <n>   events in flight at once (default 8); lines print in stream order whatever finishes first
-  --quiet             print the summary only
+  --quiet             print the header and the summary, no line per event
   --json              print one JSON document (events, problems, counts) instead of text
   --install           only install DynamoDB Local and the AWS SDK for DynamoDB into the cache (see below)
 

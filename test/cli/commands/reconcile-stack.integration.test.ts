@@ -1,11 +1,11 @@
 /**
- * `stripe-eventbridge reconcile --stack`, the README's commands as written, against the README's quick-start
+ * `stripe-eventbridge reconcile --stack`, the commands of docs/operations.md as written, against the README's quick-start
  * app as deployed. CloudFormation (GetTemplate, ListStackResources), the Lambda API (GetFunctionConfiguration,
  * Invoke) and Secrets Manager need an AWS account, so they are mocked here with aws-sdk-client-mock: the
  * template they return is the quick start synthesized, the environments are its functions' with the table
  * resolved, and an accepted invoke runs the synthesized Orders function (wrapper layer and handler from
  * cdk.out). The records are in DynamoDB Local, written by that function; the Stripe account is a local Events
- * API validated against Stripe's v1 OpenAPI spec. The output is the README's sample.
+ * API validated against Stripe's v1 OpenAPI spec. The output is the docs' sample.
  */
 import { GetTemplateCommand, ListStackResourcesCommand, CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { GetFunctionConfigurationCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
@@ -51,7 +51,7 @@ async function cli(command: string): Promise<{ code: number; out: string; err: s
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
-/** Times change from run to run; everything else must be as the README shows it. */
+/** Times change from run to run; everything else must be as the docs show it. */
 const withoutTimes = (text: string) => text.replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z/g, '<time>');
 
 beforeAll(async () => {
@@ -112,7 +112,7 @@ afterAll(async () => {
   secrets.restore();
 });
 
-test('the README\'s question, answered by its one command (CloudFormation, Lambda and Secrets Manager mocked: they need an account)', async () => {
+test('the docs\' question, answered by its one command (CloudFormation, Lambda and Secrets Manager mocked: they need an account)', async () => {
   const command = readme.find((b) => b.lang === 'sh')!.code;
   expect(command).toBe('npx stripe-eventbridge reconcile --stack Payments --handler Orders --since 3d --secret stripe/read-events');
   const result = await cli(command);
@@ -124,7 +124,7 @@ test('the README\'s question, answered by its one command (CloudFormation, Lambd
   expect(cfn.commandCalls(GetTemplateCommand)[0].args[0].input).toEqual({ StackName: 'Payments', TemplateStage: 'Original' });
 });
 
-test('the README\'s backfill commands: a dry run, then the missing checkout processed once by the Orders function (Lambda mocked)', async () => {
+test('the docs\' backfill commands: a dry run, then the missing checkout processed once by the Orders function (Lambda mocked)', async () => {
   const [dryRun, send] = readme.filter((b) => b.lang === 'sh')[1].code.split('\n').map((l) => l.replace(/\s+#.*$/, ''));
   lambdaApi.on(InvokeCommand).callsFake(async ({ FunctionName, InvocationType, Payload }) => {
     expect(InvocationType).toBe('Event');

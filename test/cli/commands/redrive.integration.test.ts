@@ -97,7 +97,7 @@ afterAll(async () => {
 
 beforeEach(() => invokeServer.reset());
 
-test('the README shows the redrive commands this test runs', () => {
+test('docs/operations.md shows the redrive commands this test runs', () => {
   const recovery = readmeBlocks().filter((b) => b.section === 'recovery' && b.lang === 'sh').map((b) => b.code).join('\n');
   // The queue URL from the stack output (test/readme-quickstart.test.ts checks the query against the quick start's outputs).
   expect(recovery).toContain('--query "Stacks[0].Outputs[?OutputKey==\'StripeDeadLetterQueueUrl\'].OutputValue" --output text)');

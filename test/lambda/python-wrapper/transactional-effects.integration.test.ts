@@ -284,8 +284,8 @@ describe('a result DynamoDB refuses is stored as null and returned as null by ev
   });
 });
 
-test('the README\'s Python transactional handler runs through the wrapper: 2 requests for a fresh event, effect included, 1 for a duplicate, each write once', async () => {
-  const [, , code] = readmeBlocks().filter((b) => b.section === 'quickstart-python' && b.lang === 'python');
+test('the docs\' Python transactional handler (docs/handlers.md) runs through the wrapper: 2 requests for a fresh event, effect included, 1 for a duplicate, each write once', async () => {
+  const [code] = readmeBlocks().filter((b) => b.section === 'python-handlers' && b.lang === 'python');
   expect(code.code).toContain('context.effects.transact_write_resource(');
   const dir = fs.mkdtempSync(path.join(REPO_ROOT, '.tmp', 'readme-python-effects-'));
   fs.writeFileSync(path.join(dir, 'orders.py'), code.code);

@@ -60,7 +60,7 @@ const markers = source.split('\n').flatMap((text, index) => {
   return match ? [{ line: index + 2, code: Number(match[1]), message: match[2] }] : [];
 });
 
-test('the fixture marks at least the wrong accesses the README promises', () => {
+test('the fixture marks at least the wrong accesses docs/handlers.md promises', () => {
   expect(markers.map((m) => m.message)).toEqual(
     expect.arrayContaining([
       "Property 'amount_totl' does not exist on type 'Session'. Did you mean 'amount_total'?",
