@@ -371,6 +371,11 @@ project.addTask('integ:deploy', {
   exec: `${integRunner} --force --update-on-failed --parallel-regions us-east-1`,
 });
 
+// `npx projen bundle` does nothing when assets/ was built from the sources as they are (scripts/bundle-stamp.js):
+// the tests, the demo, the chaos run and the Python wheel each ask for it, and one run of .ci/run builds it once.
+project.bundler.bundleTask.addCondition('node scripts/bundle-stamp.js stale');
+project.bundler.bundleTask.exec('node scripts/bundle-stamp.js record');
+
 project.addTask('test:update-snapshots', {
   description: 'Explicitly rewrite jest snapshots (read every changed line before committing)',
   exec: 'jest --updateSnapshot --passWithNoTests',
