@@ -69,6 +69,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-cdk@^2.1100.0',
     // examples/babes-club resolves '@babes/stripe-eventbridge' to this repository's sources through tsconfig paths.
     'tsconfig-paths@^4',
+    // test/support/test-sequencer.js extends jest's own sequencer.
+    '@jest/test-sequencer@^30',
   ],
 
   eslintOptions: {
@@ -92,6 +94,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
       testTimeout: 60_000,
       coverageReporters: ['json', 'lcov', 'clover', 'cobertura', 'text-summary'],
       coverageProvider: 'v8',
+      // One worker per core (jest's default leaves one core to its own process, which only waits here: on CI's two
+      // cores that was one worker, every file in turn). Integration files spend much of their time waiting on the
+      // engines, so another file's work fills it.
+      maxWorkers: '100%',
+      // On a new machine (CI), the integration tier's files start before the unit tier's (see the file).
+      testSequencer: '<rootDir>/test/support/test-sequencer.js',
     },
   },
 
