@@ -43,6 +43,19 @@ export interface StripeIdempotencyOptions {
   readonly keyScope?: string;
 
   /**
+   * The key scopes this integration's records had before, most recent first: set them in the deployment that
+   * changes `keyScope` (or moves an integration whose scope is not pinned to another construct path or stack). A
+   * fresh event then also looks up its record under each previous scope: one processed there is a duplicate (its
+   * stored result is returned, and the record is copied to the current scope), one in progress there is retried
+   * later. The recovery tools read them too. Cost: one more DynamoDB read per fresh event (GetItem, or
+   * BatchGetItem for several scopes); none for duplicates. Remove a scope once the record lifetime has passed
+   * since the change: its records have expired. At most 10.
+   *
+   * @default - none: a changed key scope starts a new key space
+   */
+  readonly previousKeyScopes?: string[];
+
+  /**
    * What happens to the created table when it leaves the stack.
    *
    * @default RemovalPolicy.RETAIN

@@ -1,6 +1,7 @@
 export * from './stripe-event-bus';
 export * from './stripe-event-handler';
 export * from './stripe-function-options';
+export * from './route-options';
 export * from './stripe-event-route';
 export * from './stripe-eventbridge-integration';
 export * from './idempotency-options';
@@ -9,3 +10,4 @@ export * from './stripe-event-reconciliation';
 export * from './monitoring-options';
 export * from './route-placement';
 export * from './event-pattern/event-pattern-tester';
+export * from './errors';

@@ -2,14 +2,15 @@ import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { STRIPE_PARTNER_SOURCE_PREFIX } from './contract/stripe';
-import { invalid, warn } from './private/errors';
 import {
   endsInDestinationId,
   nameInArn,
   notADestinationIdWarning,
   partnerSourceNameError,
   partnerSourceNameProblem,
-} from './private/partner-source-name';
+} from './private/bus/partner-source-name';
+import { invalid, warn } from './private/errors';
+import type { EventTypeKey } from './private/event-type-keys';
 import { StripeEventDestination } from './stripe-event-destination';
 
 /**
@@ -109,10 +110,10 @@ export abstract class StripeEventBus {
   public abstract _bind(scope: Construct): events.IEventBus;
 
   /**
-   * Tells the bus which event types (the `handlers` keys) an integration receives from it.
+   * Tells the bus which event types (the `handlers` keys, parsed) an integration receives from it.
    * @internal
    */
-  public _useEventTypes(_eventTypes: string[]): void {
+  public _useEventTypes(_keys: readonly EventTypeKey[]): void {
     // Only a destination-backed bus has a use for them.
   }
 }
@@ -209,7 +210,7 @@ class DestinationBus extends StripeEventBus {
     return bus;
   }
 
-  public _useEventTypes(eventTypes: string[]): void {
-    this.destination._addHandlerEventTypes(eventTypes);
+  public _useEventTypes(keys: readonly EventTypeKey[]): void {
+    this.destination._addHandlerEventTypes(keys);
   }
 }

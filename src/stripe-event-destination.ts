@@ -27,12 +27,13 @@ import {
   RESOURCE_TYPE,
 } from './contract/destination';
 import { STRIPE_PARTNER_SOURCE_PREFIX } from './contract/stripe';
+import { packageAsset } from './package/package-assets';
+import { ROUTE_DEFAULTS } from './private/defaults';
+import { createDestinationProvider } from './private/destination/provider-framework';
 import { invalid, warn } from './private/errors';
 import { EventTypeKey, keyMatches, knownTypesFor, parseEventTypeKey } from './private/event-type-keys';
 import { createLoggedFunction } from './private/logged-function';
 import { acknowledgeNagFindings } from './private/nag-acknowledgements';
-import { packageAsset } from './private/package-assets';
-import { createDestinationProvider } from './private/provider-framework';
 import { STRIPE_API_VERSION, STRIPE_PACKAGE_VERSION } from './private/stripe-event-types.generated';
 
 /** The pre-bundled provider (`npx projen bundle`), shipped in the package's `assets/`. */
@@ -188,12 +189,13 @@ export class StripeEventDestination extends Construct {
       }
       const expanded = new Set<string>();
       for (const key of props.enabledEvents) {
-        for (const type of expand(this, key, props.allowUnknownEventTypes ?? false, 'enabledEvents')) expanded.add(type);
+        const parsed = parseEventTypeKey(key, props.allowUnknownEventTypes ?? ROUTE_DEFAULTS.allowUnknownEventTypes, 'enabledEvents', this);
+        for (const type of expand(this, parsed, 'enabledEvents')) expanded.add(type);
       }
       this.explicitEvents = expanded;
     }
 
-    const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+    const logRetention = props.logRetention ?? ROUTE_DEFAULTS.logRetention;
     const code = lambda.Code.fromAsset(PROVIDER_ASSET_DIR);
 
     const onEventRole = this.functionRole('OnEvent', 'Stripe event destination provider: calls the Stripe API');
@@ -273,14 +275,14 @@ export class StripeEventDestination extends Construct {
   }
 
   /**
-   * Registers the handler keys of an integration that receives this destination's events: they become the
-   * enabled events unless `enabledEvents` is set, in which case keys it does not cover are reported.
+   * Registers the handler keys of an integration that receives this destination's events, as the integration
+   * parsed them: they become the enabled events unless `enabledEvents` is set, in which case keys it does not
+   * cover are reported.
    * @internal
    */
-  public _addHandlerEventTypes(keys: string[]): void {
-    for (const key of keys) {
-      // The integration has validated the keys already (including its allowUnknownEventTypes).
-      const parsed = parseEventTypeKey(key, true, 'handlers', this);
+  public _addHandlerEventTypes(keys: readonly EventTypeKey[]): void {
+    for (const parsed of keys) {
+      const key = parsed.key;
       if (this.explicitEvents) {
         if (!covers(parsed, this.explicitEvents)) {
           warn(
@@ -292,7 +294,7 @@ export class StripeEventDestination extends Construct {
         }
         continue;
       }
-      for (const type of expand(this, key, true, 'handlers')) this.handlerEvents.add(type);
+      for (const type of expand(this, parsed, 'handlers')) this.handlerEvents.add(type);
     }
   }
 
@@ -338,8 +340,8 @@ export class StripeEventDestination extends Construct {
 }
 
 /** The known event types a key stands for; an unknown exact type stands for itself. */
-function expand(scope: Construct, key: string, allowUnknown: boolean, prop: 'enabledEvents' | 'handlers'): string[] {
-  const parsed = parseEventTypeKey(key, allowUnknown, prop, scope);
+function expand(scope: Construct, parsed: EventTypeKey, prop: 'enabledEvents' | 'handlers'): string[] {
+  const key = parsed.key;
   if (parsed.kind === 'exact') return [parsed.type];
   const types = knownTypesFor(parsed);
   if (types.length === 0) {

@@ -4,11 +4,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV_USER_HANDLER, PYTHON_WRAPPER_HANDLER, WRAPPER_HANDLER } from './contract/wrapper';
 import { invalid, warn } from './private/errors';
-import { HandlerBindOptions, HandlerBinding } from './private/handler-binding';
+import { HandlerBindOptions, HandlerBinding } from './private/handler/binding';
+import { environmentNames, guardWrapperEnvironment, refusedEnvironmentMessage } from './private/handler/reserved-environment';
+import { stackSafeCode } from './private/handler/stack-safe-code';
+import { pythonWrapperLayer, supportsPythonWrapper, supportsWrapper, wrapperLayer } from './private/handler/wrapper-layer';
 import { createLoggedFunction } from './private/logged-function';
-import { environmentNames, guardWrapperEnvironment, refusedEnvironmentMessage } from './private/reserved-environment';
-import { stackSafeCode } from './private/stack-safe-code';
-import { pythonWrapperLayer, supportsPythonWrapper, supportsWrapper, wrapperLayer } from './private/wrapper-layer';
 import { StripeFunctionOptions, StripeHandlerCodeOptions, StripePythonFunctionOptions } from './stripe-function-options';
 
 /**

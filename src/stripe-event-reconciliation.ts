@@ -11,7 +11,6 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { DEFAULT_METRICS_NAMESPACE, METRIC_DIMENSION_HANDLER } from './contract/metrics';
 import {
   DEFAULT_BACKFILL_LIMIT,
   DEFAULT_RECONCILE_GRACE_SECONDS,
@@ -22,10 +21,11 @@ import {
   METRIC_EVENTS_MISSED,
   STRIPE_EVENTS_RETENTION_SECONDS,
 } from './contract/reconcile';
+import { packageAsset } from './package/package-assets';
+import { ROUTE_DEFAULTS } from './private/defaults';
 import { invalid, warn } from './private/errors';
 import { createLoggedFunction } from './private/logged-function';
-import { DEFAULT_METRIC_PERIOD } from './private/metric-factory';
-import { packageAsset } from './private/package-assets';
+import { DEFAULT_METRIC_PERIOD, StripeMetricFactory } from './private/metric-factory';
 import { StripeEventRoute } from './stripe-event-route';
 
 /** The pre-bundled reconciliation function (`npx projen bundle`), shipped in the package's `assets/`. */
@@ -140,40 +140,6 @@ export interface StripeEventReconciliationProps extends StripeReconciliationOpti
  * `npx stripe-eventbridge reconcile`.
  */
 export class StripeEventReconciliation extends Construct {
-  /**
-   * The reconciliation of a StripeEventBridgeIntegration (its `reconciliation` prop), composed by it.
-   * @internal
-   */
-  public static _forIntegration(
-    integration: Construct & {
-      readonly routes: StripeEventRoute[];
-      readonly idempotencyTable: dynamodb.ITable;
-      readonly alarms: cloudwatch.IAlarm[];
-      readonly alarmTopic?: sns.ITopic;
-    },
-    props: {
-      readonly reconciliation?: StripeReconciliationOptions;
-      readonly alarms?: { readonly enabled?: boolean };
-      readonly logRetention?: logs.RetentionDays;
-    },
-    metricsNamespace: string,
-    eventSourceName: string | undefined,
-  ): StripeEventReconciliation | undefined {
-    if (!props.reconciliation) return undefined;
-    const reconciliation = new StripeEventReconciliation(integration, 'Reconciliation', {
-      ...props.reconciliation,
-      routes: integration.routes,
-      idempotencyTable: integration.idempotencyTable,
-      eventSourceName,
-      metricsNamespace,
-      alarms: props.alarms?.enabled !== false,
-      alarmTopic: integration.alarmTopic,
-      logRetention: props.logRetention,
-    });
-    integration.alarms.push(...reconciliation.alarms);
-    return reconciliation;
-  }
-
   /** The function that runs the check. */
   public readonly function: lambda.IFunction;
 
@@ -186,7 +152,7 @@ export class StripeEventReconciliation extends Construct {
   /** The `service` dimension of the reconciliation's metrics. */
   public readonly serviceName: string;
 
-  private readonly namespace: string;
+  private readonly metrics: StripeMetricFactory;
 
   constructor(scope: Construct, id: string, props: StripeEventReconciliationProps) {
     super(scope, id);
@@ -209,7 +175,7 @@ export class StripeEventReconciliation extends Construct {
     if (props.backfillLimit !== undefined && !props.backfill) {
       warn(this, '@babes/stripe-eventbridge:backfillLimitWithoutBackfill', 'backfillLimit is set but backfill is off, so nothing is sent; set backfill: true.');
     }
-    this.namespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
+    this.metrics = new StripeMetricFactory(props.metricsNamespace ?? ROUTE_DEFAULTS.metricsNamespace);
     this.serviceName = `${scope.node.id}.${id}`;
 
     const patterns = props.routes.map((route) => {
@@ -229,7 +195,7 @@ export class StripeEventReconciliation extends Construct {
     const { function: fn, role } = createLoggedFunction(this, {
       ids: { role: 'ServiceRole', logGroup: 'LogGroup', function: 'Function' },
       roleDescription: 'Stripe event reconciliation: reads Stripe events and the idempotency records, invokes the handlers to backfill',
-      logRetention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      logRetention: props.logRetention ?? ROUTE_DEFAULTS.logRetention,
       code: lambda.Code.fromAsset(RECONCILE_ASSET_DIR),
       handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_24_X,
@@ -242,7 +208,7 @@ export class StripeEventReconciliation extends Construct {
         [ENV_RECONCILE_CONFIG]: stack.toJsonString(config),
         [ENV_RECONCILE_SECRET_ID]: props.apiKeySecret.secretFullArn ?? props.apiKeySecret.secretName,
         POWERTOOLS_SERVICE_NAME: this.serviceName,
-        POWERTOOLS_METRICS_NAMESPACE: this.namespace,
+        POWERTOOLS_METRICS_NAMESPACE: this.metrics.namespace,
       },
     });
     this.function = fn;
@@ -264,7 +230,7 @@ export class StripeEventReconciliation extends Construct {
    * @param props metric options (period, statistic, label, …)
    */
   public metricEventsMissed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(METRIC_EVENTS_MISSED, props);
+    return this.metrics.service(METRIC_EVENTS_MISSED, this.serviceName, 'Maximum', props);
   }
 
   /**
@@ -273,18 +239,7 @@ export class StripeEventReconciliation extends Construct {
    * @param props metric options (period, statistic, label, …)
    */
   public metricEventsBackfilled(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(METRIC_EVENTS_BACKFILLED, { statistic: 'Sum', ...props });
-  }
-
-  private metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: this.namespace,
-      metricName,
-      dimensionsMap: { [METRIC_DIMENSION_HANDLER]: this.serviceName },
-      statistic: 'Maximum',
-      period: DEFAULT_METRIC_PERIOD,
-      ...props,
-    });
+    return this.metrics.service(METRIC_EVENTS_BACKFILLED, this.serviceName, 'Sum', props);
   }
 
   /** Only what the check reads and, with backfill, invokes. */

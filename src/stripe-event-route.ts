@@ -7,7 +7,6 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
-  DEFAULT_METRICS_NAMESPACE,
   METRIC_DUPLICATE,
   METRIC_EVENT_AGE,
   METRIC_FAILED,
@@ -29,17 +28,20 @@ import {
   ENV_SOURCE_PREFIX,
 } from './contract/wrapper';
 import { invalid, warn } from './private/errors';
-import { handlerNameFor, parseEventTypeKey } from './private/event-type-keys';
-import { checkKeySpace, defaultKeyScope, keyPrefix } from './private/key-scope';
+import { EventTypeKey, handlerNameFor, parseEventTypeKey } from './private/event-type-keys';
 import { StripeMetricFactory } from './private/metric-factory';
-import { routeRecordLifetime } from './private/record-lifetime';
-import { configureAsyncFailures, createRule, reservedConcurrency } from './private/route-wiring';
+import { checkKeySpace, defaultKeyScope, idempotencyTableActions, keyPrefix, previousKeyPrefixesEnvironment } from './private/route/key-scope';
+import { resolveRouteOptions } from './private/route/options';
+import { routeRecordLifetime } from './private/route/record-lifetime';
+import { configureAsyncFailures, createRule, reservedConcurrency } from './private/route/wiring';
+import { validateDetailFilter } from './private/rule-pattern';
+import { StripeRouteOptions } from './route-options';
 import { StripeEventHandler } from './stripe-event-handler';
 
 /**
  * Properties of a StripeEventRoute.
  */
-export interface StripeEventRouteProps {
+export interface StripeEventRouteProps extends StripeRouteOptions {
   /** The business logic that receives the events. */
   readonly handler: StripeEventHandler;
 
@@ -59,20 +61,6 @@ export interface StripeEventRouteProps {
    */
   readonly sourcePrefix?: string;
 
-  /**
-   * Accept event types that the `stripe` package this library was built with does not know.
-   *
-   * @default false
-   */
-  readonly allowUnknownEventTypes?: boolean;
-
-  /**
-   * An EventBridge content filter on `detail` (the Stripe event).
-   *
-   * @default - no filter
-   */
-  readonly detailFilter?: { [key: string]: any };
-
   /** The idempotency table (Powertools schema: partition key `id`, TTL attribute `expiration`). */
   readonly idempotencyTable: dynamodb.ITable;
 
@@ -83,6 +71,15 @@ export interface StripeEventRouteProps {
    * @default - `<stack name>/<path of this route's scope in its stack>.<handler name>`
    */
   readonly idempotencyKeyPrefix?: string;
+
+  /**
+   * The prefixes this route's idempotency keys had before (an earlier key scope), most recent first, at most 10.
+   * A fresh event also looks up its record under each (one more DynamoDB read): processed there, it is a duplicate;
+   * in progress there, it is retried later. Remove a prefix once the record lifetime has passed since the change.
+   *
+   * @default - none
+   */
+  readonly previousIdempotencyKeyPrefixes?: string[];
 
   /**
    * How long a processed event's idempotency record is kept. It must cover every way the same Stripe event
@@ -99,62 +96,12 @@ export interface StripeEventRouteProps {
   readonly deadLetterQueue: sqs.IQueue;
 
   /**
-   * How many times EventBridge retries delivering an event to the function.
-   *
-   * @default 185
-   */
-  readonly retryAttempts?: number;
-
-  /**
-   * How long EventBridge keeps retrying an undelivered event.
-   *
-   * @default Duration.hours(24)
-   */
-  readonly maxEventAge?: Duration;
-
-  /**
-   * How many times Lambda retries a failed invocation.
-   *
-   * @default 2
-   */
-  readonly lambdaRetryAttempts?: number;
-
-  /**
-   * How long Lambda keeps an event for retries.
-   *
-   * @default Duration.hours(6)
-   */
-  readonly lambdaMaxEventAge?: Duration;
-
-  /**
-   * Retention of the log group of a function built from code.
-   *
-   * @default logs.RetentionDays.THREE_MONTHS
-   */
-  readonly logRetention?: logs.RetentionDays;
-
-  /**
-   * CloudWatch namespace of the wrapper's metrics.
-   *
-   * @default 'StripeEventBridge'
-   */
-  readonly metricsNamespace?: string;
-
-  /**
    * The value of the wrapper metrics' `integration` dimension, which every metric carries so that one alarm
    * covers every handler of an integration.
    *
    * @default - `<stack name>/<id of this route's scope>`
    */
   readonly integrationName?: string;
-
-  /**
-   * Also emit every wrapper metric per handler (dimensions `integration` and `service`). Each is a custom
-   * metric of its own, billed per metric-month for every hour it receives data.
-   *
-   * @default false
-   */
-  readonly handlerMetrics?: boolean;
 
   /**
    * Add a statement to the dead-letter queue's policy that lets this route's rule send undeliverable events
@@ -166,6 +113,18 @@ export interface StripeEventRouteProps {
   readonly allowRuleToSendToDeadLetterQueue?: boolean;
 }
 
+/** The parsed keys of the routes an integration composes, by their props (see `_compose`). */
+const composedKeys = new WeakMap<StripeEventRouteProps, readonly EventTypeKey[]>();
+
+/** A standalone route's own input, checked at its edge: its event types and its detail filter. */
+function parseEdge(route: Construct, props: StripeEventRouteProps, allowUnknownEventTypes: boolean): EventTypeKey[] {
+  if (props.eventTypes.length === 0) {
+    invalid(route, 'eventTypes: a route needs at least one Stripe event type.');
+  }
+  if (props.detailFilter) validateDetailFilter(props.detailFilter, 'detailFilter', route);
+  return props.eventTypes.map((key) => parseEventTypeKey(key, allowUnknownEventTypes, 'eventTypes', route));
+}
+
 /**
  * One handler's path for Stripe events: the rule that matches its event types on the bus, its function
  * (built from code, or yours, wrapped with validation, idempotency on the Stripe event id, structured
@@ -173,6 +132,16 @@ export interface StripeEventRouteProps {
  * StripeEventBridgeIntegration creates one route per handler object.
  */
 export class StripeEventRoute extends Construct {
+  /**
+   * A route of a StripeEventBridgeIntegration, which has parsed and checked the event-type keys (naming its
+   * `handlers` prop in errors) and the detail filter already: `keys` are those of `props.eventTypes`.
+   * @internal
+   */
+  public static _compose(scope: Construct, id: string, props: StripeEventRouteProps, keys: readonly EventTypeKey[]): StripeEventRoute {
+    composedKeys.set(props, keys);
+    return new StripeEventRoute(scope, id, props);
+  }
+
   /** The handler's name: construct id, metrics dimension, part of the idempotency key prefix. */
   public readonly handlerName: string;
 
@@ -212,24 +181,26 @@ export class StripeEventRoute extends Construct {
   /** How long Lambda keeps an event for retries (throttled events included). */
   public readonly lambdaMaxEventAge: Duration;
 
+  /** The bus the route's rule is on. */
+  public readonly eventBus: events.IEventBus;
+
   private readonly metrics: StripeMetricFactory;
 
   constructor(scope: Construct, id: string, props: StripeEventRouteProps) {
     super(scope, id);
-    if (props.eventTypes.length === 0) {
-      invalid(this, 'eventTypes: a route needs at least one Stripe event type.');
-    }
-    const keys = props.eventTypes.map((key) => parseEventTypeKey(key, props.allowUnknownEventTypes ?? false, 'eventTypes', this));
+    const options = resolveRouteOptions(this, props);
+    const keys = composedKeys.get(props) ?? parseEdge(this, props, options.allowUnknownEventTypes);
     this.eventTypes = [...props.eventTypes];
     this.handlerName = handlerNameFor(props.handler._name, props.eventTypes);
     this.idempotencyKeyPrefix = props.idempotencyKeyPrefix ?? keyPrefix(defaultKeyScope(scope), this.handlerName);
     checkKeySpace(this, props.idempotencyTable, this.idempotencyKeyPrefix);
-    this.recordLifetime = routeRecordLifetime(this, props);
+    this.recordLifetime = routeRecordLifetime(this, props.recordLifetime, { ...options, deadLetterQueue: props.deadLetterQueue });
     const sourcePrefix = props.sourcePrefix ?? STRIPE_PARTNER_SOURCE_PREFIX;
-    const namespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
+    const namespace = options.metricsNamespace;
     this.integrationName = props.integrationName ?? `${Stack.of(scope).stackName}/${scope.node.id}`;
-    this.handlerMetrics = props.handlerMetrics ?? false;
-    this.lambdaMaxEventAge = props.lambdaMaxEventAge ?? Duration.hours(6);
+    this.handlerMetrics = options.handlerMetrics;
+    this.lambdaMaxEventAge = options.lambdaMaxEventAge;
+    this.eventBus = props.eventBus;
     this.metrics = new StripeMetricFactory(namespace, props.eventBus, this.integrationName);
 
     const wrapperEnvironment: Record<string, string> = {
@@ -240,6 +211,7 @@ export class StripeEventRoute extends Construct {
       [ENV_POWERTOOLS_SERVICE_NAME]: this.handlerName,
       [ENV_POWERTOOLS_METRICS_NAMESPACE]: namespace,
       [ENV_METRICS_INTEGRATION]: this.integrationName,
+      ...previousKeyPrefixesEnvironment(this, props.previousIdempotencyKeyPrefixes, this.idempotencyKeyPrefix),
     };
     if (this.handlerMetrics) wrapperEnvironment[ENV_HANDLER_METRICS] = 'true';
     if (sourcePrefix !== STRIPE_PARTNER_SOURCE_PREFIX) wrapperEnvironment[ENV_SOURCE_PREFIX] = sourcePrefix;
@@ -248,7 +220,7 @@ export class StripeEventRoute extends Construct {
       name: this.handlerName,
       eventTypes: this.eventTypes,
       wrapperEnvironment,
-      logRetention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      logRetention: options.logRetention,
     });
     this.function = binding.function;
     this.logGroup = binding.logGroup;
@@ -258,8 +230,8 @@ export class StripeEventRoute extends Construct {
     // A function imported without its role cannot be granted anything: say what it needs instead.
     const canGrant = this.function.role !== undefined;
     if (canGrant) {
-      // Only what Powertools idempotency does: GetItem, PutItem, UpdateItem, DeleteItem on this table.
-      props.idempotencyTable.grant(this.function, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+      // Only what the wrapper does on this table: Powertools idempotency's GetItem, PutItem, UpdateItem, DeleteItem.
+      props.idempotencyTable.grant(this.function, ...idempotencyTableActions(props.previousIdempotencyKeyPrefixes));
       props.idempotencyTable.encryptionKey?.grantEncryptDecrypt(this.function);
     } else {
       warn(
@@ -270,9 +242,11 @@ export class StripeEventRoute extends Construct {
           'or import it with lambda.Function.fromFunctionAttributes({ role }).',
       );
     }
-    configureAsyncFailures(this, this.handlerName, this.function, props, canGrant);
+    configureAsyncFailures(this, this.handlerName, this.function, { ...options, deadLetterQueue: props.deadLetterQueue }, canGrant);
     this.rule = createRule(this, this.handlerName, this.function, keys, {
-      ...props,
+      ...options,
+      eventBus: props.eventBus,
+      deadLetterQueue: props.deadLetterQueue,
       sourcePrefix,
       allowRuleToSendToDeadLetterQueue: props.allowRuleToSendToDeadLetterQueue ?? true,
     });

@@ -2,25 +2,28 @@ import { Duration, NestedStack, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DEFAULT_METRICS_NAMESPACE, DELIVERY_METRICS, METRIC_EVENT_AGE, METRIC_FAILED, METRIC_INVALID, METRIC_PROCESSED } from './contract/metrics';
+import { DELIVERY_METRICS, METRIC_EVENT_AGE, METRIC_FAILED, METRIC_INVALID, METRIC_PROCESSED } from './contract/metrics';
 import { StripeIdempotencyOptions } from './idempotency-options';
 import { StripeAlarmOptions, StripeArchiveOptions, StripeDashboardOptions } from './monitoring-options';
-import { checkBusQuotas } from './private/bus-quotas';
-import { allowRulesOnBusToSendTo, MAX_RULE_STATEMENTS } from './private/dead-letter-policy';
+import { INTEGRATION_DEFAULTS } from './private/defaults';
 import { invalid } from './private/errors';
-import { buildDetailFilter, groupHandlers } from './private/handler-groups';
-import { createMonitoring } from './private/integration-monitoring';
-import { addIntegrationOutputs } from './private/integration-outputs';
-import { createArchive, createDeadLetterQueue, createIdempotencyTable, DEAD_LETTER_RETENTION } from './private/integration-resources';
-import { defaultKeyScope, keyPrefix, validateKeyScope } from './private/key-scope';
+import { checkBusQuotas } from './private/integration/bus-quotas';
+import { allowRulesOnBusToSendTo, MAX_RULE_STATEMENTS } from './private/integration/dead-letter-policy';
+import { buildDetailFilter, groupHandlers } from './private/integration/handler-groups';
+import { addIntegrationOutputs } from './private/integration/outputs';
+import { createArchive, createDeadLetterQueue, createIdempotencyTable } from './private/integration/resources';
+import { checkTemplateLimits, RouteStacks } from './private/integration/route-stacks';
 import { partnerEventSourceOf, StripeMetricFactory } from './private/metric-factory';
-import { resolveRecordLifetime, windowOrMax } from './private/record-lifetime';
-import { checkTemplateLimits, RouteStacks } from './private/route-stacks';
-import { validateAlarmDimensions, validateAlarmOptions, validateRetries } from './private/validate-props';
+import { validateAlarmDimensions, validateAlarmOptions } from './private/monitoring/alarm-options';
+import { createMonitoring } from './private/monitoring/integration-monitoring';
+import { defaultKeyScope, keyPrefix, validateKeyScope } from './private/route/key-scope';
+import { resolveRouteOptions } from './private/route/options';
+import { resolveRecordLifetime } from './private/route/record-lifetime';
+import { StripeRouteOptions } from './route-options';
 import { StripeRoutePlacement } from './route-placement';
 import { StripeEventBus } from './stripe-event-bus';
 import { StripeEventHandler } from './stripe-event-handler';
@@ -40,7 +43,7 @@ export enum StripeLivemode {
 /**
  * Properties of a StripeEventBridgeIntegration.
  */
-export interface StripeEventBridgeIntegrationProps {
+export interface StripeEventBridgeIntegrationProps extends StripeRouteOptions {
   /**
    * The bus Stripe events arrive on, e.g.
    * `StripeEventBus.fromPartnerEventSource('aws.partner/stripe.com/ed_…')`.
@@ -55,27 +58,11 @@ export interface StripeEventBridgeIntegrationProps {
   readonly handlers: { [eventType: string]: StripeEventHandler };
 
   /**
-   * Accept event types that the `stripe` package this library was built with does not know (types Stripe
-   * added since). Keys must still be well-formed.
-   *
-   * @default false
-   */
-  readonly allowUnknownEventTypes?: boolean;
-
-  /**
    * Which Stripe mode's events to deliver.
    *
    * @default StripeLivemode.ALL
    */
   readonly livemode?: StripeLivemode;
-
-  /**
-   * An extra EventBridge content filter on `detail` (the Stripe event) for every rule, e.g.
-   * `{ account: [{ exists: false }] }` to skip Connect events.
-   *
-   * @default - no filter
-   */
-  readonly detailFilter?: { [key: string]: any };
 
   /**
    * Idempotency settings.
@@ -97,48 +84,6 @@ export interface StripeEventBridgeIntegrationProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly deadLetterQueueRemovalPolicy?: RemovalPolicy;
-
-  /**
-   * How many times EventBridge retries delivering an event to a function.
-   *
-   * @default 185 (EventBridge's maximum)
-   */
-  readonly retryAttempts?: number;
-
-  /**
-   * How long EventBridge keeps retrying an undelivered event.
-   *
-   * @default Duration.hours(24) (EventBridge's maximum)
-   */
-  readonly maxEventAge?: Duration;
-
-  /**
-   * How many times Lambda retries a failed invocation (0 to 2) before the event goes to the dead-letter queue.
-   *
-   * @default 2
-   */
-  readonly lambdaRetryAttempts?: number;
-
-  /**
-   * How long Lambda keeps an event for retries.
-   *
-   * @default Duration.hours(6) (Lambda's maximum)
-   */
-  readonly lambdaMaxEventAge?: Duration;
-
-  /**
-   * Retention of the handlers' log groups.
-   *
-   * @default logs.RetentionDays.THREE_MONTHS
-   */
-  readonly logRetention?: logs.RetentionDays;
-
-  /**
-   * CloudWatch namespace of the wrapper's metrics.
-   *
-   * @default 'StripeEventBridge'
-   */
-  readonly metricsNamespace?: string;
 
   /**
    * Alarms for every way a Stripe event can fail or go silent, all notifying one SNS topic.
@@ -175,12 +120,6 @@ export interface StripeEventBridgeIntegrationProps {
    */
   readonly routePlacement?: StripeRoutePlacement;
 
-  /**
-   * Also emit the wrapper's metrics per handler (dimensions `integration`, `service`), read by the routes'
-   * `metricEvents*()`; each is a custom metric of its own ($0.30 a metric-month for every hour with data).
-   * @default - false, or true when `alarms.handlerAlarms` is set
-   */
-  readonly handlerMetrics?: boolean;
 }
 
 /**
@@ -223,7 +162,7 @@ export class StripeEventBridgeIntegration extends Construct {
   /** The topic alarms notify, when alarms are enabled. */
   public readonly alarmTopic?: sns.ITopic;
 
-  /** The dashboard, when enabled. */
+  /** The dashboard, unless turned off (`dashboard: { enabled: false }`). */
   public readonly dashboard?: cloudwatch.Dashboard;
 
   /** The archive of Stripe events on the bus, when enabled. */
@@ -243,60 +182,59 @@ export class StripeEventBridgeIntegration extends Construct {
 
   constructor(scope: Construct, id: string, props: StripeEventBridgeIntegrationProps) {
     super(scope, id);
-    validateRetries(this, props);
+    const options = resolveRouteOptions(this, props);
     validateAlarmOptions(this, props.alarms ?? {});
     validateKeyScope(this, props.idempotency?.keyScope, 'idempotency.keyScope');
+    (props.idempotency?.previousKeyScopes ?? []).forEach((s, i) => validateKeyScope(this, s, `idempotency.previousKeyScopes[${i}]`));
 
-    const groups = groupHandlers(this, props.handlers, props.allowUnknownEventTypes ?? false);
-    this.eventTypes = Object.keys(props.handlers);
+    // Every key parsed once, here: the routes and the destination receive the parsed keys.
+    const isHandler = (value: unknown): value is StripeEventHandler => value instanceof StripeEventHandler;
+    const { groups, keys } = groupHandlers(this, props.handlers, options.allowUnknownEventTypes, isHandler);
+    this.eventTypes = keys.map((k) => k.key);
     const livemode = props.livemode === StripeLivemode.LIVE_ONLY ? true : props.livemode === StripeLivemode.TEST_ONLY ? false : undefined;
-    const detailFilter = buildDetailFilter(this, props.detailFilter, livemode);
+    const detailFilter = buildDetailFilter(this, options.detailFilter, livemode);
 
     this.eventBus = props.eventBus._bind(this);
-    props.eventBus._useEventTypes(this.eventTypes);
+    props.eventBus._useEventTypes(keys);
     this.idempotencyTable = props.idempotency?.table ?? createIdempotencyTable(this, props.idempotency?.removalPolicy);
     this.deadLetterQueue = props.deadLetterQueue ?? createDeadLetterQueue(this, props.deadLetterQueueRemovalPolicy);
-    const metricsNamespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
     const integrationName = `${Stack.of(this).stackName}/${this.node.id}`;
-    this.metrics = new StripeMetricFactory(metricsNamespace, this.eventBus, integrationName);
-    this.archive = createArchive(this, this.eventBus, props.eventBus.sourcePrefix, props.archive);
-    const handlerMetrics = props.handlerMetrics ?? props.alarms?.handlerAlarms ?? false;
+    this.metrics = new StripeMetricFactory(options.metricsNamespace, this.eventBus, integrationName);
+    const archiveRetention = props.archive?.enabled === false ? undefined : (props.archive?.retention ?? INTEGRATION_DEFAULTS.archiveRetention);
+    this.archive = archiveRetention === undefined
+      ? undefined
+      : createArchive(this, this.eventBus, props.eventBus.sourcePrefix, archiveRetention, props.archive?.removalPolicy);
+    const handlerMetrics = props.handlerMetrics ?? props.alarms?.handlerAlarms ?? options.handlerMetrics;
     // An SQS queue policy holds at most 20 statements: beyond MAX_RULE_STATEMENTS rules, one statement for the bus.
     const statementPerRule = groups.length <= MAX_RULE_STATEMENTS;
     if (!statementPerRule) allowRulesOnBusToSendTo(this.deadLetterQueue, this.eventBus);
     this.recordLifetime = resolveRecordLifetime(this, props.idempotency?.recordLifetime, {
-      maxEventAge: windowOrMax(props.maxEventAge, Duration.hours(24)),
-      lambdaMaxEventAge: windowOrMax(props.lambdaMaxEventAge, Duration.hours(6)),
+      maxEventAge: options.maxEventAge,
+      lambdaMaxEventAge: options.lambdaMaxEventAge,
       deadLetterQueue: this.deadLetterQueue,
-      createdQueueRetention: props.deadLetterQueue ? undefined : DEAD_LETTER_RETENTION,
-      archiveRetention: this.archive ? (props.archive?.retention ?? Duration.days(30)) : undefined,
+      createdQueueRetention: props.deadLetterQueue ? undefined : INTEGRATION_DEFAULTS.deadLetterQueueRetention,
+      archiveRetention,
     }, 'idempotency.recordLifetime');
     this.keyScope = props.idempotency?.keyScope ?? defaultKeyScope(this);
 
     const routeStacks = new RouteStacks(this, props.routePlacement ?? StripeRoutePlacement.AUTO, groups.length);
-    this.routes = groups.map(({ name, handler, keys }) => {
-      const route = new StripeEventRoute(routeStacks.scopeFor(name), name, {
+    this.routes = groups.map(({ name, handler, keys: handlerKeys }) => {
+      const route = StripeEventRoute._compose(routeStacks.scopeFor(name), name, {
+        ...options,
         handler,
-        eventTypes: keys,
+        eventTypes: handlerKeys.map((k) => k.key),
         eventBus: this.eventBus,
         sourcePrefix: props.eventBus.sourcePrefix,
-        // Already checked above, with the message naming `handlers`.
-        allowUnknownEventTypes: true,
         detailFilter,
         idempotencyTable: this.idempotencyTable,
         idempotencyKeyPrefix: keyPrefix(this.keyScope, name),
+        previousIdempotencyKeyPrefixes: props.idempotency?.previousKeyScopes?.map((s) => keyPrefix(s, name)),
         recordLifetime: this.recordLifetime,
         deadLetterQueue: this.deadLetterQueue,
-        retryAttempts: props.retryAttempts,
-        maxEventAge: props.maxEventAge,
-        lambdaRetryAttempts: props.lambdaRetryAttempts,
-        lambdaMaxEventAge: props.lambdaMaxEventAge,
-        logRetention: props.logRetention,
-        metricsNamespace,
         integrationName,
         handlerMetrics,
         allowRuleToSendToDeadLetterQueue: statementPerRule,
-      });
+      }, handlerKeys);
       this.routeByHandler.set(handler, route);
       return route;
     });
@@ -306,16 +244,29 @@ export class StripeEventBridgeIntegration extends Construct {
 
     validateAlarmDimensions(this, this.eventBus, props.alarms);
     const monitoring = createMonitoring(this, this.routes, this.idempotencyTable, props.alarms ?? {}, props.dashboard ?? {}, {
-      lambdaRetryAttempts: props.lambdaRetryAttempts ?? 2,
-      lambdaMaxEventAge: props.lambdaMaxEventAge ?? Duration.hours(6),
-    });
+      lambdaRetryAttempts: options.lambdaRetryAttempts,
+      lambdaMaxEventAge: options.lambdaMaxEventAge,
+    }, this.metrics);
     this.alarms = monitoring.alarms;
     this.alarmTopic = monitoring.topic;
     this.dashboard = monitoring.dashboard;
     this.queries = monitoring.queries;
     addIntegrationOutputs(this, this);
-    // Stripe's event log against the idempotency records, on a schedule (src/stripe-event-reconciliation.ts).
-    this.reconciliation = StripeEventReconciliation._forIntegration(this, props, metricsNamespace, partnerEventSourceOf(this.eventBus));
+
+    // Stripe's event log against the idempotency records, on a schedule: a child like the routes, whose alarms join the integration's.
+    if (props.reconciliation) {
+      this.reconciliation = new StripeEventReconciliation(this, 'Reconciliation', {
+        ...props.reconciliation,
+        routes: this.routes,
+        idempotencyTable: this.idempotencyTable,
+        eventSourceName: partnerEventSourceOf(this.eventBus),
+        metricsNamespace: options.metricsNamespace,
+        alarms: props.alarms?.enabled !== false,
+        alarmTopic: this.alarmTopic,
+        logRetention: options.logRetention,
+      });
+      this.alarms.push(...this.reconciliation.alarms);
+    }
   }
 
   /**
@@ -390,5 +341,48 @@ export class StripeEventBridgeIntegration extends Construct {
    */
   public metricDeadLetterQueueOldestMessageAge(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.deadLetterQueue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', period: Duration.minutes(5), ...props });
+  }
+
+  /**
+   * Invocations EventBridge gave up on (AWS/Events FailedInvocations), summed over every rule of the integration
+   * (a Metrics Insights query: rules added later count too), per period.
+   * @param props metric options (period, label, color)
+   */
+  public metricRulesFailedInvocations(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.metrics.rules('FailedInvocations', this.ruleBuses(), props);
+  }
+
+  /**
+   * Undeliverable events EventBridge could not put in the dead-letter queue (AWS/Events
+   * InvocationsFailedToBeSentToDlq): lost from this path. Summed over every rule of the integration (a Metrics
+   * Insights query), per period.
+   * @param props metric options (period, label, color)
+   */
+  public metricRulesInvocationsFailedToBeSentToDlq(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.metrics.rules('InvocationsFailedToBeSentToDlq', this.ruleBuses(), props);
+  }
+
+  /**
+   * Throttled rule runs (AWS/Events ThrottledRules), summed over every rule of the integration (a Metrics Insights
+   * query), per period.
+   * @param props metric options (period, label, color)
+   */
+  public metricRulesThrottled(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.metrics.rules('ThrottledRules', this.ruleBuses(), props);
+  }
+
+  /**
+   * Failed events Lambda could not put in their on-failure destination (AWS/Lambda DestinationDeliveryFailures):
+   * lost from this path. Summed over every function of the account and Region, the integration's among them: a
+   * function's metrics carry only its generated name, which a Metrics Insights query cannot select on.
+   * @param props metric options (period, label, color)
+   */
+  public metricDestinationDeliveryFailures(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.metrics.functions('DestinationDeliveryFailures', props);
+  }
+
+  /** The buses of the integration's rules. */
+  private ruleBuses(): events.IEventBus[] {
+    return this.routes.map((r) => r.eventBus);
   }
 }

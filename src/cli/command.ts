@@ -4,6 +4,7 @@
  * adding a subcommand is adding that one file.
  */
 import * as fs from 'node:fs';
+import { StripeEventBridgeError } from '../contract/errors';
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -27,7 +28,7 @@ export interface CliCommand {
 }
 
 /** A mistake in how the command was called: printed with the command's help, exit code 2. */
-export class UsageError extends Error {}
+export class UsageError extends StripeEventBridgeError {}
 
 /** Exit codes shared by all commands. */
 export const EXIT_OK = 0;

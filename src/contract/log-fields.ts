@@ -16,9 +16,19 @@ export const LOG_FIELD = {
   STRIPE_EVENT_TYPE: 'stripe_event_type',
   STRIPE_API_VERSION: 'stripe_api_version',
   LIVEMODE: 'livemode',
+  /** A thin event's `related_object.id`: the object it is about, which the handler fetches (absent for snapshot events). */
+  RELATED_OBJECT_ID: 'related_object_id',
+  /**
+   * A thin event's `snapshot_event`: the id of its snapshot twin, under which its idempotency record is kept (so the
+   * twin that arrives second is a `duplicate`). Absent for snapshot events and thin events without a twin.
+   */
+  SNAPSHOT_EVENT_ID: 'snapshot_event_id',
   /** The EventBridge envelope's own id (differs on every redelivery of the same Stripe event). */
   EVENTBRIDGE_ID: 'eventbridge_id',
-  /** Why an event was rejected as invalid (an InvalidStripeEventReason). */
+  /**
+   * Why an event was rejected as invalid (an InvalidStripeEventReason: one of the envelope's, or
+   * `EVENT_ID_REUSED` when its `evt_` id has a record made by an event of another type or account).
+   */
   REASON: 'reason',
   ERROR_NAME: 'error_name',
   ERROR_MESSAGE: 'error_message',
@@ -36,6 +46,12 @@ export const LOG_FIELD = {
    * before its record outlived its lifetime).
    */
   REPLACED_RECORD: 'replaced_record',
+  /**
+   * Set when the delivery was decided by the event's record under a previous key prefix (a duplicate of an event
+   * processed before the key scope changed, or in progress under it): that prefix. While such lines appear, the
+   * previous key scope is still needed.
+   */
+  PREVIOUS_KEY_PREFIX: 'previous_key_prefix',
 } as const;
 
 /** What happened to one delivery. Logged as `outcome` and counted as a metric. */

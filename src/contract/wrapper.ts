@@ -22,6 +22,13 @@ export const ENV_HANDLER_NAME = 'STRIPE_EB_HANDLER_NAME';
 export const ENV_IDEMPOTENCY_TABLE = 'STRIPE_EB_IDEMPOTENCY_TABLE';
 /** `<key scope>.<handler name>`: records are keyed `<prefix>#<hash>` (src/contract/idempotency.ts). */
 export const ENV_IDEMPOTENCY_KEY_PREFIX = 'STRIPE_EB_IDEMPOTENCY_KEY_PREFIX';
+/**
+ * The key prefixes the function's records had before (an earlier key scope), most recent first, as a JSON array
+ * of strings (`["Stripe.Orders"]`); unset when there are none. A fresh event then also reads its records under
+ * these prefixes: a completed one there makes it a duplicate, an unfinished one in progress (src/contract/idempotency.ts,
+ * request 1b). The recovery tools read them too.
+ */
+export const ENV_IDEMPOTENCY_PREVIOUS_KEY_PREFIXES = 'STRIPE_EB_IDEMPOTENCY_PREVIOUS_KEY_PREFIXES';
 /** The record lifetime in whole seconds, derived at synth from every window in which an event can come back. */
 export const ENV_IDEMPOTENCY_TTL_SECONDS = 'STRIPE_EB_IDEMPOTENCY_TTL_SECONDS';
 /**
@@ -34,6 +41,20 @@ export const ENV_SOURCE_PREFIX = 'STRIPE_EB_SOURCE_PREFIX';
 export const ENV_METRICS_INTEGRATION = 'STRIPE_EB_METRICS_INTEGRATION';
 /** `true`: the wrapper also emits every metric per handler ([integration, service]). */
 export const ENV_HANDLER_METRICS = 'STRIPE_EB_HANDLER_METRICS';
+/**
+ * The Secrets Manager secret that holds the handler's Stripe API key (a restricted key, plain text), for
+ * `context.stripe`: a SecretId GetSecretValue accepts, the secret's full ARN, or its name for a secret imported
+ * by name or partial ARN (a partial ARN lacks Secrets Manager's 6-character suffix and is ambiguous as a
+ * SecretId). Unset when the handler has no `stripeApiKeySecret`. Never the key itself.
+ */
+export const ENV_STRIPE_API_KEY_SECRET_ID = 'STRIPE_EB_STRIPE_API_KEY_SECRET_ID';
+/**
+ * The payload styles the function's rules deliver, comma-separated, in the order of EVENT_PAYLOAD_VALUES:
+ * `thin` or `snapshot,thin`. Unset means `snapshot` alone (every function deployed before thin events).
+ */
+export const ENV_EVENT_PAYLOADS = 'STRIPE_EB_EVENT_PAYLOADS';
+/** The values of STRIPE_EB_EVENT_PAYLOADS, in the order they are listed: Stripe's own `event_payload` names. */
+export const EVENT_PAYLOAD_VALUES = ['snapshot', 'thin'] as const;
 /** Optional endpoint override (DynamoDB Local in tests and in the local replay). */
 export const ENV_DYNAMODB_ENDPOINT = 'STRIPE_EB_DYNAMODB_ENDPOINT';
 /** Powertools settings the integration sets for the wrapper's Logger and Metrics: the handler name and the namespace. */

@@ -4,13 +4,14 @@
  * `RuntimeError: Error: …`. Under jsii (its runtimes set `JSII_AGENT`), an error reads as its message alone,
  * as errors from constructors already do.
  */
+import { StripeEventBridgeError } from '../contract/errors';
 export function jsiiToString(this: Error): string {
   return process.env.JSII_AGENT ? this.message : Error.prototype.toString.call(this);
 }
 
 /** An Error whose text under jsii is its message alone (see jsiiToString). */
 export function plainError(message: string): Error {
-  const error = new Error(message);
+  const error = new StripeEventBridgeError(message);
   Object.defineProperty(error, 'toString', { value: jsiiToString });
   return error;
 }
@@ -22,7 +23,7 @@ export const INVALID_PATTERN_PREFIX = 'Event pattern is not valid. Reason: ';
  * An event pattern EventBridge would reject. `message` is AWS's text (`Event pattern is not valid.
  * Reason: …`); `reason` is the part after the prefix.
  */
-export class InvalidEventPatternError extends Error {
+export class InvalidEventPatternError extends StripeEventBridgeError {
   constructor(
     public readonly reason: string,
     /** 1-based position of the problem in the pattern's JSON text, when known. */
@@ -39,7 +40,7 @@ export class InvalidEventPatternError extends Error {
 }
 
 /** An event that is not a JSON object (AWS: `Parameter Event is not valid.`). */
-export class InvalidEventError extends Error {
+export class InvalidEventError extends StripeEventBridgeError {
   constructor(public readonly reason: string) {
     super(`Parameter Event is not valid. ${reason}`);
     this.name = 'InvalidEventError';

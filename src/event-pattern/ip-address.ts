@@ -9,13 +9,14 @@
  * A pattern string that is an address (`["10.0.0.1"]`) matches by address too: `"10.000.0.1"` is the same
  * value. Addresses are compared as upper-case hex digits, as Event Ruler does.
  */
+import { StripeEventBridgeError } from '../contract/errors';
 
 /* eslint-disable no-bitwise -- addresses are bytes and masks are bits */
 
 const IPV4_SHAPE = /^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$/;
 const IPV6_SHAPE = /^[0-9a-fA-F:]*:[0-9a-fA-F:]*$/;
 
-export class InvalidCidrError extends Error {}
+export class InvalidCidrError extends StripeEventBridgeError {}
 
 /** Whether the string has the shape Event Ruler tries to read as an IP address. */
 export function looksLikeIp(text: string): boolean {

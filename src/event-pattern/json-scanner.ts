@@ -3,9 +3,10 @@
  * (strings, numbers, `true`, `false`, `null`), with the messages Jackson's `JsonParser` gives for them,
  * which is what AWS returns for a pattern that is not JSON.
  */
+import { StripeEventBridgeError } from '../contract/errors';
 
 /** A syntax error, worded like Jackson's first message line. */
-export class JsonSyntaxError extends Error {
+export class JsonSyntaxError extends StripeEventBridgeError {
   constructor(
     public readonly reason: string,
     public readonly line: number,

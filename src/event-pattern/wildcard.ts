@@ -5,8 +5,9 @@
  * the error messages are UTF-8 byte offsets in the value with its JSON quotes, as Event Ruler reports them
  * (`"arn:aws:events:us-east-1:**:…"` → `Consecutive wildcard characters at pos 26`).
  */
+import { StripeEventBridgeError } from '../contract/errors';
 
-export class InvalidWildcardError extends Error {}
+export class InvalidWildcardError extends StripeEventBridgeError {}
 
 /** A parsed wildcard value: the literal pieces between wildcards, in order. */
 export interface WildcardPattern {

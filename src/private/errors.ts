@@ -7,14 +7,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Annotations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { packageRoot } from './package-assets';
+import { StripeEventBridgeError } from '../contract/errors';
+import { packageRoot } from '../package/package-assets';
 
 // The markers aws-cdk-lib's `Errors.isConstructError` / `Errors.isValidationError` look for (aws-cdk-lib/core/lib/errors.ts).
 const CONSTRUCT_ERROR = Symbol.for('@aws-cdk/core.SynthesisError');
 const VALIDATION_ERROR = Symbol.for('@aws-cdk/core.ValidationError');
 
 /** A prop or a combination of props that cannot deploy; the message names the prop, the value and the fix. */
-export class StripeValidationError extends Error {
+export class StripeValidationError extends StripeEventBridgeError {
   /** The construct the error is about, when there is one (a static factory has none). */
   public readonly constructPath?: string;
 

@@ -5,6 +5,7 @@
  */
 import { CfnResource } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { StripeEventBridgeError } from '../contract/errors';
 
 export interface NagAcknowledgement {
   /** The rule, e.g. `AwsSolutions-IAM5`. */
@@ -17,7 +18,7 @@ export interface NagAcknowledgement {
 /** Adds the acknowledgements to the CloudFormation resource of `scope` (or `scope` itself), keeping earlier ones. */
 export function acknowledgeNagFindings(scope: IConstruct, acknowledgements: readonly NagAcknowledgement[]): void {
   const resource = scope instanceof CfnResource ? scope : scope.node.defaultChild;
-  if (!(resource instanceof CfnResource)) throw new Error(`${scope.node.path} has no CloudFormation resource to acknowledge findings on`);
+  if (!(resource instanceof CfnResource)) throw new StripeEventBridgeError(`${scope.node.path} has no CloudFormation resource to acknowledge findings on`);
   const existing = (resource.getMetadata('cdk_nag') as { rules_to_suppress?: unknown[] } | undefined)?.rules_to_suppress ?? [];
   resource.addMetadata('cdk_nag', {
     rules_to_suppress: [

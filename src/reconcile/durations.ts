@@ -1,4 +1,5 @@
 /** Durations as the command takes them (`3d`, `12h`, `90m`, `30s`) and as reports print them. */
+import { StripeEventBridgeError } from '../contract/errors';
 
 const UNITS: Record<string, { seconds: number; name: string }> = {
   d: { seconds: 86400, name: 'day' },
@@ -8,7 +9,7 @@ const UNITS: Record<string, { seconds: number; name: string }> = {
 };
 
 /** A duration whose text is not `<whole number><d|h|m|s>`. */
-export class DurationFormatError extends Error {
+export class DurationFormatError extends StripeEventBridgeError {
   public readonly name = 'DurationFormatError';
 }
 

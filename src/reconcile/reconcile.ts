@@ -10,6 +10,7 @@ import type Stripe from 'stripe';
 import { readRecords, idempotencyKey, recordId, RecordRef, STATUS_COMPLETED } from './records';
 import { ReconcileRoute } from './routes';
 import { eventQueries, EventWindow, listStripeEvents } from './stripe-events';
+import { StripeEventBridgeError } from '../contract/errors';
 import { InvalidEventPatternError } from '../event-pattern/errors';
 import { ParsedEvent, parseEvent } from '../event-pattern/event-fields';
 import { EventPattern } from '../event-pattern/event-pattern';
@@ -78,7 +79,7 @@ export interface ReconcileOptions {
 }
 
 /** A rule's pattern is not a valid event pattern. */
-export class RoutePatternError extends Error {
+export class RoutePatternError extends StripeEventBridgeError {
   public readonly name = 'RoutePatternError';
 }
 

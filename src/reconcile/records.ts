@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { BatchGetItemCommand, DynamoDBClient, KeysAndAttributes } from '@aws-sdk/client-dynamodb';
+import { StripeEventBridgeError } from '../contract/errors';
 
 /**
  * The record key of one Stripe event: `<key prefix>#<hash>`. Powertools builds it in
@@ -35,7 +36,7 @@ export interface RecordRef {
 }
 
 /** The records could not be read: names the table and says what to do. */
-export class RecordReadError extends Error {
+export class RecordReadError extends StripeEventBridgeError {
   public readonly name = 'RecordReadError';
 }
 

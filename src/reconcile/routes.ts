@@ -5,6 +5,7 @@
  * again here, so the check follows whatever the integration deployed.
  */
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { StripeEventBridgeError } from '../contract/errors';
 import { STRIPE_PARTNER_SOURCE_PREFIX } from '../contract/stripe';
 import {
   DEFAULT_IDEMPOTENCY_TTL_SECONDS,
@@ -87,7 +88,7 @@ export interface RouteTarget {
 }
 
 /** The Lambda API failed for one function: names it and says what to do. */
-export class RouteReadError extends Error {
+export class RouteReadError extends StripeEventBridgeError {
   public readonly name = 'RouteReadError';
 }
 

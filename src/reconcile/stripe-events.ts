@@ -6,6 +6,7 @@
  * stripe-mock embeds; docs.stripe.com/api/events/list). The list goes back 30 days at most.
  */
 import Stripe from 'stripe';
+import { StripeEventBridgeError } from '../contract/errors';
 import { STRIPE_EVENTS_RETENTION_SECONDS, STRIPE_MAX_TYPES_PER_LIST } from '../contract/reconcile';
 
 /** The filter of one list request: exact types, one wildcard group, or every event. */
@@ -65,7 +66,7 @@ export interface EventWindow {
 }
 
 /** A window Stripe's list cannot serve, or an empty one. */
-export class EventWindowError extends Error {
+export class EventWindowError extends StripeEventBridgeError {
   public readonly name = 'EventWindowError';
 }
 
@@ -98,7 +99,7 @@ export function createStripeClient(key: string, apiBase?: string): Stripe {
 }
 
 /** Stripe refused a request, or could not be reached. The message never carries the key. */
-export class StripeEventsError extends Error {
+export class StripeEventsError extends StripeEventBridgeError {
   public readonly name = 'StripeEventsError';
   constructor(
     message: string,

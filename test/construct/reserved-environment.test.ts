@@ -10,8 +10,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { StripeEventBridgeIntegration, StripeEventBus, StripeEventHandler } from '../../src';
 import { ENV_OWNED_PREFIX } from '../../src/contract/wrapper';
-import { REFUSED, WITHOUT_EFFECT } from '../../src/private/reserved-environment';
-import { WRAPPER_ASSET_DIR } from '../../src/private/wrapper-layer';
+import { REFUSED, WITHOUT_EFFECT } from '../../src/private/handler/reserved-environment';
+import { WRAPPER_ASSET_DIR } from '../../src/private/handler/wrapper-layer';
 import { inlineHandler, TEST_EVENT_SOURCE } from '../support/stacks';
 
 function stack(): Stack {

@@ -1,6 +1,7 @@
 /**
  * 300 handlers on one bus (examples/many-handlers, the most rules a bus allows): every template within
- * CloudFormation's limits, one deployment (nested stacks of the one stack), a fixed number of alarms; small
+ * CloudFormation's limits, one deployment (nested stacks of the one stack), a fixed number of alarms covering every
+ * failure path and a dashboard within the free tier's 50 metrics (it and examples/babes-club); small
  * apps keep their layout; an app over a limit fails `cdk synth` with this library's message. cfn-lint on these
  * templates and the docs' cost figures (which the CLI prints) are in scale.integration.test.ts: they start processes.
  */
@@ -9,17 +10,19 @@ import * as path from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
-import { synthManyHandlers } from './scale-apps';
+import { synthScaleApps } from './scale-apps';
 import { ManyHandlersStack } from '../../examples/many-handlers/lib/many-handlers-stack';
 import { StripeEventBridgeIntegration, StripeEventBus, StripeEventHandler, StripeRoutePlacement } from '../../src';
+import { metricsOnDashboard } from '../../src/cli/cost/fixed-cost';
+import { readCloudAssembly } from '../../src/cloud-assembly/cloud-assembly';
 import { readmeBlocks } from '../support/readme';
 import { inlineHandler, newStack, resourcesOf, TEST_EVENT_SOURCE } from '../support/stacks';
 
 const OUT = path.join(__dirname, '..', '..', '.tmp', 'scale-test');
 
-let result: ReturnType<typeof synthManyHandlers>;
+let result: ReturnType<typeof synthScaleApps>;
 beforeAll(() => {
-  result = synthManyHandlers(300, path.join(OUT, '300'));
+  result = synthScaleApps(OUT);
 }, 180_000);
 
 describe('300 handlers, each its own event type and rule, on one bus', () => {
@@ -47,10 +50,10 @@ describe('300 handlers, each its own event type and rule, on one bus', () => {
     expect(count('AWS::Lambda::LayerVersion')).toBe(1);
   });
 
-  test('the same fixed set of 7 alarms as an integration with one handler', () => {
+  test('the same fixed set of 11 alarms as an integration with one handler', () => {
     const alarms = result.templates.flatMap((t) => Object.values(t.resources)).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(7);
-    expect(result.stack.stripe.alarms).toHaveLength(7);
+    expect(alarms).toHaveLength(11);
+    expect(result.stack.stripe.alarms).toHaveLength(11);
   });
 
   test('the dead-letter queue allows the rules on the bus with one statement (an SQS policy holds at most 20)', () => {
@@ -60,6 +63,39 @@ describe('300 handlers, each its own event type and rule, on one bus', () => {
     const allow = statements.find((s: any) => s.Sid === 'AllowStripeRulesOnTheBus');
     expect(allow).toMatchObject({ Effect: 'Allow', Action: 'sqs:SendMessage', Principal: { Service: 'events.amazonaws.com' } });
     expect(JSON.stringify(allow.Condition.ArnLike['aws:SourceArn'])).toContain(':rule/');
+  });
+});
+
+describe.each([
+  ['examples/babes-club', () => readCloudAssembly(path.join(OUT, 'babes-club'))],
+  ['300 handlers', () => result.templates],
+])('%s: every failure path alarmed, with at most 12 alarms, and a dashboard', (_, templates) => {
+  const resources = () => templates().flatMap((t) => Object.values(t.resources));
+  /** Each alarm's one metric: its metric name, or the Metrics Insights query it evaluates (references read as REF). */
+  const watched = () => resources().filter((r) => r.Type === 'AWS::CloudWatch::Alarm').map((a) => {
+    const p = a.Properties!;
+    if (p.MetricName) return `${p.Namespace} ${p.MetricName}`;
+    const expressions = p.Metrics.filter((m: any) => m.Expression).map((m: any) =>
+      typeof m.Expression === 'string' ? m.Expression : m.Expression['Fn::Join'][1].map((x: unknown) => (typeof x === 'string' ? x : 'REF')).join(''));
+    return expressions.join('; ') || p.Metrics.map((m: any) => `${m.MetricStat.Metric.Namespace} ${m.MetricStat.Metric.MetricName}`).join('; ');
+  });
+
+  test('at most 12 alarms, four of them Metrics Insights queries over every rule and every function', () => {
+    const alarms = watched();
+    expect(alarms.length).toBeLessThanOrEqual(12);
+    const onBus = (m: string) => `SELECT SUM(${m}) FROM SCHEMA("AWS/Events", EventBusName, RuleName) WHERE EventBusName = 'REF'`;
+    expect(alarms).toEqual(expect.arrayContaining([
+      onBus('InvocationsFailedToBeSentToDlq'),
+      onBus('FailedInvocations'),
+      onBus('ThrottledRules'),
+      'SELECT SUM(DestinationDeliveryFailures) FROM SCHEMA("AWS/Lambda", FunctionName)',
+    ]));
+  });
+
+  test('one dashboard, of at most 50 metrics (the free tier\'s bound)', () => {
+    const dashboards = resources().filter((r) => r.Type === 'AWS::CloudWatch::Dashboard');
+    expect(dashboards).toHaveLength(1);
+    expect(metricsOnDashboard(dashboards[0].Properties!.DashboardBody)).toBeLessThanOrEqual(50);
   });
 });
 

@@ -26,7 +26,7 @@ import {
   WRAPPER_HANDLER,
 } from '../../src/contract/wrapper';
 
-import { PYTHON_WRAPPER_ASSET_DIR, WRAPPER_ASSET_DIR } from '../../src/private/wrapper-layer';
+import { PYTHON_WRAPPER_ASSET_DIR, WRAPPER_ASSET_DIR } from '../../src/private/handler/wrapper-layer';
 
 export const WRAPPER_LAYER_DIR = WRAPPER_ASSET_DIR;
 export const PYTHON_WRAPPER_LAYER_DIR = PYTHON_WRAPPER_ASSET_DIR;

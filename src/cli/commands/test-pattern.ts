@@ -2,6 +2,7 @@
  * `stripe-eventbridge test-pattern`: EventBridge's TestEventPattern, offline. Either one pattern against
  * one event, or an event against every rule of a synthesized app (`--synth cdk.out`).
  */
+import { StripeEventBridgeError } from '../../contract/errors';
 import {
   asDelivered,
   DEFAULT_PATTERN_SIZE_QUOTA,
@@ -46,7 +47,7 @@ interface Input {
 }
 
 /** A problem with what an input file holds: printed without the help, exit code 2. */
-class InputError extends Error {}
+class InputError extends StripeEventBridgeError {}
 
 /**
  * Reads a JSON file (or standard input): its bytes must be UTF-8, and nothing but whitespace may follow its

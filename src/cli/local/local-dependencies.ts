@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { packageRoot } from '../../private/package-assets';
+import { packageRoot } from '../../package/package-assets';
 
 /** Overrides where the replay's dependencies are installed. */
 export const CACHE_DIR_ENV = 'STRIPE_EVENTBRIDGE_CACHE';

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { ExecutionEnvironment } from './execution-environment';
 import type { LocalFunctionSpec } from './function-spec';
 import { ChildMessage, ParentMessage } from './protocol';
-import { packageAsset } from '../../private/package-assets';
+import { packageAsset } from '../../package/package-assets';
 
 const SANDBOX_ENTRY = packageAsset('cli', 'local', 'lambda-sandbox', 'index.js');
 

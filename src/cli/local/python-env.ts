@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { packageAsset } from '../../private/package-assets';
+import { packageAsset } from '../../package/package-assets';
 
 /** python-requirements.txt, copied next to the bootstrap by `npx projen bundle`. */
 const REQUIREMENTS = packageAsset('cli', 'local', 'python-bootstrap', 'requirements.txt');

@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream';
 import { ExecutionEnvironment } from './execution-environment';
 import type { LocalFunctionSpec } from './function-spec';
 import { ChildMessage, ParentMessage } from './protocol';
-import { packageAsset } from '../../private/package-assets';
+import { packageAsset } from '../../package/package-assets';
 
 const BOOTSTRAP = packageAsset('cli', 'local', 'python-bootstrap', 'bootstrap.py');
 

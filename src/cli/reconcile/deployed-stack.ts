@@ -8,11 +8,12 @@ import { CloudFormationClient, GetTemplateCommand, paginateListStackResources } 
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { templateRoutes } from './template-routes';
 import type { SynthesizedTemplate, TemplateResource } from '../../cloud-assembly/cloud-assembly';
+import { StripeEventBridgeError } from '../../contract/errors';
 import { ENV_HANDLER_NAME } from '../../contract/wrapper';
 import { readDeployedRoutes, ReconcileRoute, RouteTarget } from '../../reconcile/routes';
 
 /** The stack cannot be read: names it and says what to do. */
-export class StackReadError extends Error {
+export class StackReadError extends StripeEventBridgeError {
   public readonly name = 'StackReadError';
 }
 

@@ -4,6 +4,7 @@
  * Never an option value: that would put it in the shell history and the process list.
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { StripeEventBridgeError } from '../../contract/errors';
 import { readStripeKey } from '../../lambda/destination-provider/secret';
 
 export const ENV_STRIPE_API_KEY = 'STRIPE_API_KEY';
@@ -12,7 +13,7 @@ export const ENV_STRIPE_API_KEY = 'STRIPE_API_KEY';
 const STRIPE_KEY = /^(?:sk|rk)_(?:live|test)_[A-Za-z0-9]+$/;
 
 /** No usable key: says where to put one. */
-export class StripeKeyError extends Error {
+export class StripeKeyError extends StripeEventBridgeError {
   public readonly name = 'StripeKeyError';
 }
 

@@ -10,6 +10,7 @@
  *   event), `responsePayload` (the error)
  *   (docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html).
  */
+import { StripeEventBridgeError } from '../../contract/errors';
 
 export interface DeadLetterMessage {
   readonly messageId: string;
@@ -49,7 +50,7 @@ export interface DeadLetter {
 }
 
 /** A message the redrive cannot act on; it stays in the queue. */
-export class UnrecognizedDeadLetterError extends Error {
+export class UnrecognizedDeadLetterError extends StripeEventBridgeError {
   public readonly name = 'UnrecognizedDeadLetterError';
 }
 

@@ -2,6 +2,7 @@
  * Errors the provider fails a deployment with. CloudFormation shows the message as the resource's
  * status reason, so each one says what happened, where, and what to do, and none carries the Stripe key.
  */
+import { StripeEventBridgeError } from '../../contract/errors';
 
 /** Stripe secret keys and restricted keys, live or sandbox (`sk_live_…`, `rk_test_…`), also when Stripe masks them. */
 const STRIPE_KEY = /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9*]+/g;
@@ -14,17 +15,17 @@ export function redact(text: string, key?: string): string {
 }
 
 /** The resource properties are malformed (the template was not produced by StripeEventDestination). */
-export class DestinationPropertiesError extends Error {
+export class DestinationPropertiesError extends StripeEventBridgeError {
   public readonly name = 'DestinationPropertiesError';
 }
 
 /** The secret does not hold a usable Stripe key. */
-export class StripeKeySecretError extends Error {
+export class StripeKeySecretError extends StripeEventBridgeError {
   public readonly name = 'StripeKeySecretError';
 }
 
 /** Stripe answered with an error, or could not be reached. */
-export class StripeRequestError extends Error {
+export class StripeRequestError extends StripeEventBridgeError {
   public readonly name = 'StripeRequestError';
   constructor(
     message: string,
@@ -38,7 +39,7 @@ export class StripeRequestError extends Error {
 }
 
 /** The partner event source did not show up, or is gone. */
-export class EventSourceError extends Error {
+export class EventSourceError extends StripeEventBridgeError {
   public readonly name = 'EventSourceError';
 }
 

@@ -1,7 +1,8 @@
+import { StripeEventBridgeError } from '../../contract/errors';
 import { ENV_RECONCILE_CONFIG, ENV_RECONCILE_SECRET_ID, ReconcileFunctionConfig } from '../../contract/reconcile';
 
 /** The function's settings are missing or malformed: it was not deployed by StripeEventReconciliation. */
-export class ReconcileConfigError extends Error {
+export class ReconcileConfigError extends StripeEventBridgeError {
   public readonly name = 'ReconcileConfigError';
 }
 

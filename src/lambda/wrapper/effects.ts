@@ -11,6 +11,7 @@
 import type { AttributeValue, TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { InvocationStore } from './idempotency';
+import { StripeEventBridgeError } from '../../contract/errors';
 import { KEY_HASH_SEPARATOR, MAX_TRANSACTION_ACTIONS, MAX_TRANSACTION_BYTES, RECORD_ATTRIBUTE } from '../../contract/idempotency';
 
 /** One action in the document shape, as `TransactWriteCommandInput['TransactItems']` of lib-dynamodb has it. */
@@ -21,7 +22,7 @@ export interface StripeEffects {
 }
 
 /** The handed-over writes break one of DynamoDB's transaction rules: nothing was written. */
-export class InvalidTransactionError extends Error {
+export class InvalidTransactionError extends StripeEventBridgeError {
   public readonly name = 'InvalidTransactionError';
 }
 
@@ -89,10 +90,15 @@ export interface EffectsContext {
 export function createEffects(ctx: EffectsContext): StripeEffects {
   return {
     transactWrite: async <R>(input: { TransactItems: readonly unknown[] }, result: R): Promise<R> => {
+      // The invocation fails anyway (a record taken over, an unknown commit outcome): nothing more is sent.
+      if (ctx.store.failure) throw ctx.store.failure;
       if (ctx.store.committed) {
-        throw new InvalidTransactionError(
-          'transactWrite: this event\'s effects are already committed (with its idempotency record). Hand over all of an event\'s writes in one call.',
+        // The first call's commit completed the record: its retries are duplicates, so these writes can never be
+        // made. The event fails (whatever the handler does with this error) instead of passing for processed.
+        ctx.store.failure = new InvalidTransactionError(
+          'transactWrite: this event\'s effects are already committed (with its idempotency record). Hand over all of an event\'s writes in one call. Nothing was written.',
         );
+        throw ctx.store.failure;
       }
       const actions = checkActions(input, ctx);
       const stored = ctx.storable(result);

@@ -4,25 +4,35 @@
  * user's own handler string is in `STRIPE_EB_USER_HANDLER`.
  *
  * Per invocation: validate the envelope → Powertools idempotency keyed on `detail.id` (the Stripe event
- * id, never the EventBridge envelope id, which differs on every redelivery) → the user's handler with
- * the unchanged event and `context.effects` → one structured log line and EMF metrics with the outcome.
+ * id, never the EventBridge envelope id, which differs on every redelivery; for a thin event its snapshot twin's id
+ * when it has one) → the user's handler with the unchanged event, `context.effects` and `context.stripe` /
+ * `context.eventNotification` (the Stripe SDK, loaded on first use) → one structured log line and EMF metrics with
+ * the outcome.
  *
- * DynamoDB requests: a fresh event costs a conditional PutItem (in progress) and either an UpdateItem
- * (completed, with the result) or, when the handler handed its writes to `context.effects.transactWrite`,
- * one TransactWriteItems holding those writes and the completion; a duplicate costs one conditional
- * PutItem whose failure returns the stored record; a handler error costs PutItem and DeleteItem. An
- * invalid event costs none.
+ * DynamoDB requests: a fresh event costs a conditional PutItem (in progress) and either a conditional
+ * UpdateItem (completed, with the result) or, when the handler handed its writes to
+ * `context.effects.transactWrite`, one TransactWriteItems holding those writes and the completion; a duplicate
+ * costs one conditional PutItem whose failure returns the stored record; a handler error costs PutItem and
+ * DeleteItem. An invalid event costs none (one PutItem for an `evt_` id reused by another event). With previous
+ * key prefixes, a fresh event costs one read more (GetItem, or BatchGetItem for several prefixes); the first copy
+ * of an event processed under a previous prefix costs PutItem, the read and UpdateItem, later copies one PutItem.
+ *
+ * The guarantee holds whatever the handler does: after IdempotencyRecordLostError, TransactionOutcomeUnknownError
+ * or a refused second `transactWrite`, the invocation fails even if the handler caught the error and returned.
  */
-import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { IdempotencyAlreadyInProgressError, IdempotencyConfig, IdempotencyValidationError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { readWrapperConfig, WrapperConfig } from './config';
 import { createEffects } from './effects';
-import { InvalidStripeEventError, StripeEventSummary, validateStripeEventBridgeEvent } from './envelope';
-import { explainStoreFailure, idempotencyStores, InvocationStore } from './idempotency';
+import { InvalidStripeEventError, InvalidStripeEventReason, StripeEventSummary, validateStripeEventBridgeEvent } from './envelope';
+import { idempotencyStores, InvocationStore } from './idempotency';
 import { toStorableResult } from './result';
+import { explainStoreFailure } from './store-errors';
+import { defineStripeProperties, thinIdempotencyView } from './stripe-context';
 import { loadUserHandler, UserHandler } from './user-handler';
+import { PAYLOAD_VALIDATION_JMESPATH } from '../../contract/idempotency';
 import { LOG_FIELD as F, Outcome, OUTCOME } from '../../contract/log-fields';
 import {
   METRIC_DIMENSION_HANDLER,
@@ -61,7 +71,12 @@ const newStore = idempotencyStores({
   endpoint: config.dynamoDbEndpoint,
   onResultRejected: (idempotencyKey, reason) =>
     logger.warn('DynamoDB refused to store the handler result; storing null instead', { idempotency_key: idempotencyKey, reason }),
+  previousKeyPrefixes: config.previousKeyPrefixes,
+  onPreviousCompletionFailed: (idempotencyKey, reason) =>
+    logger.warn('Could not complete the record of a duplicate found under a previous key prefix; copies wait for its deadline', { idempotency_key: idempotencyKey, reason }),
 });
+
+const stripeAccessOptions = { secretId: config.stripeApiKeySecretId, apiBase: config.stripeApiBase };
 
 let userHandler: Promise<UserHandler> | undefined;
 function getUserHandler(): Promise<UserHandler> {
@@ -84,9 +99,20 @@ function errorFields(err: unknown): Record<string, unknown> {
   return { [F.ERROR_NAME]: e?.name ?? typeof err, [F.ERROR_MESSAGE]: e?.message ?? String(err) };
 }
 
-/** What the store learned about the record: a replaced expired record, the committed transaction. */
+/** What the store learned about the record: a replaced expired record, the committed transaction, a previous prefix. */
 function recordFields(store: InvocationStore): Record<string, unknown> {
-  return { [F.REPLACED_RECORD]: store.replaced, [F.TRANSACTION_ACTIONS]: store.committed?.actions };
+  return { [F.REPLACED_RECORD]: store.replaced, [F.TRANSACTION_ACTIONS]: store.committed?.actions, [F.PREVIOUS_KEY_PREFIX]: store.previous?.prefix };
+}
+
+/** A delivery whose `evt_` id has the record of another event (its type or account differ): refused, never a duplicate. */
+function eventIdReused(summary: StripeEventSummary, account: unknown): InvalidStripeEventError {
+  return new InvalidStripeEventError(
+    InvalidStripeEventReason.EVENT_ID_REUSED,
+    `${summary.stripeEventId} already has an idempotency record made by an event of another type or account (this delivery: type ` +
+      `${JSON.stringify(summary.type.slice(0, 80))}, account ${typeof account === 'string' ? JSON.stringify(account.slice(0, 80)) : 'none'}); ` +
+      'Stripe event ids are unique, so this delivery is forged or corrupted. It was not processed.',
+    summary.eventBridgeId,
+  );
 }
 
 /** Whether the handler's return value has the JSON form of the committed result (key order is the handler's own). */
@@ -106,6 +132,11 @@ function eventFields(summary: StripeEventSummary): Record<string, unknown> {
     [F.EVENTBRIDGE_ID]: summary.eventBridgeId,
     [F.STRIPE_API_VERSION]: summary.apiVersion,
   };
+}
+
+/** A thin event's fields: the object it is about and its snapshot twin. */
+function thinEventFields(summary: StripeEventSummary): Record<string, unknown> {
+  return { ...eventFields(summary), [F.RELATED_OBJECT_ID]: summary.thin!.relatedObject?.id, [F.SNAPSHOT_EVENT_ID]: summary.thin!.snapshotEvent };
 }
 
 const METRIC_OF: Record<Outcome, string> = {
@@ -146,7 +177,7 @@ export async function handler(event: unknown, context: Context): Promise<unknown
 
   let summary: StripeEventSummary;
   try {
-    summary = validateStripeEventBridgeEvent(event, { sourcePrefix: config.sourcePrefix, maxBytes: MAX_EVENT_BYTES });
+    summary = validateStripeEventBridgeEvent(event, { sourcePrefix: config.sourcePrefix, maxBytes: MAX_EVENT_BYTES, payloads: config.payloads });
   } catch (err) {
     const e = err as InvalidStripeEventError;
     const eventBridgeId = e.eventBridgeId ?? (typeof (event as { id?: unknown })?.id === 'string' ? (event as { id: string }).id : undefined);
@@ -154,7 +185,7 @@ export async function handler(event: unknown, context: Context): Promise<unknown
     throw err;
   }
 
-  const fields = eventFields(summary);
+  const fields = summary.thin ? thinEventFields(summary) : eventFields(summary);
   const eventAgeMs = Math.max(0, startedAt - summary.created * 1000);
   let handlerRan = false;
   const store = newStore();
@@ -165,14 +196,18 @@ export async function handler(event: unknown, context: Context): Promise<unknown
     // `context.effects`: the handler's DynamoDB writes, committed with the record's completion (effects.ts).
     const effects = createEffects({ store, storable, region: process.env.AWS_REGION, account: context.invokedFunctionArn?.split(':')[4] });
     Object.defineProperty(context, 'effects', { value: effects, configurable: true, writable: true, enumerable: false });
+    // `context.stripe` and `context.eventNotification`: getters that load the Stripe SDK on first use (stripe-context.ts).
+    defineStripeProperties(context, event as { detail: Record<string, unknown> }, summary, stripeAccessOptions);
     // A fresh IdempotencyConfig per invocation: it carries this invocation's Lambda context, from which
     // Powertools sets the in-progress record to expire at this invocation's deadline.
     const idempotent = makeIdempotent(
-      async (e: unknown, ctx: Context) => {
+      async (_keyed: unknown, ctx: Context) => {
         handlerRan = true;
-        const result = await fn(e, ctx);
-        // Completing the record now could lose effects that may not have been committed: fail instead.
-        if (store.commitOutcomeUnknown) throw store.commitOutcomeUnknown;
+        // The event as delivered (what Powertools keyed a thin event on is its idempotency view).
+        const result = await fn(event, ctx);
+        // The guarantee is the wrapper's, not the handler's: after a record taken over, an unknown commit outcome or a
+        // refused second transactWrite, the invocation fails even if the handler caught the error and returned.
+        if (store.failure) throw store.failure;
         if (!store.committed) return storable(result);
         if (!sameResult(result, store.committed.result)) {
           logger.warn('The handler returned another result than the one it committed with transactWrite; returning the committed one', fields);
@@ -184,16 +219,26 @@ export async function handler(event: unknown, context: Context): Promise<unknown
         keyPrefix: config.keyPrefix,
         config: new IdempotencyConfig({
           eventKeyJmesPath: 'detail.id',
+          // The record's `validation`: the event's type and account (src/contract/idempotency.ts).
+          payloadValidationJmesPath: PAYLOAD_VALIDATION_JMESPATH,
           expiresAfterSeconds: config.ttlSeconds,
           throwOnNoIdempotencyKey: true,
         }),
       },
     );
-    const returned = await idempotent(event, context);
+    // A thin event is keyed on its snapshot twin's id when it has one, and validated on what the twins share.
+    const returned = await idempotent(summary.thin ? thinIdempotencyView(summary) : event, context);
     record(handlerRan ? OUTCOME.PROCESSED : OUTCOME.DUPLICATE, { ...fields, ...recordFields(store) }, Date.now() - startedAt, eventAgeMs);
     // What the record holds, which duplicates return too (null where DynamoDB refused the result).
     return store.stored ? store.stored.value : returned;
   } catch (err) {
+    if (err instanceof IdempotencyValidationError) {
+      const account = summary.thin ? summary.thin.context : ((event as { detail: Record<string, unknown> }).detail).account;
+      const invalid = eventIdReused(summary, account);
+      const invalidFields = { ...fields, [F.REASON]: invalid.reason, ...recordFields(store), ...errorFields(invalid) };
+      record(OUTCOME.INVALID, invalidFields, Date.now() - startedAt, eventAgeMs);
+      throw invalid;
+    }
     const error = explainStoreFailure(err, { tableName: config.tableName, stripeEventId: summary.stripeEventId, handlerRan, deadline });
     const outcome: Outcome = error instanceof IdempotencyAlreadyInProgressError ? OUTCOME.IN_PROGRESS : OUTCOME.FAILED;
     record(outcome, { ...fields, [F.HANDLER_RAN]: handlerRan, ...recordFields(store), ...errorFields(error) }, Date.now() - startedAt, eventAgeMs);

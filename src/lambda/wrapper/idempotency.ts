@@ -8,52 +8,37 @@
  * - `commit()` writes the handler's own DynamoDB actions and the record's completion in one
  *   TransactWriteItems, conditioned on the record still being this invocation's in-progress record: the
  *   effect and the completion happen together or not at all;
+ * - every write after the in-progress put (the plain completion too) is conditioned on the record still being
+ *   this invocation's in-progress record: a record taken over by another delivery is never overwritten, and the
+ *   invocation fails with IdempotencyRecordLostError;
  * - a handler error deletes the record only while it is still this invocation's in-progress record;
+ * - the record carries Powertools' payload validation hash of the event's type and account, so a delivery that
+ *   reuses an `evt_` id for another event is refused instead of answered as a duplicate;
+ * - with previous key prefixes (an earlier key scope), a fresh event also reads its records there: a completed
+ *   one makes it a duplicate, an unfinished one in progress (src/contract/idempotency.ts, request 1b);
  * - a result that DynamoDB refuses is stored as `null` and the record still completes (instead of staying
  *   in progress for a retry to repeat the effect); what was stored is what this delivery returns;
- * - a failure to reach the table is reported as an `IdempotencyStoreError` that says which table, why and
+ * - a failure to reach the table is reported as an `IdempotencyStoreError` (store-errors.ts) that says which table, why and
  *   whether the handler ran, instead of Powertools' cause-less "Failed to … idempotency store".
  */
-import { IdempotencyItemAlreadyExistsError, IdempotencyPersistenceLayerError } from '@aws-lambda-powertools/idempotency';
+import { IdempotencyItemAlreadyExistsError } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
 import {
   AttributeValue,
+  BatchGetItemCommand,
   DeleteItemCommand,
   DynamoDBClient,
+  GetItemCommand,
   PutItemCommand,
   TransactWriteItem,
   TransactWriteItemsCommand,
+  Update,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { RECORD_ATTRIBUTE as A, RECORD_STATUS } from '../../contract/idempotency';
-
-/** The idempotency table could not be read or written. Retrying later is safe; see the message for what ran. */
-export class IdempotencyStoreError extends Error {
-  public readonly name = 'IdempotencyStoreError';
-  constructor(
-    message: string,
-    /** Whether the user's handler ran (and its business effect may have happened) before the failure. */
-    public readonly handlerRan: boolean,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
-/**
- * The transaction's answer never arrived (DynamoDB unreachable or failing after the SDK's retries): the
- * effects may or may not have been committed. The invocation fails; the retry finds either the completed
- * record (a duplicate) or no record (it processes the event), never half of it.
- */
-export class TransactionOutcomeUnknownError extends Error {
-  public readonly name = 'TransactionOutcomeUnknownError';
-}
-
-/** The record is no longer this invocation's in-progress record, so nothing was committed. */
-export class IdempotencyRecordLostError extends Error {
-  public readonly name = 'IdempotencyRecordLostError';
-}
+import { describeCause, IdempotencyRecordLostError, PreviousKeysReadError, TransactionOutcomeUnknownError } from './store-errors';
+import { COMPLETION_UPDATE, KEY_HASH_SEPARATOR, OWN_RECORD_CONDITION, RECORD_ATTRIBUTE as A, RECORD_STATUS } from '../../contract/idempotency';
 
 /** The record that the in-progress put replaced: an attempt that never finished, or one past its lifetime. */
 export type ReplacedRecord = 'expired_in_progress' | 'expired_completed';
@@ -64,6 +49,16 @@ export interface IdempotencyStoreOptions {
   readonly endpoint?: string;
   /** Called when DynamoDB refused a result and `null` is stored instead. */
   readonly onResultRejected: (idempotencyKey: string, reason: string) => void;
+  /** Key prefixes of an earlier key scope, most recent first (`STRIPE_EB_IDEMPOTENCY_PREVIOUS_KEY_PREFIXES`). @default none */
+  readonly previousKeyPrefixes?: readonly string[];
+  /** Called when completing this invocation's record after a duplicate found under a previous prefix failed. */
+  readonly onPreviousCompletionFailed?: (idempotencyKey: string, reason: string) => void;
+}
+
+/** What decided a delivery under a previous key prefix. */
+export interface PreviousRecord {
+  readonly prefix: string;
+  readonly status: string;
 }
 
 /** DynamoDB's answer when the stored item would be invalid: its size, its nesting, one of its values. */
@@ -76,8 +71,8 @@ function isConditionFailed(err: unknown): boolean {
 }
 
 const NAMES = { '#id': A.KEY, '#expiry': A.EXPIRATION, '#status': A.STATUS, '#in_progress_expiry': A.IN_PROGRESS_EXPIRATION };
-const COMPLETION = 'SET #expiry = :expiry, #status = :status, #response_data = :response_data';
-const STILL_MINE = '#status = :inprogress AND #in_progress_expiry = :in_progress_expiry';
+/** BatchGetItem leaves keys unprocessed when throttled: read them again, at most this many times in all. */
+const MAX_READ_ATTEMPTS = 4;
 
 /** One invocation's view of its record: Powertools drives it; the wrapper and `commit()` read what it learned. */
 export class InvocationStore extends DynamoDBPersistenceLayer {
@@ -91,8 +86,14 @@ export class InvocationStore extends DynamoDBPersistenceLayer {
   public committed?: { readonly result: unknown; readonly actions: number };
   /** Set when the stored result differs from the one handed over (DynamoDB refused it: `null` was stored). */
   public stored?: { readonly value: unknown };
-  /** Set when a transaction's outcome is unknown: the invocation must fail whatever the handler returns. */
-  public commitOutcomeUnknown?: TransactionOutcomeUnknownError;
+  /**
+   * Set when the invocation must fail whatever the handler returns: a transaction whose outcome is unknown, a
+   * record taken over, a second `transactWrite` after the commit. A handler that catches the error cannot turn
+   * the invocation into a success.
+   */
+  public failure?: Error;
+  /** Set when the record of an earlier key scope decided the delivery (a duplicate, or in progress). */
+  public previous?: PreviousRecord;
 
   constructor(private readonly ddb: DynamoDBClient, private readonly options: IdempotencyStoreOptions) {
     super({ tableName: options.tableName, awsSdkV3Client: ddb });
@@ -118,6 +119,7 @@ export class InvocationStore extends DynamoDBPersistenceLayer {
       ...marshall({ [A.EXPIRATION]: record.expiryTimestamp, [A.STATUS]: record.getStatus() }),
     };
     if (record.inProgressExpiryTimestamp !== undefined) item[A.IN_PROGRESS_EXPIRATION] = { N: String(record.inProgressExpiryTimestamp) };
+    if (this.isPayloadValidationEnabled() && record.payloadHash !== undefined) item[A.VALIDATION] = { S: record.payloadHash };
     const now = Date.now();
     try {
       const out = await this.ddb.send(new PutItemCommand({
@@ -137,49 +139,164 @@ export class InvocationStore extends DynamoDBPersistenceLayer {
     } catch (err) {
       if (!isConditionFailed(err)) throw err;
       const existing = (err as { Item?: Record<string, AttributeValue> }).Item;
-      const old = existing && unmarshall(existing);
       throw new IdempotencyItemAlreadyExistsError(
         `Failed to put record for already existing idempotency key: ${record.idempotencyKey}`,
-        old && new IdempotencyRecord({
-          idempotencyKey: old[A.KEY],
-          status: old[A.STATUS],
-          expiryTimestamp: old[A.EXPIRATION],
-          inProgressExpiryTimestamp: old[A.IN_PROGRESS_EXPIRATION],
-          responseData: old[A.DATA],
-        }),
+        existing && toIdempotencyRecord(existing, record.payloadHash),
       );
     }
+    if (this.options.previousKeyPrefixes?.length) await this.checkPreviousKeys(record);
   }
 
-  /** The plain completion (Powertools' UpdateItem), unless `commit()` already completed the record. */
-  protected async _updateRecord(record: IdempotencyRecord): Promise<void> {
-    if (this.committed) return;
+  /**
+   * Request 1b of the record contract: the event's records under the previous key prefixes, read once. A live
+   * COMPLETED one makes the delivery a duplicate (this invocation's record completes with its result, so later
+   * copies need one request); else a live INPROGRESS one makes it in progress (this invocation's record is
+   * released). Either is handed to Powertools as the record that already exists, which checks its validation
+   * hash (another event under the same id: IdempotencyValidationError) and answers as for the current prefix.
+   */
+  private async checkPreviousKeys(record: IdempotencyRecord): Promise<void> {
+    const hash = record.idempotencyKey.slice(this.idempotencyKeyPrefix.length + KEY_HASH_SEPARATOR.length);
+    const prefixes = this.options.previousKeyPrefixes!;
+    let items: Map<string, Record<string, AttributeValue>>;
     try {
-      await super._updateRecord(record);
+      items = await this.readKeys(prefixes.map((p) => `${p}${KEY_HASH_SEPARATOR}${hash}`));
     } catch (err) {
-      if (record.responseData === undefined || record.responseData === null || !isRejectedItem(err)) throw err;
-      this.options.onResultRejected(record.idempotencyKey, describeCause(err));
-      record.responseData = null;
-      await super._updateRecord(record);
-      this.stored = { value: null };
+      await this.release().catch(() => undefined);
+      throw new PreviousKeysReadError(prefixes, err);
     }
+    const now = Date.now();
+    const live = (i: Record<string, AttributeValue>) => Number(i[A.EXPIRATION]?.N ?? 0) * 1000 > now;
+    const found = prefixes.map((prefix) => ({ prefix, item: items.get(`${prefix}${KEY_HASH_SEPARATOR}${hash}`) }))
+      .filter((p): p is { prefix: string; item: Record<string, AttributeValue> } => p.item !== undefined && live(p.item));
+    const completed = found.find((p) => p.item[A.STATUS]?.S === RECORD_STATUS.COMPLETED);
+    const inProgress = found.find(
+      (p) => p.item[A.STATUS]?.S === RECORD_STATUS.IN_PROGRESS && Number(p.item[A.IN_PROGRESS_EXPIRATION]?.N ?? Infinity) > now,
+    );
+    const decisive = completed ?? inProgress;
+    if (!decisive) return;
+    this.previous = { prefix: decisive.prefix, status: decisive.item[A.STATUS].S! };
+    const existing = toIdempotencyRecord(decisive.item, record.payloadHash);
+    const sameEvent = !this.isPayloadValidationEnabled() || existing.payloadHash === record.payloadHash;
+    if (completed && sameEvent) {
+      try {
+        await this.complete(completed.item[A.DATA] ?? { NULL: true });
+      } catch (err) {
+        // The event was processed: this delivery is a duplicate whatever happens to its own record, which, left in
+        // progress, blocks copies until its deadline and is then taken over by one that finds the same record.
+        this.options.onPreviousCompletionFailed?.(record.idempotencyKey, describeCause(err));
+      }
+    } else {
+      await this.release().catch(() => undefined);
+    }
+    throw new IdempotencyItemAlreadyExistsError(`Found a record for the event under the previous key prefix ${decisive.prefix}`, existing);
   }
 
-  /** Deletes the record after a handler error, only while it is still this invocation's in-progress record. */
-  protected async _deleteRecord(record: IdempotencyRecord): Promise<void> {
-    if (this.inProgressExpiry === undefined) return super._deleteRecord(record);
+  /** Strongly consistent reads of `keys`: a GetItem for one, a BatchGetItem for several. */
+  private async readKeys(keys: readonly string[]): Promise<Map<string, Record<string, AttributeValue>>> {
+    const found = new Map<string, Record<string, AttributeValue>>();
+    if (keys.length === 1) {
+      const out = await this.ddb.send(new GetItemCommand({ TableName: this.options.tableName, Key: this.getKey(keys[0]), ConsistentRead: true }));
+      if (out.Item) found.set(out.Item[A.KEY].S!, out.Item);
+      return found;
+    }
+    let pending: Array<Record<string, AttributeValue>> = keys.map((k) => this.getKey(k));
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      if (attempt > MAX_READ_ATTEMPTS) throw new Error(`DynamoDB left ${pending.length} keys unprocessed after ${MAX_READ_ATTEMPTS} attempts (throttled)`);
+      if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
+      const request = { [this.options.tableName]: { Keys: pending, ConsistentRead: true } };
+      const out = await this.ddb.send(new BatchGetItemCommand({ RequestItems: request }));
+      for (const item of out.Responses?.[this.options.tableName] ?? []) found.set(item[A.KEY].S!, item);
+      pending = out.UnprocessedKeys?.[this.options.tableName]?.Keys ?? [];
+    }
+    return found;
+  }
+
+  /** The values of OWN_RECORD_CONDITION (the bare in-progress condition when no deadline was known). */
+  private ownRecordCondition(): { ConditionExpression: string; names: Record<string, string>; values: Record<string, AttributeValue> } {
+    const mine = this.inProgressExpiry !== undefined;
+    return {
+      ConditionExpression: mine ? OWN_RECORD_CONDITION : '#status = :inprogress',
+      names: { '#status': A.STATUS, ...(mine ? { '#in_progress_expiry': A.IN_PROGRESS_EXPIRATION } : {}) },
+      values: marshall({ ':inprogress': RECORD_STATUS.IN_PROGRESS, ...(mine ? { ':in_progress_expiry': this.inProgressExpiry } : {}) }),
+    };
+  }
+
+  /** Request 2a's UpdateItem input (also the transaction's last action, request 2b): the completion with `data`. */
+  private completion(data: AttributeValue): Update & { TableName: string } {
+    const own = this.ownRecordCondition();
+    return {
+      TableName: this.options.tableName,
+      Key: this.recordKey(),
+      UpdateExpression: COMPLETION_UPDATE,
+      ConditionExpression: own.ConditionExpression,
+      ExpressionAttributeNames: { ...own.names, '#expiry': A.EXPIRATION, '#response_data': A.DATA },
+      ExpressionAttributeValues: {
+        ...own.values,
+        ...marshall({ ':expiry': Math.round(Date.now() / 1000 + this.getExpiresAfterSeconds()), ':status': RECORD_STATUS.COMPLETED }),
+        ':response_data': data,
+      },
+    };
+  }
+
+  /** Request 2a: completes this invocation's record with `data`, only while it is still its own. */
+  private async complete(data: AttributeValue): Promise<void> {
+    await this.ddb.send(new UpdateItemCommand(this.completion(data)));
+  }
+
+  /** Request 3: deletes this invocation's record, only while it is still its own. A record it no longer owns stays. */
+  private async release(): Promise<void> {
+    const own = this.ownRecordCondition();
     try {
       await this.ddb.send(new DeleteItemCommand({
         TableName: this.options.tableName,
-        Key: this.getKey(record.idempotencyKey),
-        ConditionExpression: STILL_MINE,
-        ExpressionAttributeNames: { '#status': A.STATUS, '#in_progress_expiry': A.IN_PROGRESS_EXPIRATION },
-        ExpressionAttributeValues: marshall({ ':inprogress': RECORD_STATUS.IN_PROGRESS, ':in_progress_expiry': this.inProgressExpiry }),
+        Key: this.recordKey(),
+        ConditionExpression: own.ConditionExpression,
+        ExpressionAttributeNames: own.names,
+        ExpressionAttributeValues: own.values,
       }));
     } catch (err) {
       // Completed by this invocation's own transaction, or taken over after its deadline: not ours to delete.
       if (!isConditionFailed(err)) throw err;
     }
+  }
+
+  /** The record was taken over or removed: the invocation fails, whatever its handler returns. */
+  private recordLost(what: string, cause: unknown): IdempotencyRecordLostError {
+    this.failure = new IdempotencyRecordLostError(
+      `the idempotency record ${this.key} in ${this.options.tableName} is no longer this invocation's in-progress record ` +
+        `(its deadline passed and another delivery took it over, or it was removed), so ${what}. ` +
+        'The event fails; its retry finds out whether another delivery completed it.',
+      { cause },
+    );
+    return this.failure as IdempotencyRecordLostError;
+  }
+
+  /**
+   * The plain completion (request 2a, Powertools' UpdateItem made conditional), unless `commit()` already
+   * completed the record. A record that is no longer this invocation's is left as it is: IdempotencyRecordLostError.
+   */
+  protected async _updateRecord(record: IdempotencyRecord): Promise<void> {
+    if (this.committed) return;
+    try {
+      await this.complete(toAttributeValue(record.responseData));
+    } catch (err) {
+      if (isConditionFailed(err)) throw this.recordLost('it was not completed: nothing was written over it', err);
+      if (record.responseData === undefined || record.responseData === null || !isRejectedItem(err)) throw err;
+      this.options.onResultRejected(record.idempotencyKey, describeCause(err));
+      try {
+        await this.complete({ NULL: true });
+      } catch (again) {
+        if (isConditionFailed(again)) throw this.recordLost('it was not completed: nothing was written over it', again);
+        throw again;
+      }
+      this.stored = { value: null };
+    }
+  }
+
+  /** Deletes the record after a handler error (request 3), only while it is still this invocation's in-progress record. */
+  protected async _deleteRecord(record: IdempotencyRecord): Promise<void> {
+    if (this.key !== record.idempotencyKey) return super._deleteRecord(record);
+    await this.release();
   }
 
   /**
@@ -211,22 +328,7 @@ export class InvocationStore extends DynamoDBPersistenceLayer {
   }
 
   private async sendTransaction(actions: readonly TransactWriteItem[], result: unknown): Promise<void> {
-    const completion: TransactWriteItem = {
-      Update: {
-        TableName: this.options.tableName,
-        Key: this.recordKey(),
-        UpdateExpression: COMPLETION,
-        ConditionExpression: this.inProgressExpiry === undefined ? '#status = :inprogress' : STILL_MINE,
-        ExpressionAttributeNames: { '#expiry': A.EXPIRATION, '#status': A.STATUS, '#response_data': A.DATA, ...(this.inProgressExpiry === undefined ? {} : { '#in_progress_expiry': A.IN_PROGRESS_EXPIRATION }) },
-        ExpressionAttributeValues: marshall({
-          ':expiry': Math.round(Date.now() / 1000 + this.getExpiresAfterSeconds()),
-          ':status': RECORD_STATUS.COMPLETED,
-          ':response_data': result,
-          ':inprogress': RECORD_STATUS.IN_PROGRESS,
-          ...(this.inProgressExpiry === undefined ? {} : { ':in_progress_expiry': this.inProgressExpiry }),
-        }, { removeUndefinedValues: true }),
-      },
-    };
+    const completion: TransactWriteItem = { Update: this.completion(toAttributeValue(result)) };
     await this.ddb.send(new TransactWriteItemsCommand({ TransactItems: [...actions, completion] }));
   }
 
@@ -235,66 +337,45 @@ export class InvocationStore extends DynamoDBPersistenceLayer {
     if (name === 'TransactionCanceledException') {
       const reasons = (err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
       if (reasons[actions]?.Code === 'ConditionalCheckFailed') {
-        return new IdempotencyRecordLostError(
-          `the idempotency record ${this.key} in ${this.options.tableName} is no longer this invocation's in-progress record ` +
-            '(its deadline passed and another delivery took it over, or it was removed), so neither the effects nor the completion were committed. ' +
-            'The event fails; its retry finds out whether another delivery completed it.',
-          { cause: err },
-        );
+        return this.recordLost('neither the effects nor the completion were committed', err);
       }
       // The handler's own cancellation: its reasons, one per action it handed over (the record's is left out).
       (err as { CancellationReasons?: unknown[] }).CancellationReasons = reasons.slice(0, actions);
       return err;
     }
     if (isRejectedItem(err)) return err;
-    this.commitOutcomeUnknown = new TransactionOutcomeUnknownError(
+    this.failure = new TransactionOutcomeUnknownError(
       `the transaction that commits the handler's effects with the idempotency record ${this.key} in ${this.options.tableName} got no answer ` +
         `(${describeCause(err)}): it committed entirely or not at all. The invocation fails; the retry finds the completed record (a duplicate) or none (it runs the handler again).`,
       { cause: err },
     );
-    return this.commitOutcomeUnknown;
+    return this.failure;
   }
+}
+
+/** A result's DynamoDB value, as `data` holds it (`NULL` for none). */
+function toAttributeValue(value: unknown): AttributeValue {
+  return marshall({ v: value ?? null }, { removeUndefinedValues: true }).v;
+}
+
+/**
+ * A stored record as Powertools' IdempotencyRecord, its validation hash as the payload hash. A record without one
+ * (written by hand, or by a build from before the hash) is not checked: it takes this delivery's `payloadHash`.
+ */
+function toIdempotencyRecord(item: Record<string, AttributeValue>, payloadHash: string | undefined): IdempotencyRecord {
+  const old = unmarshall(item);
+  return new IdempotencyRecord({
+    idempotencyKey: old[A.KEY],
+    status: old[A.STATUS],
+    expiryTimestamp: old[A.EXPIRATION],
+    inProgressExpiryTimestamp: old[A.IN_PROGRESS_EXPIRATION],
+    responseData: old[A.DATA],
+    payloadHash: old[A.VALIDATION] ?? payloadHash,
+  });
 }
 
 /** One DynamoDB client for the execution environment; a store per invocation. */
 export function idempotencyStores(options: IdempotencyStoreOptions): () => InvocationStore {
   const client = new DynamoDBClient(options.endpoint ? { endpoint: options.endpoint } : {});
   return () => new InvocationStore(client, options);
-}
-
-/** `Name CODE: message` of an error, for logs and error messages; never a stack. */
-export function describeCause(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const code = (err as { code?: string }).code;
-  const message = err.message || (err instanceof AggregateError ? err.errors.map((e) => describeCause(e)).join('; ') : '');
-  return `${err.name}${code && code !== err.name ? ` ${code}` : ''}${message ? `: ${message}` : ''}`;
-}
-
-/**
- * Turns Powertools' persistence-layer error into an IdempotencyStoreError that names the table, the Stripe
- * event, the cause, and what a retry will do. Any other error is returned unchanged.
- */
-export function explainStoreFailure(
-  err: unknown,
-  context: { tableName: string; stripeEventId: string; handlerRan: boolean; deadline?: number },
-): unknown {
-  if (!(err instanceof IdempotencyPersistenceLayerError)) return err;
-  const cause = describeCause(err.cause ?? err);
-  const where = `idempotency table ${context.tableName}`;
-  if (!context.handlerRan) {
-    return new IdempotencyStoreError(
-      `could not record ${context.stripeEventId} as in progress in the ${where} (${cause}); the handler did not run. A retry is safe.`,
-      false,
-      { cause: err },
-    );
-  }
-  const until = context.deadline ? ` until ${new Date(context.deadline).toISOString()}` : '';
-  const what = err.message.startsWith('Failed to delete')
-    ? `the handler failed for ${context.stripeEventId} and its in-progress record could not be removed from the ${where}`
-    : `the handler ran for ${context.stripeEventId} but the ${where} could not be updated with its result`;
-  return new IdempotencyStoreError(
-    `${what} (${cause}). The in-progress record blocks duplicates${until}; a retry after that runs the handler again.`,
-    true,
-    { cause: err },
-  );
 }

@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { StripeEventBridgeError } from '../../contract/errors';
 
 export type UserHandler = (event: unknown, context: unknown) => unknown;
 
@@ -17,7 +18,7 @@ export type UserHandler = (event: unknown, context: unknown) => unknown;
  * this error on each invocation (outcome `failed`, handler not run), so the event goes to the retries and
  * the dead-letter queue instead of being lost.
  */
-export class UserHandlerError extends Error {
+export class UserHandlerError extends StripeEventBridgeError {
   public readonly name = 'UserHandlerError';
 }
 

@@ -26,12 +26,13 @@ import json
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ._contract import KEY_HASH_SEPARATOR, MAX_TRANSACTION_ACTIONS, MAX_TRANSACTION_BYTES, RECORD_ATTRIBUTE
+from .errors import StripeEventBridgeError
 
 KINDS = ("Put", "Update", "Delete", "ConditionCheck")
 _TYPES = ("S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL")
 
 
-class InvalidTransactionError(Exception):
+class InvalidTransactionError(StripeEventBridgeError):
     """The handed-over writes break one of DynamoDB's transaction rules: nothing was written."""
 
 
@@ -119,8 +120,17 @@ class Effects:
         return self._commit("transact_write_resource", TransactItems, result, resource=True)
 
     def _commit(self, method: str, items: Any, result: Any, resource: bool) -> Any:
+        # The invocation fails anyway (a record taken over, an unknown commit outcome): nothing more is sent.
+        if self._store.failure is not None:
+            raise self._store.failure
         if self._store.committed is not None:
-            _fail(method, "this event's effects are already committed (with its idempotency record). Hand over all of an event's writes in one call.")
+            # The first call's commit completed the record: its retries are duplicates, so these writes can never be
+            # made. The event fails (whatever the handler does with this error) instead of passing for processed.
+            self._store.failure = InvalidTransactionError(
+                f"{method}: this event's effects are already committed (with its idempotency record). Hand over all of an event's writes in one call. "
+                "Nothing was written."
+            )
+            raise self._store.failure
         actions = self.check(method, items, resource)
         return self._store.commit(actions, self._storable(result), method)
 

@@ -1,47 +1,57 @@
 """The idempotency store: Powertools for AWS Lambda (Python)'s DynamoDB persistence layer, on the same table, with
-the same record schema (`id`, `expiration`, `status`, `data`, `in_progress_expiration`), key prefix and record
-lifetime as the Node.js wrapper (src/lambda/wrapper/idempotency.ts), with the same additions:
+the same record contract as the Node.js wrapper (src/contract/idempotency.ts; src/lambda/wrapper/idempotency.ts): the
+same key (the prefix, `#`, the base64 MD5 digest of the JSON of `detail.id`), the same attributes, `data` as a native
+DynamoDB value, the same `validation` hash, the same requests. A record written by either wrapper is read by the other:
+a handler moved between runtimes (same name, same key scope) finds the events it processed as duplicates. With these
+additions to Powertools:
 
 - `commit()` writes the handler's own DynamoDB actions (`context.effects`, effects.py) and the record's completion in
   one TransactWriteItems, conditioned on the record still being this invocation's in-progress record: the effects and
-  the completion happen together or not at all (src/contract/idempotency.ts, request 2b);
+  the completion happen together or not at all (request 2b);
+- the plain completion is conditioned the same way (request 2a): a record taken over by another delivery is never
+  overwritten, and the invocation fails with IdempotencyRecordLostError;
 - a handler error deletes the record only while it is still this invocation's in-progress record (request 3), so a
   record completed by the handler's own transaction, or taken over after the deadline, stays;
+- with previous key prefixes (an earlier key scope), a fresh event also reads its records there (request 1b);
 - a result that DynamoDB refuses to store is replaced by `null` and the record still completes, instead of leaving
   it in progress for a retry to repeat the effect; what was stored is what this delivery returns;
 - a failure to reach the table is reported as an IdempotencyStoreError that says which table, why, and whether the
   handler ran, instead of Powertools' cause-less "Failed to … idempotency store".
 
-Keys: Powertools (Python) writes `<key prefix>#<md5 hex digest of json.dumps(detail.id)>`
-(aws_lambda_powertools/utilities/idempotency/persistence/base.py, `_get_hashed_idempotency_key`, `_generate_hash`),
-where Powertools (TypeScript) writes the base64 digest of the same JSON: a Python and a Node.js handler on one table
-never share a record, even under the same prefix. The `data` attribute holds the result as a JSON string (Python)
-or as a DynamoDB value (TypeScript); each reads only its own records.
+Keys: Powertools (Python) writes `<key prefix>#<md5 hex digest of json.dumps(value, sort_keys=True)>`
+(aws_lambda_powertools/utilities/idempotency/persistence/base.py, `_generate_hash`) and stores `data` as JSON text
+(`_update_record`); `_generate_hash`, `_update_record` and `_item_to_data_record` are overridden here to write and read
+Powertools (TypeScript)'s forms: the base64 digest of `JSON.stringify(deepSort(value))` (`BasePersistenceLayer`
+`generateHash`, `getHashedIdempotencyKey`), `data` as the result's DynamoDB value. Inside Powertools a record's
+`response_data` stays JSON text, as it expects.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
-from typing import Any, Callable, List, Optional, Tuple
+import time
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import boto3
 from aws_lambda_powertools.shared.json_encoder import Encoder
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
-from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyPersistenceLayerError
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyItemAlreadyExistsError, IdempotencyPersistenceLayerError
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from botocore.exceptions import ClientError, ParamValidationError
 
+from ._contract import COMPLETION_UPDATE, KEY_HASH_SEPARATOR, OWN_RECORD_CONDITION, RECORD_STATUS
 from ._contract import RECORD_ATTRIBUTE as A
-from ._contract import RECORD_STATUS
 from .effects import InvalidTransactionError
+from .errors import StripeEventBridgeError
+from .record_values import js_json, plain_value, to_attribute_value
 
-# An item holds at most 400 KB (409,600 bytes); the record's key, status and timestamps take a few hundred bytes of
-# it. As in the Node.js wrapper, 4 KB are left to them. The result is stored as a string: its size is its UTF-8 bytes.
-MAX_RESULT_BYTES = 400 * 1024 - 4 * 1024
+# BatchGetItem leaves keys unprocessed when throttled: read them again, at most this many times in all.
+MAX_READ_ATTEMPTS = 4
 
 
-class IdempotencyStoreError(Exception):
+class IdempotencyStoreError(StripeEventBridgeError):
     """The idempotency table could not be read or written. Retrying later is safe; see the message for what ran."""
 
     def __init__(self, message: str, handler_ran: bool):
@@ -49,14 +59,24 @@ class IdempotencyStoreError(Exception):
         self.handler_ran = handler_ran
 
 
-class TransactionOutcomeUnknownError(Exception):
+class TransactionOutcomeUnknownError(StripeEventBridgeError):
     """The transaction's answer never arrived (DynamoDB unreachable or failing after boto3's retries): the effects may or
     may not have been committed. The invocation fails; the retry finds either the completed record (a duplicate) or no
     record (it processes the event), never half of it."""
 
 
-class IdempotencyRecordLostError(Exception):
-    """The record is no longer this invocation's in-progress record, so nothing was committed."""
+class IdempotencyRecordLostError(StripeEventBridgeError):
+    """The record is no longer this invocation's in-progress record (its deadline passed and another delivery put it in
+    progress, or it was removed): nothing of this invocation's was committed over it, and the invocation fails whatever
+    its handler returns."""
+
+
+class PreviousKeysReadError(StripeEventBridgeError):
+    """The event's records under the previous key prefixes could not be read (its own in-progress record was released)."""
+
+    def __init__(self, prefixes: Sequence[str], cause: BaseException):
+        super().__init__(describe_cause(cause))
+        self.prefixes = list(prefixes)
 
 
 def _error_code(err: BaseException) -> Optional[str]:
@@ -69,16 +89,26 @@ def _is_rejected_item(err: BaseException) -> bool:
     return _error_code(err) == "ValidationException"
 
 
-_STILL_MINE = "#status = :inprogress AND #in_progress_expiry = :in_progress_expiry"
+def _is_condition_failed(err: BaseException) -> bool:
+    return _error_code(err) == "ConditionalCheckFailedException"
 
 
 class StripeIdempotencyStore(DynamoDBPersistenceLayer):
-    def __init__(self, table_name: str, endpoint: Optional[str], on_result_rejected: Callable[[str, str], None]):
+    def __init__(
+        self,
+        table_name: str,
+        endpoint: Optional[str],
+        on_result_rejected: Callable[[str, str], None],
+        previous_key_prefixes: Sequence[str] = (),
+        on_previous_completion_failed: Optional[Callable[[str, str], None]] = None,
+    ):
         # boto3's default session, which the user's handler most likely uses too: DynamoDB's service model is then
         # loaded once per execution environment (Powertools alone would make a session of its own).
         client = boto3.client("dynamodb", endpoint_url=endpoint)
         super().__init__(table_name=table_name, boto3_client=client)
         self._on_result_rejected = on_result_rejected
+        self._previous_key_prefixes = list(previous_key_prefixes)
+        self._on_previous_completion_failed = on_previous_completion_failed
         self.begin()
 
     def begin(self) -> None:
@@ -91,51 +121,200 @@ class StripeIdempotencyStore(DynamoDBPersistenceLayer):
         """(result, actions) once `commit()` completed the record together with the handler's actions."""
         self.stored: Optional[Tuple[Any]] = None
         """(value,) when the stored result differs from the one handed over (DynamoDB refused it: null was stored)."""
-        self.commit_outcome_unknown: Optional[TransactionOutcomeUnknownError] = None
-        """Set when a transaction's outcome is unknown: the invocation must fail whatever the handler returns."""
+        self.failure: Optional[Exception] = None
+        """Set when the invocation must fail whatever the handler returns: a transaction whose outcome is unknown, a record
+        taken over, a second transact_write after the commit."""
+        self.previous: Optional[Tuple[str, str]] = None
+        """(prefix, status) when the record of an earlier key scope decided the delivery (a duplicate, or in progress)."""
 
     def record_key(self) -> dict:
         """The record's primary key as DynamoDB takes it."""
         return self._get_key(self.key)
 
+    # The record contract's key and validation hash: Powertools (TypeScript)'s base64 digest of the same JSON text.
+    def _generate_hash(self, data: Any) -> str:
+        return base64.b64encode(self.hash_function(js_json(data).encode("utf-8")).digest()).decode("ascii")
+
+    def _item_to_data_record(self, item: Dict[str, Any]) -> DataRecord:
+        """Powertools' DataRecord of a stored item, `data` (a DynamoDB value) turned into the JSON text Powertools keeps."""
+        data_value = item.get(A["DATA"])
+        record = super()._item_to_data_record({k: v for k, v in item.items() if k != A["DATA"]})
+        if data_value is not None:
+            record.response_data = json.dumps(plain_value(self._deserializer.deserialize(data_value)), sort_keys=True)
+        return record
+
+    def _validate_payload(self, data_payload: Any, stored_data_record: DataRecord) -> None:
+        """Powertools' check of the validation hash. A record without one (written by hand, or by a build from before the
+        hash) is not checked, as in the Node.js wrapper."""
+        if stored_data_record.payload_hash:
+            super()._validate_payload(data_payload=data_payload, stored_data_record=stored_data_record)
+
     def _put_record(self, data_record: DataRecord) -> None:
         super()._put_record(data_record)
         self.key = data_record.idempotency_key
         self.in_progress_expiry = data_record.in_progress_expiry_timestamp
+        if self._previous_key_prefixes:
+            self._check_previous_keys(data_record)
 
-    def _update_record(self, data_record: DataRecord):
-        """Powertools' completion (UpdateItem), unless `commit()` already completed the record."""
-        if self.committed is not None:
-            return
+    def _check_previous_keys(self, data_record: DataRecord) -> None:
+        """Request 1b of the record contract: the event's records under the previous key prefixes, read once. A live
+        COMPLETED one makes the delivery a duplicate (this invocation's record completes with its result, so later copies
+        need one request); else a live INPROGRESS one makes it in progress (this invocation's record is released). Either
+        is handed to Powertools as the record that already exists, after the validation check it makes for the current
+        prefix (another event under the same id: IdempotencyValidationError)."""
+        digest = data_record.idempotency_key[len(self.function_name) + len(KEY_HASH_SEPARATOR):]
+        keys = [f"{p}{KEY_HASH_SEPARATOR}{digest}" for p in self._previous_key_prefixes]
         try:
-            super()._update_record(data_record)
+            items = self._read_keys(keys)
         except Exception as err:
-            if data_record.response_data in (None, "null") or not _is_rejected_item(err):
-                raise
-            self._on_result_rejected(data_record.idempotency_key, describe_cause(err))
-            data_record.response_data = "null"
-            super()._update_record(data_record)
-            self.stored = (None,)
+            try:
+                self._release()
+            except Exception:
+                pass
+            raise PreviousKeysReadError(self._previous_key_prefixes, err) from err
+        now_ms = time.time() * 1000
 
-    def _delete_record(self, data_record: DataRecord) -> None:
-        """Deletes the record after a handler error, only while it is still this invocation's in-progress record."""
+        def number(item: dict, name: str, default: str) -> float:
+            return float(item.get(A[name], {}).get("N", default))
+
+        def status(item: dict) -> Optional[str]:
+            return item.get(A["STATUS"], {}).get("S")
+
+        found = [(p, items[k]) for p, k in zip(self._previous_key_prefixes, keys) if k in items and number(items[k], "EXPIRATION", "0") * 1000 > now_ms]
+        completed = next(((p, i) for p, i in found if status(i) == RECORD_STATUS["COMPLETED"]), None)
+        in_progress = next(
+            ((p, i) for p, i in found if status(i) == RECORD_STATUS["IN_PROGRESS"] and number(i, "IN_PROGRESS_EXPIRATION", "inf") > now_ms), None
+        )
+        decisive = completed or in_progress
+        if decisive is None:
+            return
+        prefix, item = decisive
+        self.previous = (prefix, item[A["STATUS"]]["S"])
+        existing = self._item_to_data_record(item)
+        same_event = not self.payload_validation_enabled or not existing.payload_hash or existing.payload_hash == data_record.payload_hash
+        if completed is not None and same_event:
+            try:
+                self._complete(item.get(A["DATA"]) or {"NULL": True})
+            except Exception as err:
+                # The event was processed: this delivery is a duplicate whatever happens to its own record, which, left in
+                # progress, blocks copies until its deadline and is then taken over by one that finds the same record.
+                if self._on_previous_completion_failed is not None:
+                    self._on_previous_completion_failed(data_record.idempotency_key, describe_cause(err))
+        else:
+            try:
+                self._release()
+            except Exception:
+                pass
+        # Powertools' own check, as for a record found under the current prefix.
+        self._validate_payload(data_payload=data_record, stored_data_record=existing)
+        raise IdempotencyItemAlreadyExistsError(old_data_record=existing)
+
+    def _read_keys(self, keys: List[str]) -> Dict[str, dict]:
+        """Strongly consistent reads of `keys`: a GetItem for one, a BatchGetItem for several."""
+        key_attr = A["KEY"]
+        if len(keys) == 1:
+            out = self.client.get_item(TableName=self.table_name, Key=self._get_key(keys[0]), ConsistentRead=True)
+            item = out.get("Item")
+            return {item[key_attr]["S"]: item} if item else {}
+        found: Dict[str, dict] = {}
+        pending = [self._get_key(k) for k in keys]
+        attempt = 0
+        while pending:
+            attempt += 1
+            if attempt > MAX_READ_ATTEMPTS:
+                raise RuntimeError(f"DynamoDB left {len(pending)} keys unprocessed after {MAX_READ_ATTEMPTS} attempts (throttled)")
+            if attempt > 1:
+                time.sleep(0.025 * 2**attempt)
+            out = self.client.batch_get_item(RequestItems={self.table_name: {"Keys": pending, "ConsistentRead": True}})
+            for item in out.get("Responses", {}).get(self.table_name, []):
+                found[item[key_attr]["S"]] = item
+            pending = out.get("UnprocessedKeys", {}).get(self.table_name, {}).get("Keys", [])
+        return found
+
+    def _own_record_condition(self) -> Tuple[str, dict, dict]:
+        """OWN_RECORD_CONDITION with its names and values (the bare in-progress condition when no deadline was known)."""
+        names = {"#status": A["STATUS"]}
+        values: Dict[str, Any] = {":inprogress": {"S": RECORD_STATUS["IN_PROGRESS"]}}
         if self.in_progress_expiry is None:
-            return super()._delete_record(data_record)
+            return "#status = :inprogress", names, values
+        names["#in_progress_expiry"] = A["IN_PROGRESS_EXPIRATION"]
+        values[":in_progress_expiry"] = {"N": str(self.in_progress_expiry)}
+        return OWN_RECORD_CONDITION, names, values
+
+    def _completion(self, data: dict) -> dict:
+        """Request 2a's UpdateItem parameters (also the transaction's last action, request 2b)."""
+        condition, names, values = self._own_record_condition()
+        return {
+            "TableName": self.table_name,
+            "Key": self.record_key(),
+            "UpdateExpression": COMPLETION_UPDATE,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": {**names, "#expiry": A["EXPIRATION"], "#response_data": A["DATA"]},
+            "ExpressionAttributeValues": {
+                **values,
+                ":expiry": {"N": str(self._get_expiry_timestamp())},
+                ":status": {"S": RECORD_STATUS["COMPLETED"]},
+                ":response_data": data,
+            },
+        }
+
+    def _complete(self, data: dict) -> None:
+        """Request 2a: completes this invocation's record with `data`, only while it is still its own."""
+        self.client.update_item(**self._completion(data))
+
+    def _release(self) -> None:
+        """Request 3: deletes this invocation's record, only while it is still its own. A record it no longer owns stays."""
+        condition, names, values = self._own_record_condition()
         try:
             self.client.delete_item(
                 TableName=self.table_name,
-                Key=self._get_key(data_record.idempotency_key),
-                ConditionExpression=_STILL_MINE,
-                ExpressionAttributeNames={"#status": A["STATUS"], "#in_progress_expiry": A["IN_PROGRESS_EXPIRATION"]},
-                ExpressionAttributeValues={
-                    ":inprogress": {"S": RECORD_STATUS["IN_PROGRESS"]},
-                    ":in_progress_expiry": {"N": str(self.in_progress_expiry)},
-                },
+                Key=self.record_key(),
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
             )
         except ClientError as err:
             # Completed by this invocation's own transaction, or taken over after its deadline: not ours to delete.
-            if _error_code(err) != "ConditionalCheckFailedException":
+            if not _is_condition_failed(err):
                 raise
+
+    def _record_lost(self, what: str) -> IdempotencyRecordLostError:
+        """The record was taken over or removed: the invocation fails, whatever its handler returns."""
+        self.failure = IdempotencyRecordLostError(
+            f"the idempotency record {self.key} in {self.table_name} is no longer this invocation's in-progress record "
+            f"(its deadline passed and another delivery took it over, or it was removed), so {what}. "
+            "The event fails; its retry finds out whether another delivery completed it."
+        )
+        return self.failure
+
+    def _update_record(self, data_record: DataRecord):
+        """The plain completion (request 2a: Powertools' UpdateItem made conditional, `data` as a DynamoDB value), unless
+        `commit()` already completed the record. A record that is no longer this invocation's is left as it is."""
+        if self.committed is not None:
+            return
+        not_completed = "it was not completed: nothing was written over it"
+        try:
+            self._complete(to_attribute_value(data_record.response_data or "null"))
+        except ClientError as err:
+            if _is_condition_failed(err):
+                raise self._record_lost(not_completed) from err
+            if data_record.response_data in (None, "", "null") or not _is_rejected_item(err):
+                raise
+            self._on_result_rejected(data_record.idempotency_key, describe_cause(err))
+            try:
+                self._complete({"NULL": True})
+            except ClientError as again:
+                if _is_condition_failed(again):
+                    raise self._record_lost(not_completed) from again
+                raise
+            self.stored = (None,)
+
+    def _delete_record(self, data_record: DataRecord) -> None:
+        """Deletes the record after a handler error (request 3), only while it is still this invocation's in-progress
+        record."""
+        if self.key != data_record.idempotency_key:
+            return super()._delete_record(data_record)
+        self._release()
 
     def commit(self, actions: List[dict], result: Any, method: str) -> Any:
         """Commits the handler's actions and the record's completion in one TransactWriteItems (the record last).
@@ -164,29 +343,7 @@ class StripeIdempotencyStore(DynamoDBPersistenceLayer):
         return result
 
     def _send_transaction(self, actions: List[dict], result: Any) -> None:
-        names = {"#expiry": A["EXPIRATION"], "#status": A["STATUS"], "#response_data": A["DATA"]}
-        values = {
-            # Powertools (Python)'s record: the result as its JSON text (save_success), expiration in epoch seconds.
-            ":expiry": {"N": str(self._get_expiry_timestamp())},
-            ":status": {"S": RECORD_STATUS["COMPLETED"]},
-            ":response_data": {"S": json.dumps(result, cls=Encoder, sort_keys=True)},
-            ":inprogress": {"S": RECORD_STATUS["IN_PROGRESS"]},
-        }
-        condition = "#status = :inprogress"
-        if self.in_progress_expiry is not None:
-            condition = _STILL_MINE
-            names["#in_progress_expiry"] = A["IN_PROGRESS_EXPIRATION"]
-            values[":in_progress_expiry"] = {"N": str(self.in_progress_expiry)}
-        completion = {
-            "Update": {
-                "TableName": self.table_name,
-                "Key": self.record_key(),
-                "UpdateExpression": "SET #expiry = :expiry, #status = :status, #response_data = :response_data",
-                "ConditionExpression": condition,
-                "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": values,
-            }
-        }
+        completion = {"Update": self._completion(to_attribute_value(json.dumps(result, cls=Encoder, sort_keys=True)))}
         self.client.transact_write_items(TransactItems=[*actions, completion])
 
     def _explain_commit_failure(self, err: BaseException, actions: int) -> BaseException:
@@ -194,22 +351,18 @@ class StripeIdempotencyStore(DynamoDBPersistenceLayer):
         if code == "TransactionCanceledException":
             reasons = err.response.get("CancellationReasons") or []
             if len(reasons) > actions and (reasons[actions] or {}).get("Code") == "ConditionalCheckFailed":
-                return IdempotencyRecordLostError(
-                    f"the idempotency record {self.key} in {self.table_name} is no longer this invocation's in-progress record "
-                    "(its deadline passed and another delivery took it over, or it was removed), so neither the effects nor the "
-                    "completion were committed. The event fails; its retry finds out whether another delivery completed it."
-                )
+                return self._record_lost("neither the effects nor the completion were committed")
             # The handler's own cancellation: its reasons, one per action it handed over (the record's is left out).
             err.response["CancellationReasons"] = reasons[:actions]
             return err
         if _is_rejected_item(err):
             return err
-        self.commit_outcome_unknown = TransactionOutcomeUnknownError(
+        self.failure = TransactionOutcomeUnknownError(
             f"the transaction that commits the handler's effects with the idempotency record {self.key} in {self.table_name} got no answer "
             f"({describe_cause(err)}): it committed entirely or not at all. The invocation fails; the retry finds the completed record "
             "(a duplicate) or none (it runs the handler again)."
         )
-        return self.commit_outcome_unknown
+        return self.failure
 
 
 def describe_cause(err: BaseException) -> str:
@@ -223,8 +376,18 @@ def explain_store_failure(err: BaseException, table_name: str, stripe_event_id: 
     the cause and what a retry will do. Any other error is returned unchanged."""
     if not isinstance(err, IdempotencyPersistenceLayerError):
         return err
-    cause = describe_cause(err.__cause__ or err)
+    inner = err.__cause__
+    # Named failures of the store itself (a record taken over) are reported as they are.
+    if isinstance(inner, IdempotencyRecordLostError):
+        return inner
+    cause = describe_cause(inner or err)
     where = f"idempotency table {table_name}"
+    if isinstance(inner, PreviousKeysReadError):
+        return IdempotencyStoreError(
+            f"could not read the records of {stripe_event_id} under the previous key prefixes {', '.join(inner.prefixes)} in the {where} "
+            f"({inner}); the handler did not run. A retry is safe.",
+            False,
+        )
     if not handler_ran:
         return IdempotencyStoreError(
             f"could not record {stripe_event_id} as in progress in the {where} ({cause}); the handler did not run. A retry is safe.",
@@ -241,24 +404,3 @@ def explain_store_failure(err: BaseException, table_name: str, stripe_event_id: 
         f"{what} ({cause}). The in-progress record blocks duplicates{until}; a retry after that runs the handler again.",
         True,
     )
-
-
-def to_storable_result(result: Any, on_unstorable: Callable[[str], None]) -> Any:
-    """The value to store and return for `result`: its JSON value as Powertools would store it (Decimal, dataclasses and
-    pydantic models as Powertools' encoder writes them), so that the first delivery returns what duplicates will; None
-    with a warning when it has no JSON form or is too large for an idempotency record."""
-    if result is None:
-        return None
-    try:
-        text = json.dumps(result, cls=Encoder, sort_keys=True, allow_nan=False)
-    except (TypeError, ValueError, RecursionError) as err:
-        on_unstorable(f"the result has no JSON form: {err}")
-        return None
-    size = len(text.encode("utf-8", "surrogatepass"))
-    if size > MAX_RESULT_BYTES:
-        on_unstorable(
-            f"the result takes {size} bytes in DynamoDB; an idempotency record holds at most {MAX_RESULT_BYTES} "
-            "(return a summary, not the whole object)"
-        )
-        return None
-    return json.loads(text)

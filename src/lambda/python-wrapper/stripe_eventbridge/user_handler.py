@@ -9,10 +9,12 @@ import importlib
 import sys
 from typing import Any, Callable
 
+from .errors import StripeEventBridgeError
+
 UserHandler = Callable[[Any, Any], Any]
 
 
-class UserHandlerError(Exception):
+class UserHandlerError(StripeEventBridgeError):
     """The handler string or the module it names is wrong. The wrapper loads during init and reports this error on
     each invocation (outcome `failed`, handler not run), so the event goes to the retries and the dead-letter queue
     instead of being lost."""

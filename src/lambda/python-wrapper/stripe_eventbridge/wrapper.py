@@ -9,20 +9,27 @@ EventBridge envelope id, which differs on every redelivery) → the user's handl
 structured log line and EMF metrics with the outcome, with the same field names, metric names and dimension as the
 Node.js wrapper (src/contract/; written by telemetry.py).
 
-DynamoDB requests: a fresh event costs a conditional PutItem (in progress) and either an UpdateItem (completed, with
-the result) or, when the handler handed its writes to `context.effects`, one TransactWriteItems holding those writes
-and the completion; a duplicate costs one conditional PutItem whose failure returns the stored record
-(ReturnValuesOnConditionCheckFailure); a handler error costs PutItem and DeleteItem. An invalid event costs none.
+DynamoDB requests: a fresh event costs a conditional PutItem (in progress) and either a conditional UpdateItem
+(completed, with the result) or, when the handler handed its writes to `context.effects`, one TransactWriteItems holding
+those writes and the completion; a duplicate costs one conditional PutItem whose failure returns the stored record
+(ReturnValuesOnConditionCheckFailure); a handler error costs PutItem and DeleteItem. An invalid event costs none (one
+PutItem for an `evt_` id reused by another event). With previous key prefixes, a fresh event costs one read more (GetItem,
+or BatchGetItem for several prefixes); the first copy of an event processed under a previous prefix costs PutItem, the
+read and UpdateItem, later copies one PutItem.
+
+The guarantee holds whatever the handler does: after IdempotencyRecordLostError, TransactionOutcomeUnknownError or a
+refused second `transact_write`, the invocation fails even if the handler caught the error and returned.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from typing import Any, Optional
 
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent
-from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError, IdempotencyValidationError
 
 from ._contract import (
     LOG_FIELD as F,
@@ -37,11 +44,14 @@ from ._contract import (
     METRIC_PROCESSED,
     METRIC_PROCESSING_TIME,
     OUTCOME,
+    PAYLOAD_VALIDATION_JMESPATH,
 )
 from .config import WrapperConfig, read_wrapper_config
-from .envelope import InvalidStripeEventError, StripeEventSummary, validate_stripe_eventbridge_event
+from .envelope import InvalidStripeEventError, InvalidStripeEventReason, StripeEventSummary, validate_stripe_eventbridge_event
 from .effects import Effects, resource_serializer
-from .idempotency import StripeIdempotencyStore, explain_store_failure, to_storable_result
+from .idempotency import StripeIdempotencyStore, explain_store_failure
+from .record_values import to_storable_result
+from .stripe_client import StripeAccess, set_stripe_attributes, thin_idempotency_view
 from .telemetry import Telemetry
 from .user_handler import UserHandler, load_user_handler
 
@@ -62,14 +72,27 @@ persistence_store = StripeIdempotencyStore(
     on_result_rejected=lambda key, reason: telemetry.warn(
         "DynamoDB refused to store the handler result; storing null instead", {"idempotency_key": key, "reason": reason}
     ),
+    previous_key_prefixes=config.previous_key_prefixes,
+    on_previous_completion_failed=lambda key, reason: telemetry.warn(
+        "Could not complete the record of a duplicate found under a previous key prefix; copies wait for its deadline",
+        {"idempotency_key": key, "reason": reason},
+    ),
 )
 idempotency_config = IdempotencyConfig(
     event_key_jmespath="detail.id",
+    # The record's `validation`: the event's type and account (src/contract/idempotency.ts).
+    payload_validation_jmespath=PAYLOAD_VALIDATION_JMESPATH,
     expires_after_seconds=config.ttl_seconds,
     raise_on_no_idempotency_key=True,
+    # The stored result as it is: Powertools alone returns None for a falsy one ({}, [], 0, "", False).
+    response_hook=lambda _response, record: record.response_json_as_dict(),
 )
 
 _serialize_resource_values = resource_serializer(persistence_store.client)
+# `context.stripe`: the key's secret is read with boto3's default session on first use only.
+stripe_access = StripeAccess(
+    config.stripe_api_key_secret_id, config.stripe_api_base, secrets_client=lambda: __import__("boto3").client("secretsmanager")
+)
 _user_handler: Optional[UserHandler] = None
 
 
@@ -94,6 +117,8 @@ class _Invocation:
     handler_ran = False
     fields: dict = {}
     user_handler: UserHandler
+    event: Any = None
+    """The event as delivered (a thin event is keyed on its idempotency view, which the handler never sees)."""
 
 
 def _on_unstorable(reason: str) -> None:
@@ -110,12 +135,13 @@ def _same_result(returned: Any, committed: Any) -> bool:
 
 
 @idempotent(persistence_store=persistence_store, config=idempotency_config, key_prefix=config.key_prefix)
-def _idempotent_handler(event: Any, context: Any) -> Any:
+def _idempotent_handler(_keyed: Any, context: Any) -> Any:
     _Invocation.handler_ran = True
-    result = _Invocation.user_handler(event, context)
-    # Completing the record now could lose effects that may not have been committed: fail instead.
-    if persistence_store.commit_outcome_unknown is not None:
-        raise persistence_store.commit_outcome_unknown
+    result = _Invocation.user_handler(_Invocation.event, context)
+    # The guarantee is the wrapper's, not the handler's: after a record taken over, an unknown commit outcome or a refused
+    # second transact_write, the invocation fails even if the handler caught the error and returned.
+    if persistence_store.failure is not None:
+        raise persistence_store.failure
     if persistence_store.committed is None:
         return _storable(result)
     committed = persistence_store.committed[0]
@@ -127,9 +153,24 @@ def _idempotent_handler(event: Any, context: Any) -> Any:
 
 
 def _record_fields() -> dict:
-    """What the store learned about the record: the committed transaction."""
-    committed = persistence_store.committed
-    return {F["TRANSACTION_ACTIONS"]: committed[1]} if committed is not None else {}
+    """What the store learned about the record: the committed transaction, a previous key prefix."""
+    fields = {}
+    if persistence_store.committed is not None:
+        fields[F["TRANSACTION_ACTIONS"]] = persistence_store.committed[1]
+    if persistence_store.previous is not None:
+        fields[F["PREVIOUS_KEY_PREFIX"]] = persistence_store.previous[0]
+    return fields
+
+
+def _event_id_reused(summary: StripeEventSummary, account: Any) -> InvalidStripeEventError:
+    """A delivery whose `evt_` id has the record of another event (its type or account differ): refused, never a duplicate."""
+    return InvalidStripeEventError(
+        InvalidStripeEventReason.EVENT_ID_REUSED,
+        f"{summary.stripe_event_id} already has an idempotency record made by an event of another type or account (this delivery: type "
+        f"{json.dumps(summary.type[:80], ensure_ascii=False)}, account {json.dumps(account[:80], ensure_ascii=False) if isinstance(account, str) else 'none'}); "
+        "Stripe event ids are unique, so this delivery is forged or corrupted. It was not processed.",
+        summary.event_bridge_id,
+    )
 
 
 def _error_fields(err: BaseException) -> dict:
@@ -137,13 +178,18 @@ def _error_fields(err: BaseException) -> dict:
 
 
 def _event_fields(summary: StripeEventSummary) -> dict:
-    return {
+    fields = {
         F["STRIPE_EVENT_ID"]: summary.stripe_event_id,
         F["STRIPE_EVENT_TYPE"]: summary.type,
         F["LIVEMODE"]: summary.livemode,
         F["EVENTBRIDGE_ID"]: summary.event_bridge_id,
         F["STRIPE_API_VERSION"]: summary.api_version,
     }
+    if summary.thin is not None:
+        related = summary.thin.related_object
+        fields[F["RELATED_OBJECT_ID"]] = related.id if related is not None else None
+        fields[F["SNAPSHOT_EVENT_ID"]] = summary.thin.snapshot_event
+    return fields
 
 
 _METRIC_OF = {
@@ -190,7 +236,7 @@ def handler(event: Any, context: Any) -> Any:
         telemetry.emit(telemetry.log_line("INFO", "Lambda event", {"event": event}))
 
     try:
-        summary = validate_stripe_eventbridge_event(event, source_prefix=config.source_prefix, max_bytes=MAX_EVENT_BYTES)
+        summary = validate_stripe_eventbridge_event(event, source_prefix=config.source_prefix, max_bytes=MAX_EVENT_BYTES, payloads=config.payloads)
     except InvalidStripeEventError as err:
         event_bridge_id = err.event_bridge_id
         if event_bridge_id is None and isinstance(event, dict) and isinstance(event.get("id"), str):
@@ -215,7 +261,17 @@ def handler(event: Any, context: Any) -> Any:
             account=(arn.split(":") + [""] * 5)[4] or None,
             serialize=_serialize_resource_values,
         )
-        result = _idempotent_handler(event, context)
+        # `context.stripe` and `context.event_notification`: stand-ins that load stripe-python on first use (stripe_client.py).
+        set_stripe_attributes(context, event, summary.thin, stripe_access)
+        _Invocation.event = event
+        # A thin event is keyed on its snapshot twin's id when it has one, and validated on what the twins share.
+        result = _idempotent_handler(thin_idempotency_view(summary) if summary.thin is not None else event, context)
+    except IdempotencyValidationError as err:
+        account = summary.thin.context if summary.thin is not None else event["detail"].get("account")
+        invalid = _event_id_reused(summary, account)
+        fields_invalid = {**fields, F["REASON"]: invalid.reason.value, **_record_fields(), **_error_fields(invalid)}
+        _record(OUTCOME["INVALID"], fields_invalid, _now_ms() - started, event_age_ms)
+        raise invalid from err
     except Exception as err:
         handler_ran = _Invocation.handler_ran
         error = explain_store_failure(err, config.table_name, summary.stripe_event_id, handler_ran, deadline)

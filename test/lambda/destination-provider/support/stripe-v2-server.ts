@@ -15,26 +15,11 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import Ajv, { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import { strictSchema as strict } from '../../../support/openapi-strict';
 
 const SPEC_FILE = path.join(__dirname, '..', '..', '..', 'fixtures', 'data', 'stripe-openapi', 'v2-event-destinations.subset.json');
 
 type Json = any;
-
-/** Deep copy in which every object schema with `properties` rejects undeclared ones, and error `oneOf`s become `anyOf`. */
-function strict(node: Json): Json {
-  if (Array.isArray(node)) return node.map(strict);
-  if (node === null || typeof node !== 'object') return node;
-  const out: Json = {};
-  for (const [k, v] of Object.entries(node)) out[k] = strict(v);
-  if (out.type === 'object' && out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
-  // Stripe's error alternatives overlap (v2.error is the general shape of v2.error.not_found), so a real
-  // error can match two of them; what the spec means is "one of these shapes".
-  if (Array.isArray(out.oneOf)) {
-    out.anyOf = out.oneOf;
-    delete out.oneOf;
-  }
-  return out;
-}
 
 interface Operation {
   readonly method: string;

@@ -1,7 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { packageAsset } from './package-assets';
+import { packageAsset } from '../../package/package-assets';
 
 /** The pre-bundled wrapper (`stripe-eventbridge/wrapper.js`), shipped in the package's `assets/`. */
 export const WRAPPER_ASSET_DIR = packageAsset('lambda', 'wrapper', 'handler');

@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { CfnResource, NestedStack, Stack } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
-import { StripeRoutePlacement } from '../route-placement';
+import { StripeRoutePlacement } from '../../route-placement';
 
 /** AUTO keeps this many routes (7 resources each, 17 with per-handler alarms) in the integration's own stack. */
 export const INLINE_MAX_ROUTES = 25;

@@ -16,6 +16,7 @@ import {
   ENV_HANDLER_METRICS,
   ENV_HANDLER_NAME,
   ENV_IDEMPOTENCY_KEY_PREFIX,
+  ENV_IDEMPOTENCY_PREVIOUS_KEY_PREFIXES,
   ENV_IDEMPOTENCY_TABLE,
   ENV_IDEMPOTENCY_TTL_SECONDS,
   ENV_METRICS_INTEGRATION,
@@ -24,7 +25,7 @@ import {
   ENV_POWERTOOLS_SERVICE_NAME,
   ENV_SOURCE_PREFIX,
   ENV_USER_HANDLER,
-} from '../contract/wrapper';
+} from '../../contract/wrapper';
 
 const SET_BY_LAMBDA = 'Lambda sets it, and refuses it in a function\'s environment (a reserved variable).';
 
@@ -34,6 +35,7 @@ export const REFUSED: Readonly<Record<string, string>> = {
   [ENV_HANDLER_NAME]: 'The integration sets it: use the handler\'s `name`.',
   [ENV_IDEMPOTENCY_TABLE]: 'The integration sets it: use `idempotency.table`.',
   [ENV_IDEMPOTENCY_KEY_PREFIX]: 'The integration sets it from the integration and the handler\'s `name`.',
+  [ENV_IDEMPOTENCY_PREVIOUS_KEY_PREFIXES]: 'The integration sets it: use `idempotency.previousKeyScopes`.',
   [ENV_IDEMPOTENCY_TTL_SECONDS]: 'The integration sets it: use `idempotency.recordLifetime`.',
   [ENV_SOURCE_PREFIX]: 'The integration sets it: use `StripeEventBus.fromEventBusName(name, { sourcePrefix })` or `fromEventBus(bus, { sourcePrefix })`.',
   [ENV_DYNAMODB_ENDPOINT]: 'It points the wrapper at DynamoDB Local in local runs; a deployed function uses the regional endpoint.',

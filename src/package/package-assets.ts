@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { StripeEventBridgeError } from '../contract/errors';
 
 const PACKAGE_NAME = '@babes/stripe-eventbridge';
 
@@ -26,7 +27,7 @@ export function packageRoot(): string {
   if (root) return root;
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
     if (isPackageRoot(dir)) return (root = dir);
-    if (path.dirname(dir) === dir) throw new Error(`cannot find the ${PACKAGE_NAME} package root above ${__dirname}`);
+    if (path.dirname(dir) === dir) throw new StripeEventBridgeError(`cannot find the ${PACKAGE_NAME} package root above ${__dirname}`);
   }
 }
 

@@ -17,8 +17,9 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
-import { invalid, warn as addWarning } from './errors';
-import { STRIPE_RETRY_WINDOW_SECONDS } from '../contract/idempotency';
+import { STRIPE_RETRY_WINDOW_SECONDS } from '../../contract/idempotency';
+import { RETRY_LIMITS } from '../defaults';
+import { invalid, warn as addWarning } from '../errors';
 
 const DAY = 86_400;
 /** SQS keeps messages 4 days unless told otherwise, 14 days at most (docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html, MessageRetentionPeriod). */
@@ -27,9 +28,9 @@ const SQS_MAX_RETENTION = 14 * DAY;
 const MARGIN = DAY;
 
 export interface RedeliveryInputs {
-  /** EventBridge's retry window to the function. */
+  /** EventBridge's retry window to the function (a token counts as EventBridge's maximum). */
   readonly maxEventAge: Duration;
-  /** Lambda's retry window for an asynchronous invocation. */
+  /** Lambda's retry window for an asynchronous invocation (a token counts as Lambda's maximum). */
   readonly lambdaMaxEventAge: Duration;
   /** The dead-letter queue, and whether the integration created it with a known retention. */
   readonly deadLetterQueue: sqs.IQueue;
@@ -81,8 +82,8 @@ function queueRetention(inputs: RedeliveryInputs, assumptions: string[]): number
 export function deriveRecordLifetime(inputs: RedeliveryInputs): DerivedLifetime {
   const assumptions: string[] = [];
   const stripe = STRIPE_RETRY_WINDOW_SECONDS;
-  const eventBridge = inputs.maxEventAge.toSeconds();
-  const lambda = inputs.lambdaMaxEventAge.toSeconds();
+  const eventBridge = windowOrMax(inputs.maxEventAge, RETRY_LIMITS.maxEventAge.max).toSeconds();
+  const lambda = windowOrMax(inputs.lambdaMaxEventAge, RETRY_LIMITS.lambdaMaxEventAge.max).toSeconds();
   const retries = `EventBridge's ${human(eventBridge)} + Lambda's ${human(lambda)}`;
   const queue = queueRetention(inputs, assumptions);
   const windows: Window[] = [
@@ -139,9 +140,9 @@ export function resolveRecordLifetime(
   return explicit;
 }
 
-/** A retry window as given, or the service's maximum where it is not given or not known at synth. */
-export function windowOrMax(given: Duration | undefined, max: Duration): Duration {
-  return given && !given.isUnresolved() ? given : max;
+/** A retry window as given, or the service's maximum where it is not known at synth (a token). */
+function windowOrMax(given: Duration, max: Duration): Duration {
+  return given.isUnresolved() ? max : given;
 }
 
 /**
@@ -150,12 +151,8 @@ export function windowOrMax(given: Duration | undefined, max: Duration): Duratio
  */
 export function routeRecordLifetime(
   route: IConstruct,
-  props: { recordLifetime?: Duration; maxEventAge?: Duration; lambdaMaxEventAge?: Duration; deadLetterQueue: sqs.IQueue },
+  given: Duration | undefined,
+  windows: { readonly maxEventAge: Duration; readonly lambdaMaxEventAge: Duration; readonly deadLetterQueue: sqs.IQueue },
 ): Duration {
-  const inputs = {
-    maxEventAge: windowOrMax(props.maxEventAge, Duration.hours(24)),
-    lambdaMaxEventAge: windowOrMax(props.lambdaMaxEventAge, Duration.hours(6)),
-    deadLetterQueue: props.deadLetterQueue,
-  };
-  return resolveRecordLifetime(route, props.recordLifetime, inputs, 'recordLifetime', props.recordLifetime === undefined);
+  return resolveRecordLifetime(route, given, windows, 'recordLifetime', given === undefined);
 }

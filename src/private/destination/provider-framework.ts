@@ -16,7 +16,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { acknowledgeNagFindings } from './nag-acknowledgements';
+import { acknowledgeNagFindings } from '../nag-acknowledgements';
 
 export interface DestinationProviderProps {
   readonly onEventHandler: lambda.IFunction;

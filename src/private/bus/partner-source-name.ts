@@ -10,7 +10,7 @@
  * another form (`…/acct_…/ed_…`). So the check is EventBridge's, under Stripe's prefix, with any number of
  * path segments; a unique part that does not end in a destination id is only a warning.
  */
-import { STRIPE_PARTNER_SOURCE_PREFIX } from '../contract/stripe';
+import { STRIPE_PARTNER_SOURCE_PREFIX } from '../../contract/stripe';
 
 /** EventBridge's limit on a partner event source name (and on a bus name). */
 export const MAX_PARTNER_SOURCE_NAME_LENGTH = 256;

@@ -1,41 +1,13 @@
-/** Range checks on numeric props, with messages that name the prop, the value and the allowed range. */
-import { Duration, Token } from 'aws-cdk-lib';
+/** The integration's alarm settings checked against CloudWatch's ranges, with messages that name the prop, the value and the range. */
+import { Token } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type { IConstruct } from 'constructs';
-import { invalid } from './errors';
-import type { StripeAlarmOptions } from '../monitoring-options';
+import { StripeAlarm, StripeAlarmOptions } from '../../monitoring-options';
+import { invalid } from '../errors';
 
 /** Outside `0..max` or not a whole number (tokens are left to CloudFormation). */
 function outside(n: number | undefined, max: number): boolean {
   return n !== undefined && !Token.isUnresolved(n) && (n < 0 || n > max || !Number.isInteger(n));
-}
-
-function outsideSeconds(d: Duration | undefined, min: number, max: number): boolean {
-  return d !== undefined && !d.isUnresolved() && (d.toSeconds() < min || d.toSeconds() > max);
-}
-
-export interface RetryProps {
-  readonly retryAttempts?: number;
-  readonly maxEventAge?: Duration;
-  readonly lambdaRetryAttempts?: number;
-  readonly lambdaMaxEventAge?: Duration;
-}
-
-/** EventBridge's and Lambda's retry ranges. */
-export function validateRetries(scope: IConstruct, props: RetryProps): void {
-  const { retryAttempts, lambdaRetryAttempts, maxEventAge, lambdaMaxEventAge } = props;
-  if (outside(retryAttempts, 185)) {
-    invalid(scope, `retryAttempts: ${retryAttempts} is outside EventBridge's range of 0 to 185 retries.`);
-  }
-  if (outside(lambdaRetryAttempts, 2)) {
-    invalid(scope, `lambdaRetryAttempts: ${lambdaRetryAttempts} is outside Lambda's range of 0 to 2 retries.`);
-  }
-  if (outsideSeconds(maxEventAge, 60, 86400)) {
-    invalid(scope, `maxEventAge: ${maxEventAge!.toHumanString()} is outside EventBridge's range of 1 minute to 24 hours.`);
-  }
-  if (outsideSeconds(lambdaMaxEventAge, 60, 21600)) {
-    invalid(scope, `lambdaMaxEventAge: ${lambdaMaxEventAge!.toHumanString()} is outside Lambda's range of 1 minute to 6 hours.`);
-  }
 }
 
 /** CloudWatch's ranges for the alarm settings. */
@@ -50,6 +22,39 @@ export function validateAlarmOptions(scope: IConstruct, alarms: StripeAlarmOptio
   }
   if (outside(alarms.evaluationPeriods, Number.MAX_SAFE_INTEGER) || alarms.evaluationPeriods === 0) {
     invalid(scope, `alarms.evaluationPeriods: ${alarms.evaluationPeriods} must be a whole number of at least 1.`);
+  }
+  validateQueryAlarmWindow(scope, alarms);
+}
+
+/** The alarms on Metrics Insights queries (see ../metric-factory.ts). */
+const QUERY_ALARMS = [
+  StripeAlarm.RULE_DLQ_FAILURES,
+  StripeAlarm.RULE_FAILED_INVOCATIONS,
+  StripeAlarm.RULE_THROTTLED,
+  StripeAlarm.DESTINATION_DELIVERY_FAILURES,
+];
+
+/**
+ * A Metrics Insights alarm evaluates only the last 3 hours of data, and Metrics Insights has no high-resolution
+ * data (docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-limits.html, cloudwatch-metrics-insights-limits.html):
+ * its period is whole minutes, and period × evaluation periods at most 3 hours.
+ */
+function validateQueryAlarmWindow(scope: IConstruct, alarms: StripeAlarmOptions): void {
+  const disabled = new Set(alarms.disabledAlarms ?? []);
+  if (alarms.enabled === false || QUERY_ALARMS.every((a) => disabled.has(a))) return;
+  const period = alarms.period;
+  if (period === undefined || period.isUnresolved()) return;
+  const seconds = period.toSeconds({ integral: false });
+  if (seconds < 60 || seconds % 60 !== 0) {
+    invalid(scope, `alarms.period: ${period.toHumanString()} must be whole minutes: the rule and destination delivery alarms query Metrics Insights, which has no data finer than a minute.`);
+  }
+  const periods = alarms.evaluationPeriods ?? 1;
+  if (!Token.isUnresolved(periods) && seconds * periods > 3 * 3600) {
+    invalid(
+      scope,
+      `alarms.period × alarms.evaluationPeriods: ${period.toHumanString()} × ${periods} must be at most 3 hours: the rule and destination delivery alarms ` +
+        'query Metrics Insights, whose alarms evaluate only the last 3 hours. Shorten either, or leave those alarms out (disabledAlarms).',
+    );
   }
 }
 

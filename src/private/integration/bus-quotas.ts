@@ -8,7 +8,7 @@
 import { Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Construct, IConstruct } from 'constructs';
-import { MAX_RULES_PER_BUS, MAX_WILDCARD_RULES_PER_BUS } from './rule-pattern';
+import { MAX_RULES_PER_BUS, MAX_WILDCARD_RULES_PER_BUS } from '../rule-pattern';
 
 /** Marks the constructs that check a bus's quotas, with the bus they check. */
 const CHECKS_BUS = Symbol.for('@babes/stripe-eventbridge.checksBusQuotas');

@@ -8,14 +8,14 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { invalid } from './errors';
-import type { EventTypeKey } from './event-type-keys';
-import { buildHandlerPattern, MAX_PATTERN_LENGTH } from './rule-pattern';
+import { invalid } from '../errors';
+import type { EventTypeKey } from '../event-type-keys';
+import { buildHandlerPattern, MAX_PATTERN_LENGTH } from '../rule-pattern';
 
 export interface AsyncFailureSettings {
   readonly deadLetterQueue: sqs.IQueue;
-  readonly lambdaRetryAttempts?: number;
-  readonly lambdaMaxEventAge?: Duration;
+  readonly lambdaRetryAttempts: number;
+  readonly lambdaMaxEventAge: Duration;
 }
 
 /**
@@ -48,8 +48,8 @@ export function configureAsyncFailures(
   }
   fn.configureAsyncInvoke({
     onFailure: { bind: () => ({ destination: queue.queueArn }) },
-    retryAttempts: settings.lambdaRetryAttempts ?? 2,
-    maxEventAge: settings.lambdaMaxEventAge ?? Duration.hours(6),
+    retryAttempts: settings.lambdaRetryAttempts,
+    maxEventAge: settings.lambdaMaxEventAge,
   });
 }
 
@@ -58,14 +58,20 @@ export interface RuleSettings {
   readonly sourcePrefix: string;
   readonly detailFilter?: { [key: string]: any };
   readonly deadLetterQueue: sqs.IQueue;
-  readonly retryAttempts?: number;
-  readonly maxEventAge?: Duration;
+  readonly retryAttempts: number;
+  readonly maxEventAge: Duration;
   /** Add a statement for this rule to the queue's policy (false: the integration allows every rule on the bus). */
   readonly allowRuleToSendToDeadLetterQueue: boolean;
 }
 
 /** The route's rule: its event types on the bus, targeting the function with EventBridge's retries and the dead-letter queue. */
-export function createRule(route: Construct, handlerName: string, fn: lambda.IFunction, keys: EventTypeKey[], settings: RuleSettings): events.Rule {
+export function createRule(
+  route: Construct,
+  handlerName: string,
+  fn: lambda.IFunction,
+  keys: readonly EventTypeKey[],
+  settings: RuleSettings,
+): events.Rule {
   const { pattern, length } = buildHandlerPattern(settings.sourcePrefix, keys, settings.detailFilter);
   if (length > MAX_PATTERN_LENGTH) {
     invalid(
@@ -88,8 +94,8 @@ export function createRule(route: Construct, handlerName: string, fn: lambda.IFu
     new targets.LambdaFunction(fn, {
       // Given to the target, the queue also gets a policy statement for this rule (aws-events-targets lib/util.ts).
       deadLetterQueue: allowRule ? settings.deadLetterQueue : undefined,
-      retryAttempts: settings.retryAttempts ?? 185,
-      maxEventAge: settings.maxEventAge ?? Duration.hours(24),
+      retryAttempts: settings.retryAttempts,
+      maxEventAge: settings.maxEventAge,
     }),
   );
   if (!allowRule) {

@@ -1,55 +1,71 @@
 /**
  * How the integration reads its `handlers` and `detailFilter` props: one route per handler object, with
  * the checks that span handlers: distinct names, and a warning when two handlers receive the same event types.
+ * Each key is parsed here, once; the routes and the destination receive the parsed keys.
  */
 import type { IConstruct } from 'constructs';
-import { invalid, warn } from './errors';
-import { EventTypeKey, handlerNameFor, parseEventTypeKey, sharedKey } from './event-type-keys';
-import { validateDetailFilter } from './rule-pattern';
-import { StripeEventHandler } from '../stripe-event-handler';
+import { invalid, warn } from '../errors';
+import { EventTypeKey, handlerNameFor, parseEventTypeKey, sharedKey } from '../event-type-keys';
+import { validateDetailFilter } from '../rule-pattern';
 
-export interface HandlerGroup {
-  readonly name: string;
-  readonly handler: StripeEventHandler;
-  readonly keys: string[];
+/** What grouping reads of a handler: the name it was given, if any. */
+export interface NamedHandler {
+  readonly _name?: string;
 }
 
-/** Groups the `handlers` keys by handler object: one route per object. */
-export function groupHandlers(
+export interface HandlerGroup<H extends NamedHandler> {
+  readonly name: string;
+  readonly handler: H;
+  /** The handler's keys, parsed, in the order of `handlers`. */
+  readonly keys: readonly EventTypeKey[];
+}
+
+/** The `handlers` map grouped by handler object (one route per object), and every key parsed, in the order given. */
+export interface HandlerGroups<H extends NamedHandler> {
+  readonly groups: ReadonlyArray<HandlerGroup<H>>;
+  readonly keys: readonly EventTypeKey[];
+}
+
+/**
+ * Groups the `handlers` keys by handler object: one route per object.
+ * @param isHandler tells a handler object from anything else a JavaScript caller may have put in the map
+ */
+export function groupHandlers<H extends NamedHandler>(
   scope: IConstruct,
-  handlers: { [eventType: string]: StripeEventHandler } | undefined,
+  handlers: { [eventType: string]: H } | undefined,
   allowUnknownEventTypes: boolean,
-): HandlerGroup[] {
+  isHandler: (value: unknown) => value is H,
+): HandlerGroups<H> {
   const entries = Object.entries(handlers ?? {});
   if (entries.length === 0) {
     invalid(scope, "handlers: no handlers given; map at least one Stripe event type to a StripeEventHandler, e.g. { 'checkout.session.completed': handler }.");
   }
-  const groups = new Map<StripeEventHandler, string[]>();
-  const parsed = new Map<StripeEventHandler, EventTypeKey[]>();
+  const parsed = new Map<H, EventTypeKey[]>();
+  const keys: EventTypeKey[] = [];
   for (const [key, handler] of entries) {
-    if (!(handler instanceof StripeEventHandler)) {
+    if (!isHandler(handler)) {
       invalid(scope, `handlers: '${key}' maps to ${typeof handler}; expected StripeEventHandler.fromCode(...) or StripeEventHandler.fromFunction(...).`);
     }
     const eventTypeKey = parseEventTypeKey(key, allowUnknownEventTypes, 'handlers', scope);
-    groups.set(handler, [...(groups.get(handler) ?? []), key]);
+    keys.push(eventTypeKey);
     parsed.set(handler, [...(parsed.get(handler) ?? []), eventTypeKey]);
   }
   const firstKeyByName = new Map<string, string>();
-  const result = [...groups].map(([handler, keys]) => {
-    const name = handlerNameFor(handler._name, keys);
+  const groups = [...parsed].map(([handler, handlerKeys]) => {
+    const name = handlerNameFor(handler._name, handlerKeys.map((k) => k.key));
     const clash = firstKeyByName.get(name);
     if (clash !== undefined) {
       invalid(
         scope,
-        `handlers: two different handlers are named '${name}' (for '${clash}' and '${keys[0]}'). ` +
+        `handlers: two different handlers are named '${name}' (for '${clash}' and '${handlerKeys[0].key}'). ` +
           'Give them distinct names, or use the same StripeEventHandler object for both keys to share one function.',
       );
     }
-    firstKeyByName.set(name, keys[0]);
-    return { name, handler, keys };
+    firstKeyByName.set(name, handlerKeys[0].key);
+    return { name, handler, keys: handlerKeys };
   });
-  warnAboutOverlaps(scope, result.map((g) => ({ name: g.name, keys: parsed.get(g.handler)! })));
-  return result;
+  warnAboutOverlaps(scope, groups);
+  return { groups, keys };
 }
 
 /**
@@ -57,7 +73,7 @@ export function groupHandlers(
  * `*` and anything) both receive those events: EventBridge delivers an event to every rule it matches,
  * and each handler runs once for it (their idempotency keys differ). Allowed, but never silently.
  */
-function warnAboutOverlaps(scope: IConstruct, groups: ReadonlyArray<{ name: string; keys: EventTypeKey[] }>): void {
+function warnAboutOverlaps(scope: IConstruct, groups: ReadonlyArray<{ readonly name: string; readonly keys: readonly EventTypeKey[] }>): void {
   const list = (keys: readonly EventTypeKey[]) => keys.map((k) => `'${k.key}'`).join(', ');
   for (let i = 0; i < groups.length; i++) {
     for (let j = i + 1; j < groups.length; j++) {

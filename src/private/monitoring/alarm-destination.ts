@@ -7,7 +7,7 @@ import { Resource, Stack } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
-import { warn } from './errors';
+import { warn } from '../errors';
 
 export const ALARMS_WITHOUT_DESTINATION = '@babes/stripe-eventbridge:alarmsWithoutDestination';
 
