@@ -7,6 +7,10 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { reconcile } from '../../src/reconcile/reconcile';
+import { formatReport, reportJson } from '../../src/reconcile/report-text';
+import { ReconcileRoute, routeFromEnvironment } from '../../src/reconcile/routes';
 import { eventQueries, listStripeEvents, createStripeClient, StripeEventsError } from '../../src/reconcile/stripe-events';
 import { startStripeMock, StripeMock } from '../support/stripe-mock';
 
@@ -23,7 +27,7 @@ afterAll(async () => {
 
 /** stripe-mock's log since `from`, once it shows `count` responses (it prints each after answering). */
 async function logSince(from: number, count: number): Promise<string> {
-  for (let i = 0; i < 50 && (mock.output().slice(from).match(/status=\d+/g) ?? []).length < count; i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 250 && (mock.output().slice(from).match(/status=\d+/g) ?? []).length < count; i++) await new Promise((r) => setTimeout(r, 20));
   return mock.output().slice(from);
 }
 
@@ -85,18 +89,23 @@ describe('against stripe-mock', () => {
 
   test('authentication: a key stripe-mock refuses is a StripeEventsError with its 401, a hint, and never the key', async () => {
     const key = 'rk_live_51NotForStripeMock';
+    const before = mock.output().length;
     const error = await listStripeEvents(createStripeClient(key, mock.url), [{ all: true }], window).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StripeEventsError);
     expect((error as StripeEventsError).statusCode).toBe(401);
     expect((error as Error).message).toMatch(/^listing events \(GET \/v1\/events\): Stripe answered 401: Please authenticate by specifying an `Authorization` header/);
     expect((error as Error).message).toContain('The key was rejected: use a valid restricted key');
     expect((error as Error).message).not.toContain(key);
+    expect((await logSince(before, 1)).match(/status=\d+/g)).toEqual(['status=401']);
   });
 
   test('stripe-mock does validate parameters: a created[gte] that is not a Unix time is refused', async () => {
+    const before = mock.output().length;
     const res = await fetch(`${mock.url}/v1/events?created[gte]=yesterday`, { headers: { authorization: 'Bearer rk_test_51LocalReconcile' } });
     expect(res.status).toBe(400);
     expect(JSON.stringify(await res.json())).toContain("object property 'created' validation failed");
+    // stripe-mock logs a response after sending it: wait for the line, so it never lands in the next test's log.
+    expect((await logSince(before, 1)).match(/status=\d+/g)).toEqual(['status=400']);
   });
 
   test('pagination: after a page with has_more, the next request carries starting_after = the last id, and stripe-mock accepts it', async () => {
@@ -113,5 +122,51 @@ describe('against stripe-mock', () => {
     } finally {
       await p.close();
     }
+  });
+});
+
+describe('the reconciliation against stripe-mock', () => {
+  const pattern = (filter: object) => ({ 'source': [{ prefix: 'aws.partner/stripe.com/' }], 'detail-type': ['checkout.session.completed'], 'detail': filter });
+  const route = (patterns: object[]): ReconcileRoute => routeFromEnvironment({
+    functionName: 'Orders',
+    patterns,
+    environment: { STRIPE_EB_HANDLER_NAME: 'Orders', STRIPE_EB_IDEMPOTENCY_TABLE: 'records', STRIPE_EB_IDEMPOTENCY_KEY_PREFIX: 'Payments/Stripe.Orders' },
+  });
+  // No record is read: stripe-mock's one event is taken by no rule, so DynamoDB is never asked.
+  const ddb = new DynamoDBClient({ endpoint: 'http://127.0.0.1:9', region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  afterAll(() => ddb.destroy());
+
+  test('an event of a type no handler takes (stripe-mock answers every list with its plan.created fixture) is reported as such, not as filtered out', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const { report } = await reconcile({
+      routes: [route([pattern({ livemode: [false] })])],
+      stripe: createStripeClient('rk_test_51LocalReconcile', mock.url),
+      ddb,
+      window: { since: now - 3 * 86400, until: now },
+      now,
+    });
+    expect(report.unrouted).toHaveLength(1);
+    expect(report.unrouted[0]).toMatchObject({ type: 'plan.created', reason: 'type' });
+    expect(report.unrouted[0].detail).toMatch(/^detail-type is "plan.created", which does not match/);
+    const text = formatReport(report, now).join('\n');
+    expect(text).toContain('0 events of the handlers\' types');
+    expect(text).toMatch(/^No handler takes 1 event of its type \(plan\.created\); not checked:\n {2}evt_\w+ \(plan\.created, /m);
+    expect(text).not.toContain('content filter');
+    expect(reportJson(report).unrouted).toEqual([expect.objectContaining({ type: 'plan.created', reason: 'type' })]);
+  });
+
+  test('an event of a handler\'s type that a content filter leaves out says which field (stripe-mock\'s fixture, under a rule that takes its type)', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const planPattern = { 'source': [{ prefix: 'aws.partner/stripe.com/' }], 'detail-type': ['plan.created'], 'detail': { livemode: [true] } };
+    const { report } = await reconcile({
+      routes: [route([pattern({ livemode: [false] })]), { ...route([planPattern]), handler: 'Plans' }],
+      stripe: createStripeClient('rk_test_51LocalReconcile', mock.url),
+      ddb,
+      window: { since: now - 3 * 86400, until: now },
+      now,
+    });
+    expect(report.unrouted).toEqual([expect.objectContaining({ type: 'plan.created', reason: 'filter', detail: 'detail.livemode is false, which does not match [true]' })]);
+    const text = formatReport(report, now).join('\n');
+    expect(text).toMatch(/^No rule would take 1 event of the handlers' types \(a content filter leaves it out\):\n {2}evt_\w+ \(plan\.created, \S+, livemode false\): detail\.livemode is false, which does not match \[true\]$/m);
   });
 });
