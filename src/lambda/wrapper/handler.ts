@@ -23,7 +23,7 @@ import type { Context } from 'aws-lambda';
 import { readWrapperConfig, WrapperConfig } from './config';
 import { createEffects } from './effects';
 import { InvalidStripeEventError, InvalidStripeEventReason, StripeEventSummary, validateStripeEventBridgeEvent } from './envelope';
-import { idempotencyStores, InvocationStore } from './idempotency';
+import { InvocationStore, InvocationStores } from './idempotency';
 import { toStorableResult } from './result';
 import { explainStoreFailure } from './store-errors';
 import { ContextFields, Metric, Telemetry } from './telemetry';
@@ -62,7 +62,7 @@ const telemetry = new Telemetry({
           : []),
       ],
 });
-const newStore = idempotencyStores({
+const stores = new InvocationStores({
   tableName: config.tableName,
   endpoint: config.dynamoDbEndpoint,
   onResultRejected: (idempotencyKey, reason) =>
@@ -171,13 +171,13 @@ export async function handler(event: unknown, context: Context): Promise<unknown
   const fields = eventFields(summary);
   const eventAgeMs = Math.max(0, startedAt - summary.created * 1000);
   let handlerRan = false;
-  const store = newStore();
+  const store = stores.acquire();
   try {
     const fn = await getUserHandler();
     const storable = (result: unknown): unknown =>
       toStorableResult(result, (reason) => telemetry.warn('The handler result cannot be stored; storing null instead', { ...fields, reason }, lambda));
     // `context.effects`: the handler's DynamoDB writes, committed with the record's completion (effects.ts).
-    const effects = createEffects({ store, storable, region: process.env.AWS_REGION, account: context.invokedFunctionArn?.split(':')[4] });
+    const effects = createEffects({ store, invocation: store.invocation, storable, region: process.env.AWS_REGION, account: context.invokedFunctionArn?.split(':')[4] });
     Object.defineProperty(context, 'effects', { value: effects, configurable: true, writable: true, enumerable: false });
     // A fresh IdempotencyConfig per invocation: it carries this invocation's Lambda context, from which
     // Powertools sets the in-progress record to expire at this invocation's deadline.
@@ -222,5 +222,7 @@ export async function handler(event: unknown, context: Context): Promise<unknown
     const failedFields = { ...fields, [F.HANDLER_RAN]: handlerRan, ...recordFields(store), ...errorFields(error) };
     record(lambda, outcome, failedFields, Date.now() - startedAt, eventAgeMs);
     throw error;
+  } finally {
+    stores.release(store);
   }
 }

@@ -167,6 +167,27 @@ test('a record that is no longer this invocation\'s (removed, or taken over afte
   expect(await effectsFor(stack.client, stack.businessTable, 'evt_1TxRecordLost')).toBe(0);
 });
 
+test('the context.effects of an invocation that has ended write nothing, whatever the environment runs next', async () => {
+  const f = fn('Test.Tx.Late', 'late');
+  const first = await f.invoke(envelope(withId(SAMPLE, 'evt_1TxLateFirst')));
+  expect(first.result).toEqual({ handled: 'evt_1TxLateFirst', type: 'checkout.session.completed' });
+
+  // The next invocation in the same environment calls the first one's transactWrite, then its own.
+  stack.proxy.reset();
+  const second = await f.invoke(envelope(withId(SAMPLE, 'evt_1TxLateSecond')));
+  expect(second.error).toBeUndefined();
+  expect(second.result).toEqual({
+    handled: 'evt_1TxLateSecond',
+    type: 'checkout.session.completed',
+    late: 'InvalidTransactionError: transactWrite: this event\'s invocation has already ended (the handler returned or threw without awaiting transactWrite). Await it. Nothing was written.',
+  });
+  expect(calls()).toEqual(['PutItem 200', 'TransactWriteItems 200']);
+  expect(await effectsFor(stack.client, stack.businessTable, 'late#evt_1TxLateSecond')).toBe(0);
+  expect(await effectsFor(stack.client, stack.businessTable, 'evt_1TxLateSecond')).toBe(1);
+  const records = await idempotencyRecords(stack.client, stack.idempotencyTable, 'Test.Tx.Late');
+  expect(records.map((r) => [r.status, r.data?.handled]).sort()).toEqual([['COMPLETED', 'evt_1TxLateFirst'], ['COMPLETED', 'evt_1TxLateSecond']]);
+});
+
 describe('conditions on the handler\'s own items work as DynamoDB\'s do', () => {
   test('a failed condition rejects transactWrite with DynamoDB\'s TransactionCanceledException; the handler decides to complete without writes', async () => {
     const event = withId(SAMPLE, 'evt_1TxConditionCaught');
