@@ -15,9 +15,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 from ._contract import MAX_EVENT_DEPTH, STRIPE_PARTNER_SOURCE_PREFIX
 from .errors import StripeEventBridgeError
@@ -55,8 +54,7 @@ class InvalidStripeEventError(StripeEventBridgeError):
         self.event_bridge_id = event_bridge_id
 
 
-@dataclass(frozen=True)
-class StripeEventSummary:
+class StripeEventSummary(NamedTuple):
     """What the wrapper logs and measures about a valid event. Never the payload itself."""
 
     event_bridge_id: str
