@@ -1,8 +1,9 @@
 /**
  * Synthesis at scale: how long `app.synth()` takes for 10, 100 and 300 handlers (examples/many-handlers, each
  * handler its own event type, function and rule), the largest template of the 300-handler app, the alarms of
- * examples/babes-club and of the 300-handler app, and the fixed monthly cost of examples/babes-club. Adds these
- * figures to bench/results/latest.json, keeping the others. Not part of the tests.
+ * examples/babes-club and of the 300-handler app, their fixed monthly cost (list prices, and with CloudWatch's free
+ * tier) and the metrics on their dashboards (the free tier covers a dashboard of up to 50). Adds these figures to
+ * bench/results/latest.json, keeping the others. Not part of the tests.
  *
  *   npx projen bench:synth
  */
@@ -61,7 +62,11 @@ const report = {
   alarms_babes_club: babes.alarms,
   alarms_300_handlers: large.alarms,
   fixed_monthly_usd_babes_club: babes.totalMonthly,
+  fixed_monthly_usd_babes_club_with_free_tier: babes.totalMonthlyWithFreeTier,
   fixed_monthly_usd_300_handlers: large.totalMonthly,
+  fixed_monthly_usd_300_handlers_with_free_tier: large.totalMonthlyWithFreeTier,
+  dashboard_metrics_babes_club: babes.dashboardMetrics[0] ?? 0,
+  dashboard_metrics_300_handlers: large.dashboardMetrics[0] ?? 0,
 };
 console.log(report);
 const existing = fs.existsSync(RESULTS) ? JSON.parse(fs.readFileSync(RESULTS, 'utf8')) : {};

@@ -9,7 +9,11 @@ export enum StripeAlarm {
   LAMBDA_THROTTLES = 'LAMBDA_THROTTLES',
   /** Per handler, with `handlerAlarms`: asynchronous events were dropped (AWS/Lambda AsyncEventsDropped; they go to the dead-letter queue first). */
   ASYNC_EVENTS_DROPPED = 'ASYNC_EVENTS_DROPPED',
-  /** Per handler, with `handlerAlarms`: Lambda could not deliver a failed event to the dead-letter queue (AWS/Lambda DestinationDeliveryFailures). */
+  /**
+   * Lambda could not deliver a failed event to its on-failure destination, the dead-letter queue (AWS/Lambda
+   * DestinationDeliveryFailures): one alarm over every function of the account and Region (a Metrics Insights
+   * query; a function's metrics carry only its generated name); per handler too with `handlerAlarms`.
+   */
   DESTINATION_DELIVERY_FAILURES = 'DESTINATION_DELIVERY_FAILURES',
   /** Per handler, with `handlerAlarms`: p99 duration above the threshold share of the timeout (AWS/Lambda Duration). */
   DURATION = 'DURATION',
@@ -17,11 +21,11 @@ export enum StripeAlarm {
   FAILED_EVENTS = 'FAILED_EVENTS',
   /** Events that are not valid Stripe events arrived (the wrapper's EventsInvalid, all handlers; per handler too with `handlerAlarms`). */
   INVALID_EVENTS = 'INVALID_EVENTS',
-  /** Per rule, with `handlerAlarms`: EventBridge gave up invoking the function (AWS/Events FailedInvocations). */
+  /** EventBridge gave up invoking a function (AWS/Events FailedInvocations): one alarm over every rule of the integration (a Metrics Insights query); per rule too with `handlerAlarms`. */
   RULE_FAILED_INVOCATIONS = 'RULE_FAILED_INVOCATIONS',
-  /** Per rule, with `handlerAlarms`: EventBridge could not put an undeliverable event in the dead-letter queue (AWS/Events InvocationsFailedToBeSentToDlq). */
+  /** EventBridge could not put an undeliverable event in the dead-letter queue (AWS/Events InvocationsFailedToBeSentToDlq): one alarm over every rule of the integration; per rule too with `handlerAlarms`. */
   RULE_DLQ_FAILURES = 'RULE_DLQ_FAILURES',
-  /** Per rule, with `handlerAlarms`: the rule was throttled (AWS/Events ThrottledRules). */
+  /** A rule was throttled (AWS/Events ThrottledRules): one alarm over every rule of the integration; per rule too with `handlerAlarms`. */
   RULE_THROTTLED = 'RULE_THROTTLED',
   /** The dead-letter queue holds messages (AWS/SQS ApproximateNumberOfMessagesVisible). */
   DLQ_MESSAGES = 'DLQ_MESSAGES',
@@ -45,7 +49,9 @@ export enum StripeAlarm {
  *
  * By default an integration has a fixed set of alarms whatever its number of handlers: failed and invalid
  * events (the wrapper's metrics for all handlers at once), the dead-letter queue, the idempotency table, no
- * events, and waiting throttled events for handlers with a concurrency limit.
+ * events, waiting throttled events for handlers with a concurrency limit, and, each one Metrics Insights query,
+ * the rules' failed invocations, dead-letter failures and throttling and the functions' destination delivery
+ * failures.
  */
 export interface StripeAlarmOptions {
   /**
@@ -72,7 +78,8 @@ export interface StripeAlarmOptions {
   readonly emailAddresses?: string[];
 
   /**
-   * Period of every alarm except the no-events alarm.
+   * Period of every alarm except the no-events alarm. Whole minutes, and `period × evaluationPeriods` at most 3
+   * hours while a Metrics Insights alarm (rules, destination delivery) is on: those evaluate the last 3 hours only.
    *
    * @default Duration.minutes(5)
    */
@@ -125,7 +132,9 @@ export interface StripeAlarmOptions {
   /**
    * Also create ten alarms per handler, on its own AWS/Lambda, AWS/Events and wrapper metrics (errors,
    * throttles, dropped events, destination delivery failures, duration, failed and invalid events, rule
-   * failures and throttling). They name the handler in the alarm itself; each costs an alarm metric a month.
+   * failures and throttling). They name the handler in the alarm itself, and the function's metrics are its own
+   * (the integration's destination delivery alarm watches every function of the account); each costs an alarm
+   * metric a month.
    * Turns `handlerMetrics` on unless it is set.
    *
    * @default false
@@ -147,9 +156,12 @@ export interface StripeAlarmOptions {
  */
 export interface StripeDashboardOptions {
   /**
-   * Create the dashboard ($3 a month per dashboard, beyond the free tier's three of up to 50 metrics).
+   * Create the dashboard: the alarms, the integration's graphs, where events fail (top 10 rules, functions and,
+   * with `handlerMetrics`, handlers) and a graph per handler for up to 5 handlers. $3.00 a month, free as one of
+   * the account's first 3 dashboards of up to 50 metrics (CloudWatch's free tier): with `handlerMetrics` off it
+   * holds at most 50, whatever the number of handlers.
    *
-   * @default false
+   * @default true
    */
   readonly enabled?: boolean;
 

@@ -12,6 +12,16 @@
  * };
  * ```
  *
+ * Thin events (keys `v1.…`, `v2.…`) get the SDK's notification types: `detail` is the notification as delivered,
+ * and `context.eventNotification` the SDK's notification with `fetchRelatedObject()` typed for the event type:
+ *
+ * ```ts
+ * export const handler: StripeEventBridgeHandler<'v2.core.account.updated'> = async (event, context) => {
+ *   const account = await context.eventNotification.fetchRelatedObject(); // Stripe.V2.Core.Account
+ *   return { account: account.id, name: account.display_name };
+ * };
+ * ```
+ *
  * Types only: this module has no runtime code, is not exported from the package's main entry point and
  * is not part of the jsii API (jsii has no generics or unions). It needs the `stripe` package (for its
  * types), `@types/aws-lambda` and `@aws-sdk/lib-dynamodb` (for `context.effects`) in the consumer's own
@@ -47,51 +57,89 @@ export type StripeTypedEventsNeedTypePackages =
 /** `T`, or StripeTypedEventsNeedTypePackages when a type package is missing. */
 type IfTypesInstalled<T> = SomeTypePackageMissing extends false ? T : StripeTypedEventsNeedTypePackages;
 
-/** Every Stripe event type that the installed `stripe` package knows, e.g. `'checkout.session.completed'`. */
+/** Every snapshot event type that the installed `stripe` package knows, e.g. `'checkout.session.completed'`. */
 export type StripeEventType = Stripe.Event['type'];
 
-/** The dotted prefixes of a type: `'a.b.c'` gives `'a' | 'a.b'`. */
-type Prefixes<T extends string> = T extends `${infer Head}.${infer Rest}` ? Head | `${Head}.${Prefixes<Rest>}` : never;
+/** Every thin event type that the installed `stripe` package knows, e.g. `'v2.core.account.updated'`. */
+export type StripeThinEventType = Stripe.V2.Core.EventNotification['type'];
 
 /**
- * A handler key as the integration accepts it: an exact Stripe event type, a trailing wildcard over known
- * types (`'customer.subscription.*'`), or `'*'`.
+ * The dotted prefixes of a type: `'a.b.c'` gives `'a' | 'a.b'`; none that ends inside brackets
+ * (`v2.core.account[configuration.customer].updated` gives no `v2.core.account[configuration`).
  */
-export type StripeEventTypeKey = StripeEventType | `${Prefixes<StripeEventType>}.*` | '*';
+type Prefixes<T extends string> = T extends `${infer Head}.${infer Rest}` ? Head | `${Head}.${Prefixes<Rest>}` : never;
+type WholePrefixes<T extends string> = Prefixes<T> extends infer P ? (P extends `${string}[${infer Inside}` ? (Inside extends `${string}]${string}` ? P : never) : P) : never;
 
-/** The Stripe events that a key matches, as the `stripe` package types them (a union for a wildcard). */
+/**
+ * A handler key as the integration accepts it: an exact Stripe event type (snapshot or thin), a trailing wildcard
+ * over known types (`'customer.subscription.*'`, `'v2.core.account.*'`), or `'*'`.
+ */
+export type StripeEventTypeKey = StripeEventType | StripeThinEventType | `${WholePrefixes<StripeEventType | StripeThinEventType> & string}.*` | '*';
+
+/** A snapshot event or a thin event's notification, as the `stripe` package types them. */
+type AnyStripeEvent = Stripe.Event | Stripe.V2.Core.EventNotification;
+
+/**
+ * The Stripe events that a key matches, as the `stripe` package types them (a union for a wildcard): `Stripe.Event`s
+ * for snapshot types, the SDK's `…EventNotification`s for thin types, both for `'*'`.
+ */
 export type StripeEventFor<K extends StripeEventTypeKey> = K extends '*'
-  ? Stripe.Event
+  ? AnyStripeEvent
   : K extends `${infer Prefix}.*`
-    ? Extract<Stripe.Event, { type: `${Prefix}.${string}` }>
-    : Extract<Stripe.Event, { type: K }>;
+    ? Extract<AnyStripeEvent, { type: `${Prefix}.${string}` }>
+    : Extract<AnyStripeEvent, { type: K }>;
+
+/**
+ * A thin event's `detail` as EventBridge delivers it: the notification's fields as JSON (`context` the account id
+ * string, `created` an ISO 8601 string), without the SDK's fetch methods.
+ */
+export type StripeThinEventDetail<N> = N extends { object: 'v2.core.event' }
+  ? Omit<N, 'fetchEvent' | 'fetchRelatedObject' | 'context'> & { context?: string | null }
+  : never;
+
+/** The envelope's fields, around a `detail`. */
+interface Envelope<T, D> {
+  'version': string;
+  /** EventBridge's own id: differs on every delivery of the same Stripe event. */
+  'id': string;
+  'detail-type': T;
+  /** `aws.partner/stripe.com/<event destination id>`. */
+  'source': string;
+  'account': string;
+  'time': string;
+  'region': string;
+  'resources': string[];
+  /**
+   * The Stripe event, whose `id` is the idempotency key: a snapshot event, or a thin event's notification (keyed on
+   * its `snapshot_event` when it has one).
+   */
+  'detail': D;
+}
 
 /**
  * The EventBridge envelope around one Stripe event: `detail-type` is always `detail.type`. Distributes over
- * a union of events. (`E` is deliberately unconstrained: a constraint makes the compiler expand every key.)
+ * a union of events. (`E` is deliberately unconstrained: a constraint makes the compiler expand every key; the
+ * checks are on `object`, the cheapest way to tell the two payload styles apart.)
  */
-export type StripeEventBridgeEnvelope<E> = E extends Stripe.Event
-  ? {
-    'version': string;
-    /** EventBridge's own id: differs on every delivery of the same Stripe event. */
-    'id': string;
-    'detail-type': E['type'];
-    /** `aws.partner/stripe.com/<event destination id>`. */
-    'source': string;
-    'account': string;
-    'time': string;
-    'region': string;
-    'resources': string[];
-    /** The Stripe event (a snapshot event), whose `id` is the idempotency key. */
-    'detail': E;
-  }
-  : never;
+export type StripeEventBridgeEnvelope<E> = E extends { object: 'event'; type: infer T }
+  ? Envelope<T, E>
+  : E extends { object: 'v2.core.event'; type: infer T }
+    ? Envelope<T, StripeThinEventDetail<E>>
+    : never;
 
 /**
  * The EventBridge event a handler registered under key `K` receives. For a wildcard it is a union that
- * narrows on `detail-type` or `detail.type`.
+ * narrows on `detail-type` or `detail.type` (and `detail.object`: `'event'` or `'v2.core.event'`).
  */
 export type StripeEventBridgeEvent<K extends StripeEventTypeKey = '*'> = IfTypesInstalled<StripeEventBridgeEnvelope<StripeEventFor<K>>>;
+
+/**
+ * `context.eventNotification` for key `K`: the SDK's notification of a thin event (a union for a wildcard),
+ * `undefined` for a snapshot event.
+ */
+export type StripeEventNotificationFor<K extends StripeEventTypeKey> =
+  | Extract<StripeEventFor<K>, Stripe.V2.Core.EventNotification>
+  | ([Extract<StripeEventFor<K>, Stripe.Event>] extends [never] ? never : undefined);
 
 /**
  * One DynamoDB action in `@aws-sdk/lib-dynamodb`'s document shape, exactly as in a `TransactWriteCommand`'s
@@ -122,14 +170,31 @@ export interface StripeEffects {
   transactWrite<R>(input: { TransactItems: StripeTransactItem[] }, result: R): Promise<R>;
 }
 
-/** The Lambda context a wrapped handler receives: Lambda's own, plus `effects`. */
-export type StripeEventBridgeContext = IfTypesInstalled<Context & { readonly effects: StripeEffects }>;
+/**
+ * The Lambda context a wrapped handler receives: Lambda's own, plus `effects`, `stripe` and `eventNotification`.
+ */
+export type StripeEventBridgeContext<K extends StripeEventTypeKey = '*'> = IfTypesInstalled<Context & {
+  readonly effects: StripeEffects;
+  /**
+   * The `stripe` package's client, authenticated with the restricted key of the handler's `stripeApiKeySecret` (read
+   * once per execution environment, on the first request), acting for the event's account (`Stripe-Context` from
+   * its `context`, or `Stripe-Account` from a snapshot event's `account`). The SDK is loaded on first access. Without
+   * a key secret, reading it throws `StripeApiKeyError`.
+   */
+  readonly stripe: Stripe;
+  /**
+   * For a thin event, the SDK's notification (`parseEventNotificationWithoutVerification` of the event): its fields,
+   * and `fetchRelatedObject()` / `fetchEvent()`, which read with `stripe`'s key and the event's `context`. `undefined`
+   * for a snapshot event.
+   */
+  readonly eventNotification: StripeEventNotificationFor<K>;
+}>;
 
 /**
- * A handler for key `K`: receives the unchanged EventBridge event and the Lambda context with `effects`,
- * returns a JSON-serialisable result.
+ * A handler for key `K`: receives the unchanged EventBridge event and the Lambda context with `effects`, `stripe`
+ * and `eventNotification`, returns a JSON-serialisable result.
  */
 export type StripeEventBridgeHandler<K extends StripeEventTypeKey = '*', R = unknown> = IfTypesInstalled<(
   event: StripeEventBridgeEvent<K>,
-  context: StripeEventBridgeContext,
+  context: StripeEventBridgeContext<K>,
 ) => Promise<R>>;

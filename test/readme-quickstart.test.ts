@@ -69,7 +69,7 @@ describe('the quick start, synthesized', () => {
       const [key] = /OutputKey=='(\w+)'/.exec(query)!.slice(1);
       expect(search(query, described as any)).toEqual([`value of ${key}`]);
     }
-    expect(Object.keys(template.Outputs).sort()).toEqual(['StripeArchiveArn', 'StripeDeadLetterQueueUrl', 'StripeIdempotencyTableName']);
+    expect(Object.keys(template.Outputs).sort()).toEqual(['StripeArchiveArn', 'StripeDashboardUrl', 'StripeDeadLetterQueueUrl', 'StripeIdempotencyTableName']);
   });
 
   test('matches the snapshot (asset hashes masked)', () => {

@@ -15,6 +15,11 @@
  * `JSON.stringify(deepSort(value))`). Powertools Python hashes `json.dumps(value, sort_keys=True)` in hex; the
  * Python wrapper overrides its `_generate_hash` to write the TypeScript form (the same JSON text, the base64 digest).
  *
+ * A thin event (`detail.object` `v2.core.event`) is keyed on `detail.snapshot_event` when it has one (its snapshot
+ * twin's id, so the pair shares one record), else on `detail.id`; its `validation` is the hash of `[type, account]` with
+ * the type's `v1.` removed and the account the last segment of `detail.context` (null without one), which is what its
+ * snapshot twin's record holds.
+ *
  * Attributes (Powertools' names):
  * - `expiration`: epoch seconds, now + the record lifetime (`STRIPE_EB_IDEMPOTENCY_TTL_SECONDS`), set when
  *   the record is put in progress and again when it completes; DynamoDB's TTL deletes it some time after.

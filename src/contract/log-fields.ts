@@ -16,6 +16,13 @@ export const LOG_FIELD = {
   STRIPE_EVENT_TYPE: 'stripe_event_type',
   STRIPE_API_VERSION: 'stripe_api_version',
   LIVEMODE: 'livemode',
+  /** A thin event's `related_object.id`: the object it is about, which the handler fetches (absent for snapshot events). */
+  RELATED_OBJECT_ID: 'related_object_id',
+  /**
+   * A thin event's `snapshot_event`: the id of its snapshot twin, under which its idempotency record is kept (so the
+   * twin that arrives second is a `duplicate`). Absent for snapshot events and thin events without a twin.
+   */
+  SNAPSHOT_EVENT_ID: 'snapshot_event_id',
   /** The EventBridge envelope's own id (differs on every redelivery of the same Stripe event). */
   EVENTBRIDGE_ID: 'eventbridge_id',
   /**

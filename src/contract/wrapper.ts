@@ -41,6 +41,20 @@ export const ENV_SOURCE_PREFIX = 'STRIPE_EB_SOURCE_PREFIX';
 export const ENV_METRICS_INTEGRATION = 'STRIPE_EB_METRICS_INTEGRATION';
 /** `true`: the wrapper also emits every metric per handler ([integration, service]). */
 export const ENV_HANDLER_METRICS = 'STRIPE_EB_HANDLER_METRICS';
+/**
+ * The Secrets Manager secret that holds the handler's Stripe API key (a restricted key, plain text), for
+ * `context.stripe`: a SecretId GetSecretValue accepts, the secret's full ARN, or its name for a secret imported
+ * by name or partial ARN (a partial ARN lacks Secrets Manager's 6-character suffix and is ambiguous as a
+ * SecretId). Unset when the handler has no `stripeApiKeySecret`. Never the key itself.
+ */
+export const ENV_STRIPE_API_KEY_SECRET_ID = 'STRIPE_EB_STRIPE_API_KEY_SECRET_ID';
+/**
+ * The payload styles the function's rules deliver, comma-separated, in the order of EVENT_PAYLOAD_VALUES:
+ * `thin` or `snapshot,thin`. Unset means `snapshot` alone (every function deployed before thin events).
+ */
+export const ENV_EVENT_PAYLOADS = 'STRIPE_EB_EVENT_PAYLOADS';
+/** The values of STRIPE_EB_EVENT_PAYLOADS, in the order they are listed: Stripe's own `event_payload` names. */
+export const EVENT_PAYLOAD_VALUES = ['snapshot', 'thin'] as const;
 /** Optional endpoint override (DynamoDB Local in tests and in the local replay). */
 export const ENV_DYNAMODB_ENDPOINT = 'STRIPE_EB_DYNAMODB_ENDPOINT';
 /** Powertools settings the integration sets: the handler name (for your own code's Powertools) and the wrapper's metrics namespace. */

@@ -11,11 +11,11 @@ import { ManyHandlersStack } from '../../examples/many-handlers/lib/many-handler
 const alarmWarnings = (stack: BabesClubStack | ManyHandlersStack) =>
   Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('alarmsWithoutDestination'));
 
-test('examples/babes-club: outputs for the dead-letter queue, both tables and the archive; its alarms reach the on-call address', () => {
+test('examples/babes-club: outputs for the dead-letter queue, both tables, the archive and the dashboard; its alarms reach the on-call address', () => {
   const stack = new BabesClubStack(new App(), 'BabesClubPayments', { eventSourceName: 'aws.partner/stripe.com/ed_test_EXAMPLE' });
   const template = Template.fromStack(stack);
   const outputs = template.toJSON().Outputs;
-  expect(Object.keys(outputs).sort()).toEqual(['CommerceTableName', 'StripeArchiveArn', 'StripeDeadLetterQueueUrl', 'StripeIdempotencyTableName']);
+  expect(Object.keys(outputs).sort()).toEqual(['CommerceTableName', 'StripeArchiveArn', 'StripeDashboardUrl', 'StripeDeadLetterQueueUrl', 'StripeIdempotencyTableName']);
   expect(outputs.CommerceTableName).toEqual({
     Description: 'The commerce table (orders, checkout sessions, memberships; PK/SK) the Stripe handlers write',
     Value: { Ref: stack.getLogicalId(stack.commerceTable.node.defaultChild as any) },

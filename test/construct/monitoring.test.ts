@@ -4,6 +4,8 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { StripeAlarm, StripeAlarmOptions, StripeEventBridgeIntegration, StripeEventBus, StripeEventHandler } from '../../src';
+import { metricsOnDashboard } from '../../src/cli/cost/fixed-cost';
+import { StripeMetricFactory } from '../../src/private/metric-factory';
 import { inlineHandler, newStack, resourcesOf, TEST_EVENT_SOURCE } from '../support/stacks';
 
 function synth(alarms: StripeAlarmOptions = {}, extra: Record<string, unknown> = {}) {
@@ -132,6 +134,94 @@ describe('per-rule alarms (AWS/Events, dimensions EventBusName and RuleName on a
   });
 });
 
+describe('every rule and every function: one Metrics Insights alarm each, whatever the number of handlers', () => {
+  /** The query over every rule on the bus `busRef`, as CloudFormation receives it. */
+  const rulesOnBus = (metricName: string, busRef: unknown) => ({
+    'Fn::Join': ['', [`SELECT SUM(${metricName}) FROM SCHEMA("AWS/Events", EventBusName, RuleName) WHERE EventBusName = '`, busRef, "'"]],
+  });
+
+  test.each([
+    ['RuleDlqFailures', 'InvocationsFailedToBeSentToDlq'],
+    ['RuleFailedInvocations', 'FailedInvocations'],
+    ['RuleThrottled', 'ThrottledRules'],
+  ])('%s: AWS/Events %s summed over every rule on the integration\'s bus', (suffix, metricName) => {
+    const { alarm, id } = synth();
+    const a = alarm(suffix);
+    expect(a).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching', EvaluationPeriods: 1 });
+    // The query with its own Period, as CloudFormation requires of a Metrics Insights query; no per-rule metric.
+    expect(a.Metrics).toEqual([{ Id: 'expr_1', Expression: rulesOnBus(metricName, { Ref: id('StripeEventBus') }), Label: `${metricName}, every rule`, Period: 300, ReturnData: true }]);
+    expect(a.AlarmDescription).toMatch(/^Stripe integration TestStack\/Stripe, every rule: .*Which rule: the dashboard's "Rules by" widgets/);
+  });
+
+  test('DestinationDeliveryFailures: AWS/Lambda, summed over every function of the account and Region (a function\'s metrics carry only its generated name)', () => {
+    const a = synth().alarm('DestinationDeliveryFailures');
+    expect(a.Metrics).toEqual([{
+      Id: 'expr_1',
+      Expression: 'SELECT SUM(DestinationDeliveryFailures) FROM SCHEMA("AWS/Lambda", FunctionName)',
+      Label: 'DestinationDeliveryFailures, every function',
+      Period: 300,
+      ReturnData: true,
+    }]);
+    expect(a).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
+    expect(a.AlarmDescription).toContain('every function of the account and Region');
+    expect(a.AlarmDescription).toContain('replay the window from the archive');
+  });
+
+  test('the same four alarms for 1 handler and for 30: the queries name no rule and no function', () => {
+    const thirty: Record<string, StripeEventHandler> = {};
+    for (let i = 0; i < 30; i++) thirty[`charge.future_${i}`] = inlineHandler({ name: `H${i}` });
+    const queries = (handlers: Record<string, StripeEventHandler>) => {
+      const stack = newStack();
+      new StripeEventBridgeIntegration(stack, 'Stripe', { eventBus: StripeEventBus.fromPartnerEventSource(TEST_EVENT_SOURCE), handlers, allowUnknownEventTypes: true });
+      return resourcesOf(Template.fromStack(stack), 'AWS::CloudWatch::Alarm').flatMap(([, a]) => (a.Properties.Metrics ?? []).filter((m: any) => m.Period !== undefined));
+    };
+    const one = queries({ 'checkout.session.completed': inlineHandler({ name: 'Orders' }) });
+    expect(one).toHaveLength(4);
+    expect(queries(thirty)).toEqual(one);
+  });
+
+  test('on the default bus: every rule on it (its rules\' metrics carry RuleName only)', () => {
+    const stack = newStack();
+    const integration = new StripeEventBridgeIntegration(stack, 'Stripe', {
+      eventBus: StripeEventBus.fromEventBusName('default', { sourcePrefix: 'test.stripe' }),
+      handlers: { 'checkout.session.completed': inlineHandler({ name: 'Orders' }) },
+    });
+    expect((integration.metricRulesFailedInvocations() as any).expression).toBe('SELECT SUM(FailedInvocations) FROM SCHEMA("AWS/Events", RuleName)');
+  });
+
+  test('rules on two buses: one query over every custom and partner bus (a WHERE cannot name two), not an alarm per bus', () => {
+    const stack = newStack();
+    const [a, b] = ['A', 'B'].map((n) => new events.EventBus(stack, n));
+    const factory = new StripeMetricFactory('StripeEventBridge', a, 'TestStack/Stripe');
+    expect(factory.rules('FailedInvocations', [a, b]).expression).toBe('SELECT SUM(FailedInvocations) FROM SCHEMA("AWS/Events", EventBusName, RuleName)');
+    expect(factory.topRules('FailedInvocations', [a, b]).expression).toBe(
+      'SELECT SUM(FailedInvocations) FROM SCHEMA("AWS/Events", EventBusName, RuleName) GROUP BY EventBusName, RuleName ORDER BY SUM() DESC LIMIT 10',
+    );
+    // The same bus twice is one bus.
+    expect(stack.resolve(factory.rules('FailedInvocations', [a, a]).expression)).toEqual(rulesOnBus('FailedInvocations', { Ref: stack.getLogicalId(a.node.defaultChild as any) }));
+    // The default bus beside another: every metric of that name in the namespace.
+    const withDefault = factory.rules('ThrottledRules', [a, events.EventBus.fromEventBusName(stack, 'Default', 'default')]);
+    expect(withDefault.expression).toBe('SELECT SUM(ThrottledRules) FROM "AWS/Events"');
+  });
+
+  test.each([
+    ['30 seconds', { period: Duration.seconds(30) }, 'alarms.period: 30 seconds must be whole minutes: the rule and destination delivery alarms query Metrics Insights'],
+    ['1 hour × 4', { period: Duration.hours(1), evaluationPeriods: 4 }, 'alarms.period × alarms.evaluationPeriods: 1 hour × 4 must be at most 3 hours'],
+    ['90 minutes × 3', { period: Duration.minutes(90), evaluationPeriods: 3 }, 'alarms.period × alarms.evaluationPeriods: 1 hour 30 minutes × 3 must be at most 3 hours'],
+  ])('a Metrics Insights alarm evaluates whole minutes of the last 3 hours: %s is rejected', (_, alarms, message) => {
+    expect(() => synth(alarms as StripeAlarmOptions)).toThrow(message);
+  });
+
+  test('without the Metrics Insights alarms, any window', () => {
+    const disabledAlarms = [
+      StripeAlarm.RULE_DLQ_FAILURES, StripeAlarm.RULE_FAILED_INVOCATIONS, StripeAlarm.RULE_THROTTLED, StripeAlarm.DESTINATION_DELIVERY_FAILURES,
+    ];
+    const { template } = synth({ period: Duration.hours(1), evaluationPeriods: 4, disabledAlarms });
+    expect(resourcesOf(template, 'AWS::CloudWatch::Alarm')).toHaveLength(7);
+    expect(() => synth({ period: Duration.hours(3), evaluationPeriods: 1 })).not.toThrow();
+  });
+});
+
 describe('dead-letter queue, table and silence alarms', () => {
   test('DLQ: any visible message, and the oldest message older than a day', () => {
     const { alarm, id } = synth();
@@ -222,11 +312,14 @@ describe('alarm settings', () => {
   test('by default a fixed set of alarms, each notifying the one created topic', () => {
     const { template, integration, id } = synth();
     const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm');
-    // failed + invalid events (all handlers) + 2 DLQ + 2 table + 1 silence.
+    // failed + invalid events (all handlers) + 2 DLQ + 2 table + 1 silence + 3 over every rule + 1 over every function.
     expect(alarms.map(([k]) => k.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(
-      ['DeadLetterQueueAge', 'DeadLetterQueueMessages', 'FailedEvents', 'InvalidEvents', 'NoEvents', 'TableSystemErrors', 'TableThrottles'].map((a) => `StripeMonitoring${a}`),
+      [
+        'DeadLetterQueueAge', 'DeadLetterQueueMessages', 'DestinationDeliveryFailures', 'FailedEvents', 'InvalidEvents', 'NoEvents',
+        'RuleDlqFailures', 'RuleFailedInvocations', 'RuleThrottled', 'TableSystemErrors', 'TableThrottles',
+      ].map((a) => `StripeMonitoring${a}`),
     );
-    expect(integration.alarms).toHaveLength(7);
+    expect(integration.alarms).toHaveLength(11);
     for (const [, a] of alarms) expect(a.Properties).toMatchObject(actionsOn(id('StripeMonitoringAlarmTopic')));
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.resourceCountIs('AWS::KMS::Key', 0);
@@ -234,7 +327,7 @@ describe('alarm settings', () => {
 
   test('with handlerAlarms, ten more per handler', () => {
     const { template } = synth(H);
-    expect(resourcesOf(template, 'AWS::CloudWatch::Alarm')).toHaveLength(17);
+    expect(resourcesOf(template, 'AWS::CloudWatch::Alarm')).toHaveLength(21);
   });
 
   test('failed and invalid events: the wrapper\'s metrics for every handler at once (dimension integration), naming the query that finds the handler', () => {
@@ -302,6 +395,8 @@ describe('alarm settings', () => {
       } else {
         expect(a.Properties.EvaluationPeriods).toBe(3);
         for (const m of a.Properties.Metrics.filter((x: any) => x.MetricStat)) expect(m.MetricStat.Period).toBe(60);
+        // A Metrics Insights query carries its own period.
+        for (const m of a.Properties.Metrics.filter((x: any) => x.Period !== undefined)) expect(m.Period).toBe(60);
       }
     }
   });
@@ -309,7 +404,7 @@ describe('alarm settings', () => {
   test('disabled alarms are left out', () => {
     const { template } = synth({ ...H, disabledAlarms: [StripeAlarm.NO_EVENTS, StripeAlarm.LAMBDA_THROTTLES, StripeAlarm.DURATION] });
     const ids = resourcesOf(template, 'AWS::CloudWatch::Alarm').map(([k]) => k);
-    expect(ids).toHaveLength(14);
+    expect(ids).toHaveLength(18);
     expect(ids.some((k) => /NoEvents|LambdaThrottles|OrdersDuration/.test(k))).toBe(false);
   });
 
@@ -329,8 +424,8 @@ describe('alarm settings', () => {
       alarms: H,
     });
     const ids = resourcesOf(Template.fromStack(stack), 'AWS::CloudWatch::Alarm').map(([k]) => k);
-    // 7 for the integration + 9 for the handler (its per-handler wrapper metrics too, as handlerAlarms turns them on).
-    expect(ids).toHaveLength(16);
+    // 11 for the integration + 9 for the handler (its per-handler wrapper metrics too, as handlerAlarms turns them on).
+    expect(ids).toHaveLength(20);
     expect(ids.some((k) => k.includes('OrdersDuration'))).toBe(false);
   });
 });
@@ -362,47 +457,113 @@ describe('metric methods', () => {
     expect(r(orders.metricRuleThrottled()).name).toBe('ThrottledRules');
     expect(r(integration.metricDeadLetterQueueMessages()).name).toBe('ApproximateNumberOfMessagesVisible');
   });
+
+  test('over every rule and every function: Metrics Insights queries, for alarms of your own', () => {
+    const { integration, stack, id } = synth();
+    const expression = (m: unknown) => stack.resolve((m as { expression: string }).expression);
+    const onBus = (name: string) => ({ 'Fn::Join': ['', [`SELECT SUM(${name}) FROM SCHEMA("AWS/Events", EventBusName, RuleName) WHERE EventBusName = '`, { Ref: id('StripeEventBus') }, "'"]] });
+    expect(expression(integration.metricRulesFailedInvocations())).toEqual(onBus('FailedInvocations'));
+    expect(expression(integration.metricRulesInvocationsFailedToBeSentToDlq())).toEqual(onBus('InvocationsFailedToBeSentToDlq'));
+    expect(expression(integration.metricRulesThrottled())).toEqual(onBus('ThrottledRules'));
+    expect(expression(integration.metricDestinationDeliveryFailures())).toBe('SELECT SUM(DestinationDeliveryFailures) FROM SCHEMA("AWS/Lambda", FunctionName)');
+    expect(stack.resolve(integration.routes[0].eventBus.eventBusName)).toEqual({ Ref: id('StripeEventBus') });
+  });
 });
 
 describe('dashboard', () => {
-  function widgets() {
-    const { template } = synth({}, { dashboard: { enabled: true }, handlerMetrics: true });
-    const [, dashboard] = resourcesOf(template, 'AWS::CloudWatch::Dashboard')[0];
-    const body = JSON.stringify(dashboard.Properties.DashboardBody);
-    return { body, template };
+  function dashboardOf(template: Template) {
+    const dashboards = resourcesOf(template, 'AWS::CloudWatch::Dashboard');
+    expect(dashboards).toHaveLength(1);
+    const body = dashboards[0][1].Properties.DashboardBody;
+    /** The body as the dashboard gets it, each reference read as REF. */
+    const json = JSON.parse(typeof body === 'string' ? body : body['Fn::Join'][1].map((p: unknown) => (typeof p === 'string' ? p : 'REF')).join(''));
+    const titles = json.widgets.map((w: any) => w.properties.title).filter((t: unknown) => t !== undefined);
+    return { body: JSON.stringify(body), json, titles, metrics: metricsOnDashboard(body) };
   }
 
-  test('one dashboard with the alarm guide, the alarm status, and per-handler graphs', () => {
-    const { body, template } = widgets();
-    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  test('by default: the alarm guide, the alarms\' state, the integration\'s graphs, where events fail, a graph per handler', () => {
+    const { body, titles } = dashboardOf(synth().template);
     expect(body).toContain('| Dead-letter queue not empty |');
     expect(body).toContain('\\"type\\":\\"alarm\\"');
-    for (const title of ['Stripe events', 'Dead-letter queue', 'Orders: events', 'Orders: errors', 'Orders: duration and event age', 'Orders: throttles']) {
-      expect(body).toContain(`\\"title\\":\\"${title}\\"`);
-    }
+    expect(titles).toEqual([
+      'Alarms',
+      'Stripe events',
+      'Dead-letter queue',
+      'Idempotency table throttled requests',
+      'Idempotency table system errors',
+      'Rules by failed invocations (the events are in the dead-letter queue)',
+      'Rules by events not sent to the dead-letter queue (lost: replay the archive)',
+      'Rules by throttled runs',
+      'Functions by errors',
+      'Functions by throttles',
+      'Functions by destination delivery failures (lost: replay the archive)',
+      'Orders: checkout.session.completed',
+    ]);
   });
 
-  test('graphs refer to the right metrics: matched/processed/duplicate, duration p50/p99, event age, throttles, DLQ depth', () => {
-    const { body } = widgets();
+  test('where events fail: Metrics Insights top 10s, rules of the integration\'s bus, functions of the account, each line named by CloudWatch', () => {
+    const { json } = dashboardOf(synth().template);
+    const query = (title: string) => json.widgets.find((w: any) => w.properties.title?.startsWith(title)).properties.metrics;
+    expect(query('Rules by events not sent')).toEqual([[{
+      expression: "SELECT SUM(InvocationsFailedToBeSentToDlq) FROM SCHEMA(\"AWS/Events\", EventBusName, RuleName) WHERE EventBusName = 'REF' GROUP BY RuleName ORDER BY SUM() DESC LIMIT 10",
+    }]]);
+    expect(query('Functions by destination delivery failures')).toEqual([[{
+      expression: 'SELECT SUM(DestinationDeliveryFailures) FROM SCHEMA("AWS/Lambda", FunctionName) GROUP BY FunctionName ORDER BY SUM() DESC LIMIT 10',
+    }]]);
+  });
+
+  test('graphs refer to the right metrics: received, processed, failed, the handler\'s matched events, invocations, errors, throttles, p99 duration', () => {
+    const { body } = dashboardOf(synth().template);
     for (const fragment of [
-      '\\"AWS/Events\\",\\"TriggeredRules\\",\\"EventBusName\\"',
-      '\\"StripeEventBridge\\",\\"EventsProcessed\\",\\"integration\\",\\"TestStack/Stripe\\",\\"service\\",\\"Orders\\"',
-      '\\"StripeEventBridge\\",\\"EventsDuplicate\\",\\"integration\\",\\"TestStack/Stripe\\",\\"service\\",\\"Orders\\"',
-      '\\"StripeEventBridge\\",\\"EventsFailed\\",\\"integration\\",\\"TestStack/Stripe\\"',
-      '\\"AWS/Lambda\\",\\"Duration\\",\\"FunctionName\\"',
-      '{\\"label\\":\\"duration p50\\",\\"stat\\":\\"p50\\"}',
-      '\\"AWS/Lambda\\",\\"Throttles\\",\\"FunctionName\\"',
-      '\\"AWS/Events\\",\\"ThrottledRules\\",\\"EventBusName\\"',
-      '\\"AWS/SQS\\",\\"ApproximateNumberOfMessagesVisible\\",\\"QueueName\\"',
       '\\"AWS/Events\\",\\"Events\\",\\"EventSourceName\\"',
+      '\\"StripeEventBridge\\",\\"EventsFailed\\",\\"integration\\",\\"TestStack/Stripe\\"',
+      '\\"AWS/SQS\\",\\"ApproximateNumberOfMessagesVisible\\",\\"QueueName\\"',
+      '\\"AWS/Events\\",\\"TriggeredRules\\",\\"EventBusName\\"',
+      '\\"AWS/Lambda\\",\\"Invocations\\",\\"FunctionName\\"',
+      '\\"AWS/Lambda\\",\\"Errors\\",\\"FunctionName\\"',
+      '\\"AWS/Lambda\\",\\"Throttles\\",\\"FunctionName\\"',
+      '{\\"label\\":\\"duration p99 (ms)\\",\\"stat\\":\\"p99\\",\\"yAxis\\":\\"right\\"}',
     ]) {
       expect(body).toContain(fragment);
     }
   });
 
-  test('is off by default, and can be turned on and named', () => {
-    synth().template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
-    synth({}, { dashboard: { enabled: true, dashboardName: 'stripe-payments' } }).template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'stripe-payments' });
+  test('with handlerMetrics: the wrapper\'s per-handler metrics in the handler graphs, and top 10 handlers by failed, invalid and processed events', () => {
+    const { body, json, titles } = dashboardOf(synth({}, { handlerMetrics: true }).template);
+    expect(titles).toEqual(expect.arrayContaining(['Handlers by failed Stripe events', 'Handlers by invalid events', 'Handlers by events processed']));
+    const failed = json.widgets.find((w: any) => w.properties.title === 'Handlers by failed Stripe events').properties.metrics;
+    expect(failed).toEqual([[{
+      expression: 'SELECT SUM(EventsFailed) FROM SCHEMA("StripeEventBridge", "integration", "service") WHERE "integration" = \'TestStack/Stripe\' GROUP BY "service" ORDER BY SUM() DESC LIMIT 10',
+    }]]);
+    expect(body).toContain('\\"StripeEventBridge\\",\\"EventsDuplicate\\",\\"integration\\",\\"TestStack/Stripe\\",\\"service\\",\\"Orders\\"');
+  });
+
+  test('readable at 300 handlers: past 5, no graph per handler, the same widgets for 6 handlers and 300, within the free tier\'s 50 metrics', () => {
+    const withHandlers = (n: number) => {
+      const stack = newStack();
+      const handlers: Record<string, StripeEventHandler> = {};
+      for (let i = 0; i < n; i++) handlers[`charge.future_${i}`] = inlineHandler({ name: `H${i}` });
+      new StripeEventBridgeIntegration(stack, 'Stripe', { eventBus: StripeEventBus.fromPartnerEventSource(TEST_EVENT_SOURCE), handlers, allowUnknownEventTypes: true });
+      return dashboardOf(Template.fromStack(stack));
+    };
+    const five = withHandlers(5);
+    expect(five.titles.filter((t: string) => /^H\d: /.test(t))).toHaveLength(5);
+    expect(five.metrics).toBeLessThanOrEqual(50);
+    const six = withHandlers(6);
+    const many = withHandlers(300);
+    expect(six.titles.some((t: string) => /^H\d+: /.test(t))).toBe(false);
+    expect(many.json.widgets.length).toBe(six.json.widgets.length);
+    expect(many.metrics).toBe(six.metrics);
+    expect(many.metrics).toBeLessThanOrEqual(50);
+    expect(JSON.stringify(many.json)).toContain('### 300 handlers: the top 10s above name those that fail');
+  }, 120_000);
+
+  test('is on by default; can be named, or turned off', () => {
+    synth().template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    synth({}, { dashboard: { dashboardName: 'stripe-payments' } }).template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'stripe-payments' });
+    const off = synth({}, { dashboard: { enabled: false } });
+    off.template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    expect(off.integration.dashboard).toBeUndefined();
   });
 });
 

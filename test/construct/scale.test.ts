@@ -1,6 +1,7 @@
 /**
  * 300 handlers on one bus (examples/many-handlers, the most rules a bus allows): every template within
- * CloudFormation's limits, one deployment (nested stacks of the one stack), a fixed number of alarms; small
+ * CloudFormation's limits, one deployment (nested stacks of the one stack), a fixed number of alarms covering every
+ * failure path and a dashboard within the free tier's 50 metrics (it and examples/babes-club); small
  * apps keep their layout; an app over a limit fails `cdk synth` with this library's message.
  */
 import { execFileSync } from 'node:child_process';
@@ -12,7 +13,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import { BabesClubStack } from '../../examples/babes-club/lib/babes-club-stack';
 import { ManyHandlersStack } from '../../examples/many-handlers/lib/many-handlers-stack';
 import { StripeEventBridgeIntegration, StripeEventBus, StripeEventHandler, StripeRoutePlacement } from '../../src';
-import { fixedMonthlyCost, FixedCost } from '../../src/cli/cost/fixed-cost';
+import { fixedMonthlyCost, FixedCost, metricsOnDashboard } from '../../src/cli/cost/fixed-cost';
 import { readCloudAssembly } from '../../src/cloud-assembly/cloud-assembly';
 import { cfnLint } from '../support/cfn-lint';
 import { CDK_CLI_CONTEXT, readDoc, readmeBlocks, REPO_ROOT, synthesizeReadmeBlock } from '../support/readme';
@@ -63,10 +64,10 @@ describe('300 handlers, each its own event type and rule, on one bus', () => {
     expect(count('AWS::Lambda::LayerVersion')).toBe(1);
   });
 
-  test('the same fixed set of 7 alarms as an integration with one handler', () => {
+  test('the same fixed set of 11 alarms as an integration with one handler', () => {
     const alarms = result.templates.flatMap((t) => Object.values(t.resources)).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(7);
-    expect(result.stack.stripe.alarms).toHaveLength(7);
+    expect(alarms).toHaveLength(11);
+    expect(result.stack.stripe.alarms).toHaveLength(11);
   });
 
   test('the dead-letter queue allows the rules on the bus with one statement (an SQS policy holds at most 20)', () => {
@@ -76,6 +77,39 @@ describe('300 handlers, each its own event type and rule, on one bus', () => {
     const allow = statements.find((s: any) => s.Sid === 'AllowStripeRulesOnTheBus');
     expect(allow).toMatchObject({ Effect: 'Allow', Action: 'sqs:SendMessage', Principal: { Service: 'events.amazonaws.com' } });
     expect(JSON.stringify(allow.Condition.ArnLike['aws:SourceArn'])).toContain(':rule/');
+  });
+});
+
+describe.each([
+  ['examples/babes-club', () => readCloudAssembly(path.join(OUT, 'babes-club'))],
+  ['300 handlers', () => result.templates],
+])('%s: every failure path alarmed, with at most 12 alarms, and a dashboard', (_, templates) => {
+  const resources = () => templates().flatMap((t) => Object.values(t.resources));
+  /** Each alarm's one metric: its metric name, or the Metrics Insights query it evaluates (references read as REF). */
+  const watched = () => resources().filter((r) => r.Type === 'AWS::CloudWatch::Alarm').map((a) => {
+    const p = a.Properties!;
+    if (p.MetricName) return `${p.Namespace} ${p.MetricName}`;
+    const expressions = p.Metrics.filter((m: any) => m.Expression).map((m: any) =>
+      typeof m.Expression === 'string' ? m.Expression : m.Expression['Fn::Join'][1].map((x: unknown) => (typeof x === 'string' ? x : 'REF')).join(''));
+    return expressions.join('; ') || p.Metrics.map((m: any) => `${m.MetricStat.Metric.Namespace} ${m.MetricStat.Metric.MetricName}`).join('; ');
+  });
+
+  test('at most 12 alarms, four of them Metrics Insights queries over every rule and every function', () => {
+    const alarms = watched();
+    expect(alarms.length).toBeLessThanOrEqual(12);
+    const onBus = (m: string) => `SELECT SUM(${m}) FROM SCHEMA("AWS/Events", EventBusName, RuleName) WHERE EventBusName = 'REF'`;
+    expect(alarms).toEqual(expect.arrayContaining([
+      onBus('InvocationsFailedToBeSentToDlq'),
+      onBus('FailedInvocations'),
+      onBus('ThrottledRules'),
+      'SELECT SUM(DestinationDeliveryFailures) FROM SCHEMA("AWS/Lambda", FunctionName)',
+    ]));
+  });
+
+  test('one dashboard, of at most 50 metrics (the free tier\'s bound)', () => {
+    const dashboards = resources().filter((r) => r.Type === 'AWS::CloudWatch::Dashboard');
+    expect(dashboards).toHaveLength(1);
+    expect(metricsOnDashboard(dashboards[0].Properties!.DashboardBody)).toBeLessThanOrEqual(50);
   });
 });
 
@@ -95,7 +129,7 @@ function costCommand(cdkOut: string): FixedCost {
 
 describe("the docs' figures come from these apps", () => {
   const row = (app: string, c: FixedCost) =>
-    `| ${app} | ${c.templates} | ${c.resources} (${c.maxResourcesPerTemplate}) | ${c.alarms} | $${c.totalMonthly.toFixed(2)} | $${c.wrapperMetricsMonthlyAtMost.toFixed(2)} |`;
+    `| ${app} | ${c.templates} | ${c.resources} (${c.maxResourcesPerTemplate}) | ${c.alarms} | $${c.totalMonthly.toFixed(2)} | $${c.totalMonthlyWithFreeTier.toFixed(2)} | $${c.wrapperMetricsMonthlyAtMost.toFixed(2)} |`;
 
   test('the fixed monthly cost table is what `stripe-eventbridge cost` prints for the quick start, examples/babes-club and 300 handlers, synthesized as `cdk synth` does', () => {
     const quickstart = readmeBlocks().filter((b) => b.section === 'quickstart-ts');
@@ -115,8 +149,9 @@ describe("the docs' figures come from these apps", () => {
     expect(rows.filter((r) => !page.includes(`${r}\n`))).toEqual([]);
     // The command's own figures are the library's (src/cli/cost/fixed-cost.ts).
     expect(babes).toEqual(JSON.parse(JSON.stringify(fixedMonthlyCost(path.join(OUT, 'babes-club')))));
-    // The target: The Babes Club's default monitoring at most $3 a month fixed.
-    expect(babes.totalMonthly).toBeLessThanOrEqual(3);
+    // The target: The Babes Club's default alarms at most $3 a month fixed; with the dashboard, the total within the free tier too.
+    expect(babes.lines.find((l) => l.item === 'alarms, standard resolution')!.monthly).toBeLessThanOrEqual(3);
+    expect(babes.totalMonthlyWithFreeTier).toBeLessThanOrEqual(3);
   });
 
   test('the CLI prints the same report as text', () => {
@@ -190,7 +225,7 @@ describe('limits fail cdk synth with a message that names the limit and the fix'
     const handlers: Record<string, StripeEventHandler> = {};
     for (const p of prefixes) handlers[`${p}.*`] = inlineHandler({ name: `All${p.replace(/_/g, '')}` });
     new StripeEventBridgeIntegration(stack, 'Stripe', { eventBus: StripeEventBus.fromPartnerEventSource(TEST_EVENT_SOURCE), handlers });
-    expect(() => app.synth()).toThrow(/handlers: this app puts 31 rules with wildcard patterns on one event bus; EventBridge allows at most 30 \(not adjustable\)/);
+    expect(() => app.synth()).toThrow(`handlers: this app puts 31 rules with wildcard patterns on the event bus '${TEST_EVENT_SOURCE}'; EventBridge allows at most 30 (not adjustable)`);
   });
 });
 

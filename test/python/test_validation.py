@@ -39,7 +39,7 @@ def test_an_unknown_event_type_fails_with_the_did_you_mean_message():
     assert str(raised.value) == (
         "[TestStack/Stripe] handlers: 'checkout.sesion.completed' is not a Stripe event type (did you mean 'checkout.session.completed'?). "
         f"If it is a Stripe event type newer than stripe@{stripe_package_version()} (which this library checks against), "
-        "set allow_unknown_event_types: true."
+        "set allow_unknown_event_types=True."
     )
 
 
@@ -131,10 +131,10 @@ def test_route_placement_and_per_handler_alarms_from_python():
     )
     assert len(stripe.nested_stacks) == 1
     assert stripe.routes[0].concurrency_limit == 2
-    # 7 for the integration, 10 for the handler, 1 for its waiting throttled events.
-    assert len(stripe.alarms) == 18
+    # 11 for the integration, 10 for the handler, 1 for its waiting throttled events.
+    assert len(stripe.alarms) == 22
     Template.from_stack(Stack.of(stripe)).resource_count_is("AWS::CloudFormation::Stack", 1)
-    Template.from_stack(Stack.of(stripe)).resource_count_is("AWS::CloudWatch::Dashboard", 0)
+    Template.from_stack(Stack.of(stripe)).resource_count_is("AWS::CloudWatch::Dashboard", 1)
 
 
 def test_a_variable_the_wrapper_reads_is_refused_with_the_prop_to_use_instead():

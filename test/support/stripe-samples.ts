@@ -49,6 +49,11 @@ export function completeSampleFiles(): string[] {
     .sort();
 }
 
+/** Stripe's own thin events in EventBridge envelopes, from its SDKs' tests (test/fixtures/data/SOURCES.md, 2f). */
+export function thinEnvelopeFiles(): string[] {
+  return fs.readdirSync(STRIPE_EVENTS_DIR).filter((f) => /^eventbridge-envelope__.*-v2-thin-.*\.json$/.test(f)).sort();
+}
+
 /** Wraps a Stripe event the way EventBridge delivers it from a partner event source. */
 export function envelope(event: StripeEventSample, overrides: Partial<EventBridgeEnvelope> = {}): EventBridgeEnvelope {
   const source = overrides.source ?? TEST_EVENT_SOURCE;
@@ -78,4 +83,27 @@ export function withId(event: StripeEventSample, id: string): StripeEventSample 
 export function distinctEvents(count: number, prefix: string): StripeEventSample[] {
   const samples = completeSampleFiles().map((f) => loadSample<StripeEventSample>(f));
   return Array.from({ length: count }, (_, n) => withId(samples[n % samples.length], `evt_${prefix}${n}`));
+}
+
+/** What a thin event notification says (the `detail` of a thin EventBridge event). */
+export interface ThinEventFields {
+  readonly id: string;
+  readonly type: string;
+  readonly created?: string;
+  readonly livemode?: boolean;
+  readonly context?: string | null;
+  readonly related_object?: { id: string; type: string; url: string } | null;
+  readonly snapshot_event?: string;
+}
+
+/**
+ * A thin event in the EventBridge envelope Stripe delivers it in, shaped as Stripe's own SDK fixture
+ * (eventbridge-envelope__stripe-python-v2-thin-ping-context.json) with the given notification fields.
+ */
+export function thinEnvelope(fields: ThinEventFields, overrides: Partial<EventBridgeEnvelope<unknown>> = {}): EventBridgeEnvelope<Record<string, unknown>> {
+  const fixture = loadSample<EventBridgeEnvelope<Record<string, unknown>>>('eventbridge-envelope__stripe-python-v2-thin-ping-context.json');
+  const created = fields.created ?? new Date().toISOString();
+  const detail: Record<string, unknown> = { object: 'v2.core.event', livemode: false, context: null, related_object: null, ...fields, created };
+  const time = created.replace(/\.\d+Z$/, 'Z');
+  return { ...fixture, 'id': randomUUID(), 'detail-type': fields.type, 'source': TEST_EVENT_SOURCE, time, detail, ...overrides } as EventBridgeEnvelope<Record<string, unknown>>;
 }

@@ -9,8 +9,10 @@ const HELP = `Usage:
 
 Prints what a synthesized app costs every month whether or not any event arrives: alarms (by alarm
 metric and resolution), dashboards, KMS keys, custom metrics emitted without events, secrets; every
-stack and nested stack of the app. us-east-1 list prices, free tiers left out. Also prints, apart, the
-most the wrapper's custom metrics can cost once events flow.
+stack and nested stack of the app. us-east-1 list prices, free tiers left out; then the total with
+CloudWatch's free tier (10 alarm metrics, 10 custom metrics, 3 dashboards of up to 50 metrics each, per
+account), as if nothing else in the account used it. Also prints, apart, the most the wrapper's custom
+metrics can cost once events flow.
 
 Options:
   --synth <dir>  A synthesized app (cdk.out).

@@ -6,7 +6,9 @@
  *   metric-math alarm is billed for every metric it reads; a Metrics Insights alarm for every metric its query
  *   analyzes, docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_billing.html), high-resolution
  *   $0.30, composite $0.50 per alarm; dashboards $3.00 each; custom metrics $0.30 per metric-month, prorated by
- *   the hour and metered only in hours they receive data.
+ *   the hour and metered only in hours they receive data. Its free tier, per account and month: 10 alarm metrics
+ *   (standard resolution), 10 custom metrics, 3 dashboards of up to 50 metrics each: reported apart, as the
+ *   account's other apps may use it up.
  * - KMS (aws.amazon.com/kms/pricing): $1.00 per customer managed key-month; with automatic rotation, each newly
  *   generated backing key another $1.00 a month (the first from the key's second year).
  * - Secrets Manager (aws.amazon.com/secrets-manager/pricing): $0.40 per secret-month.
@@ -25,6 +27,14 @@ import {
   METRIC_PROCESSING_TIME,
 } from '../../contract/metrics';
 import { ENV_HANDLER_METRICS, ENV_METRICS_INTEGRATION } from '../../contract/wrapper';
+
+/** CloudWatch's always-free tier, per account and month (aws.amazon.com/cloudwatch/pricing). */
+export const FREE_TIER = {
+  alarmMetrics: 10,
+  customMetrics: 10,
+  dashboards: 3,
+  metricsPerDashboard: 50,
+} as const;
 
 export const PRICES = {
   alarmMetric: 0.1,
@@ -51,6 +61,8 @@ export interface CostLine {
   readonly count: number;
   readonly unit: string;
   readonly monthly: number;
+  /** What the free tier leaves to pay, if nothing else in the account uses it. */
+  readonly monthlyWithFreeTier: number;
 }
 
 export interface FixedCost {
@@ -61,6 +73,10 @@ export interface FixedCost {
   readonly lines: CostLine[];
   /** Summed, rounded to cents. */
   readonly totalMonthly: number;
+  /** The same with CloudWatch's free tier, as if nothing else in the account used it. */
+  readonly totalMonthlyWithFreeTier: number;
+  /** The metrics each dashboard shows (a metric or a Metrics Insights query each): up to 50, the free tier covers it. */
+  readonly dashboardMetrics: number[];
   /** Not fixed: the wrapper's custom metrics, were each received in every hour of the month. */
   readonly wrapperMetrics: number;
   readonly wrapperMetricsMonthlyAtMost: number;
@@ -70,12 +86,20 @@ export interface FixedCost {
 
 const cents = (n: number) => Math.round(n * 100) / 100;
 
+/** A template string value: a string, or a Fn::Join of strings and references (each read as `REFERENCE`). */
+function templateString(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  const join = (value as any)?.['Fn::Join'];
+  if (!Array.isArray(join) || typeof join[0] !== 'string' || !Array.isArray(join[1])) return undefined;
+  return join[1].map((part: unknown) => (typeof part === 'string' ? part : 'REFERENCE')).join(join[0]);
+}
+
 /** The number of alarm metrics an alarm is billed for, and whether it is high resolution. */
 function alarmMetrics(alarm: TemplateResource): { metrics: number; highResolution: boolean; insights: boolean } {
   const p = alarm.Properties ?? {};
   if (!Array.isArray(p.Metrics)) return { metrics: 1, highResolution: typeof p.Period === 'number' && p.Period < 60, insights: false };
   const stats = p.Metrics.filter((m: any) => m.MetricStat);
-  const insights = p.Metrics.some((m: any) => typeof m.Expression === 'string' && /\bSELECT\b/i.test(m.Expression));
+  const insights = p.Metrics.some((m: any) => /\bSELECT\b/i.test(templateString(m.Expression) ?? ''));
   const highResolution = stats.some((m: any) => typeof m.MetricStat.Period === 'number' && m.MetricStat.Period < 60);
   return { metrics: stats.length, highResolution, insights };
 }
@@ -99,14 +123,20 @@ export function fixedMonthlyCost(cdkOut: string): FixedCost {
     (f.Properties?.MetricTransformations ?? []).some((t: any) => t.DefaultValue !== undefined),
   ).length;
 
+  const dashboardMetrics = ofType('AWS::CloudWatch::Dashboard').map((d) => metricsOnDashboard(d.Properties?.DashboardBody));
+  const freeDashboards = Math.min(FREE_TIER.dashboards, dashboardMetrics.filter((n) => n <= FREE_TIER.metricsPerDashboard).length);
+  const line = (item: string, count: number, unit: string, price: number, free = 0): CostLine =>
+    ({ item, count, unit, monthly: count * price, monthlyWithFreeTier: Math.max(0, count - free) * price });
+  const composite = ofType('AWS::CloudWatch::CompositeAlarm').length;
+  const secrets = ofType('AWS::SecretsManager::Secret').length;
   const lines: CostLine[] = [
-    { item: 'alarms, standard resolution', count: standard, unit: 'alarm metric', monthly: standard * PRICES.alarmMetric },
-    { item: 'alarms, high resolution', count: highResolution, unit: 'alarm metric', monthly: highResolution * PRICES.highResolutionAlarmMetric },
-    { item: 'composite alarms', count: ofType('AWS::CloudWatch::CompositeAlarm').length, unit: 'alarm', monthly: ofType('AWS::CloudWatch::CompositeAlarm').length * PRICES.compositeAlarm },
-    { item: 'dashboards', count: ofType('AWS::CloudWatch::Dashboard').length, unit: 'dashboard', monthly: ofType('AWS::CloudWatch::Dashboard').length * PRICES.dashboard },
-    { item: 'KMS keys (first year; +$1 a month per rotation after)', count: keys.length, unit: 'key', monthly: keys.length * PRICES.kmsKey },
-    { item: 'custom metrics emitted without events (metric filters with a default value)', count: metricFilterMetrics, unit: 'metric', monthly: metricFilterMetrics * PRICES.customMetric },
-    { item: 'Secrets Manager secrets', count: ofType('AWS::SecretsManager::Secret').length, unit: 'secret', monthly: ofType('AWS::SecretsManager::Secret').length * PRICES.secret },
+    line('alarms, standard resolution', standard, 'alarm metric', PRICES.alarmMetric, FREE_TIER.alarmMetrics),
+    line('alarms, high resolution', highResolution, 'alarm metric', PRICES.highResolutionAlarmMetric),
+    line('composite alarms', composite, 'alarm', PRICES.compositeAlarm),
+    line('dashboards', dashboardMetrics.length, 'dashboard', PRICES.dashboard, freeDashboards),
+    line('KMS keys (first year; +$1 a month per rotation after)', keys.length, 'key', PRICES.kmsKey),
+    line('custom metrics emitted without events (metric filters with a default value)', metricFilterMetrics, 'metric', PRICES.customMetric, FREE_TIER.customMetrics),
+    line('Secrets Manager secrets', secrets, 'secret', PRICES.secret),
   ].filter((l) => l.count > 0);
 
   // The wrapper emits its 7 metrics once per integration, and once more per handler with per-handler metrics.
@@ -122,10 +152,31 @@ export function fixedMonthlyCost(cdkOut: string): FixedCost {
     alarms: ofType('AWS::CloudWatch::Alarm').length,
     lines,
     totalMonthly: cents(lines.reduce((sum, l) => sum + l.monthly, 0)),
+    totalMonthlyWithFreeTier: cents(lines.reduce((sum, l) => sum + l.monthlyWithFreeTier, 0)),
+    dashboardMetrics,
     wrapperMetrics,
     wrapperMetricsMonthlyAtMost: cents(wrapperMetrics * PRICES.customMetric),
     metricsInsightsAlarms: insights,
   };
+}
+
+/**
+ * The metrics a dashboard shows, as CloudWatch's free tier counts them per dashboard: each metric a widget
+ * graphs (those a math expression reads included) and each Metrics Insights or SEARCH query; a math expression
+ * over them adds none. The body is JSON, or a Fn::Join of JSON and references (names resolved at deploy).
+ */
+export function metricsOnDashboard(body: unknown): number {
+  const text = templateString(body);
+  if (text === undefined) return 0;
+  let count = 0;
+  for (const widget of JSON.parse(text).widgets ?? []) {
+    for (const entry of widget.properties?.metrics ?? []) {
+      if (!Array.isArray(entry)) continue;
+      const expression = typeof entry[0] === 'object' ? entry[0]?.expression : undefined;
+      if (expression === undefined || /\b(SELECT|SEARCH)\b/i.test(expression)) count += 1;
+    }
+  }
+  return count;
 }
 
 const usd = (n: number) => `$${n.toFixed(2)}`;
@@ -138,9 +189,16 @@ export function formatFixedCost(cost: FixedCost): string {
     'Fixed monthly cost (us-east-1 list prices, free tiers left out):',
     ...(rows.length > 0 ? rows : ['  nothing billed by the month']),
     `  ${'total'.padEnd(75)} ${usd(cost.totalMonthly).padStart(8)}`,
+    `With CloudWatch's free tier, if nothing else in the account uses it: ${usd(cost.totalMonthlyWithFreeTier)} ` +
+      `(${FREE_TIER.alarmMetrics} alarm metrics, ${FREE_TIER.customMetrics} custom metrics, and ${FREE_TIER.dashboards} dashboards of up to ${FREE_TIER.metricsPerDashboard} metrics each, per account` +
+      (cost.dashboardMetrics.length > 0 ? `; this app's dashboards show ${cost.dashboardMetrics.join(', ')} metrics` : '') +
+      ').',
   ];
   if (cost.metricsInsightsAlarms > 0) {
-    lines.push(`${cost.metricsInsightsAlarms} Metrics Insights alarm(s) not included: billed per metric their query analyzes.`);
+    lines.push(
+      `${cost.metricsInsightsAlarms} Metrics Insights alarm(s) not included: $0.10 a month for each metric their queries analyze, which no template tells ` +
+        '(EventBridge sends a rule\'s failure metrics only when they are not zero).',
+    );
   }
   lines.push(
     `Not fixed: the wrapper's ${cost.wrapperMetrics} custom metrics, $0.30 a metric-month for each hour they receive data: ` +

@@ -1,9 +1,12 @@
+import type { EventPayloadStyle } from './envelope';
 import { StripeEventBridgeError } from '../../contract/errors';
 import { KEY_HASH_SEPARATOR, MAX_PREVIOUS_KEY_PREFIXES } from '../../contract/idempotency';
 import { DEFAULT_METRICS_NAMESPACE } from '../../contract/metrics';
+import { ENV_STRIPE_API_BASE } from '../../contract/reconcile';
 import { STRIPE_PARTNER_SOURCE_PREFIX } from '../../contract/stripe';
 import {
   ENV_DYNAMODB_ENDPOINT,
+  ENV_EVENT_PAYLOADS,
   ENV_HANDLER_METRICS,
   ENV_HANDLER_NAME,
   ENV_IDEMPOTENCY_KEY_PREFIX,
@@ -13,7 +16,9 @@ import {
   ENV_METRICS_INTEGRATION,
   ENV_POWERTOOLS_METRICS_NAMESPACE,
   ENV_SOURCE_PREFIX,
+  ENV_STRIPE_API_KEY_SECRET_ID,
   ENV_USER_HANDLER,
+  EVENT_PAYLOAD_VALUES,
 } from '../../contract/wrapper';
 
 /** The wrapper's settings, all from the function's environment (set by the construct). */
@@ -33,6 +38,12 @@ export interface WrapperConfig {
   /** Emit every metric per handler too. */
   readonly handlerMetrics: boolean;
   readonly dynamoDbEndpoint?: string;
+  /** The payload styles the function's rules deliver (`STRIPE_EB_EVENT_PAYLOADS`; unset: snapshot). */
+  readonly payloads: readonly EventPayloadStyle[];
+  /** The SecretId of the Stripe API key's secret, for `context.stripe`. */
+  readonly stripeApiKeySecretId?: string;
+  /** Stripe's API base URL, overridden for local runs (`STRIPE_EB_STRIPE_API_BASE`). */
+  readonly stripeApiBase?: string;
 }
 
 /** A required setting is missing or malformed: the function was not deployed by the integration. */
@@ -71,7 +82,23 @@ export function readWrapperConfig(env: NodeJS.ProcessEnv): WrapperConfig {
     metricsIntegration: env[ENV_METRICS_INTEGRATION] || undefined,
     handlerMetrics: env[ENV_HANDLER_METRICS] === 'true',
     dynamoDbEndpoint: env[ENV_DYNAMODB_ENDPOINT] || undefined,
+    payloads: parseEventPayloads(env[ENV_EVENT_PAYLOADS]),
+    stripeApiKeySecretId: env[ENV_STRIPE_API_KEY_SECRET_ID] || undefined,
+    stripeApiBase: env[ENV_STRIPE_API_BASE] || undefined,
   };
+}
+
+const SNAPSHOT_ONLY: readonly EventPayloadStyle[] = ['snapshot'];
+
+/** `STRIPE_EB_EVENT_PAYLOADS`: `snapshot`, `thin` or `snapshot,thin`; unset means `snapshot` (functions deployed before thin events). */
+export function parseEventPayloads(text: string | undefined): readonly EventPayloadStyle[] {
+  if (!text) return SNAPSHOT_ONLY;
+  const values = text.split(',').map((v) => v.trim());
+  const known: readonly string[] = EVENT_PAYLOAD_VALUES;
+  if (values.some((v) => !known.includes(v)) || new Set(values).size !== values.length) {
+    throw new WrapperConfigError(`${ENV_EVENT_PAYLOADS} must list distinct payload styles among ${EVENT_PAYLOAD_VALUES.join(', ')}, comma-separated; got '${text}'`);
+  }
+  return values as EventPayloadStyle[];
 }
 
 /** `STRIPE_EB_IDEMPOTENCY_PREVIOUS_KEY_PREFIXES`: a JSON array of distinct key prefixes other than the current one. */

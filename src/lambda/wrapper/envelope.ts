@@ -1,11 +1,19 @@
 /**
- * Validation of the EventBridge event that a Stripe event destination delivers.
+ * Validation of the EventBridge event that a Stripe event destination delivers, of either payload style.
  *
- * Shape (docs.stripe.com/event-destinations/eventbridge; stripe-node test/CloudProviderEvent.spec.ts):
- * `source` = `aws.partner/stripe.com/ed_…`, `detail-type` = the Stripe event type, `detail` = the whole
- * Stripe Event (`id` `evt_…`, `object: "event"`, `type`, `created` in Unix seconds, `livemode`,
- * `data.object`, …). A *thin* (v2) event has `object: "v2.core.event"` and no `data`: the library's
- * destinations deliver snapshot events only, so a thin event is rejected with a reason that says so.
+ * Snapshot events (docs.stripe.com/event-destinations/eventbridge; stripe-node test/CloudProviderEvent.spec.ts):
+ * `source` = `aws.partner/stripe.com/ed_…`, `detail-type` = the Stripe event type, `detail` = the whole Stripe Event
+ * (`id` `evt_…`, `object: "event"`, `type`, `created` in Unix seconds, `livemode`, `data.object`, …).
+ *
+ * Thin events, Stripe's event notifications (stripe-node resources/V2/Core/Events.d.ts `EventBase` and
+ * `EventNotificationBase`, its `_buildEventNotification`; the `EVENTBRIDGE_V2_PAYLOAD` of test/CloudProviderEvent.spec.ts;
+ * stripe-python v2/core/_event.py `EventNotification`): the same envelope, `detail` =
+ * `{ id, object: "v2.core.event", type, created (an ISO 8601 string), livemode, context?, related_object?: { id,
+ * type, url }, reason?, snapshot_event? }` and no `data`; `context` and `related_object` may be null. Fields beyond
+ * these are accepted: thin payloads are unversioned, so Stripe may add some without notice.
+ *
+ * A function receives the payload styles its rules deliver (`STRIPE_EB_EVENT_PAYLOADS`, absent = snapshot); an
+ * event of another style was misrouted and is rejected with a reason that says so.
  */
 import { StripeEventBridgeError } from '../../contract/errors';
 import { STRIPE_PARTNER_SOURCE_PREFIX } from '../../contract/stripe';
@@ -19,11 +27,20 @@ export enum InvalidStripeEventReason {
   NOT_STRIPE_SOURCE = 'NOT_STRIPE_SOURCE',
   DETAIL_NOT_OBJECT = 'DETAIL_NOT_OBJECT',
   MISSING_EVENT_ID = 'MISSING_EVENT_ID',
+  /** A thin event reached a function whose rules deliver snapshot events only. */
   THIN_EVENT = 'THIN_EVENT',
+  /** A snapshot event reached a function whose rules deliver thin events only. */
+  SNAPSHOT_EVENT = 'SNAPSHOT_EVENT',
   NOT_A_STRIPE_EVENT = 'NOT_A_STRIPE_EVENT',
   DETAIL_TYPE_MISMATCH = 'DETAIL_TYPE_MISMATCH',
   MISSING_CREATED = 'MISSING_CREATED',
   MISSING_DATA_OBJECT = 'MISSING_DATA_OBJECT',
+  /** A thin event's `snapshot_event`, its idempotency key when present, is not a Stripe event id. */
+  INVALID_SNAPSHOT_EVENT = 'INVALID_SNAPSHOT_EVENT',
+  /** A thin event's `context` (the account whose API calls fetch its data) is not an account context. */
+  INVALID_CONTEXT = 'INVALID_CONTEXT',
+  /** A thin event's `related_object` is not `{ id, type, url }` with an API path as its `url`. */
+  INVALID_RELATED_OBJECT = 'INVALID_RELATED_OBJECT',
   TOO_LARGE = 'TOO_LARGE',
   /** Nested deeper than MAX_EVENT_DEPTH: decided before anything recursive (JSON.stringify) walks it. */
   TOO_DEEP = 'TOO_DEEP',
@@ -58,10 +75,25 @@ export interface StripeEventSummary {
   readonly stripeEventId: string;
   readonly type: string;
   readonly livemode: boolean | undefined;
-  /** Stripe's `created`, Unix seconds. */
+  /** Stripe's `created`, Unix seconds (with milliseconds for a thin event, whose `created` is an ISO 8601 string). */
   readonly created: number;
   readonly apiVersion: string | undefined;
+  /** Set for a thin event only: what the wrapper needs of its notification. */
+  readonly thin?: ThinEventFacts;
 }
+
+/** What a thin event's notification says beyond the summary. */
+export interface ThinEventFacts {
+  /** `snapshot_event`: the id of its snapshot twin, which is then the idempotency key. */
+  readonly snapshotEvent?: string;
+  /** `context`: the account the event belongs to, whose API calls fetch its data (`Stripe-Context`). */
+  readonly context?: string;
+  /** `related_object`, the object the event is about. */
+  readonly relatedObject?: { readonly id: string; readonly type: string; readonly url: string };
+}
+
+/** Stripe's two payload styles (`event_payload`), as STRIPE_EB_EVENT_PAYLOADS lists them. */
+export type EventPayloadStyle = 'snapshot' | 'thin';
 
 export interface ValidateOptions {
   /** Accepted `source` prefix. @default 'aws.partner/stripe.com/' */
@@ -73,6 +105,8 @@ export interface ValidateOptions {
   readonly maxBytes?: number;
   /** Deepest accepted nesting of objects and arrays, the event itself being level 1. @default MAX_EVENT_DEPTH */
   readonly maxDepth?: number;
+  /** The payload styles the function receives; an event of another style is rejected. @default ['snapshot'] */
+  readonly payloads?: readonly EventPayloadStyle[];
 }
 
 /** Stripe object ids are `<prefix>_<alphanumerics>`; event ids use the `evt_` prefix. */
@@ -138,7 +172,8 @@ export function eventBridgeEntryBytes(event: Record<string, unknown>): number {
 }
 
 /**
- * Checks that `event` is a Stripe snapshot event in an EventBridge envelope and returns its summary.
+ * Checks that `event` is a Stripe event of a payload style the function receives, in an EventBridge envelope, and
+ * returns its summary.
  * @throws InvalidStripeEventError naming what is wrong.
  */
 export function validateStripeEventBridgeEvent(event: unknown, options: ValidateOptions = {}): StripeEventSummary {
@@ -198,15 +233,26 @@ export function validateStripeEventBridgeEvent(event: unknown, options: Validate
       eventBridgeId,
     );
   }
+  const payloads = options.payloads ?? SNAPSHOT_ONLY;
   if (detail.object === 'v2.core.event') {
-    return fail(
-      InvalidStripeEventReason.THIN_EVENT,
-      `${detail.id} is a thin (v2) event; this handler expects snapshot events (set the event destination's payload to \`snapshot\`)`,
-      eventBridgeId,
-    );
+    if (!payloads.includes('thin')) {
+      return fail(
+        InvalidStripeEventReason.THIN_EVENT,
+        `${detail.id} is a thin event; this function receives snapshot events only. Subscribe thin event types (v1.…, v2.…) on a thin event bus, or set the event destination's payload to \`snapshot\``,
+        eventBridgeId,
+      );
+    }
+    return validateThinDetail(detail, detailType, source, eventBridgeId, fail);
   }
   if (detail.object !== 'event') {
-    return fail(InvalidStripeEventReason.NOT_A_STRIPE_EVENT, `\`detail.object\` is ${describe(detail.object)}; expected "event"`, eventBridgeId);
+    return fail(InvalidStripeEventReason.NOT_A_STRIPE_EVENT, `\`detail.object\` is ${describe(detail.object)}; expected "event" or "v2.core.event"`, eventBridgeId);
+  }
+  if (!payloads.includes('snapshot')) {
+    return fail(
+      InvalidStripeEventReason.SNAPSHOT_EVENT,
+      `${detail.id} is a snapshot event; this function receives thin events only. Subscribe snapshot event types on a snapshot event bus`,
+      eventBridgeId,
+    );
   }
   if (detail.type !== detailType) {
     return fail(
@@ -230,5 +276,109 @@ export function validateStripeEventBridgeEvent(event: unknown, options: Validate
     livemode: typeof detail.livemode === 'boolean' ? detail.livemode : undefined,
     created: detail.created,
     apiVersion: typeof detail.api_version === 'string' ? detail.api_version : undefined,
+  };
+}
+
+const SNAPSHOT_ONLY: readonly EventPayloadStyle[] = ['snapshot'];
+
+/**
+ * `created` of a thin event: RFC 3339 (ISO 8601 with a date, a time and a zone, as Stripe writes it:
+ * `2024-03-07T18:27:56.000Z`). Parsed here, not by Date.parse, so that both runtimes read the same instant from the
+ * same text (fractions beyond milliseconds are cut).
+ */
+const ISO_TIMESTAMP = /^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?(?:([Zz])|([+-])([0-9]{2}):([0-9]{2}))$/;
+
+/** Milliseconds since the epoch of an RFC 3339 timestamp (from 1970 on), or undefined when it is not one. */
+export function parseIsoTimestamp(text: string): number | undefined {
+  const m = ISO_TIMESTAMP.exec(text);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  const daysInMonth = month >= 1 && month <= 12 ? new Date(Date.UTC(year, month, 0)).getUTCDate() : 0;
+  if (year < 1970 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) return undefined;
+  let offsetMinutes = 0;
+  if (!m[8]) {
+    if (Number(m[10]) > 23 || Number(m[11]) > 59) return undefined;
+    offsetMinutes = (m[9] === '-' ? -1 : 1) * (Number(m[10]) * 60 + Number(m[11]));
+  }
+  const millis = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
+  return Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000;
+}
+
+/** A `context`: one or more `/`-separated account segments (`acct_1…`, or a path through an organization). */
+const STRIPE_CONTEXT = /^[A-Za-z0-9_]{1,255}(\/[A-Za-z0-9_]{1,255}){0,7}$/;
+/**
+ * A related object's `url`: a path of Stripe's API (`/v1/…` or `/v2/…`) that the SDK requests with the function's key
+ * (`fetchRelatedObject`). Nothing that could leave the path: no `..`, no `//`, no scheme, no fragment, no spaces.
+ */
+const API_PATH = /^\/v[0-9]+\/(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9_\-./%[\]]+(\?[A-Za-z0-9_\-.%[\]=&]*)?$/;
+
+/** The checks of a thin event's `detail`, after its id and object (see the top of this file). */
+function validateThinDetail(
+  detail: Record<string, unknown>,
+  detailType: string,
+  source: string,
+  eventBridgeId: string,
+  fail: (reason: InvalidStripeEventReason, message: string, id?: string) => never,
+): StripeEventSummary {
+  const id = detail.id as string;
+  if (detail.type !== detailType) {
+    return fail(
+      InvalidStripeEventReason.DETAIL_TYPE_MISMATCH,
+      `\`detail-type\` ${quote(detailType, 80)} differs from \`detail.type\` ${describe(detail.type)}; Stripe always sets them equal`,
+      eventBridgeId,
+    );
+  }
+  const createdMs = typeof detail.created === 'string' ? parseIsoTimestamp(detail.created) : undefined;
+  if (createdMs === undefined) {
+    return fail(
+      InvalidStripeEventReason.MISSING_CREATED,
+      `\`detail.created\` is ${describe(detail.created)}; expected an ISO 8601 timestamp (a thin event's \`created\`, e.g. "2026-11-26T12:00:00.000Z")`,
+      eventBridgeId,
+    );
+  }
+  const snapshotEvent = detail.snapshot_event;
+  if (snapshotEvent !== undefined && snapshotEvent !== null && (typeof snapshotEvent !== 'string' || !STRIPE_EVENT_ID.test(snapshotEvent))) {
+    return fail(
+      InvalidStripeEventReason.INVALID_SNAPSHOT_EVENT,
+      `\`detail.snapshot_event\` is ${describe(snapshotEvent)}; expected the Stripe event id (\`evt_…\`) of the event's snapshot twin, which is then the idempotency key`,
+      eventBridgeId,
+    );
+  }
+  const context = detail.context;
+  if (context !== undefined && context !== null && (typeof context !== 'string' || !STRIPE_CONTEXT.test(context))) {
+    return fail(
+      InvalidStripeEventReason.INVALID_CONTEXT,
+      `\`detail.context\` is ${describe(context)}; expected the account the event belongs to (e.g. "acct_1…"), or null`,
+      eventBridgeId,
+    );
+  }
+  const related = detail.related_object;
+  if (related !== undefined && related !== null) {
+    const r = related as Record<string, unknown>;
+    if (!isPlainObject(related) || typeof r.id !== 'string' || r.id === '' || typeof r.type !== 'string' || typeof r.url !== 'string' || !API_PATH.test(r.url)) {
+      const why = !isPlainObject(related) ? `is ${describe(related)}` : typeof r.url === 'string' && typeof r.id === 'string' && r.id !== '' && typeof r.type === 'string'
+        ? `has the url ${quote(r.url, 80)}, which is not a path of Stripe's API`
+        : `has id ${describe(r.id)}, type ${describe(r.type)} and url ${describe(r.url)}`;
+      return fail(
+        InvalidStripeEventReason.INVALID_RELATED_OBJECT,
+        `\`detail.related_object\` ${why}; expected { id, type, url } with url a path such as "/v2/core/accounts/acct_1…", or null`,
+        eventBridgeId,
+      );
+    }
+  }
+  const relatedObject = related as { id: string; type: string; url: string } | null | undefined;
+  return {
+    eventBridgeId,
+    source,
+    stripeEventId: id,
+    type: detailType,
+    livemode: typeof detail.livemode === 'boolean' ? detail.livemode : undefined,
+    created: createdMs / 1000,
+    apiVersion: undefined,
+    thin: {
+      ...(typeof snapshotEvent === 'string' ? { snapshotEvent } : {}),
+      ...(typeof context === 'string' ? { context } : {}),
+      ...(relatedObject ? { relatedObject: { id: relatedObject.id, type: relatedObject.type, url: relatedObject.url } } : {}),
+    },
   };
 }

@@ -4,8 +4,10 @@
  * user's own handler string is in `STRIPE_EB_USER_HANDLER`.
  *
  * Per invocation: validate the envelope → Powertools idempotency keyed on `detail.id` (the Stripe event
- * id, never the EventBridge envelope id, which differs on every redelivery) → the user's handler with
- * the unchanged event and `context.effects` → one structured log line and EMF metrics with the outcome.
+ * id, never the EventBridge envelope id, which differs on every redelivery; for a thin event its snapshot twin's id
+ * when it has one) → the user's handler with the unchanged event, `context.effects` and `context.stripe` /
+ * `context.eventNotification` (the Stripe SDK, loaded on first use) → one structured log line and EMF metrics with
+ * the outcome.
  *
  * DynamoDB requests: a fresh event costs a conditional PutItem (in progress) and either a conditional
  * UpdateItem (completed, with the result) or, when the handler handed its writes to
@@ -26,6 +28,7 @@ import { InvalidStripeEventError, InvalidStripeEventReason, StripeEventSummary, 
 import { InvocationStore, InvocationStores } from './idempotency';
 import { toStorableResult } from './result';
 import { explainStoreFailure } from './store-errors';
+import { defineStripeProperties, thinIdempotencyView } from './stripe-context';
 import { ContextFields, Metric, Telemetry } from './telemetry';
 import { loadUserHandler, UserHandler } from './user-handler';
 import { PAYLOAD_VALIDATION_JMESPATH } from '../../contract/idempotency';
@@ -71,6 +74,8 @@ const stores = new InvocationStores({
   onPreviousCompletionFailed: (idempotencyKey, reason) =>
     telemetry.warn('Could not complete the record of a duplicate found under a previous key prefix; copies wait for its deadline', { idempotency_key: idempotencyKey, reason }),
 });
+
+const stripeAccessOptions = { secretId: config.stripeApiKeySecretId, apiBase: config.stripeApiBase };
 
 let userHandler: Promise<UserHandler> | undefined;
 function getUserHandler(): Promise<UserHandler> {
@@ -128,6 +133,11 @@ function eventFields(summary: StripeEventSummary): Record<string, unknown> {
   };
 }
 
+/** A thin event's fields: the object it is about and its snapshot twin. */
+function thinEventFields(summary: StripeEventSummary): Record<string, unknown> {
+  return { ...eventFields(summary), [F.RELATED_OBJECT_ID]: summary.thin!.relatedObject?.id, [F.SNAPSHOT_EVENT_ID]: summary.thin!.snapshotEvent };
+}
+
 const METRIC_OF: Record<Outcome, string> = {
   [OUTCOME.PROCESSED]: METRIC_PROCESSED,
   [OUTCOME.DUPLICATE]: METRIC_DUPLICATE,
@@ -160,7 +170,7 @@ export async function handler(event: unknown, context: Context): Promise<unknown
 
   let summary: StripeEventSummary;
   try {
-    summary = validateStripeEventBridgeEvent(event, { sourcePrefix: config.sourcePrefix, maxBytes: MAX_EVENT_BYTES });
+    summary = validateStripeEventBridgeEvent(event, { sourcePrefix: config.sourcePrefix, maxBytes: MAX_EVENT_BYTES, payloads: config.payloads });
   } catch (err) {
     const e = err as InvalidStripeEventError;
     const eventBridgeId = e.eventBridgeId ?? (typeof (event as { id?: unknown })?.id === 'string' ? (event as { id: string }).id : undefined);
@@ -168,7 +178,7 @@ export async function handler(event: unknown, context: Context): Promise<unknown
     throw err;
   }
 
-  const fields = eventFields(summary);
+  const fields = summary.thin ? thinEventFields(summary) : eventFields(summary);
   const eventAgeMs = Math.max(0, startedAt - summary.created * 1000);
   let handlerRan = false;
   const store = stores.acquire();
@@ -179,12 +189,15 @@ export async function handler(event: unknown, context: Context): Promise<unknown
     // `context.effects`: the handler's DynamoDB writes, committed with the record's completion (effects.ts).
     const effects = createEffects({ store, invocation: store.invocation, storable, region: process.env.AWS_REGION, account: context.invokedFunctionArn?.split(':')[4] });
     Object.defineProperty(context, 'effects', { value: effects, configurable: true, writable: true, enumerable: false });
+    // `context.stripe` and `context.eventNotification`: getters that load the Stripe SDK on first use (stripe-context.ts).
+    defineStripeProperties(context, event as { detail: Record<string, unknown> }, summary, stripeAccessOptions);
     // A fresh IdempotencyConfig per invocation: it carries this invocation's Lambda context, from which
     // Powertools sets the in-progress record to expire at this invocation's deadline.
     const idempotent = makeIdempotent(
-      async (e: unknown, ctx: Context) => {
+      async (_keyed: unknown, ctx: Context) => {
         handlerRan = true;
-        const result = await fn(e, ctx);
+        // The event as delivered (what Powertools keyed a thin event on is its idempotency view).
+        const result = await fn(event, ctx);
         // The guarantee is the wrapper's, not the handler's: after a record taken over, an unknown commit outcome or a
         // refused second transactWrite, the invocation fails even if the handler caught the error and returned.
         if (store.failure) throw store.failure;
@@ -206,13 +219,15 @@ export async function handler(event: unknown, context: Context): Promise<unknown
         }),
       },
     );
-    const returned = await idempotent(event, context);
+    // A thin event is keyed on its snapshot twin's id when it has one, and validated on what the twins share.
+    const returned = await idempotent(summary.thin ? thinIdempotencyView(summary) : event, context);
     record(lambda, handlerRan ? OUTCOME.PROCESSED : OUTCOME.DUPLICATE, { ...fields, ...recordFields(store) }, Date.now() - startedAt, eventAgeMs);
     // What the record holds, which duplicates return too (null where DynamoDB refused the result).
     return store.stored ? store.stored.value : returned;
   } catch (err) {
     if (err instanceof IdempotencyValidationError) {
-      const invalid = eventIdReused(summary, ((event as { detail: Record<string, unknown> }).detail).account);
+      const account = summary.thin ? summary.thin.context : ((event as { detail: Record<string, unknown> }).detail).account;
+      const invalid = eventIdReused(summary, account);
       const invalidFields = { ...fields, [F.REASON]: invalid.reason, ...recordFields(store), ...errorFields(invalid) };
       record(lambda, OUTCOME.INVALID, invalidFields, Date.now() - startedAt, eventAgeMs);
       throw invalid;

@@ -2,7 +2,7 @@
 import { Token } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type { IConstruct } from 'constructs';
-import type { StripeAlarmOptions } from '../../monitoring-options';
+import { StripeAlarm, StripeAlarmOptions } from '../../monitoring-options';
 import { invalid } from '../errors';
 
 /** Outside `0..max` or not a whole number (tokens are left to CloudFormation). */
@@ -22,6 +22,55 @@ export function validateAlarmOptions(scope: IConstruct, alarms: StripeAlarmOptio
   }
   if (outside(alarms.evaluationPeriods, Number.MAX_SAFE_INTEGER) || alarms.evaluationPeriods === 0) {
     invalid(scope, `alarms.evaluationPeriods: ${alarms.evaluationPeriods} must be a whole number of at least 1.`);
+  }
+  for (const address of alarms.emailAddresses ?? []) {
+    const why = notAnEmailAddress(address);
+    if (why) invalid(scope, `alarms.emailAddresses: '${address}' is not an email address: ${why}; SNS would refuse the subscription at deploy.`);
+  }
+  validateQueryAlarmWindow(scope, alarms);
+}
+
+/** An address SNS takes: `name@domain.tld`, one per entry (tokens are left to CloudFormation). */
+const EMAIL = /^[^\s@<>()[\],;:"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}$/;
+
+/** Why an alarm email address would not parse, with the fix; undefined when it does. */
+function notAnEmailAddress(address: string): string | undefined {
+  if (Token.isUnresolved(address) || EMAIL.test(address)) return undefined;
+  const found = address.match(/[^\s@<>()[\],;:"]+@[^\s@<>()[\],;:"]+/g) ?? [];
+  if (found.length > 1) return `give one address per entry: [${found.map((a) => `'${a}'`).join(', ')}]`;
+  if (found.length === 1 && found[0] !== address) return `give the address alone: '${found[0]}'`;
+  return "expected name@domain.tld, e.g. 'payments-oncall@example.com'";
+}
+
+/** The alarms on Metrics Insights queries (see ../metric-factory.ts). */
+const QUERY_ALARMS = [
+  StripeAlarm.RULE_DLQ_FAILURES,
+  StripeAlarm.RULE_FAILED_INVOCATIONS,
+  StripeAlarm.RULE_THROTTLED,
+  StripeAlarm.DESTINATION_DELIVERY_FAILURES,
+];
+
+/**
+ * A Metrics Insights alarm evaluates only the last 3 hours of data, and Metrics Insights has no high-resolution
+ * data (docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-limits.html, cloudwatch-metrics-insights-limits.html):
+ * its period is whole minutes, and period × evaluation periods at most 3 hours.
+ */
+function validateQueryAlarmWindow(scope: IConstruct, alarms: StripeAlarmOptions): void {
+  const disabled = new Set(alarms.disabledAlarms ?? []);
+  if (alarms.enabled === false || QUERY_ALARMS.every((a) => disabled.has(a))) return;
+  const period = alarms.period;
+  if (period === undefined || period.isUnresolved()) return;
+  const seconds = period.toSeconds({ integral: false });
+  if (seconds < 60 || seconds % 60 !== 0) {
+    invalid(scope, `alarms.period: ${period.toHumanString()} must be whole minutes: the rule and destination delivery alarms query Metrics Insights, which has no data finer than a minute.`);
+  }
+  const periods = alarms.evaluationPeriods ?? 1;
+  if (!Token.isUnresolved(periods) && seconds * periods > 3 * 3600) {
+    invalid(
+      scope,
+      `alarms.period × alarms.evaluationPeriods: ${period.toHumanString()} × ${periods} must be at most 3 hours: the rule and destination delivery alarms ` +
+        'query Metrics Insights, whose alarms evaluate only the last 3 hours. Shorten either, or leave those alarms out (disabledAlarms).',
+    );
   }
 }
 

@@ -10,6 +10,9 @@
  *   operations the idempotency layer uses (docs.aws.amazon.com/amazondynamodb/latest/developerguide/metrics-dimensions.html).
  * - AWS/Lambda AsyncEventAge (the time an event waited in the asynchronous queue, retries and throttling included).
  * - The wrapper's EMF metrics (src/contract/metrics.ts), dimension `integration` for every handler at once.
+ * - AWS/Events FailedInvocations, InvocationsFailedToBeSentToDlq, ThrottledRules over every rule of the
+ *   integration, and AWS/Lambda DestinationDeliveryFailures over every function of the account and Region: Metrics
+ *   Insights queries (why, and why they select what they select: ../metric-factory.ts, METRICS INSIGHTS).
  *
  * By default the set is fixed per integration (it does not grow with handlers); `handlerAlarms` adds ten per handler.
  */
@@ -94,6 +97,22 @@ export function createAlarms(scope: Construct, sources: MonitoringSources, optio
   const table = sources.idempotencyTable;
   add(scope, 'TableThrottles', StripeAlarm.TABLE_THROTTLES, 'idempotency table', table.metricThrottledRequestsForOperations({ operations: IDEMPOTENCY_OPERATIONS, period }), 1);
   add(scope, 'TableSystemErrors', StripeAlarm.TABLE_SYSTEM_ERRORS, 'idempotency table', table.metricSystemErrorsForOperations({ operations: IDEMPOTENCY_OPERATIONS, period }), 1);
+
+  // Where an event is lost without a trace but the archive: each one alarm over every rule (or function), by a query.
+  const rules = `integration ${sources.name}, every rule`;
+  const whichRule = 'Which rule: the dashboard\'s "Rules by" widgets, or each route\'s metricRule*() metrics.';
+  add(scope, 'RuleDlqFailures', StripeAlarm.RULE_DLQ_FAILURES, rules, sources.metricRulesInvocationsFailedToBeSentToDlq({ period }), 1, { which: whichRule });
+  add(scope, 'RuleFailedInvocations', StripeAlarm.RULE_FAILED_INVOCATIONS, rules, sources.metricRulesFailedInvocations({ period }), 1, { which: whichRule });
+  add(scope, 'RuleThrottled', StripeAlarm.RULE_THROTTLED, rules, sources.metricRulesThrottled({ period }), 1, { which: whichRule });
+  add(
+    scope,
+    'DestinationDeliveryFailures',
+    StripeAlarm.DESTINATION_DELIVERY_FAILURES,
+    `integration ${sources.name}, every function of the account and Region`,
+    sources.metricDestinationDeliveryFailures({ period }),
+    1,
+    { which: 'Which function: the dashboard\'s "Functions by destination delivery failures" widget (it may be another app\'s).' },
+  );
 
   const silence = options.noEventsPeriod ?? Duration.hours(24);
   add(scope, 'NoEvents', StripeAlarm.NO_EVENTS, all, sources.metricEventsReceived({ period: silence }), 1, {

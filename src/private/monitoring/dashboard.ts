@@ -1,10 +1,15 @@
-/** The integration's CloudWatch dashboard: the alarm guide, the alarms' state, and graphs per handler. */
+/**
+ * The integration's CloudWatch dashboard: the alarm guide, the alarms' state, the integration's graphs, where
+ * events fail (Metrics Insights top 10s), and a graph per handler for up to five. Readable at 300 handlers: no
+ * widget grows with them.
+ */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { alarmGuide } from './alarm-guide';
 import { IDEMPOTENCY_OPERATIONS } from './alarms';
 import { MonitoredRoute, MonitoringSources } from './sources';
+import { METRIC_FAILED, METRIC_INVALID, METRIC_PROCESSED } from '../../contract/metrics';
 
 export function createDashboard(
   scope: Construct,
@@ -58,85 +63,80 @@ export function createDashboard(
       width: 6,
     }),
   );
-  if (sources.routes.length <= MAX_HANDLER_ROWS) {
-    for (const h of sources.routes) addHandlerRow(dashboard, h);
-  } else {
-    addHandlerGraphs(dashboard, sources.routes);
-  }
+  addWhereEventsFail(dashboard, sources);
+  const n = sources.routes.length;
+  dashboard.addWidgets(new cloudwatch.TextWidget({
+    width: 24,
+    height: 1,
+    markdown: n <= MAX_HANDLER_GRAPHS
+      ? '### Each handler'
+      : `### ${n} handlers: the top 10s above name those that fail; each function's own graphs are in the Lambda console`,
+  }));
+  if (n <= MAX_HANDLER_GRAPHS) dashboard.addWidgets(...sources.routes.map(handlerGraph));
   return dashboard;
 }
 
-/** Up to this many handlers get a row of graphs each; a dashboard holds at most 500 widgets (5 per row). */
-export const MAX_HANDLER_ROWS = 25;
-/** Lines per graph when handlers share graphs (GetMetricWidgetImage draws at most 100 metrics per graph). */
-const LINES_PER_GRAPH = 50;
+/**
+ * Up to this many handlers get a graph each; with more, none (the top 10s name the failing ones), so no widget
+ * grows with the handlers. Five graphs of 5 metrics keep the default dashboard within the free tier's 50
+ * metrics per dashboard (aws.amazon.com/cloudwatch/pricing) whatever the number of handlers.
+ */
+export const MAX_HANDLER_GRAPHS = 5;
 
-function addHandlerRow(dashboard: cloudwatch.Dashboard, h: MonitoredRoute): void {
+/**
+ * Where events fail: Metrics Insights top 10s, one line per rule or function, whatever the number of handlers
+ * (one query per widget: CloudWatch runs one Metrics Insights query per request). Rules: those of the
+ * integration; functions: every function of the account and Region (see ../metric-factory.ts, METRICS INSIGHTS);
+ * handlers: the wrapper's per-handler metrics, when a route has them.
+ */
+function addWhereEventsFail(dashboard: cloudwatch.Dashboard, sources: MonitoringSources): void {
   const p = { period: Duration.minutes(5) };
-  dashboard.addWidgets(new cloudwatch.TextWidget({ width: 24, height: 1, markdown: `### ${h.handlerName}: ${h.eventTypes.join(', ')}` }));
-  const wrapper = h.handlerMetrics;
+  const top = (title: string, metric: cloudwatch.IMetric) => new cloudwatch.GraphWidget({ title, left: [metric], width: 8, height: 6 });
+  dashboard.addWidgets(new cloudwatch.TextWidget({
+    width: 24,
+    height: 2,
+    markdown: '### Where events fail: the top 10\n' +
+      'Rules: the integration\'s. Functions: every function of the account and Region (a function\'s metrics carry only its generated name, which a query cannot select on).',
+  }));
   dashboard.addWidgets(
-    new cloudwatch.GraphWidget({
-      title: `${h.handlerName}: events`,
-      left: [
-        h.metricRuleMatchedEvents({ ...p, label: 'matched' }),
-        h.function.metricInvocations({ ...p, statistic: 'Sum', label: 'invocations' }),
-        ...(wrapper
-          ? [
-            h.metricEventsProcessed({ ...p, label: 'processed' }),
-            h.metricEventsDuplicate({ ...p, label: 'duplicate' }),
-            h.metricEventsInvalid({ ...p, label: 'invalid' }),
-          ]
-          : []),
-      ],
-      width: 6,
-    }),
-    new cloudwatch.GraphWidget({
-      title: `${h.handlerName}: errors`,
-      left: [
-        h.function.metricErrors({ ...p, statistic: 'Sum', label: 'Lambda errors' }),
-        ...(wrapper ? [h.metricEventsFailed({ ...p, label: 'handler failed' })] : []),
-        h.metricRuleFailedInvocations({ ...p, label: 'rule failed invocations' }),
-      ],
-      width: 6,
-    }),
-    new cloudwatch.GraphWidget({
-      title: `${h.handlerName}: duration and event age`,
-      left: [h.function.metricDuration({ ...p, statistic: 'p50', label: 'duration p50' }), h.function.metricDuration({ ...p, statistic: 'p99', label: 'duration p99' })],
-      right: wrapper
-        ? [
-          h.metricEventAge({ ...p, statistic: 'p50', label: 'Stripe-to-handler p50' }),
-          h.metricEventAge({ ...p, statistic: 'p99', label: 'Stripe-to-handler p99' }),
-        ]
-        : [h.function.metric('AsyncEventAge', { ...p, statistic: 'Maximum', label: 'oldest wait in Lambda\'s queue' })],
-      width: 6,
-    }),
-    new cloudwatch.GraphWidget({
-      title: `${h.handlerName}: throttles`,
-      left: [
-        h.function.metricThrottles({ ...p, statistic: 'Sum', label: 'Lambda throttles' }),
-        h.metricRuleThrottled({ ...p, label: 'rule throttled' }),
-      ],
-      width: 6,
-    }),
+    top('Rules by failed invocations (the events are in the dead-letter queue)', sources.topRules('FailedInvocations', p)),
+    top('Rules by events not sent to the dead-letter queue (lost: replay the archive)', sources.topRules('InvocationsFailedToBeSentToDlq', p)),
+    top('Rules by throttled runs', sources.topRules('ThrottledRules', p)),
+    top('Functions by errors', sources.topFunctions('Errors', p)),
+    top('Functions by throttles', sources.topFunctions('Throttles', p)),
+    top('Functions by destination delivery failures (lost: replay the archive)', sources.topFunctions('DestinationDeliveryFailures', p)),
   );
-}
-
-/** Many handlers: one line per handler in shared graphs of errors, throttles, p99 duration and rule failures. */
-function addHandlerGraphs(dashboard: cloudwatch.Dashboard, routes: readonly MonitoredRoute[]): void {
-  const p = { period: Duration.minutes(5) };
-  const kinds: Array<[string, (h: MonitoredRoute) => cloudwatch.IMetric]> = [
-    ['Lambda errors', (h) => h.function.metricErrors({ ...p, statistic: 'Sum', label: h.handlerName })],
-    ['Lambda throttles', (h) => h.function.metricThrottles({ ...p, statistic: 'Sum', label: h.handlerName })],
-    ['duration p99', (h) => h.function.metricDuration({ ...p, statistic: 'p99', label: h.handlerName })],
-    ['rule failed invocations', (h) => h.metricRuleFailedInvocations({ ...p, label: h.handlerName })],
-  ];
-  dashboard.addWidgets(new cloudwatch.TextWidget({ width: 24, height: 1, markdown: `### ${routes.length} handlers: one line each` }));
-  for (let i = 0; i < routes.length; i += LINES_PER_GRAPH) {
-    const chunk = routes.slice(i, i + LINES_PER_GRAPH);
-    const span = `handlers ${i + 1}-${i + chunk.length}`;
+  if (sources.routes.some((r) => r.handlerMetrics)) {
     dashboard.addWidgets(
-      ...kinds.map(([title, metric]) => new cloudwatch.GraphWidget({ title: `${title}, ${span}`, left: chunk.map(metric), width: 6, legendPosition: cloudwatch.LegendPosition.HIDDEN })),
+      top('Handlers by failed Stripe events', sources.topHandlers(METRIC_FAILED, p)),
+      top('Handlers by invalid events', sources.topHandlers(METRIC_INVALID, p)),
+      top('Handlers by events processed', sources.topHandlers(METRIC_PROCESSED, p)),
     );
   }
+}
+
+/** One handler: its rule's matched events and its function's invocations, errors and throttles; p99 duration on the right. */
+function handlerGraph(h: MonitoredRoute): cloudwatch.GraphWidget {
+  const p = { period: Duration.minutes(5) };
+  const types = h.eventTypes.join(', ');
+  return new cloudwatch.GraphWidget({
+    title: `${h.handlerName}: ${types.length > 80 ? `${types.slice(0, 77)}...` : types}`,
+    left: [
+      h.metricRuleMatchedEvents({ ...p, label: 'matched' }),
+      h.function.metricInvocations({ ...p, statistic: 'Sum', label: 'invocations' }),
+      h.function.metricErrors({ ...p, statistic: 'Sum', label: 'Lambda errors' }),
+      h.function.metricThrottles({ ...p, statistic: 'Sum', label: 'Lambda throttles' }),
+      ...(h.handlerMetrics
+        ? [
+          h.metricEventsProcessed({ ...p, label: 'processed' }),
+          h.metricEventsDuplicate({ ...p, label: 'duplicate' }),
+          h.metricEventsFailed({ ...p, label: 'handler failed' }),
+          h.metricEventsInvalid({ ...p, label: 'invalid' }),
+        ]
+        : []),
+    ],
+    right: [h.function.metricDuration({ ...p, statistic: 'p99', label: 'duration p99 (ms)' })],
+    width: 8,
+    height: 6,
+  });
 }

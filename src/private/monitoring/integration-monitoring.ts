@@ -15,6 +15,7 @@ import { createDashboard } from './dashboard';
 import { createQueries } from './queries';
 import type { MonitoredRoute, MonitoringSources } from './sources';
 import type { StripeAlarmOptions, StripeDashboardOptions } from '../../monitoring-options';
+import type { StripeMetricFactory } from '../metric-factory';
 
 type MetricOf = (props?: cloudwatch.MetricOptions) => cloudwatch.IMetric;
 
@@ -27,6 +28,10 @@ export interface IntegrationMetrics extends Construct {
   metricEventAge: MetricOf;
   metricDeadLetterQueueMessages: MetricOf;
   metricDeadLetterQueueOldestMessageAge: MetricOf;
+  metricRulesFailedInvocations: MetricOf;
+  metricRulesInvocationsFailedToBeSentToDlq: MetricOf;
+  metricRulesThrottled: MetricOf;
+  metricDestinationDeliveryFailures: MetricOf;
 }
 
 export interface IntegrationMonitoring {
@@ -43,6 +48,7 @@ export function createMonitoring(
   alarmOptions: StripeAlarmOptions,
   dashboardOptions: StripeDashboardOptions,
   retry: RetrySettings,
+  metrics: StripeMetricFactory,
 ): IntegrationMonitoring {
   const monitoring = new Construct(integration, 'Monitoring');
   const queryPrefix = `${Stack.of(integration).stackName}/${integration.node.id}`;
@@ -65,11 +71,18 @@ export function createMonitoring(
     metricEventAge: m(integration.metricEventAge),
     metricDeadLetterQueueMessages: m(integration.metricDeadLetterQueueMessages),
     metricDeadLetterQueueOldestMessageAge: m(integration.metricDeadLetterQueueOldestMessageAge),
+    metricRulesFailedInvocations: m(integration.metricRulesFailedInvocations),
+    metricRulesInvocationsFailedToBeSentToDlq: m(integration.metricRulesInvocationsFailedToBeSentToDlq),
+    metricRulesThrottled: m(integration.metricRulesThrottled),
+    metricDestinationDeliveryFailures: m(integration.metricDestinationDeliveryFailures),
+    topRules: (name, p) => metrics.topRules(name, routes.flatMap((r) => r.eventBuses), p),
+    topFunctions: (name, p) => metrics.topFunctions(name, p),
+    topHandlers: (name, p) => metrics.topHandlers(name, p),
     ...retry,
   };
   const { alarms, topic } = createAlarms(monitoring, sources, alarmOptions);
   if (topic && alarms.length > 0) warnUnlessAlarmsHaveDestination(integration, monitoring, topic, alarmOptions.topic !== undefined);
-  const dashboard = dashboardOptions.enabled === true ? createDashboard(monitoring, sources, alarms, dashboardOptions.dashboardName) : undefined;
+  const dashboard = dashboardOptions.enabled !== false ? createDashboard(monitoring, sources, alarms, dashboardOptions.dashboardName) : undefined;
   const queries = createQueries(monitoring, sources, queryPrefix);
   return { alarms, topic, dashboard, queries };
 }

@@ -5,17 +5,24 @@
 import type { Duration } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
 type MetricOf = (props?: cloudwatch.MetricOptions) => cloudwatch.IMetric;
+/** One metric by name, as a Metrics Insights top 10 (one line each). */
+type TopOf = (metricName: string, props?: cloudwatch.MetricOptions) => cloudwatch.IMetric;
 
 /** One handler, as monitoring sees it. */
 export interface MonitoredRoute {
   readonly handlerName: string;
   readonly eventTypes: readonly string[];
   readonly function: lambda.IFunction;
+  /** The bus the route's rule is on. */
+  readonly eventBus: events.IEventBus;
+  /** Every bus the route's rules are on (one, or a snapshot and a thin bus). */
+  readonly eventBuses: readonly events.IEventBus[];
   readonly timeout?: Duration;
   readonly logGroup?: logs.ILogGroup;
   /** The function's concurrency limit, when it has one (its throttled events wait in Lambda's queue). */
@@ -53,6 +60,16 @@ export interface MonitoringSources {
   readonly metricEventAge: MetricOf;
   readonly metricDeadLetterQueueMessages: MetricOf;
   readonly metricDeadLetterQueueOldestMessageAge: MetricOf;
+  /** Every rule of the integration, whichever bus it is on (Metrics Insights queries). */
+  readonly metricRulesFailedInvocations: MetricOf;
+  readonly metricRulesInvocationsFailedToBeSentToDlq: MetricOf;
+  readonly metricRulesThrottled: MetricOf;
+  /** Every function of the account and Region (a Metrics Insights query). */
+  readonly metricDestinationDeliveryFailures: MetricOf;
+  /** The dashboard's top 10s: rules of the integration (AWS/Events), functions of the account (AWS/Lambda), handlers (the wrapper's, with handlerMetrics). */
+  readonly topRules: TopOf;
+  readonly topFunctions: TopOf;
+  readonly topHandlers: TopOf;
   /** Lambda's retries before the dead-letter queue, as configured: the alarm guide states them. */
   readonly lambdaRetryAttempts: number;
   readonly lambdaMaxEventAge: Duration;

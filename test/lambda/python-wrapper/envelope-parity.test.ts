@@ -11,12 +11,14 @@ import { MAX_EVENT_BYTES } from '../../../src/contract/wrapper';
 import { eventBridgeEntryBytes, InvalidStripeEventError, InvalidStripeEventReason, validateStripeEventBridgeEvent } from '../../../src/lambda/wrapper/envelope';
 import { PYTHON_WRAPPER_LAYER_DIR } from '../../support/local-stack';
 import { envelope, loadSample, StripeEventSample, withId } from '../../support/stripe-samples';
-import { anyDelivery } from '../wrapper/envelope-arbitraries';
+import { anyDeliveryOfEitherStyle, anyPayloads } from '../wrapper/envelope-arbitraries';
 import VECTORS from '../wrapper/envelope-vectors.json';
 
 interface Case {
   readonly event: unknown;
   readonly maxBytes?: number;
+  /** The payload styles the function receives. @default ['snapshot'] */
+  readonly payloads?: Array<'snapshot' | 'thin'>;
 }
 type Result = { accepted: Record<string, unknown> } | { rejected: { reason: string; message: string; eventBridgeId: string | null } };
 
@@ -35,7 +37,7 @@ function python(cases: readonly Case[], args: string[] = []): Result[] {
 /** The Node.js implementation's result, in the same shape. */
 function node(c: Case): Result {
   try {
-    const summary = validateStripeEventBridgeEvent(c.event, c.maxBytes !== undefined ? { maxBytes: c.maxBytes } : {});
+    const summary = validateStripeEventBridgeEvent(c.event, { maxBytes: c.maxBytes, payloads: c.payloads });
     return { accepted: JSON.parse(JSON.stringify(summary)) };
   } catch (err) {
     if (!(err instanceof InvalidStripeEventError)) throw err;
@@ -61,11 +63,11 @@ describe('the shared test vectors', () => {
   });
 });
 
-test('on 3,000 random deliveries (valid, damaged, arbitrary JSON) both give the same reason, message and summary', () => {
-  // As Lambda hands them to the function: JSON.
+test('on 4,000 random deliveries (valid, damaged, arbitrary JSON; snapshot and thin) both give the same reason, message and summary', () => {
+  // As Lambda hands them to the function: JSON; to functions that receive either payload style or both.
   const cases: Case[] = fc
-    .sample(anyDelivery, { numRuns: 3_000, seed: 20261129 })
-    .map((event) => ({ event: JSON.parse(JSON.stringify(event ?? null)), maxBytes: MAX_EVENT_BYTES }));
+    .sample(fc.tuple(anyDeliveryOfEitherStyle, anyPayloads), { numRuns: 4_000, seed: 20261129 })
+    .map(([event, payloads]) => ({ event: JSON.parse(JSON.stringify(event ?? null)), maxBytes: MAX_EVENT_BYTES, payloads }));
   const results = python(cases);
   const differences = cases
     .map((c, i) => ({ event: c.event, node: node(c), python: results[i] }))

@@ -1,5 +1,5 @@
 """Runs the Python wrapper's envelope validation (from the built layer, on PYTHONPATH) over events read from stdin,
-one JSON document per line ({"event": …, "maxBytes": n?}), and writes one JSON result per line: the rejection
+one JSON document per line ({"event": …, "maxBytes": n?, "payloads": [...]?}), and writes one JSON result per line: the rejection
 ({"rejected": {"reason", "message", "eventBridgeId"}}) or the summary ({"accepted": {…}}), in the Node.js wrapper's
 field names. Used by envelope-parity.test.ts to check both implementations on the same events."""
 
@@ -16,6 +16,8 @@ for line in sys.stdin:
     case = json.loads(line)
     try:
         kwargs = {"max_bytes": case["maxBytes"]} if "maxBytes" in case else {}
+        if "payloads" in case:
+            kwargs["payloads"] = case["payloads"]
         s = validate_stripe_eventbridge_event(case["event"], **kwargs)
         summary = {
             "eventBridgeId": s.event_bridge_id,
@@ -26,6 +28,12 @@ for line in sys.stdin:
             "created": s.created,
             "apiVersion": s.api_version,
         }
+        if s.thin is not None:
+            thin = {"snapshotEvent": s.thin.snapshot_event, "context": s.thin.context}
+            if s.thin.related_object is not None:
+                r = s.thin.related_object
+                thin["relatedObject"] = {"id": r.id, "type": r.type, "url": r.url}
+            summary["thin"] = {k: v for k, v in thin.items() if v is not None}
         out = {"accepted": {k: v for k, v in summary.items() if v is not None}}
     except InvalidStripeEventError as err:
         out = {"rejected": {"reason": err.reason.value, "message": str(err), "eventBridgeId": err.event_bridge_id}}

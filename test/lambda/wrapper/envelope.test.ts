@@ -3,16 +3,17 @@
  * the size limit at its exact boundary, and properties over random envelopes (fast-check).
  */
 import fc from 'fast-check';
-import { anyDelivery, cardNumberLike, damagedEnvelope, validEnvelope } from './envelope-arbitraries';
+import { anyDelivery, cardNumberLike, damagedEnvelope, validEnvelope, validThinEnvelope } from './envelope-arbitraries';
 import { MAX_EVENT_BYTES } from '../../../src/contract/wrapper';
 import {
   eventBridgeEntryBytes,
   InvalidStripeEventError,
   InvalidStripeEventReason,
   nestedDeeperThan,
+  parseIsoTimestamp,
   validateStripeEventBridgeEvent,
 } from '../../../src/lambda/wrapper/envelope';
-import { completeSampleFiles, envelope, loadSample, StripeEventSample, withId } from '../../support/stripe-samples';
+import { completeSampleFiles, envelope, loadSample, StripeEventSample, thinEnvelopeFiles, withId } from '../../support/stripe-samples';
 
 const CHECKOUT = loadSample<StripeEventSample>('checkout.session.completed__stripe-ruby-mock.json');
 
@@ -47,6 +48,39 @@ describe('accepts', () => {
       expect(validateStripeEventBridgeEvent(loadSample(file))).toMatchObject({ stripeEventId: 'evt_test_123', type: 'customer.created', livemode: true });
     },
   );
+});
+
+describe('thin events', () => {
+  test.each(thinEnvelopeFiles())("Stripe's own EventBridge thin envelope %s is accepted by a thin function", (file) => {
+    const event = loadSample<Record<string, any>>(file);
+    const summary = validateStripeEventBridgeEvent(event, { maxBytes: MAX_EVENT_BYTES, payloads: ['thin'] });
+    expect(summary).toMatchObject({ eventBridgeId: event.id, source: event.source, stripeEventId: event.detail.id, type: event.detail.type });
+    expect(summary.apiVersion).toBeUndefined();
+    // Event age counts from the ISO 8601 `created`, to the millisecond.
+    expect(summary.created * 1000).toBe(Date.parse(event.detail.created));
+    expect(summary.thin?.relatedObject).toEqual(event.detail.related_object ?? undefined);
+    expect(summary.thin?.context).toEqual(event.detail.context ?? undefined);
+  });
+
+  test('the ISO 8601 created is read to the millisecond, in any time zone, and nothing that is not a date passes', () => {
+    expect(parseIsoTimestamp('2024-03-07T18:27:56.000Z')).toBe(Date.parse('2024-03-07T18:27:56.000Z'));
+    expect(parseIsoTimestamp('2024-03-07T19:57:56.1239+01:30')).toBe(Date.parse('2024-03-07T18:27:56.123Z'));
+    expect(parseIsoTimestamp('2024-02-29T00:00:00Z')).toBe(Date.parse('2024-02-29T00:00:00Z'));
+    for (const bad of ['2023-02-29T00:00:00Z', '2024-03-07 18:27:56Z', '2024-03-07T18:27:56', '2024-13-01T00:00:00Z', '2024-03-07T24:00:00Z', '1709836076', '']) {
+      expect(parseIsoTimestamp(bad)).toBeUndefined();
+    }
+  });
+
+  test('every valid thin envelope is accepted, with its snapshot twin and context', () => {
+    fc.assert(
+      fc.property(validThinEnvelope, (event) => {
+        const summary = validateStripeEventBridgeEvent(event, { maxBytes: MAX_EVENT_BYTES, payloads: ['snapshot', 'thin'] });
+        expect(summary.stripeEventId).toBe(event.detail.id);
+        expect(summary.thin?.snapshotEvent).toBe(event.detail.snapshot_event ?? undefined);
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
 
 describe('nesting', () => {
@@ -96,10 +130,16 @@ describe('rejects, naming what is wrong', () => {
     'eventbridge-envelope__stripe-node-v2-thin-billing.meter.error_report_triggered.json',
     'eventbridge-envelope__stripe-python-v2-thin-ping-context.json',
     'eventbridge-envelope__stripe-ruby-v2-thin-related-object.json',
-  ])('the thin (v2) event %s', (file) => {
+  ])('the thin event %s, by a function that receives snapshot events only', (file) => {
     const err = rejection(loadSample(file));
     expect(err.reason).toBe(InvalidStripeEventReason.THIN_EVENT);
-    expect(err.message).toMatch(/^THIN_EVENT: evt_\w+ is a thin \(v2\) event; this handler expects snapshot events \(set the event destination's payload to `snapshot`\)$/);
+    expect(err.message).toMatch(/^THIN_EVENT: evt_\w+ is a thin event; this function receives snapshot events only\. Subscribe thin event types \(v1\.…, v2\.…\) on a thin event bus/);
+  });
+
+  test('a snapshot event, by a function that receives thin events only', () => {
+    const err = rejection(envelope(CHECKOUT), { payloads: ['thin'] });
+    expect(err.reason).toBe(InvalidStripeEventReason.SNAPSHOT_EVENT);
+    expect(err.message).toMatch(/is a snapshot event; this function receives thin events only/);
   });
 
   test('a card number in a wrong field is never echoed', () => {

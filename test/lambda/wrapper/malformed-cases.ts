@@ -72,7 +72,7 @@ export const CASES: Array<[string, () => unknown, string, RegExp]> = [
   ],
   ['detail that is a JSON string, not an object', () => envelope(withId(CHECKOUT, 'evt_1Stringified'), { detail: JSON.stringify(CHECKOUT) as any }), 'DETAIL_NOT_OBJECT', /^DETAIL_NOT_OBJECT: `detail` is the string "\{/],
   ['detail that is an array', () => envelope(withId(CHECKOUT, 'evt_1Array'), { detail: [CHECKOUT] as any }), 'DETAIL_NOT_OBJECT', /^DETAIL_NOT_OBJECT: `detail` is an array/],
-  ['a thin (v2) event where a snapshot event is expected', () => ({ ...THIN, id: 'b0e5ad6b-1c2f-4a43-a0ad-5b1a3f5f2a10' }), 'THIN_EVENT', /^THIN_EVENT: evt_notif_test_789 is a thin \(v2\) event/],
+  ['a thin (v2) event where a snapshot event is expected', () => ({ ...THIN, id: 'b0e5ad6b-1c2f-4a43-a0ad-5b1a3f5f2a10' }), 'THIN_EVENT', /^THIN_EVENT: evt_notif_test_789 is a thin event; this function receives snapshot events only/],
   ['detail.object that is not "event"', () => envelope({ ...withId(CHECKOUT, 'evt_1NotAnEvent'), object: 'checkout.session' }), 'NOT_A_STRIPE_EVENT', /`detail\.object` is the string "checkout\.session"; expected "event"/],
   ['a Stripe event without data.object', () => envelope({ ...withId(CHECKOUT, 'evt_1NoData'), data: {} as any }), 'MISSING_DATA_OBJECT', /evt_1NoData has no `data\.object`/],
   [

@@ -8,7 +8,8 @@ import { anyDelivery } from './envelope-arbitraries';
 import { CASES, eventNested, eventOfSize } from './malformed-cases';
 import { LocalLambdaFunction } from '../../../src/cli/local/local-lambda';
 import { MAX_EVENT_BYTES, MAX_EVENT_DEPTH } from '../../../src/contract/wrapper';
-import { InvalidStripeEventError, validateStripeEventBridgeEvent } from '../../../src/lambda/wrapper/envelope';
+import { InvalidStripeEventError, StripeEventSummary, validateStripeEventBridgeEvent } from '../../../src/lambda/wrapper/envelope';
+import { thinIdempotencyView } from '../../../src/lambda/wrapper/stripe-context';
 import { callsFor, emfLines, idempotencyRecords, outcomeLine, scanAll, useLocalStack } from '../../support/local-stack';
 
 const stack = useLocalStack();
@@ -84,12 +85,23 @@ describe('an event nested deeper than any Stripe event, delivered as JSON text l
   });
 });
 
+/** What the record is keyed and validated on: random envelopes may reuse an id for another type or account. */
+function recordView(summary: StripeEventSummary, event: unknown): { key: string; validation: string } {
+  if (summary.thin) {
+    const { id, type, account } = thinIdempotencyView(summary).detail;
+    return { key: id, validation: JSON.stringify([type, account]) };
+  }
+  const account = (event as { detail: { account?: unknown } }).detail.account;
+  return { key: summary.stripeEventId, validation: JSON.stringify([summary.type, account ?? null]) };
+}
+
 test('property: over random envelopes, the wrapper calls the handler only for valid events, once per Stripe event, and records nothing for the rest', async () => {
   const guarded = stack.wrapped({ handlerName: 'Property', keyPrefix: 'Test.Property', userHandler: 'call-recorder.handler' });
-  const completed = new Set<string>();
+  // Each completed record's key, with the type and account it was made for.
+  const completed = new Map<string, string>();
   await fc.assert(
     fc.asyncProperty(anyDelivery, async (event) => {
-      let expected: { stripeEventId: string } | InvalidStripeEventError;
+      let expected: StripeEventSummary | InvalidStripeEventError;
       try {
         expected = validateStripeEventBridgeEvent(event, { maxBytes: MAX_EVENT_BYTES });
       } catch (err) {
@@ -102,17 +114,24 @@ test('property: over random envelopes, the wrapper calls the handler only for va
       const out = await guarded.invoke(event);
 
       const line = outcomeLine(out.logs);
+      const view = expected instanceof InvalidStripeEventError ? undefined : recordView(expected, event);
+      const reused = view !== undefined && completed.has(view.key) && completed.get(view.key) !== view.validation;
       if (expected instanceof InvalidStripeEventError) {
         expect(out.error).toMatchObject({ name: 'InvalidStripeEventError', message: expected.message });
         expect(line).toMatchObject({ outcome: 'invalid', reason: expected.reason });
         if (typeof eventBridgeId === 'string') expect(line?.eventbridge_id).toBe(eventBridgeId);
         expect(await callsFor(stack.client, stack.businessTable, callKey)).toBe(callsBefore);
+      } else if (reused) {
+        // The same Stripe id as an event of another type or account: refused, the handler not called.
+        expect(out.error).toMatchObject({ name: 'InvalidStripeEventError' });
+        expect(line).toMatchObject({ outcome: 'invalid', reason: 'EVENT_ID_REUSED' });
+        expect(await callsFor(stack.client, stack.businessTable, callKey)).toBe(callsBefore);
       } else {
         expect(out.error).toBeUndefined();
-        const fresh = !completed.has(expected.stripeEventId);
+        const fresh = !completed.has(view!.key);
         expect(line?.outcome).toBe(fresh ? 'processed' : 'duplicate');
         expect(await callsFor(stack.client, stack.businessTable, callKey)).toBe(callsBefore + (fresh ? 1 : 0));
-        completed.add(expected.stripeEventId);
+        completed.set(view!.key, view!.validation);
       }
       const records = await idempotencyRecords(stack.client, stack.idempotencyTable, 'Test.Property');
       expect(records).toHaveLength(completed.size);

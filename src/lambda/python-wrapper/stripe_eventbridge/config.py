@@ -11,6 +11,7 @@ from ._contract import (
     DEFAULT_IDEMPOTENCY_TTL_SECONDS,
     DEFAULT_METRICS_NAMESPACE,
     ENV_DYNAMODB_ENDPOINT,
+    ENV_EVENT_PAYLOADS,
     ENV_HANDLER_METRICS,
     ENV_HANDLER_NAME,
     ENV_IDEMPOTENCY_KEY_PREFIX,
@@ -19,7 +20,10 @@ from ._contract import (
     ENV_IDEMPOTENCY_TTL_SECONDS,
     ENV_METRICS_INTEGRATION,
     ENV_SOURCE_PREFIX,
+    ENV_STRIPE_API_BASE,
+    ENV_STRIPE_API_KEY_SECRET_ID,
     ENV_USER_HANDLER,
+    EVENT_PAYLOAD_VALUES,
     KEY_HASH_SEPARATOR,
     MAX_PREVIOUS_KEY_PREFIXES,
     STRIPE_PARTNER_SOURCE_PREFIX,
@@ -49,6 +53,12 @@ class WrapperConfig(NamedTuple):
     handler_metrics: bool
     """Emit every metric per handler too."""
     dynamodb_endpoint: Optional[str]
+    payloads: Tuple[str, ...] = ("snapshot",)
+    """The payload styles the function's rules deliver (`STRIPE_EB_EVENT_PAYLOADS`; unset: snapshot)."""
+    stripe_api_key_secret_id: Optional[str] = None
+    """The SecretId of the Stripe API key's secret, for `context.stripe`."""
+    stripe_api_base: Optional[str] = None
+    """Stripe's API base URL, overridden for local runs (`STRIPE_EB_STRIPE_API_BASE`)."""
 
 
 def read_wrapper_config(env: Mapping[str, str] = os.environ) -> WrapperConfig:
@@ -83,7 +93,22 @@ def read_wrapper_config(env: Mapping[str, str] = os.environ) -> WrapperConfig:
         metrics_integration=env.get(ENV_METRICS_INTEGRATION) or None,
         handler_metrics=env.get(ENV_HANDLER_METRICS) == "true",
         dynamodb_endpoint=env.get(ENV_DYNAMODB_ENDPOINT) or None,
+        payloads=parse_event_payloads(env.get(ENV_EVENT_PAYLOADS)),
+        stripe_api_key_secret_id=env.get(ENV_STRIPE_API_KEY_SECRET_ID) or None,
+        stripe_api_base=env.get(ENV_STRIPE_API_BASE) or None,
     )
+
+
+def parse_event_payloads(text: Optional[str]) -> Tuple[str, ...]:
+    """`STRIPE_EB_EVENT_PAYLOADS`: `snapshot`, `thin` or `snapshot,thin`; unset means `snapshot` (config.ts, parseEventPayloads)."""
+    if not text:
+        return ("snapshot",)
+    values = tuple(v.strip() for v in text.split(","))
+    if any(v not in EVENT_PAYLOAD_VALUES for v in values) or len(set(values)) != len(values):
+        raise WrapperConfigError(
+            f"{ENV_EVENT_PAYLOADS} must list distinct payload styles among {', '.join(EVENT_PAYLOAD_VALUES)}, comma-separated; got '{text}'"
+        )
+    return values
 
 
 def parse_previous_key_prefixes(text: Optional[str], key_prefix: str) -> List[str]:

@@ -4,7 +4,9 @@ src/lambda/wrapper/envelope.ts with the same checks in the same order, the same 
 
 Shape (docs.stripe.com/event-destinations/eventbridge): `source` = `aws.partner/stripe.com/ed_…`, `detail-type` = the
 Stripe event type, `detail` = the whole Stripe Event (`id` `evt_…`, `object: "event"`, `type`, `created` in Unix
-seconds, `livemode`, `data.object`, …). A thin (v2) event has `object: "v2.core.event"` and no `data`: it is rejected.
+seconds, `livemode`, `data.object`, …) for a snapshot event, or the event notification (`object: "v2.core.event"`,
+`created` an ISO 8601 string, `context`, `related_object`, `snapshot_event`, no `data`) for a thin event; an event of a
+payload style the function does not receive (STRIPE_EB_EVENT_PAYLOADS) is rejected. See envelope.ts for the sources.
 
 Messages follow JavaScript's formatting where it shows: strings are quoted as JSON.stringify quotes them and cut
 after 40 UTF-16 code units, numbers are written as JavaScript's String(number) writes them.
@@ -12,11 +14,12 @@ after 40 UTF-16 code units, numbers are written as JavaScript's String(number) w
 
 from __future__ import annotations
 
+import calendar
 import json
 import math
 import re
 from enum import Enum
-from typing import Any, NamedTuple, Optional
+from typing import Any, NamedTuple, Optional, Sequence
 
 from ._contract import MAX_EVENT_DEPTH, STRIPE_PARTNER_SOURCE_PREFIX
 from .errors import StripeEventBridgeError
@@ -32,10 +35,14 @@ class InvalidStripeEventReason(str, Enum):
     DETAIL_NOT_OBJECT = "DETAIL_NOT_OBJECT"
     MISSING_EVENT_ID = "MISSING_EVENT_ID"
     THIN_EVENT = "THIN_EVENT"
+    SNAPSHOT_EVENT = "SNAPSHOT_EVENT"
     NOT_A_STRIPE_EVENT = "NOT_A_STRIPE_EVENT"
     DETAIL_TYPE_MISMATCH = "DETAIL_TYPE_MISMATCH"
     MISSING_CREATED = "MISSING_CREATED"
     MISSING_DATA_OBJECT = "MISSING_DATA_OBJECT"
+    INVALID_SNAPSHOT_EVENT = "INVALID_SNAPSHOT_EVENT"
+    INVALID_CONTEXT = "INVALID_CONTEXT"
+    INVALID_RELATED_OBJECT = "INVALID_RELATED_OBJECT"
     TOO_LARGE = "TOO_LARGE"
     TOO_DEEP = "TOO_DEEP"
     # Not decided by the envelope but by the event's idempotency record: its `evt_` id has a record made by an event of
@@ -54,6 +61,24 @@ class InvalidStripeEventError(StripeEventBridgeError):
         self.event_bridge_id = event_bridge_id
 
 
+# NamedTuples rather than frozen dataclasses: the dataclass decorator compiles their methods when the module loads,
+# a large part of the wrapper's own cold start (measured with callgrind).
+class RelatedObject(NamedTuple):
+    id: str
+    type: str
+    url: str
+
+
+class ThinEventFacts(NamedTuple):
+    """What a thin event's notification says beyond the summary."""
+
+    snapshot_event: Optional[str] = None
+    """`snapshot_event`: the id of its snapshot twin, which is then the idempotency key."""
+    context: Optional[str] = None
+    """`context`: the account the event belongs to, whose API calls fetch its data (`Stripe-Context`)."""
+    related_object: Optional[RelatedObject] = None
+
+
 class StripeEventSummary(NamedTuple):
     """What the wrapper logs and measures about a valid event. Never the payload itself."""
 
@@ -63,8 +88,10 @@ class StripeEventSummary(NamedTuple):
     type: str
     livemode: Optional[bool]
     created: float
-    """Stripe's `created`, Unix seconds."""
+    """Stripe's `created`, Unix seconds (with milliseconds for a thin event, whose `created` is an ISO 8601 string)."""
     api_version: Optional[str]
+    thin: Optional[ThinEventFacts] = None
+    """Set for a thin event only."""
 
 
 class _Missing:
@@ -236,8 +263,10 @@ def validate_stripe_eventbridge_event(
     source_prefix: str = STRIPE_PARTNER_SOURCE_PREFIX,
     max_bytes: Optional[int] = None,
     max_depth: int = MAX_EVENT_DEPTH,
+    payloads: Sequence[str] = ("snapshot",),
 ) -> StripeEventSummary:
-    """Checks that `event` is a Stripe snapshot event in an EventBridge envelope and returns its summary.
+    """Checks that `event` is a Stripe event of a payload style the function receives (`payloads`), in an EventBridge
+    envelope, and returns its summary.
 
     Raises InvalidStripeEventError naming what is wrong.
     """
@@ -298,14 +327,23 @@ def validate_stripe_eventbridge_event(
         )
     obj = detail.get("object", MISSING)
     if obj == "v2.core.event":
+        if "thin" not in payloads:
+            fail(
+                R.THIN_EVENT,
+                f"{stripe_event_id} is a thin event; this function receives snapshot events only. Subscribe thin event types "
+                "(v1.\u2026, v2.\u2026) on a thin event bus, or set the event destination's payload to `snapshot`",
+                event_bridge_id,
+            )
+        return _validate_thin_detail(detail, detail_type, source, event_bridge_id)
+    if obj != "event" or not isinstance(obj, str):
+        fail(R.NOT_A_STRIPE_EVENT, f"`detail.object` is {describe(obj)}; expected \"event\" or \"v2.core.event\"", event_bridge_id)
+    if "snapshot" not in payloads:
         fail(
-            R.THIN_EVENT,
-            f"{stripe_event_id} is a thin (v2) event; this handler expects snapshot events "
-            "(set the event destination's payload to `snapshot`)",
+            R.SNAPSHOT_EVENT,
+            f"{stripe_event_id} is a snapshot event; this function receives thin events only. Subscribe snapshot event types on a "
+            "snapshot event bus",
             event_bridge_id,
         )
-    if obj != "event" or not isinstance(obj, str):
-        fail(R.NOT_A_STRIPE_EVENT, f"`detail.object` is {describe(obj)}; expected \"event\"", event_bridge_id)
     stripe_type = detail.get("type", MISSING)
     if not isinstance(stripe_type, str) or stripe_type != detail_type:
         fail(
@@ -330,4 +368,98 @@ def validate_stripe_eventbridge_event(
         livemode=livemode if isinstance(livemode, bool) else None,
         created=created,
         api_version=api_version if isinstance(api_version, str) else None,
+    )
+
+
+# A thin event's `created`: RFC 3339, parsed here as envelope.ts parses it (fractions beyond milliseconds are cut).
+_ISO_TIMESTAMP = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?(?:([Zz])|([+-])([0-9]{2}):([0-9]{2}))")
+# A `context`: one or more `/`-separated account segments.
+_STRIPE_CONTEXT = re.compile(r"[A-Za-z0-9_]{1,255}(/[A-Za-z0-9_]{1,255}){0,7}")
+# A related object's `url`: a path of Stripe's API, with nothing that could leave the path.
+_API_PATH = re.compile(r"/v[0-9]+/(?!.*\.\.)(?!.*//)[A-Za-z0-9_\-./%\[\]]+(\?[A-Za-z0-9_\-.%\[\]=&]*)?")
+
+
+def parse_iso_timestamp(text: str) -> Optional[int]:
+    """Milliseconds since the epoch of an RFC 3339 timestamp (from 1970 on), or None when it is not one."""
+    m = _ISO_TIMESTAMP.fullmatch(text)
+    if m is None:
+        return None
+    year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
+    if year < 1970 or not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(year, month)[1] or hour > 23 or minute > 59 or second > 59:
+        return None
+    if m.group(8):
+        offset_minutes = 0
+    else:
+        if int(m.group(10)) > 23 or int(m.group(11)) > 59:
+            return None
+        offset_minutes = (-1 if m.group(9) == "-" else 1) * (int(m.group(10)) * 60 + int(m.group(11)))
+    millis = int(m.group(7)[:3].ljust(3, "0")) if m.group(7) else 0
+    return calendar.timegm((year, month, day, hour, minute, second)) * 1000 + millis - offset_minutes * 60_000
+
+
+def _validate_thin_detail(detail: dict, detail_type: str, source: str, event_bridge_id: str) -> StripeEventSummary:
+    """The checks of a thin event's `detail`, after its id and object (envelope.ts, validateThinDetail)."""
+    R = InvalidStripeEventReason
+
+    def fail(reason: InvalidStripeEventReason, message: str):
+        raise InvalidStripeEventError(reason, message, event_bridge_id)
+
+    stripe_type = detail.get("type", MISSING)
+    if not isinstance(stripe_type, str) or stripe_type != detail_type:
+        fail(
+            R.DETAIL_TYPE_MISMATCH,
+            f"`detail-type` {quote(detail_type, 80)} differs from `detail.type` {describe(stripe_type)}; Stripe always sets them equal",
+        )
+    created = detail.get("created", MISSING)
+    created_ms = parse_iso_timestamp(created) if isinstance(created, str) else None
+    if created_ms is None:
+        fail(
+            R.MISSING_CREATED,
+            f"`detail.created` is {describe(created)}; expected an ISO 8601 timestamp (a thin event's `created`, e.g. "
+            "\"2026-11-26T12:00:00.000Z\")",
+        )
+    snapshot_event = detail.get("snapshot_event", MISSING)
+    if snapshot_event is not MISSING and snapshot_event is not None and (
+        not isinstance(snapshot_event, str) or not _STRIPE_EVENT_ID.fullmatch(snapshot_event)
+    ):
+        fail(
+            R.INVALID_SNAPSHOT_EVENT,
+            f"`detail.snapshot_event` is {describe(snapshot_event)}; expected the Stripe event id (`evt_\u2026`) of the event's "
+            "snapshot twin, which is then the idempotency key",
+        )
+    context = detail.get("context", MISSING)
+    if context is not MISSING and context is not None and (not isinstance(context, str) or not _STRIPE_CONTEXT.fullmatch(context)):
+        fail(R.INVALID_CONTEXT, f"`detail.context` is {describe(context)}; expected the account the event belongs to (e.g. \"acct_1\u2026\"), or null")
+    related = detail.get("related_object", MISSING)
+    related_object = None
+    if related is not MISSING and related is not None:
+        r_id, r_type, r_url = (related.get(k, MISSING) for k in ("id", "type", "url")) if isinstance(related, dict) else (None, None, None)
+        fields_ok = isinstance(r_id, str) and r_id != "" and isinstance(r_type, str) and isinstance(r_url, str)
+        if not isinstance(related, dict) or not fields_ok or not _API_PATH.fullmatch(r_url):
+            if not isinstance(related, dict):
+                why = f"is {describe(related)}"
+            elif fields_ok:
+                why = f"has the url {quote(r_url, 80)}, which is not a path of Stripe's API"
+            else:
+                why = f"has id {describe(r_id)}, type {describe(r_type)} and url {describe(r_url)}"
+            fail(
+                R.INVALID_RELATED_OBJECT,
+                f"`detail.related_object` {why}; expected {{ id, type, url }} with url a path such as \"/v2/core/accounts/acct_1\u2026\", or null",
+            )
+        related_object = RelatedObject(id=r_id, type=r_type, url=r_url)
+
+    livemode = detail.get("livemode")
+    return StripeEventSummary(
+        event_bridge_id=event_bridge_id,
+        source=source,
+        stripe_event_id=detail["id"],
+        type=detail_type,
+        livemode=livemode if isinstance(livemode, bool) else None,
+        created=created_ms / 1000,
+        api_version=None,
+        thin=ThinEventFacts(
+            snapshot_event=snapshot_event if isinstance(snapshot_event, str) else None,
+            context=context if isinstance(context, str) else None,
+            related_object=related_object,
+        ),
     )

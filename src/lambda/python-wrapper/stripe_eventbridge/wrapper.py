@@ -51,6 +51,7 @@ from .envelope import InvalidStripeEventError, InvalidStripeEventReason, StripeE
 from .effects import Effects, resource_serializer
 from .idempotency import StripeIdempotencyStore, explain_store_failure
 from .record_values import to_storable_result
+from .stripe_client import StripeAccess, set_stripe_attributes, thin_idempotency_view
 from .telemetry import Telemetry
 from .user_handler import UserHandler, load_user_handler
 
@@ -88,6 +89,10 @@ idempotency_config = IdempotencyConfig(
 )
 
 _serialize_resource_values = resource_serializer(persistence_store.client)
+# `context.stripe`: the key's secret is read with boto3's default session on first use only.
+stripe_access = StripeAccess(
+    config.stripe_api_key_secret_id, config.stripe_api_base, secrets_client=lambda: __import__("boto3").client("secretsmanager")
+)
 _user_handler: Optional[UserHandler] = None
 
 
@@ -112,6 +117,8 @@ class _Invocation:
     handler_ran = False
     fields: dict = {}
     user_handler: UserHandler
+    event: Any = None
+    """The event as delivered (a thin event is keyed on its idempotency view, which the handler never sees)."""
 
 
 def _on_unstorable(reason: str) -> None:
@@ -128,9 +135,9 @@ def _same_result(returned: Any, committed: Any) -> bool:
 
 
 @idempotent(persistence_store=persistence_store, config=idempotency_config, key_prefix=config.key_prefix)
-def _idempotent_handler(event: Any, context: Any) -> Any:
+def _idempotent_handler(_keyed: Any, context: Any) -> Any:
     _Invocation.handler_ran = True
-    result = _Invocation.user_handler(event, context)
+    result = _Invocation.user_handler(_Invocation.event, context)
     # The guarantee is the wrapper's, not the handler's: after a record taken over, an unknown commit outcome or a refused
     # second transact_write, the invocation fails even if the handler caught the error and returned.
     if persistence_store.failure is not None:
@@ -171,13 +178,18 @@ def _error_fields(err: BaseException) -> dict:
 
 
 def _event_fields(summary: StripeEventSummary) -> dict:
-    return {
+    fields = {
         F["STRIPE_EVENT_ID"]: summary.stripe_event_id,
         F["STRIPE_EVENT_TYPE"]: summary.type,
         F["LIVEMODE"]: summary.livemode,
         F["EVENTBRIDGE_ID"]: summary.event_bridge_id,
         F["STRIPE_API_VERSION"]: summary.api_version,
     }
+    if summary.thin is not None:
+        related = summary.thin.related_object
+        fields[F["RELATED_OBJECT_ID"]] = related.id if related is not None else None
+        fields[F["SNAPSHOT_EVENT_ID"]] = summary.thin.snapshot_event
+    return fields
 
 
 _METRIC_OF = {
@@ -224,7 +236,7 @@ def handler(event: Any, context: Any) -> Any:
         telemetry.emit(telemetry.log_line("INFO", "Lambda event", {"event": event}))
 
     try:
-        summary = validate_stripe_eventbridge_event(event, source_prefix=config.source_prefix, max_bytes=MAX_EVENT_BYTES)
+        summary = validate_stripe_eventbridge_event(event, source_prefix=config.source_prefix, max_bytes=MAX_EVENT_BYTES, payloads=config.payloads)
     except InvalidStripeEventError as err:
         event_bridge_id = err.event_bridge_id
         if event_bridge_id is None and isinstance(event, dict) and isinstance(event.get("id"), str):
@@ -249,9 +261,14 @@ def handler(event: Any, context: Any) -> Any:
             account=(arn.split(":") + [""] * 5)[4] or None,
             serialize=_serialize_resource_values,
         )
-        result = _idempotent_handler(event, context)
+        # `context.stripe` and `context.event_notification`: stand-ins that load stripe-python on first use (stripe_client.py).
+        set_stripe_attributes(context, event, summary.thin, stripe_access)
+        _Invocation.event = event
+        # A thin event is keyed on its snapshot twin's id when it has one, and validated on what the twins share.
+        result = _idempotent_handler(thin_idempotency_view(summary) if summary.thin is not None else event, context)
     except IdempotencyValidationError as err:
-        invalid = _event_id_reused(summary, event["detail"].get("account"))
+        account = summary.thin.context if summary.thin is not None else event["detail"].get("account")
+        invalid = _event_id_reused(summary, account)
         fields_invalid = {**fields, F["REASON"]: invalid.reason.value, **_record_fields(), **_error_fields(invalid)}
         _record(OUTCOME["INVALID"], fields_invalid, _now_ms() - started, event_age_ms)
         raise invalid from err

@@ -1,0 +1,77 @@
+/**
+ * What the wrapper adds to the Lambda context for the Stripe API: `context.stripe` (a Stripe client with the
+ * event's account applied) and `context.eventNotification` (the SDK's notification of a thin event, with
+ * `fetchRelatedObject()` and `fetchEvent()`). Both are getters: the Stripe SDK (stripe-client.js, a file of its own
+ * in the layer) is required on first access, so a handler that never reads them costs nothing more. Also: the
+ * idempotency view of a thin event, so that a thin event and its snapshot twin share one record.
+ */
+import * as path from 'node:path';
+import type { StripeEventSummary } from './envelope';
+import type { StripeAccess, StripeAccessOptions } from './stripe-client';
+
+type Detail = Record<string, unknown>;
+
+let access: StripeAccess | undefined;
+function stripeAccess(options: StripeAccessOptions): StripeAccess {
+  if (!access) {
+    // Not a literal: esbuild leaves it to Node, which finds stripe-client.js beside wrapper.js (jest finds the .ts).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const module = require(path.join(__dirname, 'stripe-client')) as typeof import('./stripe-client');
+    access = module.stripeAccess(options);
+  }
+  return access;
+}
+
+/**
+ * The account a snapshot event's API calls act for: its `context` when it has one, else its `account` (a Connect
+ * event of an API version before `context`), else none (the account that owns the key).
+ */
+function snapshotScope(detail: Detail): { stripeContext?: string; stripeAccount?: string } {
+  if (typeof detail.context === 'string' && detail.context !== '') return { stripeContext: detail.context };
+  if (typeof detail.account === 'string' && detail.account !== '') return { stripeAccount: detail.account };
+  return {};
+}
+
+/** Defines `context.stripe` and `context.eventNotification` for this invocation's event. */
+export function defineStripeProperties(context: object, event: { detail: Detail }, summary: StripeEventSummary, options: StripeAccessOptions): void {
+  let notification: unknown;
+  Object.defineProperties(context, {
+    stripe: {
+      get: () => stripeAccess(options).clientFor(summary.thin ? { stripeContext: summary.thin.context } : snapshotScope(event.detail)),
+      configurable: true,
+      enumerable: false,
+    },
+    eventNotification: {
+      get: () => {
+        if (!summary.thin) return undefined;
+        notification ??= stripeAccess(options).notificationOf(event);
+        return notification;
+      },
+      configurable: true,
+      enumerable: false,
+    },
+  });
+}
+
+/**
+ * What the idempotency record of a thin event is keyed and validated on, in the shape Powertools reads the snapshot
+ * event in (`detail.id`, PAYLOAD_VALIDATION_JMESPATH `[detail.type, detail.account]`): the key is its snapshot twin's
+ * id when it has one (`snapshot_event`), else its own; the validation covers its type without the `v1.` of a twin
+ * type and its account (from `context`), which is what the snapshot twin's record holds (`type`, `account`). So the
+ * second of a twin pair is a duplicate, and a delivery reusing an id for another event is still refused.
+ */
+export function thinIdempotencyView(summary: StripeEventSummary): { detail: { id: string; type: string; account: string | null } } {
+  const thin = summary.thin!;
+  return {
+    detail: {
+      id: thin.snapshotEvent ?? summary.stripeEventId,
+      type: summary.type.startsWith(TWIN_TYPE_PREFIX) ? summary.type.slice(TWIN_TYPE_PREFIX.length) : summary.type,
+      // The last segment of a context path (`acct_platform/acct_connected`) is the account the event happened on,
+      // which is what a snapshot event's `account` names.
+      account: thin.context?.split('/').pop() ?? null,
+    },
+  };
+}
+
+/** A thin type that is the twin of a snapshot type is that type with this prefix (`v1.checkout.session.completed`). */
+const TWIN_TYPE_PREFIX = 'v1.';
