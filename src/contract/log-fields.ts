@@ -3,9 +3,9 @@
  * queries and by the local replay. The field names and outcomes are defined here once. No imports.
  */
 
-/** Field names of the wrapper's log line (besides Powertools Logger's own `level`, `message`, `timestamp`, …). */
+/** Field names of the wrapper's log line (besides the keys of Powertools Logger's lines, `level`, `message`, `timestamp`, …). */
 export const LOG_FIELD = {
-  /** The handler's name (also the `service` of Powertools Logger). */
+  /** The handler's name (also the line's `service`). */
   HANDLER: 'handler',
   /** What happened to the delivery: one of OUTCOME. */
   OUTCOME: 'outcome',

@@ -79,6 +79,8 @@ function describeKey(key: Record<string, AttributeValue>): string {
 
 export interface EffectsContext {
   readonly store: InvocationStore;
+  /** The store's `invocation` when this invocation began: another value means the invocation has ended. */
+  readonly invocation: number;
   /** The function's Region (`AWS_REGION`). */
   readonly region?: string;
   /** The function's account, from its ARN. */
@@ -90,6 +92,13 @@ export interface EffectsContext {
 export function createEffects(ctx: EffectsContext): StripeEffects {
   return {
     transactWrite: async <R>(input: { TransactItems: readonly unknown[] }, result: R): Promise<R> => {
+      if (ctx.store.invocation !== ctx.invocation) {
+        // Called after the handler returned or threw (a promise it did not await): the record is already completed or
+        // released, so these writes can no longer be made with it.
+        throw new InvalidTransactionError(
+          'transactWrite: this event\'s invocation has already ended (the handler returned or threw without awaiting transactWrite). Await it. Nothing was written.',
+        );
+      }
       // The invocation fails anyway (a record taken over, an unknown commit outcome): nothing more is sent.
       if (ctx.store.failure) throw ctx.store.failure;
       if (ctx.store.committed) {
