@@ -100,9 +100,9 @@ export interface StripeObjectsApiOptions {
   readonly fault?: (path: string) => ObjectsApiFault | undefined;
 }
 
-/** An object's states: each from `at` (epoch ms) on. */
+/** An object's states: each from `at` (epoch ms) on; a `null` object is a deletion (404 from then on). */
 export interface ObjectHistory {
-  readonly states: ReadonlyArray<{ readonly at: number; readonly object: Json }>;
+  readonly states: ReadonlyArray<{ readonly at: number; readonly object: Json | null }>;
 }
 
 export class StripeObjectsApi {
@@ -142,7 +142,7 @@ export class StripeObjectsApi {
     if (!first) throw new Error('an object history needs at least one state');
     const op = this.operation(first.object);
     history.states.forEach((s, i) => {
-      if (!op.ok(s.object)) this.violations.push(`state ${i} of ${first.object} ${first.id} does not match the spec: ${errorsOf(op.ok)}`);
+      if (s.object !== null && !op.ok(s.object)) this.violations.push(`state ${i} of ${first.object} ${first.id} does not match the spec: ${errorsOf(op.ok)}`);
     });
     this.histories.set(this.pathOf(first.object, first.id), { states: [...history.states].sort((a, b) => a.at - b.at) });
   }
@@ -204,7 +204,7 @@ export class StripeObjectsApi {
     const states = this.histories.get(url.pathname)?.states ?? [];
     let index = -1;
     while (index + 1 < states.length && states[index + 1].at <= at) index++;
-    if (index < 0) return error(404, 'invalid_request_error', `No such ${op.type}: '${decodeURIComponent(url.pathname.split('/').pop()!)}'`, 'resource_missing');
+    if (index < 0 || states[index].object === null) return error(404, 'invalid_request_error', `No such ${op.type}: '${decodeURIComponent(url.pathname.split('/').pop()!)}'`, 'resource_missing');
     const object = states[index].object;
     if (!op.ok(object)) this.violations.push(`response to GET ${url.pathname} does not match the spec: ${errorsOf(op.ok)}`);
     return reply(200, object, index, fault?.delayMs);

@@ -191,9 +191,7 @@ export async function putLatest(event: LatestStateEvent, io: LatestStateIo, inpu
   const type = thin ? thin.type : input.object!.object;
   const range = typeof event.created === 'string' ? thinRange(event.created) : snapshotRange(event.created);
   const terminal = isDeletion(event.type);
-  // A thin deletion needs no fetch (the object is gone): its state is Stripe's deleted object.
-  const eventObject = thin ? (terminal ? { id, object: type, deleted: true } : undefined) : input.object!;
-  const fromEvent = eventObject ? candidateFor(input, eventObject, range, terminal) : undefined;
+  const fromEvent = thin ? undefined : candidateFor(input, input.object!, range, terminal);
   const candidate: Candidate = fromEvent?.candidate ?? { id, type, ...range, terminal };
   let fetches = 0;
   const resultOf = (written: boolean, decision: string): unknown => {
@@ -233,12 +231,14 @@ export async function putLatest(event: LatestStateEvent, io: LatestStateIo, inpu
       out = await write(fromEvent!, FENCE_SOURCE.EVENT, unchangedCondition(before), decision.decision);
     } else {
       const path = thin ? thin.url : retrievePath(type, id, input.path);
-      const fetched = await fetchObject(io, { path, thin: !!thin, apiVersion: event.apiVersion });
+      // A deleted object is gone (404) once its deletion event is out: that is its final state, Stripe's deleted object.
+      const gone = terminal ? { object: { id, object: type, deleted: true } } : undefined;
+      const fetched = await fetchObject(io, { path, thin: !!thin, apiVersion: event.apiVersion }, gone);
       fetches++;
       if (fetched.object.id !== id) fail(`Stripe answered GET ${path} with ${fetched.object.object} ${fetched.object.id}, not ${type} ${id}.`);
       const date = fetched.date !== undefined ? Date.parse(fetched.date) : NaN;
       const clock = Number.isFinite(date) ? { ms: date, margin: STRIPE_DATE_MARGIN_MS } : { ms: io.now(), margin: LOCAL_CLOCK_MARGIN_MS };
-      const latest = candidateFor(input, fetched.object, fetchedRange(before, range, clock), fetched.object.deleted === true);
+      const latest = candidateFor(input, fetched.object, fetchedRange(before, range, clock), terminal || fetched.object.deleted === true);
       out = await write(latest, FENCE_SOURCE.STRIPE, unchangedCondition(before), LATEST_DECISION.FETCHED);
     }
     if (out.done) return out.value;
@@ -251,14 +251,21 @@ export async function putLatest(event: LatestStateEvent, io: LatestStateIo, inpu
   );
 }
 
-/** The object from Stripe, as JSON, with the `Date` of the response. */
-async function fetchObject(io: LatestStateIo, request: FetchRequest): Promise<{ object: StripeObjectLike; date?: string }> {
+/** An object from Stripe, as JSON, with the `Date` of the response. */
+interface Fetched {
+  readonly object: StripeObjectLike;
+  readonly date?: string;
+}
+
+/** The object from Stripe, or `gone` when Stripe answers 404 and the event deleted it. */
+async function fetchObject(io: LatestStateIo, request: FetchRequest, gone?: Fetched): Promise<Fetched> {
   const path = request.path;
   let out: { object: unknown; date?: string };
   try {
     out = await io.fetch(request);
   } catch (err) {
     const e = err as { statusCode?: number; message?: string };
+    if (e?.statusCode === 404 && gone) return gone;
     if (e?.statusCode === 404) {
       throw new LatestStateError(
         `putLatest: Stripe answered 404 for GET ${path} (${e.message}): the object was deleted (its *.deleted event, when it arrives, makes that its final state), ` +

@@ -253,6 +253,31 @@ describe.each(RUNTIMES)('%s', (_name, runtime) => {
     expect(await stored(runtime, id)).toMatchObject({ rev: 1, [FENCE_ATTRIBUTE]: { terminal: true } });
   });
 
+  test('a thin deletion: a canceled subscription is fetched and final; an invoice Stripe no longer has is stored as deleted', async () => {
+    const f = stateFunction(runtime);
+    const sub = newId('sub');
+    const startMs = (T + 110) * 1000;
+    const canceled = subscriptionObject(sub, { status: 'canceled', rev: 1, created: T, canceledAt: T + 111 });
+    api.define({ states: [{ at: startMs, object: subscriptionObject(sub, { status: 'active', rev: 0, created: T }) }, { at: startMs + 1000, object: canceled }] });
+    const invoice = newId('in');
+    api.define({ states: [{ at: startMs, object: invoiceObject(invoice, { status: 'draft', rev: 0, created: T }) }, { at: startMs + 1000, object: null }] });
+    clockMs = startMs + 3000;
+    const deleted = await deliver(f, thinSubscription('v1.customer.subscription.deleted', sub, startMs + 1000));
+    expect(deleted.result).toEqual({ object: sub, written: true, decision: 'fetched', fetches: 1 });
+    expect(await stored(runtime, sub)).toMatchObject({ status: 'canceled', rev: 1, [FENCE_ATTRIBUTE]: { terminal: true } });
+    // A later update that arrives afterwards, even one created later, changes nothing: the deletion was final.
+    expect((await deliver(f, snapshot('customer.subscription.updated', canceled, T + 200))).result).toMatchObject({ written: false, decision: 'older' });
+
+    const invoiceDeleted = thinEnvelope({
+      id: `evt_1LatestThin${++eventNumber}`,
+      type: 'v1.invoice.deleted',
+      created: new Date(startMs + 1000).toISOString(),
+      related_object: { id: invoice, type: 'invoice', url: `/v1/invoices/${invoice}` },
+    });
+    expect((await deliver(f, invoiceDeleted)).result).toEqual({ object: invoice, written: true, decision: 'fetched', fetches: 1 });
+    expect(await stored(runtime, invoice)).toMatchObject({ deleted: true, rev: -1, [FENCE_ATTRIBUTE]: { terminal: true } });
+  });
+
   test('an item holding another object\'s state fails the event with LatestStateError; nothing is written', async () => {
     const f = stateFunction(runtime);
     const id = newId('sub');

@@ -354,8 +354,7 @@ def run_put_latest(event: LatestStateEvent, io: LatestStateIo, *, TableName: Any
         except Exception as err:  # noqa: BLE001 (re-raised unless it is the state's own cancellation)
             return False, _cancelled_state(err)
 
-    event_object = ({"id": object_id, "object": object_type, "deleted": True} if terminal else None) if thin is not None else obj
-    candidate = candidate_for(event_object, ev_lo, ev_hi, terminal) if event_object is not None else Candidate(object_id, object_type, ev_lo, ev_hi, None, terminal)
+    candidate = candidate_for(obj, ev_lo, ev_hi, terminal) if thin is None else Candidate(object_id, object_type, ev_lo, ev_hi, None, terminal)
     stored: Optional[Dict[str, Any]] = None
     known = False
     if candidate.item is not None:
@@ -375,14 +374,16 @@ def run_put_latest(event: LatestStateEvent, io: LatestStateIo, *, TableName: Any
             done, out = attempt(put(candidate, FENCE_SOURCE["EVENT"], unchanged_condition(before)), True, decision)
         else:
             api_path = thin.url if thin is not None else _retrieve_path(object_type, object_id, path)
-            latest, date = _fetch(io, api_path, thin is not None, event.api_version)
+            # A deleted object is gone (404) once its deletion event is out: that is its final state, Stripe's deleted object.
+            gone = {"id": object_id, "object": object_type, "deleted": True} if terminal else None
+            latest, date = _fetch(io, api_path, thin is not None, event.api_version, gone)
             fetches[0] += 1
             if latest.get("id") != object_id:
                 _fail(f"Stripe answered GET {api_path} with {latest.get('object')} {latest.get('id')}, not {object_type} {object_id}.")
             date_ms = _date_ms(date)
             clock = (date_ms, STRIPE_DATE_MARGIN_MS) if date_ms is not None else (io.now_ms(), LOCAL_CLOCK_MARGIN_MS)
             lo, hi = fetched_range(before, ev_lo, *clock)
-            fetched = candidate_for(latest, lo, hi, latest.get("deleted") is True)
+            fetched = candidate_for(latest, lo, hi, terminal or latest.get("deleted") is True)
             done, out = attempt(put(fetched, FENCE_SOURCE["STRIPE"], unchanged_condition(before)), True, LATEST_DECISION["FETCHED"])
         if done:
             return out
@@ -404,10 +405,12 @@ def _date_ms(date: Optional[str]) -> Optional[int]:
     return (calendar.timegm(parsed[:9]) - (parsed[9] or 0)) * 1000 if parsed else None
 
 
-def _fetch(io: LatestStateIo, api_path: str, thin: bool, api_version: Optional[str]) -> tuple:
+def _fetch(io: LatestStateIo, api_path: str, thin: bool, api_version: Optional[str], gone: Optional[dict]) -> tuple:
     try:
         latest, date = io.fetch(api_path, thin, api_version)
     except Exception as err:
+        if getattr(err, "http_status", None) == 404 and gone is not None:
+            return gone, None
         if getattr(err, "http_status", None) == 404:
             raise LatestStateError(
                 f"put_latest: Stripe answered 404 for GET {api_path} ({err}): the object was deleted (its *.deleted event, when it arrives, makes that "
