@@ -7,6 +7,7 @@
  *   npm run chaos                        # seed 1, writes bench/results/chaos.json
  *   npm run chaos -- --seed 7            # another seed
  *   npm run chaos -- --seeds 2,3,4,5,6   # several, one after the other; writes bench/results/chaos-seeds.json
+ *   npm run chaos -- --reorder --seed 1  # the reordering chaos run instead (bench/chaos/reorder/main.ts)
  *
  * Day 0: the generated 1,000-event stream (about 20 % duplicates in new envelopes, shuffled by the seed),
  * with, per invocation attempt and at random, the execution environment killed before, during and after the
@@ -30,6 +31,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { checkEffects } from './check';
 import { deliver, Delivery, Lane, PhaseReport } from './deliveries';
 import { FAULT_KINDS, FaultKind, FaultProxy } from './fault-proxy';
+import { main as reorder } from './reorder/main';
 import { RestartableDynamoDb, seededRandom } from './support';
 import { envelope, generatedStream } from '../../examples/babes-club/replay/stream';
 import { LOCAL_AWS_ENV } from '../../src/cli/local/dynamodb-local';
@@ -248,6 +250,8 @@ async function runSeed(seed: number, options: Options): Promise<Record<string, u
 }
 
 async function main(): Promise<number> {
+  // The reordering chaos run (latest state wins) has its own modules and figures: bench/chaos/reorder/.
+  if (process.argv.includes('--reorder')) return reorder(process.argv.slice(2));
   const options = parseArgs(process.argv.slice(2));
   const runs: Record<string, unknown>[] = [];
   for (const seed of options.seeds) {
