@@ -1,4 +1,4 @@
-import { awscdk, javascript } from 'projen';
+import { awscdk, javascript, release } from 'projen';
 import { BundleLogLevel, UpdateSnapshot } from 'projen/lib/javascript';
 
 /**
@@ -34,9 +34,16 @@ const project = new awscdk.AwsCdkConstructLibrary({
     module: 'babes_stripe_eventbridge',
   },
 
-  // No hosted CI here: `.ci/run` is the pipeline. No release automation yet.
+  // No hosted CI here: `.ci/run` is the pipeline, and a maintainer releases from a clone (see the release tasks below).
   github: false,
-  release: false,
+  // Versions from conventional commits (commit-and-tag-version), CHANGELOG.md, the npm tarball and the wheel in dist/.
+  // A manual trigger: `npx projen release` bumps, builds, tests and packages, then commits CHANGELOG.md and tags the
+  // release (publish:git) without pushing; `npx projen release:publish` publishes the artifacts and pushes the tag.
+  release: true,
+  releaseTrigger: release.ReleaseTrigger.manual({ gitPushCommand: '' }),
+  // The first release is 0.1.0 (projen's default first release is the 0.0.0 in package.json); later ones follow
+  // the commits since the last tag.
+  nextVersionCommand: 'git tag --list "v*" | grep -q . || echo 0.1.0',
   depsUpgrade: false,
   buildWorkflow: false,
   pullRequestTemplate: false,
@@ -340,6 +347,18 @@ project.addTask('integ:deploy', {
   description: 'Deploy the integration tests to the current AWS account, run their assertions, and destroy them',
   env: integEnv,
   exec: `${integRunner} --force --update-on-failed --parallel-regions us-east-1`,
+});
+
+// Publishing what `npx projen release` built (scripts/release.sh says how a release goes): a maintainer runs it with
+// NPM_TOKEN and TWINE_PASSWORD. Its dry run is part of .ci/run: the next version and changelog entry, and every check
+// before publishing, on the tarball and wheel that `npm test` packed (nothing is built twice).
+project.addTask('release:publish', {
+  description: 'Check dist/ (npm publish --dry-run, twine check), publish it to npm and PyPI, push the release commit and tag (needs NPM_TOKEN, TWINE_PASSWORD)',
+  exec: 'bash scripts/release.sh publish',
+});
+project.addTask('release:dry-run', {
+  description: 'The next version and its changelog entry, and the checks of release:publish on the artifacts `npm test` left in dist/; publishes nothing',
+  exec: 'bash scripts/release.sh dry-run',
 });
 
 project.addTask('test:update-snapshots', {

@@ -7,6 +7,8 @@ export interface StripePackageFacts {
   readonly version: string;
   readonly apiVersion: string;
   readonly eventTypes: string[];
+  /** The thin event types: the `type` of every member of `Stripe.V2.Core.EventNotification`. */
+  readonly thinEventTypes: string[];
 }
 
 export function readStripePackageFacts(): StripePackageFacts {
@@ -40,7 +42,41 @@ export function readStripePackageFacts(): StripePackageFacts {
     }
   });
   if (!eventTypes) throw new Error(`cannot find 'namespace Event { type Type = ... }' in ${file}`);
-  return { version, apiVersion, eventTypes: [...new Set(eventTypes)].sort() };
+  return { version, apiVersion, eventTypes: [...new Set(eventTypes)].sort(), thinEventTypes: readThinEventTypes(root) };
+}
+
+/**
+ * `export type EventNotification = V1…EventNotification | … | V2…EventNotification` in
+ * cjs/resources/V2/Core/Events.d.ts (what `Stripe.V2.Core.EventNotification` re-exports), each member an
+ * interface whose `type` property is a string literal, e.g. `type: 'v2.core.account[requirements].updated'`.
+ */
+function readThinEventTypes(root: string): string[] {
+  const file = path.join(root, 'cjs', 'resources', 'V2', 'Core', 'Events.d.ts');
+  const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+  let members: string[] | undefined;
+  const typeOf = new Map<string, string>();
+  source.forEachChild((node) => {
+    if (ts.isTypeAliasDeclaration(node) && node.name.text === 'EventNotification' && ts.isUnionTypeNode(node.type)) {
+      members = node.type.types.map((t) => {
+        if (!ts.isTypeReferenceNode(t) || !ts.isIdentifier(t.typeName)) throw new Error(`unexpected member ${t.getText()}`);
+        return t.typeName.text;
+      });
+    }
+    if (ts.isInterfaceDeclaration(node)) {
+      for (const member of node.members) {
+        if (ts.isPropertySignature(member) && member.name.getText() === 'type' && member.type && ts.isLiteralTypeNode(member.type) && ts.isStringLiteral(member.type.literal)) {
+          typeOf.set(node.name.text, member.type.literal.text);
+        }
+      }
+    }
+  });
+  if (!members) throw new Error(`cannot find 'export type EventNotification = ...' in ${file}`);
+  const types = members.map((name) => {
+    const type = typeOf.get(name);
+    if (type === undefined) throw new Error(`cannot find the 'type' literal of interface ${name} in ${file}`);
+    return type;
+  });
+  return [...new Set(types)].sort();
 }
 
 export function renderEventTypesModule(facts: StripePackageFacts): string {
@@ -57,6 +93,11 @@ export function renderEventTypesModule(facts: StripePackageFacts): string {
     '/** Every snapshot event type the package knows (`Stripe.Event.Type`), sorted. */',
     'export const STRIPE_EVENT_TYPES: readonly string[] = [',
     ...facts.eventTypes.map((t) => `  '${t}',`),
+    '];',
+    '',
+    '/** Every thin event type the package knows (the `type` of each `Stripe.V2.Core.EventNotification` member), sorted. */',
+    'export const STRIPE_THIN_EVENT_TYPES: readonly string[] = [',
+    ...facts.thinEventTypes.map((t) => `  '${t}',`),
     '];',
     '',
   ].join('\n');

@@ -32,6 +32,16 @@ echo '{ "name": "package-test", "version": "0.0.0", "private": true }' > "$work/
   "$root/${tarballs[0]}" "aws-cdk-lib@$cdk_version" "constructs@$constructs_version" \
   "stripe@$stripe_version" "@types/aws-lambda@$types_lambda_version")
 
+# The README's install command for the tarball (section install), as a user beside the clone runs it: it names the
+# version a clone builds (package.json stays at 0.0.0 between releases), so a release build runs it on its own tarball.
+readme_npm=$(sed -n '/^<!-- section:install -->$/,/^<!-- \/section:install -->$/p' README.md | grep '^npm install ' || true)
+if ! [[ "$readme_npm" =~ ^npm\ install\ \.\./stripe-eventbridge/dist/js/stripe-eventbridge@0\.0\.0\.jsii\.tgz$ ]]; then
+  echo "test:package: the README's install section has no 'npm install ../stripe-eventbridge/dist/js/stripe-eventbridge@0.0.0.jsii.tgz' line: $readme_npm" >&2
+  exit 1
+fi
+(cd "$work" && npm install --no-audit --no-fund --prefer-offline --loglevel=error "$root/${tarballs[0]}" > /dev/null) \
+  || { echo "test:package: the README's \`$readme_npm\` failed" >&2; exit 1; }
+
 node scripts/check-package.js "$work" "$root/${tarballs[0]}"
 
 # `stripe-eventbridge replay` from the tarball, as a user runs it: a fresh CDK app (JavaScript, a Node.js and a Python

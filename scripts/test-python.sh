@@ -58,6 +58,15 @@ constructs_version=$(node -p 'require("constructs/package.json").version')
   -r test/python/requirements.txt \
   "aws-cdk-lib==$cdk_version" "constructs==$constructs_version"
 
+# The README's install command for the wheel (section install), as a user beside the clone runs it; it names the version
+# a clone builds (package.json stays at 0.0.0 between releases), so a release build runs it on its own wheel.
+readme_pip=$(sed -n '/^<!-- section:install -->$/,/^<!-- \/section:install -->$/p' README.md | grep '^pip install ' || true)
+if ! [[ "$readme_pip" =~ ^pip\ install\ \.\./stripe-eventbridge/dist/python/babes_stripe_eventbridge-0\.0\.0-py3-none-any\.whl$ ]]; then
+  echo "test:python: the README's install section has no 'pip install ../stripe-eventbridge/dist/python/babes_stripe_eventbridge-0.0.0-py3-none-any.whl' line: $readme_pip" >&2
+  exit 1
+fi
+"$venv/bin/pip" install --quiet "$root/${wheels[0]}" || { echo "test:python: the README's \`$readme_pip\` failed" >&2; exit 1; }
+
 # `--setup-only`: the wheel and the virtual environment, without the tests (the demo of examples/python-app uses them).
 if [ "${1:-}" = "--setup-only" ]; then
   step "done: $venv"

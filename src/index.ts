@@ -1,3 +1,4 @@
+export * from './event-payload';
 export * from './stripe-event-bus';
 export * from './stripe-event-handler';
 export * from './stripe-function-options';

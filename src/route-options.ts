@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 
 /**
  * How a route delivers Stripe events to its handler: the options a StripeEventRoute takes, and that a
@@ -73,4 +74,18 @@ export interface StripeRouteOptions {
    * @default false (a StripeEventBridgeIntegration turns it on when `alarms.handlerAlarms` is set)
    */
   readonly handlerMetrics?: boolean;
+
+  /**
+   * The Secrets Manager secret whose plain-text value is the Stripe API key the handlers use through
+   * `context.stripe` (a restricted key, `rk_live_…` or `rk_test_…`, with read access to what they fetch). Each
+   * function gets the secret's ARN (its name, when imported by name) in `STRIPE_EB_STRIPE_API_KEY_SECRET_ID` and
+   * may read this secret only (`secret.grantRead`, its KMS key included); the key never appears in the template.
+   * A handler's own `stripeApiKeySecret` takes precedence.
+   *
+   * Handlers of thin events fetch the event and its object with it; without it, `cdk synth` warns for each route
+   * that receives thin events.
+   *
+   * @default - none: `context.stripe` is unavailable
+   */
+  readonly stripeApiKeySecret?: secretsmanager.ISecret;
 }

@@ -2,6 +2,7 @@ import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { STRIPE_PARTNER_SOURCE_PREFIX } from './contract/stripe';
+import { StripeEventPayload } from './event-payload';
 import {
   endsInDestinationId,
   nameInArn,
@@ -14,9 +15,23 @@ import type { EventTypeKey } from './private/event-type-keys';
 import { StripeEventDestination } from './stripe-event-destination';
 
 /**
- * Options for a bus that is not Stripe's partner bus.
+ * Options for a Stripe partner bus.
  */
-export interface StripeEventBusOptions {
+export interface StripePartnerEventBusOptions {
+  /**
+   * The payload style of the events on the bus: the `event_payload` of the Stripe event destination that sends
+   * them. A destination, and so its partner event source and bus, carries one style; an integration that takes
+   * both has two buses (`eventBus` and `thinEventBus`).
+   *
+   * @default StripeEventPayload.SNAPSHOT
+   */
+  readonly payload?: StripeEventPayload;
+}
+
+/**
+ * Options for a bus that already exists.
+ */
+export interface StripeEventBusOptions extends StripePartnerEventBusOptions {
   /**
    * The `source` prefix of the Stripe events on this bus. Rules match it by prefix and the wrapper rejects
    * events whose source does not start with it.
@@ -48,10 +63,11 @@ export abstract class StripeEventBus {
    * @param eventSourceName the partner event source name, `aws.partner/stripe.com/<unique id>` (for example
    * `aws.partner/stripe.com/ed_…`), as shown on the Stripe destination and in the EventBridge console under
    * "Partner event sources".
+   * @param options the payload style of the destination that sends to it (thin or snapshot).
    */
-  public static fromPartnerEventSource(eventSourceName: string): StripeEventBus {
+  public static fromPartnerEventSource(eventSourceName: string, options: StripePartnerEventBusOptions = {}): StripeEventBus {
     validatePartnerEventSourceName(eventSourceName);
-    return new PartnerSourceBus(eventSourceName);
+    return new PartnerSourceBus(eventSourceName, payloadOf(options));
   }
 
   /**
@@ -59,7 +75,8 @@ export abstract class StripeEventBus {
    * deployment creates the Stripe destination and the bus that accepts its source. The bus is created
    * after the destination (which waits for the source to exist), is named after its partner source, and
    * is retained when the stack is deleted. Unless the destination sets `enabledEvents`, the integration's
-   * handler keys become the destination's enabled events.
+   * handler keys become the destination's enabled events. The bus carries the destination's payload style
+   * (`eventPayload`).
    *
    * @param destination the `StripeEventDestination` whose partner event source the bus accepts.
    */
@@ -87,7 +104,7 @@ export abstract class StripeEventBus {
       const problem = eventBusName.startsWith(STRIPE_PARTNER_SOURCE_PREFIX) ? partnerSourceNameProblem(eventBusName) : undefined;
       if (problem !== undefined) invalid(undefined, partnerSourceNameError(eventBusName, problem));
     }
-    return new ExistingBus((scope) => events.EventBus.fromEventBusName(scope, 'EventBus', eventBusName), options.sourcePrefix);
+    return new ExistingBus((scope, id) => events.EventBus.fromEventBusName(scope, id, eventBusName), options.sourcePrefix, payloadOf(options));
   }
 
   /**
@@ -97,17 +114,21 @@ export abstract class StripeEventBus {
    * @param eventBus the bus the integration puts its rules on.
    */
   public static fromEventBus(eventBus: events.IEventBus, options: StripeEventBusOptions = {}): StripeEventBus {
-    return new ExistingBus(() => eventBus, options.sourcePrefix);
+    return new ExistingBus(() => eventBus, options.sourcePrefix, payloadOf(options));
   }
 
   /** The `source` prefix of Stripe events on this bus. */
   public abstract readonly sourcePrefix: string;
 
+  /** The payload style of the Stripe events on this bus. */
+  public abstract readonly payload: StripeEventPayload;
+
   /**
-   * Creates or imports the bus under `scope`.
+   * Creates or imports the bus under `scope`, as the construct `id` (`EventBus`, or `ThinEventBus` for an
+   * integration's second bus).
    * @internal
    */
-  public abstract _bind(scope: Construct): events.IEventBus;
+  public abstract _bind(scope: Construct, id: string): events.IEventBus;
 
   /**
    * Tells the bus which event types (the `handlers` keys, parsed) an integration receives from it.
@@ -116,6 +137,15 @@ export abstract class StripeEventBus {
   public _useEventTypes(_keys: readonly EventTypeKey[]): void {
     // Only a destination-backed bus has a use for them.
   }
+}
+
+/** The payload option, checked: a JavaScript caller may pass anything. */
+function payloadOf(options: StripePartnerEventBusOptions): StripeEventPayload {
+  const payload = options.payload ?? StripeEventPayload.SNAPSHOT;
+  if (!Object.values(StripeEventPayload).includes(payload)) {
+    invalid(undefined, `eventBus: payload '${String(payload)}' is not a StripeEventPayload; use StripeEventPayload.SNAPSHOT or StripeEventPayload.THIN.`);
+  }
+  return payload;
 }
 
 function validatePartnerEventSourceName(name: string): void {
@@ -160,13 +190,13 @@ function warnUnlessStripePartnerBus(scope: Construct, bus: events.IEventBus): vo
 class PartnerSourceBus extends StripeEventBus {
   public readonly sourcePrefix = STRIPE_PARTNER_SOURCE_PREFIX;
 
-  constructor(private readonly eventSourceName: string) {
+  constructor(private readonly eventSourceName: string, public readonly payload: StripeEventPayload) {
     super();
   }
 
-  public _bind(scope: Construct): events.IEventBus {
+  public _bind(scope: Construct, id: string): events.IEventBus {
     warnUnlessDestinationId(scope, this.eventSourceName);
-    const bus = new events.EventBus(scope, 'EventBus', { eventSourceName: this.eventSourceName });
+    const bus = new events.EventBus(scope, id, { eventSourceName: this.eventSourceName });
     bus.applyRemovalPolicy(RemovalPolicy.RETAIN);
     return bus;
   }
@@ -175,7 +205,11 @@ class PartnerSourceBus extends StripeEventBus {
 class ExistingBus extends StripeEventBus {
   public readonly sourcePrefix: string;
 
-  constructor(private readonly factory: (scope: Construct) => events.IEventBus, sourcePrefix: string | undefined) {
+  constructor(
+    private readonly factory: (scope: Construct, id: string) => events.IEventBus,
+    sourcePrefix: string | undefined,
+    public readonly payload: StripeEventPayload,
+  ) {
     super();
     if (sourcePrefix !== undefined && !Token.isUnresolved(sourcePrefix) && sourcePrefix.trim() === '') {
       invalid(undefined, "eventBus: sourcePrefix must not be empty; omit it to use 'aws.partner/stripe.com/'.");
@@ -183,8 +217,8 @@ class ExistingBus extends StripeEventBus {
     this.sourcePrefix = sourcePrefix ?? STRIPE_PARTNER_SOURCE_PREFIX;
   }
 
-  public _bind(scope: Construct): events.IEventBus {
-    const bus = this.factory(scope);
+  public _bind(scope: Construct, id: string): events.IEventBus {
+    const bus = this.factory(scope, id);
     // Only with Stripe's own prefix: a custom prefix says the events come from somewhere else.
     if (this.sourcePrefix === STRIPE_PARTNER_SOURCE_PREFIX) {
       warnUnlessStripePartnerBus(scope, bus);
@@ -197,13 +231,15 @@ class ExistingBus extends StripeEventBus {
 
 class DestinationBus extends StripeEventBus {
   public readonly sourcePrefix = STRIPE_PARTNER_SOURCE_PREFIX;
+  public readonly payload: StripeEventPayload;
 
   constructor(private readonly destination: StripeEventDestination) {
     super();
+    this.payload = destination.eventPayload;
   }
 
-  public _bind(scope: Construct): events.IEventBus {
-    const bus = new events.EventBus(scope, 'EventBus', { eventSourceName: this.destination.eventSourceName });
+  public _bind(scope: Construct, id: string): events.IEventBus {
+    const bus = new events.EventBus(scope, id, { eventSourceName: this.destination.eventSourceName });
     bus.applyRemovalPolicy(RemovalPolicy.RETAIN);
     // After the destination: its creation completes only once the partner source exists.
     bus.node.addDependency(this.destination.node.defaultChild ?? this.destination);

@@ -19,6 +19,7 @@ import {
   PROP_AWS_REGION,
   PROP_DESCRIPTION,
   PROP_ENABLED_EVENTS,
+  PROP_EVENT_PAYLOAD,
   PROP_NAME,
   PROP_RETAIN_ON_DELETE,
   PROP_SECRET_ID,
@@ -27,11 +28,13 @@ import {
   RESOURCE_TYPE,
 } from './contract/destination';
 import { STRIPE_PARTNER_SOURCE_PREFIX } from './contract/stripe';
+import { StripeEventPayload } from './event-payload';
 import { packageAsset } from './package/package-assets';
 import { ROUTE_DEFAULTS } from './private/defaults';
+import { checkPayloadOf, covers, expand } from './private/destination/enabled-events';
 import { createDestinationProvider } from './private/destination/provider-framework';
 import { invalid, warn } from './private/errors';
-import { EventTypeKey, keyMatches, knownTypesFor, parseEventTypeKey } from './private/event-type-keys';
+import { EventTypeKey, parseEventTypeKey } from './private/event-type-keys';
 import { createLoggedFunction } from './private/logged-function';
 import { acknowledgeNagFindings } from './private/nag-acknowledgements';
 import { STRIPE_API_VERSION, STRIPE_PACKAGE_VERSION } from './private/stripe-event-types.generated';
@@ -59,10 +62,21 @@ export interface StripeEventDestinationProps {
   readonly apiKeySecret: secretsmanager.ISecret;
 
   /**
-   * The Stripe event types to send to the bus: exact types (`checkout.session.completed`), trailing
-   * wildcards (`invoice.*`) or `*`. Stripe's `enabled_events` documents no wildcards for event
-   * destinations, so wildcards are expanded here to the event types of the `stripe` package this
-   * library was built with.
+   * The payload style of the events Stripe sends: whole snapshot events, or thin events (event notifications)
+   * whose handlers fetch what they need. Stripe cannot change it on an existing destination: changing it
+   * replaces the destination, which means a new partner event source and bus.
+   *
+   * @default StripeEventPayload.SNAPSHOT
+   */
+  readonly eventPayload?: StripeEventPayload;
+
+  /**
+   * The Stripe event types to send to the bus: exact types (`checkout.session.completed`, or for a thin
+   * destination `v2.core.account.updated`), trailing wildcards (`invoice.*`, `v2.core.account.*`) or, for a
+   * snapshot destination, `*`. Stripe's `enabled_events` documents no wildcards for event destinations, so
+   * wildcards are expanded here to the event types of the `stripe` package this library was built with; a thin
+   * destination lists its types explicitly, so `*` is refused there. Every type must be of the destination's
+   * payload style.
    *
    * @default - the handler keys of the StripeEventBridgeIntegration whose bus is
    * `StripeEventBus.fromDestination(this)`, expanded the same way
@@ -93,9 +107,11 @@ export interface StripeEventDestinationProps {
 
   /**
    * The Stripe API version the snapshot events are rendered in. Changing it replaces the destination
-   * (Stripe cannot change it on an existing one), which means a new partner event source and bus.
+   * (Stripe cannot change it on an existing one), which means a new partner event source and bus. Only for a
+   * snapshot destination: thin events are not versioned (the handler fetches objects in its client's version).
    *
-   * @default - the API version of the `stripe` package this library was built with, which the typed handlers use
+   * @default - for a snapshot destination, the API version of the `stripe` package this library was built with,
+   * which the typed handlers use; none for a thin destination
    */
   readonly snapshotApiVersion?: string;
 
@@ -140,8 +156,11 @@ export class StripeEventDestination extends Construct {
   /** The partner event source ARN. */
   public readonly eventSourceArn: string;
 
-  /** The Stripe API version snapshot events are rendered in. */
-  public readonly snapshotApiVersion: string;
+  /** The payload style of the events Stripe sends to this destination. */
+  public readonly eventPayload: StripeEventPayload;
+
+  /** The Stripe API version snapshot events are rendered in; undefined for a thin destination. */
+  public readonly snapshotApiVersion?: string;
 
   /** The function that calls Stripe (create, update, delete). */
   public readonly onEventFunction: lambda.IFunction;
@@ -159,8 +178,19 @@ export class StripeEventDestination extends Construct {
     if (!props.apiKeySecret) {
       invalid(this, 'apiKeySecret: required; pass the Secrets Manager secret that holds the Stripe restricted key, e.g. secretsmanager.Secret.fromSecretNameV2(this, \'StripeKey\', \'stripe/restricted-key\').');
     }
-    this.snapshotApiVersion = props.snapshotApiVersion ?? STRIPE_API_VERSION;
-    if (!Token.isUnresolved(this.snapshotApiVersion) && !API_VERSION.test(this.snapshotApiVersion)) {
+    this.eventPayload = props.eventPayload ?? StripeEventPayload.SNAPSHOT;
+    if (!Object.values(StripeEventPayload).includes(this.eventPayload)) {
+      invalid(this, `eventPayload: '${String(this.eventPayload)}' is not a StripeEventPayload; use StripeEventPayload.SNAPSHOT or StripeEventPayload.THIN.`);
+    }
+    const thin = this.eventPayload === StripeEventPayload.THIN;
+    if (thin && props.snapshotApiVersion !== undefined) {
+      invalid(this,
+        `snapshotApiVersion: '${props.snapshotApiVersion}' is set on a thin destination; thin events are not rendered in an API version ` +
+          '(Stripe takes snapshot_api_version only with event_payload snapshot). Remove snapshotApiVersion, or use eventPayload: StripeEventPayload.SNAPSHOT.',
+      );
+    }
+    this.snapshotApiVersion = thin ? undefined : props.snapshotApiVersion ?? STRIPE_API_VERSION;
+    if (this.snapshotApiVersion !== undefined && !Token.isUnresolved(this.snapshotApiVersion) && !API_VERSION.test(this.snapshotApiVersion)) {
       invalid(this,
         `snapshotApiVersion: '${this.snapshotApiVersion}' is not a Stripe API version; expected e.g. '${STRIPE_API_VERSION}' ` +
           `(the version of stripe@${STRIPE_PACKAGE_VERSION}, the default).`,
@@ -190,7 +220,8 @@ export class StripeEventDestination extends Construct {
       const expanded = new Set<string>();
       for (const key of props.enabledEvents) {
         const parsed = parseEventTypeKey(key, props.allowUnknownEventTypes ?? ROUTE_DEFAULTS.allowUnknownEventTypes, 'enabledEvents', this);
-        for (const type of expand(this, parsed, 'enabledEvents')) expanded.add(type);
+        checkPayloadOf(this, parsed, this.eventPayload, 'enabledEvents');
+        for (const type of expand(this, parsed, this.eventPayload, 'enabledEvents')) expanded.add(type);
       }
       this.explicitEvents = expanded;
     }
@@ -251,7 +282,8 @@ export class StripeEventDestination extends Construct {
         [PROP_NAME]: name,
         [PROP_DESCRIPTION]: props.description ?? `Stripe events for AWS CloudFormation stack ${stack.stackName} (managed by @babes/stripe-eventbridge)`,
         [PROP_ENABLED_EVENTS]: Lazy.list({ produce: () => this.renderEnabledEvents() }),
-        [PROP_SNAPSHOT_API_VERSION]: this.snapshotApiVersion,
+        // A snapshot destination's properties are those of releases before thin events, so that its template does not change.
+        ...(thin ? { [PROP_EVENT_PAYLOAD]: 'thin' } : { [PROP_SNAPSHOT_API_VERSION]: this.snapshotApiVersion }),
         [PROP_AWS_ACCOUNT_ID]: stack.account,
         [PROP_AWS_REGION]: stack.region,
         [PROP_AWS_PARTITION]: stack.partition,
@@ -294,7 +326,8 @@ export class StripeEventDestination extends Construct {
         }
         continue;
       }
-      for (const type of expand(this, parsed, 'handlers')) this.handlerEvents.add(type);
+      checkPayloadOf(this, parsed, this.eventPayload, 'handlers');
+      for (const type of expand(this, parsed, this.eventPayload, 'handlers')) this.handlerEvents.add(type);
     }
   }
 
@@ -337,25 +370,4 @@ export class StripeEventDestination extends Construct {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [arn] }));
     secret.encryptionKey?.grantDecrypt(new kms.ViaServicePrincipal(`secretsmanager.${Stack.of(this).region}.amazonaws.com`, role));
   }
-}
-
-/** The known event types a key stands for; an unknown exact type stands for itself. */
-function expand(scope: Construct, parsed: EventTypeKey, prop: 'enabledEvents' | 'handlers'): string[] {
-  const key = parsed.key;
-  if (parsed.kind === 'exact') return [parsed.type];
-  const types = knownTypesFor(parsed);
-  if (types.length === 0) {
-    invalid(
-      scope,
-      `${prop}: '${key}' matches no event type that stripe@${STRIPE_PACKAGE_VERSION} knows, so it cannot be turned into the exact types ` +
-        "a Stripe event destination's enabled_events takes. List the event types in the StripeEventDestination's enabledEvents.",
-    );
-  }
-  return types;
-}
-
-/** True when some enabled event would reach a handler registered under `key`. */
-function covers(key: EventTypeKey, enabled: ReadonlySet<string>): boolean {
-  for (const type of enabled) if (keyMatches(key, type)) return true;
-  return false;
 }

@@ -1,10 +1,12 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV_USER_HANDLER, PYTHON_WRAPPER_HANDLER, WRAPPER_HANDLER } from './contract/wrapper';
 import { invalid, warn } from './private/errors';
 import { HandlerBindOptions, HandlerBinding } from './private/handler/binding';
+import { HandlerLanguage, missingHandlerFile } from './private/handler/handler-file';
 import { environmentNames, guardWrapperEnvironment, refusedEnvironmentMessage } from './private/handler/reserved-environment';
 import { stackSafeCode } from './private/handler/stack-safe-code';
 import { pythonWrapperLayer, supportsPythonWrapper, supportsWrapper, wrapperLayer } from './private/handler/wrapper-layer';
@@ -21,6 +23,14 @@ export interface StripeExistingFunctionOptions {
    * @default - derived from the first event type (alphabetically) it handles
    */
   readonly name?: string;
+
+  /**
+   * The Secrets Manager secret holding the Stripe API key this handler's `context.stripe` uses, instead of the
+   * integration's `stripeApiKeySecret`.
+   *
+   * @default - the integration's (or route's) `stripeApiKeySecret`
+   */
+  readonly stripeApiKeySecret?: secretsmanager.ISecret;
 }
 
 /**
@@ -33,7 +43,7 @@ export abstract class StripeEventHandler {
    * Stripe event id, structured logs and metrics.
    */
   public static fromCode(options: StripeFunctionOptions): StripeEventHandler {
-    validateCodeOptions(options, "'<file>.<export>', for example 'index.handler'");
+    validateCodeOptions(options, "'<file>.<export>', for example 'index.handler'", 'nodejs');
     if (options.runtime && options.runtime.family !== lambda.RuntimeFamily.NODEJS) {
       const hint = options.runtime.family === lambda.RuntimeFamily.PYTHON ? '; for a Python handler use StripeEventHandler.fromPythonCode()' : '';
       invalid(undefined, `runtime: ${options.runtime.name} is not a Node.js runtime; the wrapper runs on Node.js (nodejs22.x or later)${hint}.`);
@@ -51,7 +61,7 @@ export abstract class StripeEventHandler {
    * the unchanged EventBridge event as a dict.
    */
   public static fromPythonCode(options: StripePythonFunctionOptions): StripeEventHandler {
-    validateCodeOptions(options, "'<module>.<function>', for example 'orders.handler'");
+    validateCodeOptions(options, "'<module>.<function>', for example 'orders.handler'", 'python');
     if (options.runtime && options.runtime.family !== lambda.RuntimeFamily.PYTHON) {
       invalid(undefined, `runtime: ${options.runtime.name} is not a Python runtime; fromPythonCode() builds Python functions (python3.12 or later).`);
     }
@@ -72,7 +82,7 @@ export abstract class StripeEventHandler {
    */
   public static fromFunction(fn: lambda.IFunction, options: StripeExistingFunctionOptions = {}): StripeEventHandler {
     validateName(options.name);
-    return new FunctionHandler(fn, options.name);
+    return new FunctionHandler(fn, options.name, options.stripeApiKeySecret);
   }
 
   /**
@@ -80,6 +90,12 @@ export abstract class StripeEventHandler {
    * @internal
    */
   public abstract readonly _name?: string;
+
+  /**
+   * The Stripe key secret given in the options, if any.
+   * @internal
+   */
+  public abstract readonly _stripeApiKeySecret?: secretsmanager.ISecret;
 
   /**
    * Creates or wraps the handler's function under `scope` (its route).
@@ -91,10 +107,12 @@ export abstract class StripeEventHandler {
 /** A function built from the user's code, with its own role and log group, wrapped from the start. */
 class CodeHandler extends StripeEventHandler {
   public readonly _name?: string;
+  public readonly _stripeApiKeySecret?: secretsmanager.ISecret;
 
   constructor(private readonly options: StripeHandlerCodeOptions, private readonly runtime: lambda.Runtime) {
     super();
     this._name = options.name;
+    this._stripeApiKeySecret = options.stripeApiKeySecret;
   }
 
   public _bind(scope: Construct, bind: HandlerBindOptions): HandlerBinding {
@@ -127,7 +145,11 @@ class CodeHandler extends StripeEventHandler {
 
 /** A function the user created: wrapped in place when it can be, otherwise routed to with a warning. */
 class FunctionHandler extends StripeEventHandler {
-  constructor(private readonly fn: lambda.IFunction, public readonly _name: string | undefined) {
+  constructor(
+    private readonly fn: lambda.IFunction,
+    public readonly _name: string | undefined,
+    public readonly _stripeApiKeySecret: secretsmanager.ISecret | undefined,
+  ) {
     super();
   }
 
@@ -190,11 +212,13 @@ function logGroupOf(scope: Construct, fn: lambda.IFunction): logs.ILogGroup | un
 }
 
 /** Checks what fromCode and fromPythonCode share; `expected` describes a handler string of the language. */
-function validateCodeOptions(options: StripeHandlerCodeOptions, expected: string): void {
+function validateCodeOptions(options: StripeHandlerCodeOptions, expected: string, language: HandlerLanguage): void {
   validateName(options.name);
   if (!Token.isUnresolved(options.handler) && !/^[^\s]*[^./\s][^/\s]*\.[^.\s]+.*$/.test(options.handler)) {
     invalid(undefined, `handler: '${options.handler}' is not a Lambda handler string; expected ${expected}.`);
   }
+  const missing = missingHandlerFile(options.code, options.handler, language, (options.layers ?? []).length > 0);
+  if (missing !== undefined) invalid(undefined, missing);
   if (options.memorySize !== undefined && !Token.isUnresolved(options.memorySize) && (options.memorySize < 128 || options.memorySize > 10240)) {
     invalid(undefined, `memorySize: ${options.memorySize} MB is outside Lambda's range of 128 to 10240 MB.`);
   }

@@ -11,7 +11,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { RECORD_ATTRIBUTE } from './contract/idempotency';
 import {
+  BACKFILL_MARKER_PREFIX,
   DEFAULT_BACKFILL_LIMIT,
   DEFAULT_RECONCILE_GRACE_SECONDS,
   DEFAULT_RECONCILE_WINDOW_SECONDS,
@@ -250,15 +252,41 @@ export class StripeEventReconciliation extends Construct {
     secret.encryptionKey?.grantDecrypt(new kms.ViaServicePrincipal(`secretsmanager.${Stack.of(this).region}.amazonaws.com`, role));
     // Only the records of these routes: partition keys `<key prefix>#…` (DynamoDB's fine-grained access
     // control, dynamodb:LeadingKeys, docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html).
+    const table = props.idempotencyTable.tableArn;
+    const prefixes = [...new Set(props.routes.map((r) => r.idempotencyKeyPrefix))];
+    // An event's record is also read under the route's previous prefixes (idempotency.previousKeyScopes); markers are
+    // kept under today's.
+    const previous = [...new Set(props.routes.flatMap((r) => r.previousIdempotencyKeyPrefixes))].filter((p) => !prefixes.includes(p));
+    const markers = prefixes.map((p) => `${BACKFILL_MARKER_PREFIX}${p}#*`);
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
-      resources: [props.idempotencyTable.tableArn],
-      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...new Set(props.routes.map((r) => `${r.idempotencyKeyPrefix}#*`))] } },
+      resources: [table],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...[...prefixes, ...previous].map((p) => `${p}#*`), ...(backfill ? markers : [])] } },
     }));
     props.idempotencyTable.encryptionKey?.grantDecrypt(role);
     const functionArns = props.routes.map((r) => r.function.functionArn);
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:GetFunctionConfiguration'], resources: functionArns }));
-    if (backfill) role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: functionArns }));
+    if (!backfill) return;
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: functionArns }));
+    // A backfill remembers what it sent in markers beside the records (src/contract/reconcile.ts): it may write
+    // those keys only, never a record.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['dynamodb:UpdateItem'],
+      resources: [table],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': markers } },
+    }));
+    // Before sending, it looks for the missing events' records under every key prefix (one Scan): the key and
+    // the status only, never a stored result (dynamodb:Select and dynamodb:Attributes, as in
+    // docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_examples_dynamodb_attributes.html). A Scan has no
+    // leading key, so dynamodb:LeadingKeys cannot narrow it to the routes' records.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['dynamodb:Scan'],
+      resources: [table],
+      conditions: {
+        'StringEquals': { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': [RECORD_ATTRIBUTE.KEY, RECORD_ATTRIBUTE.STATUS] },
+      },
+    }));
   }
 
   private createAlarms(topic: sns.ITopic | undefined): void {

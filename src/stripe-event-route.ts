@@ -4,6 +4,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
@@ -27,12 +28,15 @@ import {
   ENV_POWERTOOLS_SERVICE_NAME,
   ENV_SOURCE_PREFIX,
 } from './contract/wrapper';
+import { StripeEventPayload } from './event-payload';
 import { invalid, warn } from './private/errors';
 import { EventTypeKey, handlerNameFor, parseEventTypeKey } from './private/event-type-keys';
 import { StripeMetricFactory } from './private/metric-factory';
+import { planRules } from './private/route/buses';
 import { checkKeySpace, defaultKeyScope, idempotencyTableActions, keyPrefix, previousKeyPrefixesEnvironment } from './private/route/key-scope';
 import { resolveRouteOptions } from './private/route/options';
 import { routeRecordLifetime } from './private/route/record-lifetime';
+import { thinEventEnvironment, warnThinWithoutStripeKey } from './private/route/thin-events';
 import { configureAsyncFailures, createRule, reservedConcurrency } from './private/route/wiring';
 import { validateDetailFilter } from './private/rule-pattern';
 import { StripeRouteOptions } from './route-options';
@@ -46,13 +50,29 @@ export interface StripeEventRouteProps extends StripeRouteOptions {
   readonly handler: StripeEventHandler;
 
   /**
-   * The Stripe event types the route receives: exact types (`checkout.session.completed`), trailing
-   * wildcards (`customer.subscription.*`) or `*`.
+   * The Stripe event types the route receives: exact types (`checkout.session.completed`, or thin
+   * `v2.core.account.updated`), trailing wildcards (`customer.subscription.*`) or `*`.
    */
   readonly eventTypes: string[];
 
-  /** The bus the route's rule is on. */
+  /** The bus the route's rule is on (for a route on two buses, the snapshot bus). */
   readonly eventBus: events.IEventBus;
+
+  /**
+   * The payload style of the events on `eventBus`: that of the Stripe event destination whose partner
+   * source it accepts.
+   *
+   * @default StripeEventPayload.SNAPSHOT
+   */
+  readonly eventBusPayload?: StripeEventPayload;
+
+  /**
+   * The bus of thin events, beside a snapshot `eventBus`, for a route that receives thin types (`v1.*`, `v2.*`):
+   * the route gets a second rule there, targeting the same function.
+   *
+   * @default - none: thin types need `eventBusPayload: StripeEventPayload.THIN`
+   */
+  readonly thinEventBus?: events.IEventBus;
 
   /**
    * The `source` prefix of the Stripe events on the bus.
@@ -151,8 +171,23 @@ export class StripeEventRoute extends Construct {
   /** The function that receives the route's events. */
   public readonly function: lambda.IFunction;
 
-  /** The rule that sends the route's events to the function. */
+  /**
+   * The rule that sends the route's events to the function: the first of `rules`, on `eventBus` (for a route on
+   * two buses, its snapshot rule).
+   */
   public readonly rule: events.IRule;
+
+  /**
+   * Every rule that sends the route's events to the function, one per bus its event types arrive on: the rule on
+   * `eventBus` first, then the rule on `thinEventBus`.
+   */
+  public readonly rules: events.IRule[];
+
+  /** The payload styles of the events the route's rules deliver (snapshot before thin). */
+  public readonly eventPayloads: StripeEventPayload[];
+
+  /** The secret holding the Stripe API key of the function's `context.stripe`, when it has one. */
+  public readonly stripeApiKeySecret?: secretsmanager.ISecret;
 
   /** The function's log group, when known (a function built from code, or a `lambda.Function` of this app). */
   public readonly logGroup?: logs.ILogGroup;
@@ -162,6 +197,12 @@ export class StripeEventRoute extends Construct {
 
   /** The prefix of this route's idempotency keys. */
   public readonly idempotencyKeyPrefix: string;
+
+  /**
+   * The prefixes its records had before (earlier key scopes), most recent first: the wrapper and the
+   * reconciliation read an event's record under them too.
+   */
+  public readonly previousIdempotencyKeyPrefixes: string[];
 
   /** How long each processed event's idempotency record is kept. */
   public readonly recordLifetime: Duration;
@@ -181,18 +222,29 @@ export class StripeEventRoute extends Construct {
   /** How long Lambda keeps an event for retries (throttled events included). */
   public readonly lambdaMaxEventAge: Duration;
 
-  /** The bus the route's rule is on. */
+  /** The bus the route's rule (`rule`) is on. */
   public readonly eventBus: events.IEventBus;
 
+  /** Every bus the route's rules are on, in the order of `rules` (one bus, or the snapshot and the thin bus). */
+  public readonly eventBuses: events.IEventBus[];
+
   private readonly metrics: StripeMetricFactory;
+  private readonly busOfRule = new Map<events.IRule, events.IEventBus>();
 
   constructor(scope: Construct, id: string, props: StripeEventRouteProps) {
     super(scope, id);
     const options = resolveRouteOptions(this, props);
     const keys = composedKeys.get(props) ?? parseEdge(this, props, options.allowUnknownEventTypes);
+    const plans = planRules(this, keys, {
+      eventBus: props.eventBus,
+      eventBusPayload: props.eventBusPayload ?? StripeEventPayload.SNAPSHOT,
+      thinEventBus: props.thinEventBus,
+    }, composedKeys.has(props) ? 'handlers' : 'eventTypes');
+    this.eventPayloads = [StripeEventPayload.SNAPSHOT, StripeEventPayload.THIN].filter((p) => plans.some((plan) => plan.payloads.includes(p)));
     this.eventTypes = [...props.eventTypes];
     this.handlerName = handlerNameFor(props.handler._name, props.eventTypes);
     this.idempotencyKeyPrefix = props.idempotencyKeyPrefix ?? keyPrefix(defaultKeyScope(scope), this.handlerName);
+    this.previousIdempotencyKeyPrefixes = [...(props.previousIdempotencyKeyPrefixes ?? [])];
     checkKeySpace(this, props.idempotencyTable, this.idempotencyKeyPrefix);
     this.recordLifetime = routeRecordLifetime(this, props.recordLifetime, { ...options, deadLetterQueue: props.deadLetterQueue });
     const sourcePrefix = props.sourcePrefix ?? STRIPE_PARTNER_SOURCE_PREFIX;
@@ -200,8 +252,9 @@ export class StripeEventRoute extends Construct {
     this.integrationName = props.integrationName ?? `${Stack.of(scope).stackName}/${scope.node.id}`;
     this.handlerMetrics = options.handlerMetrics;
     this.lambdaMaxEventAge = options.lambdaMaxEventAge;
-    this.eventBus = props.eventBus;
-    this.metrics = new StripeMetricFactory(namespace, props.eventBus, this.integrationName);
+    this.eventBuses = plans.map((plan) => plan.eventBus);
+    this.eventBus = this.eventBuses[0];
+    this.metrics = new StripeMetricFactory(namespace, this.eventBus, this.integrationName);
 
     const wrapperEnvironment: Record<string, string> = {
       [ENV_HANDLER_NAME]: this.handlerName,
@@ -215,6 +268,8 @@ export class StripeEventRoute extends Construct {
     };
     if (this.handlerMetrics) wrapperEnvironment[ENV_HANDLER_METRICS] = 'true';
     if (sourcePrefix !== STRIPE_PARTNER_SOURCE_PREFIX) wrapperEnvironment[ENV_SOURCE_PREFIX] = sourcePrefix;
+    this.stripeApiKeySecret = props.handler._stripeApiKeySecret ?? options.stripeApiKeySecret;
+    Object.assign(wrapperEnvironment, thinEventEnvironment(this.eventPayloads, this.stripeApiKeySecret));
 
     const binding = props.handler._bind(this, {
       name: this.handlerName,
@@ -233,23 +288,44 @@ export class StripeEventRoute extends Construct {
       // Only what the wrapper does on this table: Powertools idempotency's GetItem, PutItem, UpdateItem, DeleteItem.
       props.idempotencyTable.grant(this.function, ...idempotencyTableActions(props.previousIdempotencyKeyPrefixes));
       props.idempotencyTable.encryptionKey?.grantEncryptDecrypt(this.function);
+      // GetSecretValue and DescribeSecret on this secret only, and decrypting with its key through Secrets Manager.
+      this.stripeApiKeySecret?.grantRead(this.function);
     } else {
       warn(
         this,
         '@babes/stripe-eventbridge:handlerRoleUnknown',
         `Handler '${this.handlerName}' (${this.function.node.path}) was imported without its execution role, so nothing could be granted to it. ` +
-          'Its role needs dynamodb:GetItem, PutItem, UpdateItem and DeleteItem on the idempotency table and sqs:SendMessage on the dead-letter queue; ' +
+          'Its role needs dynamodb:GetItem, PutItem, UpdateItem and DeleteItem on the idempotency table and sqs:SendMessage on the dead-letter queue' +
+          `${this.stripeApiKeySecret ? ', and secretsmanager:GetSecretValue on the Stripe key secret' : ''}; ` +
           'or import it with lambda.Function.fromFunctionAttributes({ role }).',
       );
     }
+    if (this.eventPayloads.includes(StripeEventPayload.THIN) && !this.stripeApiKeySecret) warnThinWithoutStripeKey(this, this.handlerName);
     configureAsyncFailures(this, this.handlerName, this.function, { ...options, deadLetterQueue: props.deadLetterQueue }, canGrant);
-    this.rule = createRule(this, this.handlerName, this.function, keys, {
-      ...options,
-      eventBus: props.eventBus,
-      deadLetterQueue: props.deadLetterQueue,
-      sourcePrefix,
-      allowRuleToSendToDeadLetterQueue: props.allowRuleToSendToDeadLetterQueue ?? true,
+    // The first rule keeps the id `Rule` it always had; a second one, on the thin bus, is `ThinRule`.
+    this.rules = plans.map((plan, i) => {
+      const rule = createRule(this, i === 0 ? 'Rule' : 'ThinRule', this.handlerName, this.function, plan.keys, {
+        ...options,
+        eventBus: plan.eventBus,
+        deadLetterQueue: props.deadLetterQueue,
+        sourcePrefix,
+        allowRuleToSendToDeadLetterQueue: props.allowRuleToSendToDeadLetterQueue ?? true,
+      });
+      this.busOfRule.set(rule, plan.eventBus);
+      return rule;
     });
+    this.rule = this.rules[0];
+  }
+
+  /**
+   * An AWS/Events metric of each of the route's rules, in the order of `rules` (each with its own bus's
+   * `EventBusName` dimension): the way to watch every rule of a route on two buses.
+   *
+   * @param metricName `TriggeredRules`, `FailedInvocations`, `InvocationsFailedToBeSentToDlq` or `ThrottledRules`
+   * @param props metric options (period, statistic, label, …)
+   */
+  public metricEachRule(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric[] {
+    return this.rules.map((rule) => this.metrics.rule(metricName, rule, props, this.busOfRule.get(rule)));
   }
 
   /**
@@ -342,7 +418,7 @@ export class StripeEventRoute extends Construct {
    * @param props metric options (period, statistic, label, …)
    */
   public metricRuleMatchedEvents(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metrics.rule('TriggeredRules', this.rule, props);
+    return this.metrics.rule('TriggeredRules', this.rule, props, this.busOfRule.get(this.rule));
   }
 
   /**
@@ -351,7 +427,7 @@ export class StripeEventRoute extends Construct {
    * @param props metric options (period, statistic, label, …)
    */
   public metricRuleFailedInvocations(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metrics.rule('FailedInvocations', this.rule, props);
+    return this.metrics.rule('FailedInvocations', this.rule, props, this.busOfRule.get(this.rule));
   }
 
   /**
@@ -360,7 +436,7 @@ export class StripeEventRoute extends Construct {
    * @param props metric options (period, statistic, label, …)
    */
   public metricRuleInvocationsFailedToBeSentToDlq(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metrics.rule('InvocationsFailedToBeSentToDlq', this.rule, props);
+    return this.metrics.rule('InvocationsFailedToBeSentToDlq', this.rule, props, this.busOfRule.get(this.rule));
   }
 
   /**
@@ -369,6 +445,6 @@ export class StripeEventRoute extends Construct {
    * @param props metric options (period, statistic, label, …)
    */
   public metricRuleThrottled(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metrics.rule('ThrottledRules', this.rule, props);
+    return this.metrics.rule('ThrottledRules', this.rule, props, this.busOfRule.get(this.rule));
   }
 }

@@ -7,13 +7,16 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DELIVERY_METRICS, METRIC_EVENT_AGE, METRIC_FAILED, METRIC_INVALID, METRIC_PROCESSED } from './contract/metrics';
+import { StripeEventPayload } from './event-payload';
 import { StripeIdempotencyOptions } from './idempotency-options';
 import { StripeAlarmOptions, StripeArchiveOptions, StripeDashboardOptions } from './monitoring-options';
 import { INTEGRATION_DEFAULTS } from './private/defaults';
 import { invalid } from './private/errors';
+import { payloadOfKey } from './private/event-type-keys';
 import { checkBusQuotas } from './private/integration/bus-quotas';
-import { allowRulesOnBusToSendTo, MAX_RULE_STATEMENTS } from './private/integration/dead-letter-policy';
-import { buildDetailFilter, groupHandlers } from './private/integration/handler-groups';
+import { busesOf, checkKeysHaveABus, resolveBuses } from './private/integration/buses';
+import { allowRulesOnBusToSendTo, MAX_RULE_STATEMENTS, restrictDeadLetterSenders } from './private/integration/dead-letter-policy';
+import { buildDetailFilter, groupHandlers, warnAboutDetailFilterOnThinEvents, warnAboutSplitTwins } from './private/integration/handler-groups';
 import { addIntegrationOutputs } from './private/integration/outputs';
 import { createArchive, createDeadLetterQueue, createIdempotencyTable } from './private/integration/resources';
 import { checkTemplateLimits, RouteStacks } from './private/integration/route-stacks';
@@ -46,9 +49,21 @@ export enum StripeLivemode {
 export interface StripeEventBridgeIntegrationProps extends StripeRouteOptions {
   /**
    * The bus Stripe events arrive on, e.g.
-   * `StripeEventBus.fromPartnerEventSource('aws.partner/stripe.com/ed_…')`.
+   * `StripeEventBus.fromPartnerEventSource('aws.partner/stripe.com/ed_…')`: a bus of snapshot events (the
+   * default), or of thin events (`{ payload: StripeEventPayload.THIN }`) for an integration of thin events only.
    */
   readonly eventBus: StripeEventBus;
+
+  /**
+   * A second bus, of thin events, beside a snapshot `eventBus`: the partner bus of a Stripe event destination
+   * whose payload is thin, e.g. `StripeEventBus.fromPartnerEventSource('aws.partner/stripe.com/ed_…', { payload:
+   * StripeEventPayload.THIN })` or `StripeEventBus.fromDestination(thinDestination)`. Handler keys that are thin
+   * types (`v1.*`, `v2.*`) get their rules on it; a handler with keys of both styles gets one function and a
+   * rule on each bus. It gets its own archive.
+   *
+   * @default - none: thin types need a thin bus (here, or as `eventBus`)
+   */
+  readonly thinEventBus?: StripeEventBus;
 
   /**
    * Your business logic, by Stripe event type. Keys are exact types (`checkout.session.completed`),
@@ -135,8 +150,11 @@ export interface StripeEventBridgeIntegrationProps extends StripeRouteOptions {
  * the record's completion failing), the retry runs the handler again.
  */
 export class StripeEventBridgeIntegration extends Construct {
-  /** The bus Stripe events arrive on. */
+  /** The bus Stripe events arrive on (`eventBus`). */
   public readonly eventBus: events.IEventBus;
+
+  /** The second bus, of thin events, when `thinEventBus` is set. */
+  public readonly thinEventBus?: events.IEventBus;
 
   /** The idempotency table (Powertools schema). */
   public readonly idempotencyTable: dynamodb.ITable;
@@ -165,8 +183,11 @@ export class StripeEventBridgeIntegration extends Construct {
   /** The dashboard, unless turned off (`dashboard: { enabled: false }`). */
   public readonly dashboard?: cloudwatch.Dashboard;
 
-  /** The archive of Stripe events on the bus, when enabled. */
+  /** The archive of Stripe events on `eventBus`, when enabled. */
   public readonly archive?: events.Archive;
+
+  /** The archive of Stripe events on `thinEventBus`, when there is one and archives are enabled. */
+  public readonly thinArchive?: events.Archive;
 
   /** Saved Logs Insights queries over the handlers' log groups. */
   public readonly queries: logs.QueryDefinition[];
@@ -191,23 +212,37 @@ export class StripeEventBridgeIntegration extends Construct {
     const isHandler = (value: unknown): value is StripeEventHandler => value instanceof StripeEventHandler;
     const { groups, keys } = groupHandlers(this, props.handlers, options.allowUnknownEventTypes, isHandler);
     this.eventTypes = keys.map((k) => k.key);
+    // Each key's bus, checked before anything is created: a thin type needs a thin bus, a snapshot type a snapshot bus.
+    const buses = resolveBuses(this, props.eventBus, props.thinEventBus);
+    checkKeysHaveABus(this, keys, buses);
+    warnAboutSplitTwins(this, groups);
     const livemode = props.livemode === StripeLivemode.LIVE_ONLY ? true : props.livemode === StripeLivemode.TEST_ONLY ? false : undefined;
     const detailFilter = buildDetailFilter(this, options.detailFilter, livemode);
+    if (buses.some((b) => b.payload === StripeEventPayload.THIN)) warnAboutDetailFilterOnThinEvents(this, options.detailFilter);
 
-    this.eventBus = props.eventBus._bind(this);
-    props.eventBus._useEventTypes(keys);
+    // One archive and one set of bus checks per bus; `eventBus` keeps the construct ids it always had.
+    const bound = buses.map((bus, i) => {
+      const eventBus = bus._bind(this, i === 0 ? 'EventBus' : 'ThinEventBus');
+      bus._useEventTypes(keys.filter((k) => payloadOfKey(k) === undefined || payloadOfKey(k) === bus.payload));
+      return { bus, eventBus, archiveId: i === 0 ? 'Archive' : 'ThinArchive' };
+    });
+    this.eventBus = bound[0].eventBus;
+    this.thinEventBus = bound[1]?.eventBus;
     this.idempotencyTable = props.idempotency?.table ?? createIdempotencyTable(this, props.idempotency?.removalPolicy);
     this.deadLetterQueue = props.deadLetterQueue ?? createDeadLetterQueue(this, props.deadLetterQueueRemovalPolicy);
     const integrationName = `${Stack.of(this).stackName}/${this.node.id}`;
     this.metrics = new StripeMetricFactory(options.metricsNamespace, this.eventBus, integrationName);
     const archiveRetention = props.archive?.enabled === false ? undefined : (props.archive?.retention ?? INTEGRATION_DEFAULTS.archiveRetention);
-    this.archive = archiveRetention === undefined
-      ? undefined
-      : createArchive(this, this.eventBus, props.eventBus.sourcePrefix, archiveRetention, props.archive?.removalPolicy);
+    const archives = archiveRetention === undefined
+      ? []
+      : bound.map((b) => createArchive(this, b.archiveId, b.eventBus, b.bus.sourcePrefix, archiveRetention, props.archive?.removalPolicy));
+    this.archive = archives[0];
+    this.thinArchive = archives[1];
     const handlerMetrics = props.handlerMetrics ?? props.alarms?.handlerAlarms ?? options.handlerMetrics;
-    // An SQS queue policy holds at most 20 statements: beyond MAX_RULE_STATEMENTS rules, one statement for the bus.
-    const statementPerRule = groups.length <= MAX_RULE_STATEMENTS;
-    if (!statementPerRule) allowRulesOnBusToSendTo(this.deadLetterQueue, this.eventBus);
+    // An SQS queue policy holds at most 20 statements: beyond MAX_RULE_STATEMENTS rules, one statement per bus.
+    const ruleCount = groups.reduce((n, g) => n + busesOf(g.keys, buses).length, 0);
+    const statementPerRule = ruleCount <= MAX_RULE_STATEMENTS;
+    if (!statementPerRule) bound.forEach((b, i) => allowRulesOnBusToSendTo(this.deadLetterQueue, b.eventBus, i === 0 ? undefined : 'Thin'));
     this.recordLifetime = resolveRecordLifetime(this, props.idempotency?.recordLifetime, {
       maxEventAge: options.maxEventAge,
       lambdaMaxEventAge: options.lambdaMaxEventAge,
@@ -224,6 +259,8 @@ export class StripeEventBridgeIntegration extends Construct {
         handler,
         eventTypes: handlerKeys.map((k) => k.key),
         eventBus: this.eventBus,
+        eventBusPayload: props.eventBus.payload,
+        thinEventBus: this.thinEventBus,
         sourcePrefix: props.eventBus.sourcePrefix,
         detailFilter,
         idempotencyTable: this.idempotencyTable,
@@ -239,10 +276,14 @@ export class StripeEventBridgeIntegration extends Construct {
       return route;
     });
     this.nestedStacks = routeStacks.nestedStacks;
-    checkBusQuotas(this, this.eventBus);
+    // The queue it created accepts messages from its rules and its handlers' roles only (private/integration/dead-letter-policy.ts).
+    if (!props.deadLetterQueue) {
+      restrictDeadLetterSenders(this.deadLetterQueue, bound.map((b) => b.eventBus), this.routes.map((r) => r.function.role));
+    }
+    checkBusQuotas(this, bound.map((b) => b.eventBus));
     checkTemplateLimits(this, routeStacks, this.routes.length);
 
-    validateAlarmDimensions(this, this.eventBus, props.alarms);
+    for (const b of bound) validateAlarmDimensions(this, b.eventBus, props.alarms);
     const monitoring = createMonitoring(this, this.routes, this.idempotencyTable, props.alarms ?? {}, props.dashboard ?? {}, {
       lambdaRetryAttempts: options.lambdaRetryAttempts,
       lambdaMaxEventAge: options.lambdaMaxEventAge,
@@ -282,16 +323,21 @@ export class StripeEventBridgeIntegration extends Construct {
   }
 
   /**
-   * Stripe events arriving: the partner source's ingested events (AWS/Events Events by EventSourceName)
-   * when the bus is a partner bus, otherwise the events matched by the integration's rules (with more than 10
-   * rules, the wrapper's deliveries of every outcome).
+   * Stripe events arriving: the partner sources' ingested events (AWS/Events Events by EventSourceName, summed
+   * over `eventBus` and `thinEventBus`) when the buses are partner buses, otherwise the events matched by the
+   * integration's rules (with more than 10 rules, the wrapper's deliveries of every outcome).
    * @param props metric options (period, statistic, label, …)
    */
   public metricEventsReceived(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
-    const source = partnerEventSourceOf(this.eventBus);
-    if (source !== undefined) return this.metrics.partnerEvents(source, props);
+    const buses = [this.eventBus, ...(this.thinEventBus ? [this.thinEventBus] : [])];
+    const sources = buses.map(partnerEventSourceOf);
+    if (sources.every((s): s is string => s !== undefined)) {
+      const metrics = sources.map((s) => this.metrics.partnerEvents(s, props));
+      return metrics.length === 1 ? metrics[0] : this.metrics.sum(metrics, 'Stripe events received', props);
+    }
     // An alarm reads at most 10 metrics: with more rules, count the wrapper's deliveries of every outcome instead.
-    if (this.routes.length <= 10) return this.metrics.sum(this.routes.map((r) => r.metricRuleMatchedEvents(props)), 'Stripe events matched', props);
+    const matched = this.routes.flatMap((r) => r.metricEachRule('TriggeredRules', props));
+    if (matched.length <= 10) return this.metrics.sum(matched, 'Stripe events matched', props);
     return this.metrics.sum(DELIVERY_METRICS.map((m) => this.metrics.integration(m, 'Sum', props)), 'Stripe events delivered', props);
   }
 
@@ -381,8 +427,8 @@ export class StripeEventBridgeIntegration extends Construct {
     return this.metrics.functions('DestinationDeliveryFailures', props);
   }
 
-  /** The buses of the integration's rules. */
+  /** The buses of the integration's rules (one or both of its buses). */
   private ruleBuses(): events.IEventBus[] {
-    return this.routes.map((r) => r.eventBus);
+    return this.routes.flatMap((r) => r.eventBuses);
   }
 }

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 
 /**
  * How to build a handler function from your code, in any language the wrapper supports.
@@ -69,6 +70,14 @@ export interface StripeHandlerCodeOptions {
    * @default - no reservation
    */
   readonly reservedConcurrentExecutions?: number;
+
+  /**
+   * The Secrets Manager secret holding the Stripe API key this handler's `context.stripe` uses, instead of the
+   * integration's `stripeApiKeySecret` (for a key with other permissions).
+   *
+   * @default - the integration's (or route's) `stripeApiKeySecret`
+   */
+  readonly stripeApiKeySecret?: secretsmanager.ISecret;
 
   /**
    * A description of the function.

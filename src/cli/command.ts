@@ -71,6 +71,25 @@ export function parseOptions(args: readonly string[], spec: OptionSpec): ParsedO
   return { values, flags };
 }
 
+/** The http(s) URL given to `--name` (unchanged), or a usage error saying what is wrong. */
+export function urlOption(value: string | undefined, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !['http:', 'https:'].includes(url.protocol)) throw new UsageError(`--${name} needs an http:// or https:// URL, e.g. http://127.0.0.1:8000, not '${value}'`);
+  return value;
+}
+
+/** Whether a URL names this machine (a loopback address), where DynamoDB Local takes any credentials. */
+export function onThisMachine(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === 'localhost' || host === '[::1]' || /^127\./.test(host);
+}
+
 /** The bytes of a file, or of standard input for "-". */
 export function readInputBytes(io: CliIo, file: string): Uint8Array {
   return io.readBytes ? io.readBytes(file) : fs.readFileSync(file === '-' ? 0 : file);

@@ -81,6 +81,9 @@ const processIo: CliIo = {
 };
 
 if (require.main === module) {
+  // The AWS SDK is bundled into this CLI: its notice that SDK releases after January 2027 will need Node.js 22 (8 lines
+  // on Node.js 20, @aws-sdk/core emitWarningIfUnsupportedVersion) is about releases this bundle never takes in.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   main(process.argv.slice(2), processIo).then(
     (code) => {
       process.exitCode = code;

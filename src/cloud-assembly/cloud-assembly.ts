@@ -31,6 +31,19 @@ function readJson(file: string): any {
   return JSON.parse(fs.readFileSync(file, 'utf8'));
 }
 
+/**
+ * A stack artifact's metadata (construct path → entries): in manifest.json, and, in assemblies of newer aws-cdk-lib
+ * releases (2.278.0 does it), in the file its `additionalMetadataFile` names.
+ */
+export function artifactMetadata(dir: string, artifact: any): Record<string, any[]> {
+  const metadata: Record<string, any[]> = { ...(artifact?.metadata ?? {}) };
+  const file = typeof artifact?.additionalMetadataFile === 'string' ? path.join(dir, artifact.additionalMetadataFile) : undefined;
+  if (file && fs.existsSync(file)) {
+    for (const [where, entries] of Object.entries<any[]>(readJson(file))) metadata[where] = [...(metadata[where] ?? []), ...entries];
+  }
+  return metadata;
+}
+
 /** Every template of the cloud assembly at `dir`, nested assemblies included. */
 export function readCloudAssembly(dir: string): SynthesizedTemplate[] {
   const manifestFile = path.join(dir, 'manifest.json');
@@ -43,7 +56,7 @@ export function readCloudAssembly(dir: string): SynthesizedTemplate[] {
   for (const [id, artifact] of Object.entries<any>(manifest.artifacts ?? {})) {
     if (artifact.type === 'aws:cloudformation:stack' && typeof artifact.properties?.templateFile === 'string') {
       const paths = new Map<string, string>();
-      for (const [constructPath, entries] of Object.entries<any>(artifact.metadata ?? {})) {
+      for (const [constructPath, entries] of Object.entries(artifactMetadata(dir, artifact))) {
         const logicalId = (entries as any[]).find((e) => e?.type === 'aws:cdk:logicalId')?.data;
         if (typeof logicalId !== 'string') continue;
         const clean = constructPath.replace(/^\//, '').replace(/\/Resource$/, '');

@@ -16,7 +16,13 @@ export const PROP_SECRET_ID = 'ApiKeySecretId';
 export const PROP_NAME = 'DestinationName';
 export const PROP_DESCRIPTION = 'Description';
 export const PROP_ENABLED_EVENTS = 'EnabledEvents';
+/** Only on a snapshot destination. */
 export const PROP_SNAPSHOT_API_VERSION = 'SnapshotApiVersion';
+/**
+ * Stripe's `event_payload`: `thin`, or `snapshot` (what an absent property means, as in the templates of releases
+ * before thin events, so that their destinations keep their fingerprint).
+ */
+export const PROP_EVENT_PAYLOAD = 'EventPayload';
 export const PROP_AWS_ACCOUNT_ID = 'AwsAccountId';
 export const PROP_AWS_REGION = 'AwsRegion';
 export const PROP_AWS_PARTITION = 'AwsPartition';

@@ -56,3 +56,34 @@ export const STRIPE_MAX_TYPES_PER_LIST = 20;
 export const DEFAULT_RECONCILE_WINDOW_SECONDS = 3 * 24 * 60 * 60;
 export const DEFAULT_RECONCILE_GRACE_SECONDS = 15 * 60;
 export const DEFAULT_BACKFILL_LIMIT = 100;
+
+/**
+ * A backfill remembers each event it sent in the idempotency table of the event's handler, beside (never in)
+ * the records: the item `<BACKFILL_MARKER_PREFIX><record key>`, e.g.
+ * `stripe-eventbridge:backfill#Payments/Stripe.Orders#<hash>`. No key prefix starts so (a key prefix is
+ * `<key scope>.<handler name>`, and a key scope has no `#`), so neither wrapper ever reads one as a record, and
+ * IAM can let the reconciliation write markers (dynamodb:LeadingKeys `<BACKFILL_MARKER_PREFIX><key prefix>#*`)
+ * without letting it write records. Attributes: `expiration` (the table's TTL attribute: the marker goes once
+ * Stripe's list no longer returns the event), BACKFILL_MARKER_ATTRIBUTE.ATTEMPTS and .LAST (epoch seconds).
+ */
+export const BACKFILL_MARKER_PREFIX = 'stripe-eventbridge:backfill#';
+
+/** Attribute names of a backfill marker (besides the key `id` and `expiration`). */
+export const BACKFILL_MARKER_ATTRIBUTE = {
+  /** How many times the event was sent by a backfill (a number). */
+  ATTEMPTS: 'backfill_attempts',
+  /** When it was last sent (epoch seconds). */
+  LAST: 'last_backfill',
+} as const;
+
+/**
+ * An event sent by a backfill and still missing is sent again only this long after the last send: before,
+ * Lambda may still be retrying it (its asynchronous retries, a minute and two apart, or a throttled event).
+ */
+export const DEFAULT_BACKFILL_RETRY_AFTER_SECONDS = 60 * 60;
+
+/**
+ * An event sent this many times and still missing is not sent again: its handler fails on it, and each failed
+ * send left a copy in the dead-letter queue, where it waits for a fix and a redrive.
+ */
+export const MAX_BACKFILL_ATTEMPTS = 3;

@@ -81,13 +81,35 @@ const snakeCase = (name: string): string => name.replace(/([a-z0-9])([A-Z])/g, '
 /**
  * A message as the caller's language spells this library's API: unchanged for TypeScript/JavaScript; for Python,
  * every camelCase name of the API becomes its snake_case name (`allowUnknownEventTypes` → `allow_unknown_event_types`,
- * `idempotency.recordLifetime` → `idempotency.record_lifetime`), as jsii's Python bindings name them. Other words
- * (the user's own names and values, CloudFormation names) are left alone.
+ * `idempotency.recordLifetime` → `idempotency.record_lifetime`), as jsii's Python bindings name them, and settings
+ * read as Python code (`set allowUnknownEventTypes: true` → `set allow_unknown_event_types=True`). Other words (the
+ * user's own names and values, CloudFormation names) are left alone.
  */
 export function forCaller(message: string): string {
   if (!callerIsPython()) return message;
   const names = jsiiApiNames();
-  return message.replace(/\b[a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)+\b/g, (word) => (names.has(word) ? snakeCase(word) : word));
+  const snake = message.replace(/\b[a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)+\b/g, (word) => (names.has(word) ? snakeCase(word) : word));
+  return pythonLiterals(snake);
+}
+
+const PY_CONSTANT: Record<string, string> = { true: 'True', false: 'False', null: 'None', undefined: 'None' };
+
+/**
+ * Settings a message shows in TypeScript spelling, as a Python user writes them: `{ enabled: false }` becomes
+ * `{"enabled": False}` (a dict, which the Python bindings take for a struct), `name: true` becomes `name=True` and
+ * `name: { … }` becomes `name={…}` (keyword arguments). Only braces of literal values (booleans, null, numbers,
+ * quoted strings) and `name: true|false|null|undefined` are read as code; other `name: value` text is prose and stays.
+ */
+function pythonLiterals(message: string): string {
+  const constant = (value: string) => PY_CONSTANT[value] ?? value;
+  return message
+    .replace(/\{ ([^{}]*?) \}/g, (literal, body: string) => {
+      const pairs = body.split(/, /).map((pair) => /^([a-z_][a-z0-9_]*): (true|false|null|undefined|-?\d+(?:\.\d+)?|'[^']*')$/.exec(pair));
+      if (pairs.some((p) => p === null)) return literal;
+      return `{${pairs.map((p) => `"${p![1]}": ${constant(p![2])}`).join(', ')}}`;
+    })
+    .replace(/\b([a-z_][a-z0-9_]*): (true|false|null|undefined)\b/g, (_, name: string, value: string) => `${name}=${constant(value)}`)
+    .replace(/\b([a-z_][a-z0-9_]*): \{"/g, '$1={"');
 }
 
 /** An acknowledgeable synth-time warning (`Annotations.addWarningV2`), with the API named as the caller's language spells it. */

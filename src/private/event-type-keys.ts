@@ -1,20 +1,71 @@
 /**
  * The keys of the integration's `handlers` map: an exact Stripe event type, a trailing-`.*` wildcard
  * (`customer.subscription.*`), or `*` for every event. Checked at synth time against the event types
- * of the `stripe` package this library was built with.
+ * of the `stripe` package this library was built with: snapshot types against `Stripe.Event.Type`, thin types
+ * (those that start with a version, `v1.` or `v2.`) against `Stripe.V2.Core.EventNotification`.
  */
 import type { IConstruct } from 'constructs';
 import { invalid } from './errors';
-import { STRIPE_EVENT_TYPES, STRIPE_PACKAGE_VERSION } from './stripe-event-types.generated';
+import { STRIPE_EVENT_TYPES, STRIPE_PACKAGE_VERSION, STRIPE_THIN_EVENT_TYPES } from './stripe-event-types.generated';
+import { isThinEventType } from '../contract/stripe';
+import { StripeEventPayload } from '../event-payload';
 
 export type EventTypeKey =
   | { readonly kind: 'all'; readonly key: string }
-  | { readonly kind: 'exact'; readonly key: string; readonly type: string }
-  | { readonly kind: 'wildcard'; readonly key: string; readonly prefix: string };
+  | { readonly kind: 'exact'; readonly key: string; readonly type: string; readonly payload: StripeEventPayload }
+  | { readonly kind: 'wildcard'; readonly key: string; readonly prefix: string; readonly payload: StripeEventPayload };
 
-const KNOWN = new Set(STRIPE_EVENT_TYPES);
-/** Lower-case dotted segments, as every Stripe event type is (`checkout.session.completed`). */
-const SEGMENTS = /^[a-z0-9_]+(\.[a-z0-9_]+)*$/;
+/** The payload style events of `type` (or under a wildcard prefix) arrive in: thin types start with a version. */
+export function payloadOfType(type: string): StripeEventPayload {
+  return isThinEventType(type) ? StripeEventPayload.THIN : StripeEventPayload.SNAPSHOT;
+}
+
+/** The payload style of a key's events, or undefined for `*`, which covers both. */
+export function payloadOfKey(key: EventTypeKey): StripeEventPayload | undefined {
+  return key.kind === 'all' ? undefined : key.payload;
+}
+
+/** The event types of one payload style that the `stripe` package knows. */
+export function typesOf(payload: StripeEventPayload): readonly string[] {
+  return payload === StripeEventPayload.THIN ? STRIPE_THIN_EVENT_TYPES : STRIPE_EVENT_TYPES;
+}
+
+const KNOWN = {
+  [StripeEventPayload.SNAPSHOT]: new Set(STRIPE_EVENT_TYPES),
+  [StripeEventPayload.THIN]: new Set(STRIPE_THIN_EVENT_TYPES),
+};
+
+/**
+ * Lower-case dotted segments, as every Stripe event type is (`checkout.session.completed`); a thin type's
+ * segment may name a part of its object in brackets, dots included (`v2.core.account[configuration.customer].updated`).
+ */
+const SEGMENT = '[a-z0-9_]+(?:\\[[a-z0-9_]+(?:\\.[a-z0-9_]+)*\\])?';
+const SEGMENTS = new RegExp(`^${SEGMENT}(?:\\.${SEGMENT})*$`);
+
+/** The type's segments: split at the dots outside brackets. */
+function segmentsOf(type: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < type.length; i++) {
+    if (type[i] === '[') {depth++;} else if (type[i] === ']') {depth--;} else if (type[i] === '.' && depth === 0) {
+      out.push(type.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(type.slice(start));
+  return out;
+}
+
+/**
+ * The snapshot twin of a thin type (`v1.checkout.session.completed` → `checkout.session.completed`) or the thin
+ * twin of a snapshot type, when the `stripe` package knows both; undefined otherwise. While Stripe migrates v1
+ * types to thin events, a thin twin may carry its snapshot twin's id (`snapshot_event`).
+ */
+export function twinOf(type: string): string | undefined {
+  const twin = type.startsWith('v1.') ? type.slice(3) : `v1.${type}`;
+  return KNOWN[payloadOfType(twin)].has(twin) && KNOWN[payloadOfType(type)].has(type) ? twin : undefined;
+}
 
 /** Levenshtein distance, early-exit above `max`. */
 export function editDistance(a: string, b: string, max = Infinity): number {
@@ -50,11 +101,18 @@ export function closest(input: string, candidates: Iterable<string>): string[] {
     .slice(0, 3);
 }
 
-function wildcardPrefixes(): Set<string> {
-  const prefixes = new Set<string>();
-  for (const type of STRIPE_EVENT_TYPES) {
-    const parts = type.split('.');
-    for (let i = 1; i < parts.length; i++) prefixes.add(parts.slice(0, i).join('.'));
+const prefixCache = new Map<StripeEventPayload, Set<string>>();
+
+/** Every prefix a wildcard may have over the known types of one payload style (`customer`, `customer.subscription`, `v2.core`, …). */
+function wildcardPrefixes(payload: StripeEventPayload): Set<string> {
+  let prefixes = prefixCache.get(payload);
+  if (!prefixes) {
+    prefixes = new Set<string>();
+    for (const type of typesOf(payload)) {
+      const parts = segmentsOf(type);
+      for (let i = 1; i < parts.length; i++) prefixes.add(parts.slice(0, i).join('.'));
+    }
+    prefixCache.set(payload, prefixes);
   }
   return prefixes;
 }
@@ -77,31 +135,35 @@ export function parseEventTypeKey(key: string, allowUnknown: boolean, prop: stri
   if (key === '*') {
     return { kind: 'all', key };
   }
-  if (/^v\d+\./.test(key)) {
-    fail(
-      `${where} is a thin (v2) event type. StripeEventBridgeIntegration handles snapshot events (the event destination's payload \`snapshot\`); use the snapshot type without the '${key.split('.')[0]}.' prefix if there is one.`,
-    );
-  }
   if (key.endsWith('.*')) {
     const prefix = key.slice(0, -2);
     if (!SEGMENTS.test(prefix)) {
       fail(`${where} is not a valid wildcard: only a trailing '.*' after whole segments is supported, e.g. 'customer.subscription.*'.`);
     }
-    if (!allowUnknown && !wildcardPrefixes().has(prefix)) {
-      fail(`${where} matches no Stripe event type${suggestion(closest(prefix, wildcardPrefixes()).map((p) => `${p}.*`))}. ${optOut}`);
+    const payload = payloadOfType(`${prefix}.`);
+    const prefixes = wildcardPrefixes(payload);
+    if (!allowUnknown && !prefixes.has(prefix)) {
+      fail(`${where} matches no ${describe(payload)}Stripe event type${suggestion(closest(prefix, prefixes).map((p) => `${p}.*`))}. ${optOut}`);
     }
-    return { kind: 'wildcard', key, prefix };
+    return { kind: 'wildcard', key, prefix, payload };
   }
   if (key.includes('*')) {
     fail(`${where} is not supported: a wildcard may only be a trailing '.*' (e.g. 'invoice.*') or the single key '*'.`);
   }
   if (!SEGMENTS.test(key)) {
-    fail(`${where} is not a Stripe event type: event types are lower-case words joined by dots, e.g. 'checkout.session.completed'${suggestion(closest(key.trim().toLowerCase(), KNOWN))}.`);
+    const known = KNOWN[payloadOfType(key.trim().toLowerCase())];
+    fail(`${where} is not a Stripe event type: event types are lower-case words joined by dots, e.g. 'checkout.session.completed'${suggestion(closest(key.trim().toLowerCase(), known))}.`);
   }
-  if (!allowUnknown && !KNOWN.has(key)) {
-    fail(`${where} is not a Stripe event type${suggestion(closest(key, KNOWN))}. ${optOut}`);
+  const payload = payloadOfType(key);
+  if (!allowUnknown && !KNOWN[payload].has(key)) {
+    fail(`${where} is not a ${describe(payload)}Stripe event type${suggestion(closest(key, KNOWN[payload]))}. ${optOut}`);
   }
-  return { kind: 'exact', key, type: key };
+  return { kind: 'exact', key, type: key, payload };
+}
+
+/** Thin keys say so in messages; snapshot keys read as they always have. */
+function describe(payload: StripeEventPayload): string {
+  return payload === StripeEventPayload.THIN ? 'thin ' : '';
 }
 
 /** True when an event of `type` would be routed to a handler registered under `key`. */
@@ -130,15 +192,18 @@ export function sharedKey(a: EventTypeKey, b: EventTypeKey): string | undefined 
   return b.prefix.startsWith(`${a.prefix}.`) ? b.key : undefined;
 }
 
-/** The known event types a key covers (for enabling events on a Stripe destination, for docs and tests). */
-export function knownTypesFor(key: EventTypeKey): string[] {
-  return STRIPE_EVENT_TYPES.filter((t) => keyMatches(key, t));
+/**
+ * The known event types a key covers (for enabling events on a Stripe destination, for docs and tests): of the
+ * key's own payload style, or for `*` of `payload`.
+ */
+export function knownTypesFor(key: EventTypeKey, payload: StripeEventPayload = StripeEventPayload.SNAPSHOT): string[] {
+  return typesOf(payloadOfKey(key) ?? payload).filter((t) => keyMatches(key, t));
 }
 
 /** `checkout.session.completed` → `CheckoutSessionCompleted`; `customer.subscription.*` → `CustomerSubscriptionAll`. */
 export function nameFromEventType(key: string): string {
   if (key === '*') return 'AllEvents';
-  const words = key.replace(/\.\*$/, '.all').split(/[._]/).filter(Boolean);
+  const words = key.replace(/\.\*$/, '.all').split(/[._[\]]/).filter(Boolean);
   return words.map((w) => w[0].toUpperCase() + w.slice(1)).join('').slice(0, 64);
 }
 

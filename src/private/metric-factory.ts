@@ -66,9 +66,9 @@ export class StripeMetricFactory {
     });
   }
 
-  /** An AWS/Events metric of one rule on the bus. */
-  public rule(metricName: string, rule: events.IRule, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    const busName = this.required(this.eventBus).eventBusName;
+  /** An AWS/Events metric of one rule, on `eventBus` (by default the factory's bus). */
+  public rule(metricName: string, rule: events.IRule, options?: cloudwatch.MetricOptions, eventBus?: events.IEventBus): cloudwatch.Metric {
+    const busName = this.required(eventBus ?? this.eventBus).eventBusName;
     const onDefaultBus = !Token.isUnresolved(busName) && busName === 'default';
     return new cloudwatch.Metric({
       namespace: 'AWS/Events',

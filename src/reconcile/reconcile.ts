@@ -7,7 +7,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type Stripe from 'stripe';
-import { readRecords, idempotencyKey, recordId, RecordRef, STATUS_COMPLETED } from './records';
+import { readRecords, idempotencyKey, recordId, RecordRef, RecordState, STATUS_COMPLETED } from './records';
 import { ReconcileRoute } from './routes';
 import { eventQueries, EventWindow, listStripeEvents } from './stripe-events';
 import { StripeEventBridgeError } from '../contract/errors';
@@ -34,8 +34,10 @@ export interface HandlerReconciliation {
   readonly uncheckedReason?: string;
   /** Events of the window its rules take. */
   readonly routed: number;
-  /** Events with a completed record. */
+  /** Events with a completed record (under the key prefix or a previous one). */
   readonly processed: number;
+  /** Of `processed`, those whose completed record is under a previous key prefix (an earlier key scope) only. */
+  readonly processedUnderPreviousScopes: number;
   /** Events whose record is in progress: being processed right now. */
   readonly inProgress: StripeEventRef[];
   /**
@@ -47,6 +49,16 @@ export interface HandlerReconciliation {
   readonly expired: StripeEventRef[];
 }
 
+/** Why no rule takes an event: its type is none of the handlers', or a rule's content filter leaves it out. */
+export type UnroutedReason = 'type' | 'filter';
+
+/** An event no rule would take, and why. */
+export interface UnroutedEventRef extends StripeEventRef {
+  readonly reason: UnroutedReason;
+  /** What does not match, in the matcher's words (for `filter`: the first field of the rule that takes its type). */
+  readonly detail: string;
+}
+
 export interface ReconcileReport {
   /** The window, in Unix seconds, both ends included. */
   readonly since: number;
@@ -54,8 +66,12 @@ export interface ReconcileReport {
   /** Stripe events of the handlers' types in the window. */
   readonly listed: number;
   readonly handlers: HandlerReconciliation[];
-  /** Events of the handlers' types that no rule would take (a content filter such as livemode excludes them). */
-  readonly unrouted: StripeEventRef[];
+  /**
+   * Listed events that no rule would take: of a type no handler takes (Stripe's list can return more types
+   * than the rules take, e.g. for a pattern it cannot filter by type), or left out by a rule's content filter
+   * (such as livemode, or `account` for Connect events).
+   */
+  readonly unrouted: UnroutedEventRef[];
   /** Missing events over all handlers. */
   readonly missing: number;
 }
@@ -96,6 +112,22 @@ function typesOf(patterns: readonly unknown[]): string[] {
 
 const ref = (e: Stripe.Event): StripeEventRef => ({ id: e.id, type: e.type, created: e.created, livemode: e.livemode });
 
+/**
+ * Why no rule takes an event, from the matcher's explanation of each pattern: the matcher checks a
+ * pattern's fields in EventBridge's key order, where `detail-type` comes before any `detail.…` field, so a
+ * pattern that fails on `detail-type` does not take the event's type at all. When every pattern fails there,
+ * no handler takes the type; otherwise the first pattern that takes the type says which filter leaves it out.
+ */
+function whyUnrouted(
+  routes: ReadonlyArray<{ route: ReconcileRoute; compiled: EventPattern[] }>,
+  deliveredTo: (route: ReconcileRoute) => ParsedEvent,
+): Pick<UnroutedEventRef, 'reason' | 'detail'> {
+  const reasons = routes.flatMap(({ route, compiled }) => compiled.map((c) => c.test(deliveredTo(route)).reason ?? ''));
+  const filter = reasons.find((r) => !r.startsWith('detail-type '));
+  if (filter !== undefined) return { reason: 'filter', detail: filter };
+  return { reason: 'type', detail: reasons[0] ?? 'no rule' };
+}
+
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileResult> {
   const now = options.now ?? Math.floor(Date.now() / 1000);
   const routes = options.routes.map((route) => {
@@ -111,30 +143,36 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
 
   // Which handlers each event goes to, as EventBridge would decide on the bus.
   const routedTo = new Map<ReconcileRoute, Stripe.Event[]>(routes.map(({ route }) => [route, []]));
-  const unrouted: StripeEventRef[] = [];
+  const unrouted: UnroutedEventRef[] = [];
   for (const event of events) {
     let taken = false;
     // The event as delivered, parsed once per envelope (routes on one bus share it).
     const delivered = new Map<string, ParsedEvent>();
-    for (const { route, compiled } of routes) {
+    const deliveredTo = (route: ReconcileRoute): ParsedEvent => {
       const key = JSON.stringify(route.envelope);
       let envelope = delivered.get(key);
       if (!envelope) {
         envelope = parseEvent(JSON.stringify(toEventBridgeEvent(event as unknown as { id: string; type: string; created: number }, route.envelope)));
         delivered.set(key, envelope);
       }
-      if (compiled.some((c) => c.matches(envelope))) {
+      return envelope;
+    };
+    for (const { route, compiled } of routes) {
+      if (compiled.some((c) => c.matches(deliveredTo(route)))) {
         routedTo.get(route)!.push(event);
         taken = true;
       }
     }
-    if (!taken) unrouted.push(ref(event));
+    if (!taken) unrouted.push({ ...ref(event), ...whyUnrouted(routes, deliveredTo) });
   }
 
+  // Each event's record under the key prefix and under every previous one (an earlier key scope).
   const refs: RecordRef[] = [];
   for (const [route, routed] of routedTo) {
     const scope = route.idempotency;
-    if (scope) for (const e of routed) refs.push({ table: scope.table, key: idempotencyKey(scope.keyPrefix, e.id) });
+    if (!scope) continue;
+    const prefixes = [scope.keyPrefix, ...scope.previousKeyPrefixes];
+    for (const e of routed) for (const prefix of prefixes) refs.push({ table: scope.table, key: idempotencyKey(prefix, e.id) });
   }
   const records = await readRecords(options.ddb, refs);
 
@@ -142,18 +180,31 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     const routed = routedTo.get(route)!;
     const base = { handler: route.handler, functionName: route.functionName, eventTypes: typesOf(route.patterns), routed: routed.length };
     const scope = route.idempotency;
-    if (!scope) return { ...base, checked: false, uncheckedReason: route.uncheckedReason, processed: 0, inProgress: [], missing: [], expired: [] };
-    const result = { processed: 0, inProgress: [] as StripeEventRef[], missing: [] as StripeEventRef[], expired: [] as StripeEventRef[] };
+    const none = (): StripeEventRef[] => [];
+    const result = { processed: 0, processedUnderPreviousScopes: 0, inProgress: none(), missing: none(), expired: none() };
+    if (!scope) return { ...base, checked: false, uncheckedReason: route.uncheckedReason, ...result };
     for (const e of routed) {
-      const record = records.get(recordId({ table: scope.table, key: idempotencyKey(scope.keyPrefix, e.id) }));
+      const [current, ...previous] = [scope.keyPrefix, ...scope.previousKeyPrefixes]
+        .map((prefix) => records.get(recordId({ table: scope.table, key: idempotencyKey(prefix, e.id) })));
+      const found = [current, ...previous].filter((r): r is RecordState => r !== undefined);
       // An in-progress record whose invocation ended (timed out, crashed) no longer blocks a delivery, as Powertools
       // reads it: the event waits for a retry that may never come, so it counts as missing.
-      const ended = record?.inProgressExpiration !== undefined && record.inProgressExpiration < now * 1000;
-      if (record?.status === STATUS_COMPLETED) result.processed++;
-      else if (record && !ended) result.inProgress.push(ref(e));
-      // A record is kept for the record lifetime after processing, so an older event may have lost it.
-      else if (!record && e.created < now - scope.recordLifetimeSeconds) result.expired.push(ref(e));
-      else result.missing.push(ref(e));
+      const ended = (r: RecordState) => r.inProgressExpiration !== undefined && r.inProgressExpiration < now * 1000;
+      const live = (r: RecordState) => r.status !== STATUS_COMPLETED && !ended(r);
+      if (current?.status === STATUS_COMPLETED) {
+        result.processed++;
+      } else if (previous.some((r) => r?.status === STATUS_COMPLETED)) {
+        // Processed under an earlier key scope: the wrapper answers a delivery of it as a duplicate.
+        result.processed++;
+        result.processedUnderPreviousScopes++;
+      } else if (found.some(live)) {
+        result.inProgress.push(ref(e));
+      } else if (found.length === 0 && e.created < now - scope.recordLifetimeSeconds) {
+        // A record is kept for the record lifetime after processing, so an older event may have lost it.
+        result.expired.push(ref(e));
+      } else {
+        result.missing.push(ref(e));
+      }
     }
     return { ...base, checked: true, ...result };
   });

@@ -5,17 +5,25 @@
  * (epoch seconds) and `in_progress_expiration` (epoch milliseconds).
  */
 import { createHash } from 'node:crypto';
-import { BatchGetItemCommand, DynamoDBClient, KeysAndAttributes } from '@aws-sdk/client-dynamodb';
+import { AttributeValue, BatchGetItemCommand, DynamoDBClient, KeysAndAttributes, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { StripeEventBridgeError } from '../contract/errors';
+import { KEY_HASH_SEPARATOR, RECORD_ATTRIBUTE } from '../contract/idempotency';
+import { BACKFILL_MARKER_PREFIX } from '../contract/reconcile';
 
 /**
- * The record key of one Stripe event: `<key prefix>#<hash>`. Powertools builds it in
+ * The hash part of a Stripe event's record key. Powertools builds the key in
  * BasePersistenceLayer.getHashedIdempotencyKey as `${idempotencyKeyPrefix}#${generateHash(JSON.stringify(deepSort(payload)))}`
  * where the payload is `detail.id` (the wrapper's eventKeyJmesPath), deepSort leaves a string as it is, and
- * generateHash is `createHash('md5').update(data).digest('base64')` (hashFunction 'md5'): base64, not hex.
+ * generateHash is `createHash('md5').update(data).digest('base64')` (hashFunction 'md5'): base64, not hex. The
+ * Python wrapper writes the same (src/contract/idempotency.ts).
  */
+export function eventHash(stripeEventId: string): string {
+  return createHash('md5').update(JSON.stringify(stripeEventId)).digest('base64');
+}
+
+/** The record key of one Stripe event: `<key prefix>#<hash>`. */
 export function idempotencyKey(keyPrefix: string, stripeEventId: string): string {
-  return `${keyPrefix}#${createHash('md5').update(JSON.stringify(stripeEventId)).digest('base64')}`;
+  return `${keyPrefix}${KEY_HASH_SEPARATOR}${eventHash(stripeEventId)}`;
 }
 
 /** Powertools' record states (IdempotencyRecordStatus). */
@@ -46,23 +54,20 @@ const MAX_ATTEMPTS = 8;
 
 const refId = (r: RecordRef) => `${r.table}\u0000${r.key}`;
 
-/**
- * The records that exist among `refs`, by `recordId(ref)`. Reads with BatchGetItem, 100 keys at a time,
- * only the key, status and expiry attributes (never the stored result), retrying unprocessed keys with
- * backoff as DynamoDB asks.
- */
-export async function readRecords(ddb: DynamoDBClient, refs: readonly RecordRef[]): Promise<Map<string, RecordState>> {
-  const found = new Map<string, RecordState>();
+/** The items that exist among `refs`, by `recordId(ref)`, with only the `attributes` named. */
+export async function batchGetItems(
+  ddb: DynamoDBClient,
+  refs: readonly RecordRef[],
+  attributes: readonly string[],
+): Promise<Map<string, Record<string, AttributeValue>>> {
+  const found = new Map<string, Record<string, AttributeValue>>();
   const unique = [...new Map(refs.map((r) => [refId(r), r])).values()];
+  const names = Object.fromEntries([RECORD_ATTRIBUTE.KEY, ...attributes].map((a, i) => [`#a${i}`, a]));
   for (let i = 0; i < unique.length; i += BATCH) {
     let pending: Record<string, KeysAndAttributes> = {};
     for (const ref of unique.slice(i, i + BATCH)) {
-      pending[ref.table] ??= {
-        Keys: [],
-        ProjectionExpression: '#id, #status, #expiration, #ipe',
-        ExpressionAttributeNames: { '#id': 'id', '#status': 'status', '#expiration': 'expiration', '#ipe': 'in_progress_expiration' },
-      };
-      pending[ref.table].Keys!.push({ id: { S: ref.key } });
+      pending[ref.table] ??= { Keys: [], ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names };
+      pending[ref.table].Keys!.push({ [RECORD_ATTRIBUTE.KEY]: { S: ref.key } });
     }
     for (let attempt = 1; Object.keys(pending).length > 0; attempt++) {
       if (attempt > MAX_ATTEMPTS) {
@@ -73,29 +78,100 @@ export async function readRecords(ddb: DynamoDBClient, refs: readonly RecordRef[
       try {
         out = await ddb.send(new BatchGetItemCommand({ RequestItems: pending }));
       } catch (err) {
-        const e = err as { name?: string; message?: string };
-        const tables = Object.keys(pending).join(', ');
-        const hint = e.name === 'AccessDeniedException'
-          ? ` (the caller needs dynamodb:BatchGetItem on ${tables})`
-          : e.name === 'ResourceNotFoundException'
-            ? ' (the idempotency table named in the function\'s environment does not exist in this account and region)'
-            : '';
-        throw new RecordReadError(`reading idempotency records from ${tables}: ${e.name ?? 'Error'}: ${e.message ?? String(err)}${hint}`);
+        throw readError(err, Object.keys(pending).join(', '), 'dynamodb:BatchGetItem');
       }
       for (const [table, items] of Object.entries(out.Responses ?? {})) {
         for (const item of items) {
-          const key = item.id?.S;
-          if (key === undefined) continue;
-          found.set(refId({ table, key }), {
-            status: item.status?.S ?? 'UNKNOWN',
-            expiration: item.expiration?.N !== undefined ? Number(item.expiration.N) : undefined,
-            inProgressExpiration: item.in_progress_expiration?.N !== undefined ? Number(item.in_progress_expiration.N) : undefined,
-          });
+          const key = item[RECORD_ATTRIBUTE.KEY]?.S;
+          if (key !== undefined) found.set(refId({ table, key }), item);
         }
       }
       pending = out.UnprocessedKeys ?? {};
     }
   }
+  return found;
+}
+
+function readError(err: unknown, tables: string, action: string): RecordReadError {
+  const e = err as { name?: string; message?: string };
+  const hint = e.name === 'AccessDeniedException'
+    ? ` (the caller needs ${action} on ${tables})`
+    : e.name === 'ResourceNotFoundException'
+      ? ' (the idempotency table named in the function\'s environment does not exist in this account and region)'
+      : '';
+  return new RecordReadError(`reading idempotency records from ${tables}: ${e.name ?? 'Error'}: ${e.message ?? String(err)}${hint}`);
+}
+
+const num = (v: AttributeValue | undefined) => (v?.N !== undefined ? Number(v.N) : undefined);
+
+/**
+ * The records that exist among `refs`, by `recordId(ref)`. Reads with BatchGetItem, 100 keys at a time,
+ * only the key, status and expiry attributes (never the stored result), retrying unprocessed keys with
+ * backoff as DynamoDB asks.
+ */
+export async function readRecords(ddb: DynamoDBClient, refs: readonly RecordRef[]): Promise<Map<string, RecordState>> {
+  const items = await batchGetItems(ddb, refs, [RECORD_ATTRIBUTE.STATUS, RECORD_ATTRIBUTE.EXPIRATION, RECORD_ATTRIBUTE.IN_PROGRESS_EXPIRATION]);
+  return new Map([...items].map(([id, item]) => [id, {
+    status: item[RECORD_ATTRIBUTE.STATUS]?.S ?? 'UNKNOWN',
+    expiration: num(item[RECORD_ATTRIBUTE.EXPIRATION]),
+    inProgressExpiration: num(item[RECORD_ATTRIBUTE.IN_PROGRESS_EXPIRATION]),
+  }]));
+}
+
+/** A record found by its hash, whatever its key prefix. */
+export interface FoundRecord {
+  readonly key: string;
+  /** The key prefix: the key up to its last `#`. */
+  readonly keyPrefix: string;
+  readonly status: string;
+}
+
+/** `contains` terms per filter: DynamoDB allows 300 operators and functions, and 4 KB, per expression. */
+const MAX_FILTER_TERMS = 100;
+
+/**
+ * Every record of the table whose key ends with one of the hashes, under any key prefix (backfill markers
+ * left out), by hash. One Scan of the whole table, page by page, reading only the key and the status: DynamoDB
+ * charges a Scan by the data it reads, not by what the filter returns, so the cost is that of reading the table
+ * once (about 0.5 read units per 4 KB of items, eventually consistent) whatever the filter; the filter (for up
+ * to 100 hashes) only keeps other records' keys off the wire. Used only before a backfill sends anything.
+ */
+export async function findRecordsByHash(ddb: DynamoDBClient, table: string, hashes: ReadonlySet<string>): Promise<Map<string, FoundRecord[]>> {
+  const found = new Map<string, FoundRecord[]>();
+  if (hashes.size === 0) return found;
+  const values = [...hashes].map((h) => `${KEY_HASH_SEPARATOR}${h}`);
+  const filtered = values.length <= MAX_FILTER_TERMS;
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    let page;
+    try {
+      page = await ddb.send(new ScanCommand({
+        TableName: table,
+        Select: 'SPECIFIC_ATTRIBUTES',
+        ProjectionExpression: '#id, #status',
+        ExpressionAttributeNames: { '#id': RECORD_ATTRIBUTE.KEY, '#status': RECORD_ATTRIBUTE.STATUS },
+        ...(filtered
+          ? {
+            FilterExpression: values.map((_, i) => `contains(#id, :h${i})`).join(' OR '),
+            ExpressionAttributeValues: Object.fromEntries(values.map((v, i) => [`:h${i}`, { S: v }])),
+          }
+          : {}),
+        ExclusiveStartKey: start,
+      }));
+    } catch (err) {
+      throw readError(err, table, 'dynamodb:Scan');
+    }
+    for (const item of page.Items ?? []) {
+      const key = item[RECORD_ATTRIBUTE.KEY]?.S;
+      if (key === undefined || key.startsWith(BACKFILL_MARKER_PREFIX)) continue;
+      const at = key.lastIndexOf(KEY_HASH_SEPARATOR);
+      const hash = key.slice(at + 1);
+      if (at < 0 || !hashes.has(hash)) continue;
+      const record = { key, keyPrefix: key.slice(0, at), status: item[RECORD_ATTRIBUTE.STATUS]?.S ?? 'UNKNOWN' };
+      found.set(hash, [...(found.get(hash) ?? []), record]);
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
   return found;
 }
 

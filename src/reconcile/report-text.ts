@@ -16,10 +16,12 @@ const describe = (e: StripeEventRef) => `${e.id} (${e.type}, ${isoSeconds(e.crea
  */
 export function formatReport(report: ReconcileReport, now: number): string[] {
   const span = formatDuration(now - report.since);
+  // Stripe's list can return events of other types (one request for every type when a pattern filters the type in a way it cannot).
+  const otherTypes = report.unrouted.filter((e) => e.reason === 'type');
   const grace = now - report.until;
   const lines = [
     `Stripe events from ${isoSeconds(report.since)} to ${isoSeconds(report.until)} (the last ${span}` +
-      `${grace > 0 ? `, less the last ${formatDuration(grace)}` : ''}): ${plural(report.listed, 'event')} of the handlers' types`,
+      `${grace > 0 ? `, less the last ${formatDuration(grace)}` : ''}): ${plural(report.listed - otherTypes.length, 'event')} of the handlers' types`,
     '',
   ];
   const rows = [['handler', 'events', 'processed', 'in progress', 'missing', 'event types']];
@@ -30,15 +32,24 @@ export function formatReport(report: ReconcileReport, now: number): string[] {
   lines.push(...table(rows).map((l) => `  ${l}`), '');
   for (const h of report.handlers) {
     if (!h.checked) lines.push(`${h.handler}: not checked: ${h.uncheckedReason}`);
+    if (h.processedUnderPreviousScopes > 0) {
+      lines.push(`${h.handler}: ${plural(h.processedUnderPreviousScopes, 'event')} of those processed ${h.processedUnderPreviousScopes === 1 ? 'has its record' : 'have their records'} under a previous key scope (previousKeyScopes)`);
+    }
     for (const e of h.missing) lines.push(`${h.handler}: missing ${describe(e)}`);
     for (const e of h.inProgress) lines.push(`${h.handler}: in progress ${describe(e)}`);
     if (h.expired.length > 0) {
       lines.push(`${h.handler}: ${plural(h.expired.length, 'event')} without a record older than its record lifetime (cannot tell): ${h.expired.map((e) => e.id).join(', ')}`);
     }
   }
-  if (report.unrouted.length > 0) {
-    lines.push(`No rule would take ${plural(report.unrouted.length, 'event')} (a content filter leaves ${report.unrouted.length === 1 ? 'it' : 'them'} out):`);
-    for (const e of report.unrouted) lines.push(`  ${e.id} (${e.type}, ${isoSeconds(e.created)}, livemode ${e.livemode})`);
+  const filtered = report.unrouted.filter((e) => e.reason === 'filter');
+  if (otherTypes.length > 0) {
+    const types = [...new Set(otherTypes.map((e) => e.type))].sort().join(', ');
+    lines.push(`No handler takes ${plural(otherTypes.length, 'event')} of ${otherTypes.length === 1 ? 'its type' : 'their types'} (${types}); not checked:`);
+    for (const e of otherTypes) lines.push(`  ${e.id} (${e.type}, ${isoSeconds(e.created)}, livemode ${e.livemode})`);
+  }
+  if (filtered.length > 0) {
+    lines.push(`No rule would take ${plural(filtered.length, 'event')} of the handlers' types (a content filter leaves ${filtered.length === 1 ? 'it' : 'them'} out):`);
+    for (const e of filtered) lines.push(`  ${e.id} (${e.type}, ${isoSeconds(e.created)}, livemode ${e.livemode}): ${e.detail}`);
   }
   if (lines[lines.length - 1] !== '') lines.push('');
   lines.push(
@@ -65,10 +76,11 @@ export function reportJson(report: ReconcileReport): Record<string, unknown> {
       ...(h.uncheckedReason ? { uncheckedReason: h.uncheckedReason } : {}),
       events: h.routed,
       processed: h.processed,
+      processedUnderPreviousScopes: h.processedUnderPreviousScopes,
       inProgress: h.inProgress.map(ev),
       missing: h.missing.map(ev),
       expired: h.expired.map(ev),
     })),
-    unrouted: report.unrouted.map(ev),
+    unrouted: report.unrouted.map((e) => ({ ...ev(e), reason: e.reason, detail: e.detail })),
   };
 }

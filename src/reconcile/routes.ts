@@ -11,6 +11,7 @@ import {
   DEFAULT_IDEMPOTENCY_TTL_SECONDS,
   ENV_HANDLER_NAME,
   ENV_IDEMPOTENCY_KEY_PREFIX,
+  ENV_IDEMPOTENCY_PREVIOUS_KEY_PREFIXES,
   ENV_IDEMPOTENCY_TABLE,
   ENV_IDEMPOTENCY_TTL_SECONDS,
   ENV_SOURCE_PREFIX,
@@ -20,6 +21,11 @@ import {
 export interface IdempotencyScope {
   readonly table: string;
   readonly keyPrefix: string;
+  /**
+   * The key prefixes its records had before (earlier key scopes: `previousKeyScopes`), most recent first. A
+   * record under one of them counts as the event's record, as the wrapper counts it.
+   */
+  readonly previousKeyPrefixes: readonly string[];
   /** How long a record is kept: an event older than this may have lost its record. */
   readonly recordLifetimeSeconds: number;
 }
@@ -76,9 +82,24 @@ export function routeFromEnvironment(source: RouteSource): ReconcileRoute {
   if (!keyPrefix) {
     return { ...base, uncheckedReason: `its environment has no ${ENV_IDEMPOTENCY_KEY_PREFIX}, so the keys of its idempotency records are unknown` };
   }
+  const previousKeyPrefixes = parsePrefixes(env[ENV_IDEMPOTENCY_PREVIOUS_KEY_PREFIXES]);
+  if (previousKeyPrefixes === undefined) {
+    return { ...base, uncheckedReason: `its ${ENV_IDEMPOTENCY_PREVIOUS_KEY_PREFIXES} is not a JSON array of key prefixes, so where its earlier records are is unknown` };
+  }
   const ttl = Number(env[ENV_IDEMPOTENCY_TTL_SECONDS] ?? DEFAULT_IDEMPOTENCY_TTL_SECONDS);
   const recordLifetimeSeconds = Number.isFinite(ttl) && ttl > 0 ? ttl : DEFAULT_IDEMPOTENCY_TTL_SECONDS;
-  return { ...base, idempotency: { table, keyPrefix, recordLifetimeSeconds } };
+  return { ...base, idempotency: { table, keyPrefix, previousKeyPrefixes, recordLifetimeSeconds } };
+}
+
+/** The previous key prefixes in a function's environment (a JSON array of strings; unset: none), or undefined when malformed. */
+function parsePrefixes(text: string | undefined): string[] | undefined {
+  if (text === undefined || text.trim() === '') return [];
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) && value.every((v) => typeof v === 'string' && v !== '') ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A function and the patterns of its rules, before its environment is read. */

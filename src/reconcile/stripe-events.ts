@@ -84,14 +84,17 @@ export function eventWindow(now: number, sinceSeconds: number, graceSeconds: num
   return { since: now - sinceSeconds, until: now - graceSeconds };
 }
 
-/** Where requests go: Stripe, or stripe-mock / a local stand-in (`http://127.0.0.1:12111`). */
-export function createStripeClient(key: string, apiBase?: string): Stripe {
+/**
+ * Where requests go: Stripe, or stripe-mock / a local stand-in (`http://127.0.0.1:12111`). `command` names
+ * the caller in the SDK's app info (the User-Agent Stripe logs).
+ */
+export function createStripeClient(key: string, apiBase?: string, command = 'reconcile'): Stripe {
   const base = apiBase ? new URL(apiBase) : undefined;
   return new Stripe(key, {
     maxNetworkRetries: 2,
     timeout: 20_000,
     telemetry: false,
-    appInfo: { name: '@babes/stripe-eventbridge reconcile' },
+    appInfo: { name: `@babes/stripe-eventbridge ${command}` },
     ...(base
       ? { host: base.hostname, port: Number(base.port || (base.protocol === 'https:' ? 443 : 80)), protocol: base.protocol === 'https:' ? 'https' : 'http' }
       : {}),

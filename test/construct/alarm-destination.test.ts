@@ -2,7 +2,7 @@
  * Alarms that notify a topic nobody subscribes to warn at synth (acknowledgeably); a destination added at any
  * time before synth, in any stack, silences the warning, and so does turning alarms off.
  */
-import { Annotations as CdkAnnotations, App, Stack } from 'aws-cdk-lib';
+import { Annotations as CdkAnnotations, App, CfnParameter, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -30,8 +30,8 @@ test('the default integration warns: its alarms notify a topic nothing subscribe
   expect(warnings(stack)).toEqual([
     'Alarms notify the SNS topic TestStack/Stripe/Monitoring/AlarmTopic, which nothing in this app subscribes to, so no one hears them. ' +
       "Add a destination: set alarms.emailAddresses, or subscribe to the integration's alarmTopic (alarmTopic.addSubscription(…), or an AWS Chatbot channel's notificationTopics). " +
-      'If the topic is subscribed outside this app, acknowledge this warning: ' +
-      `Annotations.of(<the integration TestStack/Stripe>).acknowledgeWarning('${ID}'). [ack: ${ID}]`,
+      // One hint of how to acknowledge it: CDK's [ack: …] (which the CDK CLI prints as "Acknowledge with 'Annotation::…'").
+      `If the topic is subscribed outside this app, acknowledge this warning on the integration (TestStack/Stripe). [ack: ${ID}]`,
   ]);
   // On a child of the integration, so that acknowledging it on the integration (or the stack) works.
   expect(Annotations.fromStack(stack).findWarning('/TestStack/Stripe/Monitoring', Match.stringLikeRegexp('alarmsWithoutDestination'))).toHaveLength(1);
@@ -39,8 +39,23 @@ test('the default integration warns: its alarms notify a topic nothing subscribe
 
 test('email addresses are a destination: no warning', () => {
   const stack = newStack();
-  integrate(stack, { emailAddresses: ['ops@thebabesclub.example'] });
+  integrate(stack, { emailAddresses: ['ops@thebabesclub.example', 'Ava.Lee+alarms@mail.thebabesclub.co.uk'] });
   expect(warnings(stack)).toEqual([]);
+});
+
+test('an email address that does not parse fails synth, with the fix', () => {
+  const fails = (address: string) => () => integrate(newStack(), { emailAddresses: [address] });
+  const prefix = "[TestStack/Stripe] alarms.emailAddresses: '";
+  const suffix = '; SNS would refuse the subscription at deploy.';
+  expect(fails('payments-oncall@thebabesclub')).toThrow(`${prefix}payments-oncall@thebabesclub' is not an email address: expected name@domain.tld, e.g. 'payments-oncall@example.com'${suffix}`);
+  expect(fails('payments-oncall')).toThrow(/is not an email address: expected name@domain\.tld/);
+  expect(fails('ops@example.com, ava@example.com')).toThrow(`${prefix}ops@example.com, ava@example.com' is not an email address: give one address per entry: ['ops@example.com', 'ava@example.com']${suffix}`);
+  expect(fails('Payments On-call <ops@example.com>')).toThrow(`${prefix}Payments On-call <ops@example.com>' is not an email address: give the address alone: 'ops@example.com'${suffix}`);
+  expect(fails(' ops@example.com')).toThrow(/give the address alone: 'ops@example\.com'/);
+  // A token (a parameter, an imported value) is left to CloudFormation.
+  const stack = newStack();
+  const address = new CfnParameter(stack, 'OnCallEmail').valueAsString;
+  expect(() => integrate(stack, { emailAddresses: [address] })).not.toThrow();
 });
 
 test('a subscription added to alarmTopic after the integration counts', () => {

@@ -287,8 +287,11 @@ describe('synth-time errors name the prop, the value and the fix', () => {
     );
   });
 
-  test('enabledEvents with a thin (v2) event type', () => {
-    expect(make({ enabledEvents: ['v1.billing.meter.error_report_triggered'] })).toThrow(/^\[TestStack\/Destination\] enabledEvents: 'v1.billing.meter.error_report_triggered' is a thin \(v2\) event type/);
+  test('enabledEvents with a thin event type on a snapshot destination', () => {
+    expect(make({ enabledEvents: ['v1.billing.meter.error_report_triggered'] })).toThrow(
+      "[TestStack/Destination] enabledEvents: 'v1.billing.meter.error_report_triggered' is a thin event type, and this is a snapshot destination. " +
+        "A snapshot destination takes snapshot types; create a second StripeEventDestination with eventPayload: StripeEventPayload.THIN for thin types ('v1.*', 'v2.*').",
+    );
   });
 
   test('enabledEvents accepts an unknown type only with allowUnknownEventTypes, and passes it through', () => {

@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -74,6 +75,44 @@ describe('nothing is dropped', () => {
       expect(statement.Action).toBe('sqs:SendMessage');
     }
     expect(allows.map((s: any) => s.Condition.ArnEquals['aws:SourceArn']['Fn::GetAtt'][0]).sort()).toEqual(ruleIds.sort());
+  });
+
+  test('no one else may send to the dead-letter queue: one Deny for every principal but the rules on the bus and the handlers\' roles, which are tagged', () => {
+    const { template, integration } = twoHandlerStack();
+    const [[queueId]] = resourcesOf(template, 'AWS::SQS::Queue');
+    const [, policy] = resourcesOf(template, 'AWS::SQS::QueuePolicy')[0];
+    const value = integration.deadLetterQueue.node.addr;
+    const [[busId]] = resourcesOf(template, 'AWS::Events::EventBus');
+    expect(policy.Properties.PolicyDocument.Statement.filter((s: any) => s.Sid === 'OnlyTheStripeRulesAndHandlersSend')).toEqual([{
+      Sid: 'OnlyTheStripeRulesAndHandlersSend',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'sqs:SendMessage',
+      Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      Condition: {
+        // Any rule on the integration's bus (the bus's name is the partner event source's).
+        ArnNotLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:us-east-1:123456789012:rule/', { Ref: busId }, '/*']] } },
+        StringNotEquals: { 'aws:PrincipalTag/stripe-eventbridge:dead-letter-sender': value },
+      },
+    }]);
+    // Each handler's role carries the tag: Lambda sends its failed invocations' records with that role.
+    const tagged = resourcesOf(template, 'AWS::IAM::Role').filter(([, r]) => (r.Properties.Tags ?? []).some((t: any) => t.Key === 'stripe-eventbridge:dead-letter-sender' && t.Value === value));
+    const handlerRoles = resourcesOf(template, 'AWS::Lambda::Function').map(([, f]) => f.Properties.Role['Fn::GetAtt'][0]);
+    expect(tagged.map(([id]) => id).sort()).toEqual([...new Set(handlerRoles)].sort());
+  });
+
+  test('a queue the user brings keeps its own policy, and a handler whose role cannot be tagged leaves the queue as it was', () => {
+    const stack = newStack();
+    const queue = new sqs.Queue(stack, 'MyQueue');
+    new StripeEventBridgeIntegration(stack, 'Stripe', { eventBus: bus(), handlers: { 'checkout.session.completed': inlineHandler() }, deadLetterQueue: queue });
+    const template = Template.fromStack(stack);
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/OnlyTheStripeRulesAndHandlersSend|dead-letter-sender/);
+
+    const imported = newStack();
+    const role = iam.Role.fromRoleArn(imported, 'Shared', 'arn:aws:iam::123456789012:role/shared-handlers');
+    const fn = new lambda.Function(imported, 'Orders', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => {}'), role });
+    new StripeEventBridgeIntegration(imported, 'Stripe', { eventBus: bus(), handlers: { 'checkout.session.completed': StripeEventHandler.fromFunction(fn, { name: 'Orders' }) } });
+    expect(JSON.stringify(Template.fromStack(imported).toJSON())).not.toContain('OnlyTheStripeRulesAndHandlersSend');
   });
 
   test('every function sends failed asynchronous invocations, after 2 retries within 6 hours, to the same queue', () => {

@@ -198,8 +198,8 @@ describe('event type keys', () => {
     ['customer.*.created', "handlers: 'customer.*.created' is not supported: a wildcard may only be a trailing '.*'"],
     ['customer.*', undefined],
     ['Checkout.Session.Completed', "handlers: 'Checkout.Session.Completed' is not a Stripe event type: event types are lower-case words joined by dots, e.g. 'checkout.session.completed' (did you mean 'checkout.session.completed'?)"],
-    ['v2.core.event_destination.ping', "handlers: 'v2.core.event_destination.ping' is a thin (v2) event type."],
-    ['v1.billing.meter.error_report_triggered', "handlers: 'v1.billing.meter.error_report_triggered' is a thin (v2) event type."],
+    ['v2.core.event_destination.ping', "handlers: 'v2.core.event_destination.ping' is a thin event type (thin types start with a version: 'v1.…', 'v2.…'), and this integration has no bus of thin events"],
+    ['v1.billing.meter.error_report_triggered', "handlers: 'v1.billing.meter.error_report_triggered' is a thin event type (thin types start with a version: 'v1.…', 'v2.…'), and this integration has no bus of thin events"],
     ['.*', "handlers: '.*' is not a valid wildcard"],
   ])('key %j', (key, message) => {
     if (message === undefined) expect(() => synth({ [key]: inlineHandler() })).not.toThrow();

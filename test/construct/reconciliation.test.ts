@@ -68,26 +68,54 @@ test('a scheduled function with the reconciliation bundle, configured with each 
   template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: fnId }, MaximumRetryAttempts: 0 });
 });
 
-test('least privilege: the secret, the routes\' records (by key prefix) and the routes\' configurations; invoke only with backfill', () => {
+test('least privilege: the secret, the routes\' records (by key prefix) and the routes\' configurations; with backfill, invoke, its markers and a key-and-status Scan', () => {
   const check = (backfill: boolean) => {
     const { reconcile, byPrefix, policy } = synth({ backfill });
     const statements = policy(reconcile[0][1].Properties.Role['Fn::GetAtt'][0]);
     const fns = [byPrefix('StripeOrdersFunction'), byPrefix('StripeRefundsFunction')].map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] }));
+    const table = { 'Fn::GetAtt': [byPrefix('StripeIdempotencyTable'), 'Arn'] };
+    const markers = ['stripe-eventbridge:backfill#TestStack/Stripe.Orders#*', 'stripe-eventbridge:backfill#TestStack/Stripe.Refunds#*'];
     expect(statements).toEqual([
       { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [byPrefix('StripeReconciliationLogGroup'), 'Arn'] } },
       { Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: SECRET_ARN },
       {
         Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
         Effect: 'Allow',
-        Resource: { 'Fn::GetAtt': [byPrefix('StripeIdempotencyTable'), 'Arn'] },
-        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TestStack/Stripe.Orders#*', 'TestStack/Stripe.Refunds#*'] } },
+        Resource: table,
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TestStack/Stripe.Orders#*', 'TestStack/Stripe.Refunds#*', ...(backfill ? markers : [])] } },
       },
       { Action: 'lambda:GetFunctionConfiguration', Effect: 'Allow', Resource: fns },
-      ...(backfill ? [{ Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: fns }] : []),
+      ...(backfill
+        ? [
+          { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: fns },
+          // Markers only: a key outside them (a record) is refused.
+          { Action: 'dynamodb:UpdateItem', Effect: 'Allow', Resource: table, Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': markers } } },
+          {
+            Action: 'dynamodb:Scan',
+            Effect: 'Allow',
+            Resource: table,
+            Condition: { 'StringEquals': { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' }, 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['id', 'status'] } },
+          },
+        ]
+        : []),
     ]);
   };
   check(false);
   check(true);
+});
+
+test('with previousKeyScopes, it may read the records under the previous prefixes too (the wrapper\'s records of the earlier scope)', () => {
+  const { reconcile, policy, integration } = synth({ backfill: true }, { idempotency: { previousKeyScopes: ['Stripe'] } });
+  expect(integration.routes.map((r) => r.previousIdempotencyKeyPrefixes)).toEqual([['Stripe.Orders'], ['Stripe.Refunds']]);
+  const read = policy(reconcile[0][1].Properties.Role['Fn::GetAtt'][0]).find((s: any) => s.Action?.includes?.('dynamodb:BatchGetItem'));
+  expect(read.Condition['ForAllValues:StringLike']['dynamodb:LeadingKeys']).toEqual([
+    'TestStack/Stripe.Orders#*',
+    'TestStack/Stripe.Refunds#*',
+    'Stripe.Orders#*',
+    'Stripe.Refunds#*',
+    'stripe-eventbridge:backfill#TestStack/Stripe.Orders#*',
+    'stripe-eventbridge:backfill#TestStack/Stripe.Refunds#*',
+  ]);
 });
 
 test('alarms: events missed (the last run\'s state until the next run) and the check failing, on the integration\'s topic', () => {

@@ -117,7 +117,7 @@ describe("EventBridge's quotas", () => {
     const over = newStack();
     new StripeEventBridgeIntegration(over, 'Stripe', { eventBus: bus(), allowUnknownEventTypes: true, handlers: handlers(301) });
     expect(synthesize(over)).toThrow(
-      '[TestStack/Stripe] handlers: this app puts 301 rules on one event bus; EventBridge allows 300 per bus by default. Rules by construct: TestStack/Stripe: 301.',
+      `[TestStack/Stripe] handlers: this app puts 301 rules on the event bus '${TEST_EVENT_SOURCE}'; EventBridge allows 300 per bus by default. Rules by construct: TestStack/Stripe: 301.`,
     );
   });
 
@@ -160,7 +160,7 @@ describe("EventBridge's quotas", () => {
     const over = newStack();
     new StripeEventBridgeIntegration(over, 'S', { eventBus: bus(), allowUnknownEventTypes: true, handlers: handlers(31) });
     expect(synthesize(over)).toThrow(
-      '[TestStack/S] handlers: this app puts 31 rules with wildcard patterns on one event bus; EventBridge allows at most 30 (not adjustable).',
+      `[TestStack/S] handlers: this app puts 31 rules with wildcard patterns on the event bus '${TEST_EVENT_SOURCE}'; EventBridge allows at most 30 (not adjustable).`,
     );
   });
 

@@ -225,7 +225,7 @@ describe('limits fail cdk synth with a message that names the limit and the fix'
     const handlers: Record<string, StripeEventHandler> = {};
     for (const p of prefixes) handlers[`${p}.*`] = inlineHandler({ name: `All${p.replace(/_/g, '')}` });
     new StripeEventBridgeIntegration(stack, 'Stripe', { eventBus: StripeEventBus.fromPartnerEventSource(TEST_EVENT_SOURCE), handlers });
-    expect(() => app.synth()).toThrow(/handlers: this app puts 31 rules with wildcard patterns on one event bus; EventBridge allows at most 30 \(not adjustable\)/);
+    expect(() => app.synth()).toThrow(`handlers: this app puts 31 rules with wildcard patterns on the event bus '${TEST_EVENT_SOURCE}'; EventBridge allows at most 30 (not adjustable)`);
   });
 });
 

@@ -86,29 +86,15 @@ def test_the_readme_installs_what_the_example_requires():
     assert pip_lines == [f"pip install {' '.join(requirements)}"]
 
 
-def test_the_readme_builds_the_wheel_with_the_commands_this_suite_runs():
-    script = (REPO_ROOT / "scripts" / "test-python.sh").read_text().splitlines()
-    build = [line for block in section_blocks("sh") for line in block.splitlines() if line.startswith("npx projen")]
-    assert build, "the README's Python section has no build command"
-    for command in build:
-        assert any(line.startswith(command) for line in script), f"scripts/test-python.sh does not run the README's `{command}`"
-
-
-def test_the_docs_state_one_python_version_the_one_the_wheel_and_the_layer_require():
-    """Every "Python 3.N+" / "Python 3.N or later" in the docs is the wheel's Requires-Python (jsii-pacmak's
-    python_requires), and no package of the Python wrapper layer needs a newer Python."""
-    requires = importlib.metadata.metadata("babes-stripe-eventbridge")["Requires-Python"]
-    minimum = re.fullmatch(r">=\s*(3\.\d+)", requires.strip()).group(1)
-    stated = {
-        (file, version)
-        for file in doc_files()
-        for version in re.findall(r"Python (3\.\d+)(?:\+| or later)", (REPO_ROOT / file).read_text())
-    }
-    assert stated, "the docs state no Python version"
-    assert {version for _, version in stated} == {minimum}, f"the wheel requires Python {requires}; the docs say {sorted(stated)}"
-    layer = REPO_ROOT / "assets" / "lambda" / "python-wrapper" / "python"
-    as_tuple = lambda v: tuple(int(n) for n in v.split("."))
-    for metadata in layer.glob("*.dist-info/METADATA"):
-        needs = re.search(r"^Requires-Python: (.+)$", metadata.read_text(), re.M)
-        for lower in re.findall(r">=\s*(3\.\d+)", needs.group(1) if needs else ""):
-            assert as_tuple(lower) <= as_tuple(minimum), f"{metadata.parent.name} needs Python {lower}"
+def test_the_readme_builds_the_packages_with_the_tasks_this_suite_runs():
+    """The install section's build line runs projen tasks that exist: package-all is package:js and package:python, which
+    scripts/test-package.sh and this suite's script run after bundle and compile (and then the section's install
+    commands, on what they built)."""
+    (build,) = [
+        line for b in readme_blocks() if b.section == "install" and b.lang == "sh" for line in b.code.splitlines() if "npx projen" in line
+    ]
+    assert re.findall(r"npx projen ([\w:-]+)", build) == ["bundle", "compile", "package-all"]
+    tasks = json.loads((REPO_ROOT / ".projen" / "tasks.json").read_text())["tasks"]
+    assert [step["spawn"] for step in tasks["package-all"]["steps"]] == ["package:js", "package:python"]
+    assert "npx projen bundle && npx projen compile && npx projen package:python" in (REPO_ROOT / "scripts" / "test-python.sh").read_text()
+    assert "npx projen package:js" in (REPO_ROOT / "scripts" / "test-package.sh").read_text()

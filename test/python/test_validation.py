@@ -39,7 +39,7 @@ def test_an_unknown_event_type_fails_with_the_did_you_mean_message():
     assert str(raised.value) == (
         "[TestStack/Stripe] handlers: 'checkout.sesion.completed' is not a Stripe event type (did you mean 'checkout.session.completed'?). "
         f"If it is a Stripe event type newer than stripe@{stripe_package_version()} (which this library checks against), "
-        "set allow_unknown_event_types: true."
+        "set allow_unknown_event_types=True."
     )
 
 

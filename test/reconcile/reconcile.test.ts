@@ -116,6 +116,7 @@ test('present, missing, in progress, timed out, filtered out and out of window: 
     checked: true,
     routed: 4,
     processed: 1,
+    processedUnderPreviousScopes: 0,
     inProgress: ['evt_1RecInProgress'],
     // Its in-progress record expired with the invocation: nothing will complete it, as Powertools sees it.
     missing: ['evt_1RecMissing', 'evt_1RecTimedOut'],
@@ -125,6 +126,7 @@ test('present, missing, in progress, timed out, filtered out and out of window: 
     .toEqual({ processed: 1, missing: ['evt_1RecSubMissing'], inProgress: [] });
   // The Connect event is of a handler's type, but the rule's content filter leaves it out: not missing.
   expect(ids(report.unrouted)).toEqual(['evt_1RecConnect']);
+  expect(report.unrouted[0]).toMatchObject({ reason: 'filter', detail: 'detail.account is "acct_1Connected" but the pattern requires it to be absent' });
   expect(report.missing).toBe(3);
   // Outside the window (4 days ago; 2 minutes ago, inside the grace period) and of no handler's type: never listed.
   expect(report.listed).toBe(7);
@@ -152,15 +154,15 @@ test('an event older than the record lifetime (7 days) without a record is repor
 test('backfill (local Lambda stand-in): dry run sends nothing; then each missing event is processed once, oldest first, and a repeat is a duplicate', async () => {
   const result = await run();
   const lines: string[] = [];
-  const dry = await backfill({ result, invoke: lambdaInvoker(lambda), dryRun: true, log: (l) => lines.push(l) });
+  const dry = await backfill({ result, invoke: lambdaInvoker(lambda), ddb: stack.client, dryRun: true, log: (l) => lines.push(l) });
   expect(dry.wouldSend.map((e) => e.id)).toEqual(['evt_1RecMissing', 'evt_1RecTimedOut', 'evt_1RecSubMissing']);
   expect(invokeServer.invocations).toHaveLength(0);
   expect(lines[lines.length - 1]).toBe('dry run: 3 of 3 missing events would be sent (nothing invoked)');
 
-  const first = await backfill({ result, invoke: lambdaInvoker(lambda), limit: 1 });
+  const first = await backfill({ result, invoke: lambdaInvoker(lambda), ddb: stack.client, limit: 1 });
   expect(first.sent.map((e) => e.id)).toEqual(['evt_1RecMissing']);
   expect(first.notSent).toBe(2);
-  const rest = await backfill({ result: await run(), invoke: lambdaInvoker(lambda) });
+  const rest = await backfill({ result: await run(), invoke: lambdaInvoker(lambda), ddb: stack.client });
   expect(rest.sent.map((e) => `${e.handler} ${e.id}`)).toEqual(['Orders evt_1RecTimedOut', 'Memberships evt_1RecSubMissing']);
   await invokeServer.settled();
 
@@ -176,8 +178,10 @@ test('backfill (local Lambda stand-in): dry run sends nothing; then each missing
 
   const after = await run();
   expect(after.report.missing).toBe(0);
-  // A backfill from the old result again: the wrapper answers from the records; nothing happens twice.
-  await backfill({ result, invoke: lambdaInvoker(lambda) });
+  // A backfill from the old result again (told not to wait for Lambda's retries of the earlier sends): the
+  // wrapper answers from the records; nothing happens twice.
+  const again = await backfill({ result, invoke: lambdaInvoker(lambda), ddb: stack.client, retryAfterSeconds: 0 });
+  expect(again.sentBefore.map((e) => e.action)).toEqual(['resent', 'resent', 'resent']);
   await invokeServer.settled();
   expect(await effectsFor(stack.client, stack.businessTable, 'evt_1RecMissing')).toBe(1);
   expect(await effectsFor(stack.client, stack.businessTable, 'evt_1RecSubMissing')).toBe(1);

@@ -7,6 +7,10 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { reconcile } from '../../src/reconcile/reconcile';
+import { formatReport, reportJson } from '../../src/reconcile/report-text';
+import { ReconcileRoute, routeFromEnvironment } from '../../src/reconcile/routes';
 import { eventQueries, listStripeEvents, createStripeClient, StripeEventsError } from '../../src/reconcile/stripe-events';
 import { startStripeMock, StripeMock } from '../support/stripe-mock';
 
@@ -113,5 +117,51 @@ describe('against stripe-mock', () => {
     } finally {
       await p.close();
     }
+  });
+});
+
+describe('the reconciliation against stripe-mock', () => {
+  const pattern = (filter: object) => ({ 'source': [{ prefix: 'aws.partner/stripe.com/' }], 'detail-type': ['checkout.session.completed'], 'detail': filter });
+  const route = (patterns: object[]): ReconcileRoute => routeFromEnvironment({
+    functionName: 'Orders',
+    patterns,
+    environment: { STRIPE_EB_HANDLER_NAME: 'Orders', STRIPE_EB_IDEMPOTENCY_TABLE: 'records', STRIPE_EB_IDEMPOTENCY_KEY_PREFIX: 'Payments/Stripe.Orders' },
+  });
+  // No record is read: stripe-mock's one event is taken by no rule, so DynamoDB is never asked.
+  const ddb = new DynamoDBClient({ endpoint: 'http://127.0.0.1:9', region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  afterAll(() => ddb.destroy());
+
+  test('an event of a type no handler takes (stripe-mock answers every list with its plan.created fixture) is reported as such, not as filtered out', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const { report } = await reconcile({
+      routes: [route([pattern({ livemode: [false] })])],
+      stripe: createStripeClient('rk_test_51LocalReconcile', mock.url),
+      ddb,
+      window: { since: now - 3 * 86400, until: now },
+      now,
+    });
+    expect(report.unrouted).toHaveLength(1);
+    expect(report.unrouted[0]).toMatchObject({ type: 'plan.created', reason: 'type' });
+    expect(report.unrouted[0].detail).toMatch(/^detail-type is "plan.created", which does not match/);
+    const text = formatReport(report, now).join('\n');
+    expect(text).toContain('0 events of the handlers\' types');
+    expect(text).toMatch(/^No handler takes 1 event of its type \(plan\.created\); not checked:\n {2}evt_\w+ \(plan\.created, /m);
+    expect(text).not.toContain('content filter');
+    expect(reportJson(report).unrouted).toEqual([expect.objectContaining({ type: 'plan.created', reason: 'type' })]);
+  });
+
+  test('an event of a handler\'s type that a content filter leaves out says which field (stripe-mock\'s fixture, under a rule that takes its type)', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const planPattern = { 'source': [{ prefix: 'aws.partner/stripe.com/' }], 'detail-type': ['plan.created'], 'detail': { livemode: [true] } };
+    const { report } = await reconcile({
+      routes: [route([pattern({ livemode: [false] })]), { ...route([planPattern]), handler: 'Plans' }],
+      stripe: createStripeClient('rk_test_51LocalReconcile', mock.url),
+      ddb,
+      window: { since: now - 3 * 86400, until: now },
+      now,
+    });
+    expect(report.unrouted).toEqual([expect.objectContaining({ type: 'plan.created', reason: 'filter', detail: 'detail.livemode is false, which does not match [true]' })]);
+    const text = formatReport(report, now).join('\n');
+    expect(text).toMatch(/^No rule would take 1 event of the handlers' types \(a content filter leaves it out\):\n {2}evt_\w+ \(plan\.created, \S+, livemode false\): detail\.livemode is false, which does not match \[true\]$/m);
   });
 });

@@ -5,7 +5,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { LambdaInvokeServer } from './lambda-invoke-server';
 import { DATA_DIR, StripeEventSample } from './stripe-samples';
+import type { LocalLambdaFunction } from '../../src/cli/local/local-lambda';
 
 export const DAY = 86400;
 export const HOUR = 3600;
@@ -36,5 +39,25 @@ export function stripeEventAt(
     request: { id: null, idempotency_key: null },
     type,
     ...extra,
+  };
+}
+
+export interface LambdaStandIn {
+  readonly server: LambdaInvokeServer;
+  readonly client: LambdaClient;
+  stop(): Promise<void>;
+}
+
+/** The local Lambda Invoke API stand-in (no AWS account here) serving `functions`, and a client for it. */
+export async function lambdaStandIn(functions: Record<string, LocalLambdaFunction>): Promise<LambdaStandIn> {
+  const server = new LambdaInvokeServer(functions);
+  const client = new LambdaClient({ endpoint: await server.start(), region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  return {
+    server,
+    client,
+    stop: async () => {
+      await server.stop();
+      client.destroy();
+    },
   };
 }

@@ -1,8 +1,11 @@
 /**
- * A local stand-in for Stripe's Events API (`GET /v1/events`) holding seeded events: the Stripe account's
- * event log in scenarios where some events never reached AWS. Filters (`types[]`, `type` with a `*` group,
- * `created[gt|gte|lt|lte]`), order (newest first), pagination (`limit`, `starting_after`, `ending_before`)
- * and the 30 days of history behave as Stripe documents them.
+ * A local stand-in for Stripe's Events API (`GET /v1/events`, `GET /v1/events/{id}`) holding seeded events: the
+ * Stripe account's event log in scenarios where some events never reached AWS, or where a dead-lettered event
+ * is checked against it. Filters (`types[]`, `type` with a `*` group, `created[gt|gte|lt|lte]`), order (newest
+ * first), pagination (`limit`, `starting_after`, `ending_before`) and the 30 days of history behave as Stripe
+ * documents them. An event of a connected account (its `account`) is seen only with that account's
+ * `Stripe-Account` header, and an account's own events only without one; an unknown id is Stripe's 404
+ * `resource_missing`.
  *
  * Every request's query and every response is validated against Stripe's v1 OpenAPI spec as stripe-mock
  * embeds it (its module in the Go module cache after scripts/install-stripe-mock.sh; info.version is the
@@ -18,6 +21,7 @@ import { stripeV1SpecFile } from './stripe-mock';
 
 type Json = any;
 const PATH = '/v1/events';
+const RETRIEVE_PATH = '/v1/events/{id}';
 const RETENTION_SECONDS = 30 * 86400;
 
 function refsOf(node: Json, out: Set<string>): void {
@@ -51,6 +55,8 @@ interface Validators {
   readonly apiVersion: string;
   readonly params: Map<string, { validate: ValidateFunction; schema: Json }>;
   readonly ok: ValidateFunction;
+  /** The 200 response of GET /v1/events/{id}. */
+  readonly retrieved: ValidateFunction;
   /** Compiled on first use: Stripe's error schema reaches most of the API (a card error carries a PaymentIntent). */
   readonly error: () => ValidateFunction;
 }
@@ -65,9 +71,11 @@ function validators(): Validators {
   const started = Date.now();
   const spec = JSON.parse(fs.readFileSync(stripeV1SpecFile(), 'utf8'));
   const op = spec.paths[PATH].get;
+  const retrieve = spec.paths[RETRIEVE_PATH].get;
   const names = new Set<string>();
   const todo = new Set<string>();
   refsOf(op, todo);
+  refsOf(retrieve.responses['200'], todo);
   while (todo.size > 0) {
     const [name] = todo;
     todo.delete(name);
@@ -75,7 +83,7 @@ function validators(): Validators {
     names.add(name);
     refsOf(spec.components.schemas[name], todo);
   }
-  const subset = strict({ components: { schemas: Object.fromEntries([...names].map((n) => [n, spec.components.schemas[n]])) }, op });
+  const subset = strict({ components: { schemas: Object.fromEntries([...names].map((n) => [n, spec.components.schemas[n]])) }, op, retrieve: retrieve.responses['200'] });
   const ajv = new Ajv({ strict: false, allErrors: true });
   let errorValidator: ValidateFunction | undefined;
   addFormats(ajv);
@@ -92,6 +100,7 @@ function validators(): Validators {
     apiVersion: spec.info.version,
     params,
     ok: ajv.compile({ $ref: 'spec#/op/responses/200/content/application~1json/schema' }),
+    retrieved: ajv.compile({ $ref: 'spec#/retrieve/content/application~1json/schema' }),
     error: () => (errorValidator ??= ajv.compile({ $ref: 'spec#/op/responses/default/content/application~1json/schema' })),
   };
   compileMs = Date.now() - started;
@@ -126,6 +135,8 @@ export interface RecordedRequest {
   readonly status: number;
   readonly authorization?: string;
   readonly stripeVersion?: string;
+  /** The `Stripe-Account` header: a request on behalf of a connected account. */
+  readonly stripeAccount?: string;
 }
 
 export interface StripeEventsServerOptions {
@@ -182,17 +193,25 @@ export class StripeEventsServer {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const v = this.options.validate === false ? undefined : validators();
     const query = parseQuery(url);
+    const retrieving = /^\/v1\/events\/(evt_\w+)$/.exec(url.pathname);
     const reply = (status: number, body: Json) => {
-      const validate = v && (status === 200 ? v.ok : v.error());
+      const validate = v && (status === 200 ? (retrieving ? v.retrieved : v.ok) : v.error());
       if (validate && !validate(body)) this.violations.push(`response ${status} to GET ${url.pathname} does not match the spec: ${errorsOf(validate)}`);
-      this.requests.push({ path: url.pathname, query, status, authorization: req.headers.authorization, stripeVersion: req.headers['stripe-version'] as string | undefined });
+      this.requests.push({
+        path: url.pathname,
+        query,
+        status,
+        authorization: req.headers.authorization,
+        stripeVersion: req.headers['stripe-version'] as string | undefined,
+        stripeAccount: req.headers['stripe-account'] as string | undefined,
+      });
       res.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_${this.requests.length}` });
       res.end(JSON.stringify(body));
     };
     const invalid = (status: number, message: string, param?: string) =>
       reply(status, { error: { type: 'invalid_request_error', message, ...(param ? { param } : {}) } });
 
-    if (req.method !== 'GET' || url.pathname !== PATH) {
+    if (req.method !== 'GET' || (url.pathname !== PATH && !retrieving)) {
       this.violations.push(`${req.method} ${url.pathname} is not GET ${PATH}`);
       return invalid(404, `Unrecognized request URL (${req.method}: ${url.pathname}).`);
     }
@@ -208,6 +227,11 @@ export class StripeEventsServer {
     }
     if (auth !== `Bearer ${this.options.apiKey}`) {
       return invalid(401, `Invalid API Key provided: ${key.length > 12 ? `${key.slice(0, 8)}${'*'.repeat(key.length - 12)}${key.slice(-4)}` : '***'}`);
+    }
+    if (retrieving) {
+      // GET /v1/events/{id} takes only `expand`; the client sends none.
+      if (Object.keys(query).length > 0) return invalid(400, `Received unknown parameter: ${Object.keys(query)[0]}`, Object.keys(query)[0]);
+      return this.retrieve(retrieving[1], req.headers['stripe-account'] as string | undefined, reply);
     }
     for (const [name, value] of Object.entries(v ? query : {})) {
       const param = v!.params.get(name);
@@ -226,6 +250,17 @@ export class StripeEventsServer {
     const limit = query.limit ?? 10;
     if (limit < 1 || limit > 100) return invalid(400, 'Invalid integer: limit must be between 1 and 100.', 'limit');
     reply(200, this.list(query, limit));
+  }
+
+  /** One event, as the account of the request (`Stripe-Account`, or the platform's own) sees it. */
+  private retrieve(id: string, account: string | undefined, reply: (status: number, body: Json) => void): void {
+    const now = this.options.now?.() ?? Math.floor(Date.now() / 1000);
+    const event = this.events.get(id);
+    if (!event || event.account !== account || event.created < now - RETENTION_SECONDS) {
+      const message = `No such event: '${id}'`;
+      return reply(404, { error: { code: 'resource_missing', doc_url: 'https://stripe.com/docs/error-codes/resource-missing', message, param: 'id', type: 'invalid_request_error' } });
+    }
+    reply(200, event);
   }
 
   private list(query: Record<string, Json>, limit: number): Json {

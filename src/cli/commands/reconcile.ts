@@ -1,10 +1,11 @@
 /**
  * `stripe-eventbridge reconcile`: proves that every Stripe event of the integration's types reached its
  * handler, from Stripe's own event log (src/reconcile/), and backfills what did not. Uses the AWS SDK's
- * usual credentials, region and endpoint settings (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB, …).
+ * usual credentials, region and endpoint settings (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB, …);
+ * --stripe-api-base and --dynamodb-endpoint point it at local stand-ins.
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DEFAULT_RECONCILE_GRACE_SECONDS, DEFAULT_RECONCILE_WINDOW_SECONDS, ENV_STRIPE_API_BASE } from '../../contract/reconcile';
@@ -14,7 +15,7 @@ import { reconcile } from '../../reconcile/reconcile';
 import { formatReport, reportJson } from '../../reconcile/report-text';
 import { ReconcileRoute } from '../../reconcile/routes';
 import { createStripeClient, eventWindow, EventWindowError } from '../../reconcile/stripe-events';
-import { CliCommand, CliIo, EXIT_INVALID, EXIT_NO, EXIT_OK, parseOptions, UsageError } from '../command';
+import { CliCommand, CliIo, EXIT_INVALID, EXIT_NO, EXIT_OK, onThisMachine, parseOptions, urlOption, UsageError } from '../command';
 import { DEFAULT_LOCAL_TABLE_PREFIX, routesFromAssembly } from '../reconcile/assembly-routes';
 import { routesFromStack } from '../reconcile/deployed-stack';
 import { ENV_STRIPE_API_KEY, stripeKey } from '../reconcile/stripe-key';
@@ -51,6 +52,17 @@ Options:
   --limit <n>           With --backfill: send at most n events.
   --region <region>     The AWS region (default: the SDK's, e.g. AWS_REGION).
 
+On this machine (with --synth), against local stand-ins:
+  --stripe-api-base <url>      The Stripe API's address, e.g. stripe-mock's http://127.0.0.1:12111
+                               (default https://api.stripe.com; or ${ENV_STRIPE_API_BASE}).
+  --dynamodb-endpoint <url>    DynamoDB's address, e.g. DynamoDB Local's http://127.0.0.1:8000 (default: the
+                               SDK's; or AWS_ENDPOINT_URL_DYNAMODB). On this machine's own addresses, no AWS
+                               credentials are needed: DynamoDB Local takes any.
+  For example, after \`stripe-eventbridge replay --synth cdk.out --events events.jsonl --dynamodb-endpoint
+  http://127.0.0.1:8000\` left its tables in DynamoDB Local:
+    STRIPE_API_KEY=sk_test_123 stripe-eventbridge reconcile --synth cdk.out --since 30d \\
+      --stripe-api-base http://127.0.0.1:12111 --dynamodb-endpoint http://127.0.0.1:8000
+
 Exit code: 0 when no event is missing (with --backfill: when every missing event was sent); 1 when events
 are missing (or were not sent); 2 for bad options and errors.`;
 
@@ -67,11 +79,13 @@ interface Parsed {
   readonly limit?: number;
   readonly region?: string;
   readonly tablePrefix: string;
+  readonly stripeApiBase?: string;
+  readonly dynamodbEndpoint?: string;
 }
 
 function parse(args: readonly string[]): Parsed {
   const o = parseOptions(args, {
-    values: ['stack', 'synth', 'since', 'grace', 'handler', 'secret', 'limit', 'region', 'table-prefix'],
+    values: ['stack', 'synth', 'since', 'grace', 'handler', 'secret', 'limit', 'region', 'table-prefix', 'stripe-api-base', 'dynamodb-endpoint'],
     flags: ['json', 'backfill', 'dry-run'],
   });
   const v = o.values;
@@ -112,6 +126,8 @@ function parse(args: readonly string[]): Parsed {
     limit,
     region: v.region,
     tablePrefix: v['table-prefix'] ?? DEFAULT_LOCAL_TABLE_PREFIX,
+    stripeApiBase: urlOption(v['stripe-api-base'], 'stripe-api-base'),
+    dynamodbEndpoint: urlOption(v['dynamodb-endpoint'], 'dynamodb-endpoint'),
   };
 }
 
@@ -122,6 +138,14 @@ function only(routes: ReconcileRoute[], names: string[] | undefined): ReconcileR
     throw new UsageError(`--handler: no handler named ${unknown.map((n) => `'${n}'`).join(', ')}; the integration's handlers are ${routes.map((r) => r.handler).join(', ')}`);
   }
   return routes.filter((r) => names.includes(r.handler));
+}
+
+/** The DynamoDB client's settings: the SDK's own (AWS_ENDPOINT_URL_DYNAMODB among them) unless --dynamodb-endpoint says. */
+function dynamoDbConfig(p: Parsed): DynamoDBClientConfig {
+  if (!p.dynamodbEndpoint) return { region: p.region };
+  if (!onThisMachine(p.dynamodbEndpoint)) return { region: p.region, endpoint: p.dynamodbEndpoint };
+  const anyCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  return { region: p.region ?? process.env.AWS_REGION ?? 'us-east-1', endpoint: p.dynamodbEndpoint, credentials: anyCredentials };
 }
 
 async function run(p: Parsed, io: CliIo): Promise<number> {
@@ -141,10 +165,11 @@ async function run(p: Parsed, io: CliIo): Promise<number> {
       ? routesFromAssembly(p.synth, p.stack, p.tablePrefix)
       : await routesFromStack(client(new CloudFormationClient({ region: p.region })), lambda(), p.stack!);
     const routes = only(all, p.handlers);
+    const ddb = client(new DynamoDBClient(dynamoDbConfig(p)));
     const result = await reconcile({
       routes,
-      stripe: createStripeClient(key, process.env[ENV_STRIPE_API_BASE] || undefined),
-      ddb: client(new DynamoDBClient({ region: p.region })),
+      stripe: createStripeClient(key, p.stripeApiBase ?? (process.env[ENV_STRIPE_API_BASE] || undefined)),
+      ddb,
       window,
       now,
     });
@@ -156,11 +181,13 @@ async function run(p: Parsed, io: CliIo): Promise<number> {
       if (report.missing > 0 && !p.backfill) io.out(`Deliver ${them} with --backfill (add --dry-run to list ${them} first).`);
     }
     if (p.backfill && report.missing > 0) {
-      summary = await backfill({ result, invoke: lambdaInvoker(lambda()), dryRun: p.dryRun, limit: p.limit, log: p.json ? undefined : io.out });
+      const log = p.json ? undefined : io.out;
+      summary = await backfill({ result, invoke: lambdaInvoker(lambda()), ddb, now, dryRun: p.dryRun, limit: p.limit, log });
     }
     if (p.json) io.out(JSON.stringify({ ...reportJson(report), ...(summary ? { backfill: summary } : {}) }, null, 2));
     if (report.missing === 0) return EXIT_OK;
-    return summary && !p.dryRun && summary.failed.length === 0 && summary.notSent === 0 ? EXIT_OK : EXIT_NO;
+    // Every missing event sent: none failed, none left by the limit, none held back (another key scope, failing before).
+    return summary && !p.dryRun && summary.sent.length === report.missing ? EXIT_OK : EXIT_NO;
   } finally {
     for (const c of clients) c.destroy();
   }

@@ -10,19 +10,21 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LOCAL_STRIPE_SOURCE } from '../../contract/stripe';
-import { CliCommand, CliIo, EXIT_INVALID, EXIT_NO, EXIT_OK, parseOptions, UsageError } from '../command';
+import { CliCommand, CliIo, EXIT_INVALID, EXIT_NO, EXIT_OK, parseOptions, urlOption, UsageError } from '../command';
+import { SourceLocator } from '../local/attempt-details';
 import { synthesizeAppCommand } from '../local/cdk-app';
 import { LOCAL_AWS_ENV, startDynamoDbLocal } from '../local/dynamodb-local';
 import { EventStream, readEventStream } from '../local/event-stream';
 import { cacheRoot, checkJava, ensureLocalDependencies } from '../local/local-dependencies';
 import { SDK_NODE_PATH_ENV } from '../local/node-sandbox';
+import { callingPython } from '../local/python-app';
 import { preparePythonFunctions } from '../local/python-env';
 import { replay, ReplayReport } from '../local/replay';
-import { describeEvent, failedDeliveries, inStreamOrder, problemLines, shortWhere, summaryLine } from '../local/replay-output';
+import { describeEvent, detailLines, failedDeliveries, inStreamOrder, plural, problemLines, shortWhere, summaryLine } from '../local/replay-output';
 import { SynthesizedStack } from '../local/synthesized-stack';
 
 const HELP = `Usage: stripe-eventbridge replay --events <file|dir|-> [--synth <cdk.out>] [--app <dir>] [--stack <name>]
-                                 [--concurrency <n>] [--quiet] [--json]
+                                 [--concurrency <n>] [--logs | --quiet] [--json] [--dynamodb-endpoint <url>]
        stripe-eventbridge replay --install
 
 Runs a stream of Stripe events through your synthesized app on this machine (no AWS account): DynamoDB Local
@@ -36,8 +38,15 @@ real code (wrapper layer and handler, Node.js or Python), retried as Lambda retr
   --app <dir>         the CDK app directory whose cdk.json to run (default: the current directory)
   --stack <name>      the stack, when the assembly has more than one
   --concurrency <n>   events in flight at once (default 8); lines print in stream order whatever finishes first
+  --logs              under each event, also what the handlers printed (console.log, print, their own logger) when
+                      they succeeded; each failed attempt always shows its error, where it was thrown in your files,
+                      and what the handler printed then
   --quiet             print the header and the summary, no line per event
-  --json              print one JSON document (events, problems, counts) instead of text
+  --json              print one JSON document (events with each delivery's attempts, errors, stack frames in your
+                      files and printed lines; problems; counts) instead of text
+  --dynamodb-endpoint <url>  a DynamoDB Local you run (e.g. http://127.0.0.1:8000) instead of one of its own: the
+                      tables (replay-<logical id>) are made anew there and stay after the replay, for
+                      \`stripe-eventbridge reconcile --synth <cdk.out> --dynamodb-endpoint <url>\` to read
   --install           only install DynamoDB Local and the AWS SDK for DynamoDB into the cache (see below)
 
 Needs Java 17+ (DynamoDB Local). The first run installs DynamoDB Local and the AWS SDK for DynamoDB (about 80 MB,
@@ -59,6 +68,10 @@ export interface ReplayRunOptions {
   readonly concurrency?: number;
   readonly quiet?: boolean;
   readonly json?: boolean;
+  /** Under each event, also what the handlers printed when they succeeded. */
+  readonly logs?: boolean;
+  /** A DynamoDB (Local) to use instead of starting one; its tables are replaced and stay. */
+  readonly dynamodbEndpoint?: string;
   /** Where the local Python runtime environment goes. @default - under the cache directory */
   readonly pythonDir?: string;
   /** Runs after the replay, while DynamoDB Local still holds its tables (the demo prints them). */
@@ -81,7 +94,7 @@ export async function runReplay(options: ReplayRunOptions, io: CliIo): Promise<R
   // Node.js 20 works for a replay; the AWS SDK's notice that its 2027 releases will need Node.js 22 is not for here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const note = (line: string) => (options.json ? io.err(line) : io.out(line));
-  checkJava();
+  if (!options.dynamodbEndpoint) checkJava();
   const deps = ensureLocalDependencies({ projectDir: options.appDir, log: (line) => io.err(`stripe-eventbridge replay: ${line}`) });
   process.env[SDK_NODE_PATH_ENV] = deps.sdkNodePath;
 
@@ -105,28 +118,35 @@ export async function runReplay(options: ReplayRunOptions, io: CliIo): Promise<R
     }
     preparePythonFunctions(stack.functions.map((f) => f.runtime), {
       dir: options.pythonDir ?? path.join(cacheRoot(), 'python-runtime'),
+      // From the wheel's script, the Python it was started from (else python3 on PATH).
+      python: callingPython(),
       onInstall: (what) => io.err(`stripe-eventbridge replay: ${what} (once)`),
     });
     const what = options.synth ? `${stack.stackName} from ${options.synth}` : `${stack.stackName} (synthesized in ${((Date.now() - started) / 1000).toFixed(1)} s)`;
-    note(`${what}: ${stack.functions.length} functions, ${stack.rules.length} rules, ${stack.tables.length} tables`);
+    note(`${what}: ${plural(stack.functions.length, 'function')}, ${plural(stack.rules.length, 'rule')}, ${plural(stack.tables.length, 'table')}`);
 
     const stream = readEventStream(options.events, { eventSource: eventSourceOf(stack), readStdin: () => io.readInput('-') });
     for (const line of problemLines(stream.problems)) io.err(line);
 
-    const ddb = await startDynamoDbLocal({ modulePath: deps.dynamoDbLocal });
+    const ddb = options.dynamodbEndpoint
+      ? { endpoint: options.dynamodbEndpoint, stop: async () => undefined }
+      : await startDynamoDbLocal({ modulePath: deps.dynamoDbLocal });
     const client = new DynamoDBClient({ endpoint: ddb.endpoint, region: LOCAL_AWS_ENV.AWS_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     try {
       const concurrency = options.concurrency ?? 8;
       const shown = options.eventsLabel ?? (options.events === '-' ? 'standard input' : path.relative(process.cwd(), path.resolve(options.events)) || options.events);
-      note(`replaying ${stream.events.length} events from ${shown} against DynamoDB Local (${concurrency} at a time${options.quiet || options.json ? ')' : '; printed in stream order)\n'}`);
+      const against = options.dynamodbEndpoint ? `DynamoDB at ${options.dynamodbEndpoint}` : 'DynamoDB Local';
+      note(`replaying ${plural(stream.events.length, 'event')} from ${shown} against ${against} (${concurrency} at a time${options.quiet || options.json ? ')' : '; printed in stream order)\n'}`);
       const labels = stream.events.map((e) => shortWhere(e.where));
       const width = Math.max(0, ...labels.map((l) => l.length));
       const report = await replay({
         stack,
         events: stream.events.map((e) => e.event),
         ddb: { endpoint: ddb.endpoint, client },
+        replaceTables: options.dynamodbEndpoint !== undefined,
         concurrency,
-        onEvent: options.quiet || options.json ? undefined : inStreamOrder((r) => io.out(describeEvent(r, labels[r.index], width))),
+        sources: new SourceLocator(options.appDir),
+        onEvent: options.quiet || options.json ? undefined : inStreamOrder((r) => io.out([describeEvent(r, labels[r.index], width), ...detailLines(r, options.logs)].join('\n'))),
       });
       await options.afterReplay?.({ client, stack, report });
       return { report, stream };
@@ -155,7 +175,7 @@ export const command: CliCommand = {
   summary: "Run a stream of Stripe events through your app's handlers locally (DynamoDB Local, no AWS account)",
   help: HELP,
   async run(args: readonly string[], io: CliIo): Promise<number> {
-    const { values, flags } = parseOptions(args, { values: ['events', 'synth', 'app', 'stack', 'concurrency'], flags: ['quiet', 'json', 'install'] });
+    const { values, flags } = parseOptions(args, { values: ['events', 'synth', 'app', 'stack', 'concurrency', 'dynamodb-endpoint'], flags: ['quiet', 'json', 'install', 'logs'] });
     if (flags.has('install')) {
       if (Object.keys(values).length > 0 || flags.size > 1) throw new UsageError('--install takes no other option');
       const deps = ensureLocalDependencies({ projectDir: process.cwd(), log: (line) => io.err(`stripe-eventbridge replay: ${line}`) });
@@ -163,6 +183,7 @@ export const command: CliCommand = {
       return EXIT_OK;
     }
     if (!values.events) throw new UsageError('--events is required: the Stripe events to replay');
+    if (flags.has('logs') && flags.has('quiet')) throw new UsageError('give --logs (more under each event) or --quiet (no event lines), not both');
     if (values.events !== '-' && !fs.existsSync(values.events)) throw new UsageError(`--events ${values.events} does not exist`);
     const appDir = path.resolve(values.app ?? '.');
     if (values.synth && values.app) throw new UsageError('give --synth (an assembly) or --app (an app to synthesize), not both');
@@ -172,6 +193,7 @@ export const command: CliCommand = {
     if (values.synth && !fs.existsSync(path.join(values.synth, 'manifest.json'))) {
       throw new UsageError(`${values.synth} is not a cloud assembly (no manifest.json): run \`cdk synth\` first, or leave out --synth`);
     }
+    const dynamodbEndpoint = urlOption(values['dynamodb-endpoint'], 'dynamodb-endpoint');
     let result: ReplayRunResult;
     try {
       result = await runReplay({
@@ -182,6 +204,8 @@ export const command: CliCommand = {
         concurrency: positiveInteger(values.concurrency, 'concurrency'),
         quiet: flags.has('quiet'),
         json: flags.has('json'),
+        logs: flags.has('logs'),
+        dynamodbEndpoint,
       }, io);
     } catch (err) {
       io.err(`stripe-eventbridge replay: ${(err as Error).message}`);

@@ -1,5 +1,5 @@
 /** Creates a synthesized stack's DynamoDB tables in DynamoDB Local, from the template's own definitions. */
-import { CreateTableCommand, CreateTableCommandInput, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, CreateTableCommandInput, DeleteTableCommand, DynamoDBClient, ResourceNotFoundException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import type { SynthesizedTable } from '../../cloud-assembly/functions';
 
 /** The CreateTable input for a template's `AWS::DynamoDB::Table` properties (billing is always on demand locally). */
@@ -21,13 +21,21 @@ export function createTableInput(table: SynthesizedTable, tableName: string): Cr
 
 /**
  * Creates every table; returns logical id → local table name. Names are the template's `TableName` when
- * it is a literal, else `<prefix><logicalId>`.
+ * it is a literal, else `<prefix><logicalId>`. With `replace`, a table of that name is deleted first.
  */
-export async function createLocalTables(client: DynamoDBClient, tables: readonly SynthesizedTable[], prefix = ''): Promise<Record<string, string>> {
+export async function createLocalTables(client: DynamoDBClient, tables: readonly SynthesizedTable[], prefix = '', options: { replace?: boolean } = {}): Promise<Record<string, string>> {
   const names: Record<string, string> = {};
   for (const table of tables) {
     const literal = table.properties.TableName;
     const name = `${prefix}${typeof literal === 'string' ? literal : table.logicalId}`;
+    if (options.replace) {
+      // A DynamoDB Local that outlives the run (replay --dynamodb-endpoint) still has the last run's tables.
+      try {
+        await client.send(new DeleteTableCommand({ TableName: name }));
+      } catch (err) {
+        if (!(err instanceof ResourceNotFoundException)) throw err;
+      }
+    }
     await client.send(new CreateTableCommand(createTableInput(table, name)));
     const ttl = table.properties.TimeToLiveSpecification;
     if (ttl?.Enabled && typeof ttl.AttributeName === 'string') {

@@ -2,6 +2,11 @@
 import type { StreamProblem } from './event-stream';
 import type { Delivery, EventReport, ReplayReport } from './replay';
 
+/** `1 event`, `2 events`; `1 entry`, `2 entries` with the plural given. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 function attemptsNote(d: Delivery): string {
   if (d.failedAttempts.length === 0) return '';
   const earlier = d.failedAttempts.map((a, i) =>
@@ -26,6 +31,44 @@ export function describeEvent(report: EventReport, where: string, whereWidth = w
       return `${d.handler}: dead-letter queue (${why}; ${d.error})`;
     })
     .join('; ')}`;
+}
+
+type ShownAttempt = { readonly number: number; readonly error: string; readonly at: readonly string[]; readonly output: readonly string[] };
+
+/** The failed attempts of a delivery (not those that found the event in progress), the last one of a dead letter included. */
+function failedAttempts(d: Delivery): ShownAttempt[] {
+  const all: ShownAttempt[] = d.failedAttempts.flatMap((a, i) => (a.outcome === 'failed' ? [{ number: i + 1, ...a }] : []));
+  if (d.outcome === 'dlq') all.push({ number: d.attempts, error: d.error ?? '', at: d.at ?? [], output: d.output });
+  return all;
+}
+
+const same = (a: ShownAttempt, b: ShownAttempt) => a.error === b.error && a.at.join('\n') === b.at.join('\n') && a.output.join('\n') === b.output.join('\n');
+
+/**
+ * The lines under an event's line: each failed attempt's error, where it was thrown in the handler's own files, and
+ * what the handler printed in that attempt (consecutive attempts that failed alike, once); with `logs`, also what the
+ * handlers printed in the attempt that succeeded. An event that is not a Stripe event fails as it should: none.
+ */
+export function detailLines(report: EventReport, logs = false): string[] {
+  const lines: string[] = [];
+  const output = (printed: readonly string[]) => printed.forEach((line) => lines.push(`      | ${line}`));
+  for (const d of report.deliveries) {
+    const failed = report.invalidReason ? [] : failedAttempts(d);
+    for (let i = 0; i < failed.length;) {
+      let j = i + 1;
+      while (j < failed.length && same(failed[j], failed[i]) && failed[j].number === failed[j - 1].number + 1) j++;
+      const which = j - i === 1 ? `attempt ${failed[i].number}` : `attempts ${failed[i].number}-${failed[j - 1].number}`;
+      lines.push(`    ${d.handler} ${which}: ${failed[i].error}`);
+      failed[i].at.forEach((frame) => lines.push(`      ${frame}`));
+      output(failed[i].output);
+      i = j;
+    }
+    if (logs && d.outcome !== 'dlq' && d.output.length > 0) {
+      lines.push(`    ${d.handler} attempt ${d.attempts}:`);
+      output(d.output);
+    }
+  }
+  return lines;
 }
 
 /**
@@ -60,11 +103,11 @@ export function summaryLine(report: ReplayReport, problems: readonly StreamProbl
   const seconds = report.durationMs / 1000;
   const parts = [
     `${c.processed} processed`,
-    `${c.duplicate} duplicate${c.duplicate === 1 ? '' : 's'}`,
+    plural(c.duplicate, 'duplicate'),
     `${c.unmatched} matched no rule`,
     `${c.expectedDlq} dead-lettered as not Stripe events`,
     `${failedDeliveries(report)} failed`,
   ];
-  const unread = problems.length > 0 ? `; ${problems.length} ${problems.length === 1 ? 'entry' : 'entries'} of the stream could not be replayed (listed above)` : '';
-  return `${n} event${n === 1 ? '' : 's'} in ${seconds.toFixed(2)} s: ${parts.join(', ')}; ${c.retried} retr${c.retried === 1 ? 'y' : 'ies'}${unread}`;
+  const unread = problems.length > 0 ? `; ${plural(problems.length, 'entry', 'entries')} of the stream could not be replayed (listed above)` : '';
+  return `${plural(n, 'event')} in ${seconds.toFixed(2)} s: ${parts.join(', ')}; ${plural(c.retried, 'retry', 'retries')}${unread}`;
 }

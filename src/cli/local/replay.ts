@@ -7,6 +7,7 @@
  * queue with its error.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { handlerOutput, SourceLocator, userFrames } from './attempt-details';
 import { LOCAL_AWS_ENV } from './dynamodb-local';
 import { InvocationResult, LocalLambdaFunction } from './local-lambda';
 import { createLocalTables } from './local-tables';
@@ -30,6 +31,10 @@ export interface Delivery {
   readonly failedAttempts: readonly FailedAttempt[];
   /** The last error, for a dead-lettered delivery. */
   readonly error?: string;
+  /** Where the last error was thrown in the handler's own files, for a dead-lettered delivery (see FailedAttempt.at). */
+  readonly at?: readonly string[];
+  /** What the handler printed in the last attempt (console.log, print, its own logger): attempt-details.ts. */
+  readonly output: readonly string[];
   /** The handler's stored result. */
   readonly result?: unknown;
 }
@@ -37,6 +42,10 @@ export interface Delivery {
 export interface FailedAttempt {
   readonly outcome: 'in_progress' | 'failed';
   readonly error: string;
+  /** The error's stack in the handler's own files, innermost first for Node.js, as a traceback for Python. */
+  readonly at: readonly string[];
+  /** What the handler printed in this attempt. */
+  readonly output: readonly string[];
 }
 
 export interface EventReport {
@@ -66,8 +75,12 @@ export interface ReplayOptions {
   readonly retryDelayMs?: number;
   /** Prefix of the local table names. @default 'replay-' */
   readonly tablePrefix?: string;
+  /** Delete tables of the same names first (a DynamoDB Local that outlives the replay). @default false */
+  readonly replaceTables?: boolean;
   /** Called with each event's report as soon as it is done. */
   readonly onEvent?: (report: EventReport) => void;
+  /** Names the handlers' files in errors as the app does. @default - their paths in the code assets */
+  readonly sources?: SourceLocator;
 }
 
 export interface ReplayReport {
@@ -96,7 +109,7 @@ function outcomeOf(result: InvocationResult): 'processed' | 'duplicate' | 'in_pr
 export async function replay(options: ReplayOptions): Promise<ReplayReport> {
   const started = Date.now();
   const { stack } = options;
-  const tables = await createLocalTables(options.ddb.client, stack.tables, options.tablePrefix ?? 'replay-');
+  const tables = await createLocalTables(options.ddb.client, stack.tables, options.tablePrefix ?? 'replay-', { replace: options.replaceTables });
   const byId = new Map<string, SynthesizedFunction>(stack.functions.map((f) => [f.logicalId, f]));
   const functions = new Map<string, LocalLambdaFunction>();
   const localFunction = (logicalId: string): LocalLambdaFunction => {
@@ -118,6 +131,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
   }));
   const maxAttempts = options.maxAttempts ?? 3;
   const retryDelay = options.retryDelayMs ?? 500;
+  const sources = options.sources ?? new SourceLocator(undefined);
   let retried = 0;
 
   const deliver = async (logicalId: string, event: unknown): Promise<Delivery> => {
@@ -128,13 +142,20 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
         retried++;
         await new Promise((r) => setTimeout(r, retryDelay * 2 ** (attempt - 2)));
       }
-      const result = await localFunction(logicalId).invoke(event);
+      const fn = localFunction(logicalId);
+      const result = await fn.invoke(event);
       const outcome = outcomeOf(result);
-      if (result.ok) return { handler, outcome: outcome === 'duplicate' ? 'duplicate' : 'processed', attempts: attempt, failedAttempts, result: result.result };
-      failedAttempts.push({ outcome: outcome === 'in_progress' ? 'in_progress' : 'failed', error: `${result.error?.name}: ${result.error?.message}` });
+      const output = handlerOutput(result.logs);
+      if (result.ok) return { handler, outcome: outcome === 'duplicate' ? 'duplicate' : 'processed', attempts: attempt, failedAttempts, output, result: result.result };
+      failedAttempts.push({
+        outcome: outcome === 'in_progress' ? 'in_progress' : 'failed',
+        error: `${result.error?.name}: ${result.error?.message}`,
+        at: userFrames(result.error?.stack, fn.spec.taskRoot, sources),
+        output,
+      });
     }
     const last = failedAttempts[failedAttempts.length - 1];
-    return { handler, outcome: 'dlq', attempts: maxAttempts, failedAttempts: failedAttempts.slice(0, -1), error: last.error };
+    return { handler, outcome: 'dlq', attempts: maxAttempts, failedAttempts: failedAttempts.slice(0, -1), error: last.error, at: last.at, output: last.output };
   };
 
   try {

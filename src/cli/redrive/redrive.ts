@@ -17,9 +17,11 @@
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type Stripe from 'stripe';
 import { DeadLetter, describeTarget, parseDeadLetter } from './dead-letter';
 import { AllowedFunction, FunctionCheck } from './functions';
 import { QueueMessages, queueIdentity } from './queue';
+import { Verification, verifyWithStripe } from './verify';
 import { MAX_EVENT_BYTES } from '../../contract/wrapper';
 import { InvalidStripeEventError, validateStripeEventBridgeEvent } from '../../lambda/wrapper/envelope';
 
@@ -33,8 +35,17 @@ export interface RedriveOptions {
   readonly limit?: number;
   /** Invoke only these functions (names or ARNs), besides the check that the queue is theirs. @default - every function of the queue */
   readonly functions?: readonly string[];
-  /** Move poison messages (events the wrapper rejects as invalid) to this queue instead of leaving them. @default - left in the queue */
+  /**
+   * Move poison messages (events the wrapper rejects as invalid) and forged ones (see `stripe`) to this queue
+   * instead of leaving them. @default - left in the queue
+   */
   readonly poisonQueueUrl?: string;
+  /**
+   * Verify each event with Stripe before invoking (GET /v1/events/{id}: it exists, with the same type, account,
+   * livemode, creation time and object); an event that fails is forged and never invoked.
+   * @default - the bodies are not verified, and the summary says so
+   */
+  readonly stripe?: Stripe;
   /** Redrive events older than their function's idempotency record lifetime too (their handlers may run again). @default false */
   readonly force?: boolean;
   /** Seconds a message stays hidden from other readers while the run handles it. @default 300 */
@@ -47,7 +58,7 @@ export interface RedriveOptions {
   readonly log?: (line: string) => void;
 }
 
-export interface RedriveSummary {
+export interface RedriveCounts {
   /** Distinct messages received. */
   readonly received: number;
   readonly redriven: number;
@@ -70,15 +81,26 @@ export interface RedriveSummary {
   readonly notDeleted: number;
   /** Received, but their visibility ran out before they could be handled; they are back in the queue. */
   readonly notAttempted: number;
+  /** Events Stripe does not have as the message says (with `stripe`); left in the queue, or moved (`movedPoison`). */
+  readonly forged: number;
+  /** Events Stripe could not be asked about (a refused key, Stripe unreachable); left in the queue. */
+  readonly unverified: number;
 }
 
-type Counts = { -readonly [K in keyof RedriveSummary]: number };
+export interface RedriveSummary extends RedriveCounts {
+  /** Whether the bodies were verified with Stripe before any invocation. */
+  readonly bodiesVerified: boolean;
+}
+
+type Counts = { -readonly [K in keyof RedriveCounts]: number };
 
 /** What to do with one dead letter. */
 type Decision =
   | { readonly kind: 'redrive'; readonly letter: DeadLetter; readonly stale?: string }
   | { readonly kind: 'refused'; readonly letter: DeadLetter; readonly reason: string }
   | { readonly kind: 'poison'; readonly letter: DeadLetter; readonly reason: string }
+  | { readonly kind: 'forged'; readonly letter: DeadLetter; readonly reason: string }
+  | { readonly kind: 'unverified'; readonly letter: DeadLetter; readonly reason: string }
   | { readonly kind: 'tooOld'; readonly letter: DeadLetter; readonly reason: string };
 
 interface Tracked {
@@ -122,7 +144,13 @@ function staleness(letter: DeadLetter, fn: AllowedFunction, nowMs: number): stri
   return `created ${humanDuration(ageSeconds)} ago, longer than the record lifetime of ${letter.target.name} (${humanDuration(fn.recordLifetimeSeconds)})`;
 }
 
-async function decide(letter: DeadLetter, functions: FunctionCheck, options: RedriveOptions, nowMs: number): Promise<Decision> {
+async function decide(
+  letter: DeadLetter,
+  functions: FunctionCheck,
+  options: RedriveOptions,
+  nowMs: number,
+  verify: (letter: DeadLetter) => Promise<Verification | undefined>,
+): Promise<Decision> {
   const verdict = await functions.check(letter.target);
   if (!verdict.allowed) return { kind: 'refused', letter, reason: `${describeTarget(letter.target)} is not invoked: ${verdict.reason}` };
   if (letter.rejectedAsInvalid !== undefined) return { kind: 'poison', letter, reason: `the wrapper rejected it (${letter.rejectedAsInvalid})` };
@@ -135,8 +163,12 @@ async function decide(letter: DeadLetter, functions: FunctionCheck, options: Red
     }
   }
   const stale = staleness(letter, verdict, nowMs);
-  if (stale === undefined) return { kind: 'redrive', letter };
-  return options.force ? { kind: 'redrive', letter, stale } : { kind: 'tooOld', letter, reason: stale };
+  if (stale !== undefined && !options.force) return { kind: 'tooOld', letter, reason: stale };
+  // Asked of Stripe last: only for an event that would otherwise be invoked.
+  const verification = await verify(letter);
+  if (verification?.verdict === 'forged') return { kind: 'forged', letter, reason: `forged: ${verification.reason}` };
+  if (verification?.verdict === 'unverified') return { kind: 'unverified', letter, reason: verification.reason };
+  return { kind: 'redrive', letter, stale };
 }
 
 export async function redrive(options: RedriveOptions): Promise<RedriveSummary> {
@@ -160,8 +192,19 @@ export async function redrive(options: RedriveOptions): Promise<RedriveSummary> 
     staleRedriven: 0,
     notDeleted: 0,
     notAttempted: 0,
+    forged: 0,
+    unverified: 0,
   };
   const tracked = new Map<string, Tracked>();
+  // One request per Stripe event and account, however many messages carry it (a rule's and a function's copy).
+  const verifications = new Map<string, Promise<Verification>>();
+  const verify = async (letter: DeadLetter): Promise<Verification | undefined> => {
+    if (!options.stripe) return undefined;
+    const detail = letter.event.detail as Record<string, unknown> | undefined;
+    const key = `${String(detail?.account)}/${String(detail?.id)}`;
+    if (!verifications.has(key)) verifications.set(key, verifyWithStripe(options.stripe, detail));
+    return verifications.get(key)!;
+  };
 
   /** Handles one message it holds a fresh lease on; marks the entry done when the message is gone from the queue. */
   const handle = async (message: Message, entry: Tracked): Promise<void> => {
@@ -173,7 +216,7 @@ export async function redrive(options: RedriveOptions): Promise<RedriveSummary> 
       log(`skip ${message.MessageId}: ${(err as Error).message}; left in the queue`);
       return;
     }
-    const decision = await decide(letter, functions, options, now());
+    const decision = await decide(letter, functions, options, now(), verify);
     if (decision.kind === 'refused') {
       counts.refused++;
       log(`refused ${message.MessageId} (${describe(letter)}): ${decision.reason}; left in the queue`);
@@ -184,21 +227,27 @@ export async function redrive(options: RedriveOptions): Promise<RedriveSummary> 
       log(`too old ${describe(letter)}: ${decision.reason}, so its record may be gone and its handler would run again; left in the queue (--force redrives it)`);
       return;
     }
-    if (decision.kind === 'poison') {
-      counts.poison++;
+    if (decision.kind === 'unverified') {
+      counts.unverified++;
+      log(`not verified ${message.MessageId} (${describe(letter)}): ${decision.reason}; not invoked, left in the queue`);
+      return;
+    }
+    if (decision.kind === 'poison' || decision.kind === 'forged') {
+      counts[decision.kind]++;
+      const what = `${decision.kind} ${message.MessageId} (${describe(letter)}): ${decision.reason}`;
       if (options.poisonQueueUrl === undefined || options.dryRun) {
-        log(`poison ${message.MessageId} (${describe(letter)}): ${decision.reason}; ${options.dryRun && options.poisonQueueUrl ? 'would be moved' : 'left in the queue'}`);
+        log(`${what}; ${options.dryRun && options.poisonQueueUrl ? 'would be moved' : 'left in the queue'}`);
         return;
       }
       const copyError = await queue.copyTo(options.poisonQueueUrl, message, decision.reason);
       if (copyError) {
-        log(`poison ${message.MessageId} (${describe(letter)}): ${decision.reason}; could not be moved (${copyError.message}); left in the queue`);
+        log(`${what}; could not be moved (${copyError.message}); left in the queue`);
         return;
       }
       const deleteError = await queue.delete(entry.handle);
       counts.movedPoison++;
       entry.state = 'done';
-      log(`poison ${message.MessageId} (${describe(letter)}): ${decision.reason}; moved to ${options.poisonQueueUrl}${deleteError ? `, but not deleted here (${deleteError.message})` : ''}`);
+      log(`${what}; moved to ${options.poisonQueueUrl}${deleteError ? `, but not deleted here (${deleteError.message})` : ''}`);
       return;
     }
     const forced = decision.stale ? ` (forced: ${decision.stale}; its handler may run again)` : '';
@@ -285,19 +334,23 @@ export async function redrive(options: RedriveOptions): Promise<RedriveSummary> 
     if (entry.state === 'pending') counts.notAttempted++;
   }
   log(summaryLine(counts, options));
-  return counts;
+  return { ...counts, bodiesVerified: options.stripe !== undefined };
 }
 
 function summaryLine(c: Counts, options: RedriveOptions): string {
-  const left = `${c.unrecognized} unrecognized, ${c.refused} refused, ${c.poison} poison, ${c.tooOld} too old`;
+  const forged = options.stripe ? `, ${c.forged} forged${c.unverified > 0 ? `, ${c.unverified} not verified` : ''}` : '';
+  const left = `${c.unrecognized} unrecognized, ${c.refused} refused, ${c.poison} poison${forged}, ${c.tooOld} too old`;
   const parts = options.dryRun
     ? [`dry run: ${c.wouldRedrive} would be redriven, ${left}, of ${c.received} received (nothing invoked, moved or deleted)`]
     : [`${c.redriven} redriven, ${c.failed} failed, ${left}, of ${c.received} received`];
-  if (c.movedPoison > 0) parts.push(`${c.movedPoison} poison moved to ${options.poisonQueueUrl}`);
+  if (c.movedPoison > 0) parts.push(`${c.movedPoison} ${c.forged > 0 ? 'poison or forged' : 'poison'} moved to ${options.poisonQueueUrl}`);
   if (c.notDeleted > 0) parts.push(`${c.notDeleted} redriven but not deleted (the next run redrives them again)`);
   if (c.notAttempted > 0) parts.push(`${c.notAttempted} not attempted (their visibility ran out first; they are back in the queue)`);
   if (c.staleRedriven > 0) {
     parts.push(`${c.staleRedriven} ${options.dryRun ? 'would be' : 'were'} redriven although older than their function's record lifetime: their handlers may run again`);
   }
+  parts.push(options.stripe
+    ? 'each event was verified with Stripe (GET /v1/events/{id}) before it was invoked'
+    : 'the bodies were not verified with Stripe (no key: set STRIPE_API_KEY or pass --secret to verify each event before it is invoked)');
   return parts.join('; ');
 }

@@ -91,8 +91,9 @@ export class StripeDestinations {
       return await this.stripe.v2.core.eventDestinations.create({
         type: 'amazon_eventbridge',
         amazon_eventbridge: { aws_account_id: desired.awsAccountId, aws_region: desired.awsRegion },
-        event_payload: 'snapshot',
-        snapshot_api_version: desired.snapshotApiVersion,
+        event_payload: desired.eventPayload,
+        // Only with event_payload snapshot: "If using the snapshot event payload, the API version events are rendered as."
+        ...(desired.snapshotApiVersion !== undefined ? { snapshot_api_version: desired.snapshotApiVersion } : {}),
         name: desired.name,
         description: desired.description,
         enabled_events: desired.enabledEvents,

@@ -39,6 +39,21 @@ export interface ReconcileRunSummary {
   readonly missing: number;
   readonly backfilled: number;
   readonly backfillFailed: number;
+  /** Missing events not sent: processed under another key scope (set previousKeyScopes). */
+  readonly processedUnderOtherScopes: number;
+  /** Missing events an earlier run sent, and not sent again now: Lambda may still be retrying them, or their handler keeps failing. */
+  readonly backfillWaiting: number;
+  readonly backfillFailing: number;
+}
+
+/** The missing events a backfill held back, as a clause of the run's message. */
+function heldBack(summary: BackfillSummary): string {
+  const failing = summary.sentBefore.filter((e) => e.action === 'failing').length;
+  const clauses = [
+    summary.otherScope.length > 0 ? `${summary.otherScope.length} processed under another key scope, not sent (set idempotency.previousKeyScopes)` : '',
+    failing > 0 ? `${failing} failing after every backfill, not sent again (see the dead-letter queue)` : '',
+  ];
+  return clauses.filter((c) => c !== '').map((c) => `; ${c}`).join('');
 }
 
 export async function handler(): Promise<ReconcileRunSummary> {
@@ -60,17 +75,20 @@ export async function handler(): Promise<ReconcileRunSummary> {
   const { report } = result;
   let summary: BackfillSummary | undefined;
   if (config.backfill && report.missing > 0) {
-    summary = await backfill({ result, invoke: lambdaInvoker(lambda), limit: config.backfillLimit });
+    summary = await backfill({ result, invoke: lambdaInvoker(lambda), ddb, now, limit: config.backfillLimit });
   }
 
   metrics.addMetric(METRIC_EVENTS_MISSED, MetricUnit.Count, report.missing);
   metrics.addMetric(METRIC_EVENTS_BACKFILLED, MetricUnit.Count, summary?.sent.length ?? 0);
   metrics.publishStoredMetrics();
 
-  const sent = summary ? { backfill: { sent: summary.sent, failed: summary.failed, notSent: summary.notSent } } : {};
-  const details = { report: reportJson(report), ...sent };
+  const { wouldSend: _none, ...sent } = summary ?? { wouldSend: [] };
+  const details = { report: reportJson(report), ...(summary ? { backfill: sent } : {}) };
   if (report.missing > 0) {
-    logger.warn(`${report.missing} Stripe events never reached their handlers${summary ? `; ${summary.sent.length} sent to them` : ''}`, details);
+    const held = summary ? heldBack(summary) : '';
+    const one = report.missing === 1;
+    const what = `${report.missing} Stripe ${one ? 'event' : 'events'} never reached ${one ? 'its handler' : 'their handlers'}`;
+    logger.warn(`${what}${summary ? `; ${summary.sent.length} sent to ${one ? 'it' : 'them'}${held}` : ''}`, details);
   } else {
     logger.info('Every Stripe event the rules take reached its handler', details);
   }
@@ -82,5 +100,8 @@ export async function handler(): Promise<ReconcileRunSummary> {
     missing: report.missing,
     backfilled: summary?.sent.length ?? 0,
     backfillFailed: summary?.failed.length ?? 0,
+    processedUnderOtherScopes: summary?.otherScope.length ?? 0,
+    backfillWaiting: summary?.sentBefore.filter((e) => e.action === 'waiting').length ?? 0,
+    backfillFailing: summary?.sentBefore.filter((e) => e.action === 'failing').length ?? 0,
   };
 }

@@ -24,6 +24,8 @@ import {
   ENV_POWERTOOLS_METRICS_NAMESPACE,
   ENV_POWERTOOLS_SERVICE_NAME,
   ENV_SOURCE_PREFIX,
+  ENV_EVENT_PAYLOADS,
+  ENV_STRIPE_API_KEY_SECRET_ID,
   ENV_USER_HANDLER,
 } from '../../contract/wrapper';
 
@@ -38,6 +40,8 @@ export const REFUSED: Readonly<Record<string, string>> = {
   [ENV_IDEMPOTENCY_PREVIOUS_KEY_PREFIXES]: 'The integration sets it: use `idempotency.previousKeyScopes`.',
   [ENV_IDEMPOTENCY_TTL_SECONDS]: 'The integration sets it: use `idempotency.recordLifetime`.',
   [ENV_SOURCE_PREFIX]: 'The integration sets it: use `StripeEventBus.fromEventBusName(name, { sourcePrefix })` or `fromEventBus(bus, { sourcePrefix })`.',
+  [ENV_STRIPE_API_KEY_SECRET_ID]: 'The integration sets it from the Secrets Manager secret that holds the Stripe key: use `stripeApiKeySecret`.',
+  [ENV_EVENT_PAYLOADS]: 'The integration sets it from the buses the handler\'s rules are on: use `eventBus` and `thinEventBus`.',
   [ENV_DYNAMODB_ENDPOINT]: 'It points the wrapper at DynamoDB Local in local runs; a deployed function uses the regional endpoint.',
   [ENV_METRICS_INTEGRATION]: 'The integration sets it to its own name, the dimension of the metrics its alarms read.',
   [ENV_HANDLER_METRICS]: 'The integration sets it: use `handlerMetrics` (or `alarms.handlerAlarms`).',

@@ -10,10 +10,10 @@ import * as events from 'aws-cdk-lib/aws-events';
 import { Construct, IConstruct } from 'constructs';
 import { MAX_RULES_PER_BUS, MAX_WILDCARD_RULES_PER_BUS } from '../rule-pattern';
 
-/** Marks the constructs that check a bus's quotas, with the bus they check. */
+/** Marks the constructs that check a bus's quotas, with the buses they check. */
 const CHECKS_BUS = Symbol.for('@babes/stripe-eventbridge.checksBusQuotas');
 
-type Checker = IConstruct & { [CHECKS_BUS]?: string };
+type Checker = IConstruct & { [CHECKS_BUS]?: readonly string[] };
 
 /** The name a rule's template gives its bus: a literal name, or the same token for the same bus object. */
 function busKey(eventBusName: string | undefined): string {
@@ -24,8 +24,10 @@ function hasWildcard(rule: events.CfnRule): boolean {
   return JSON.stringify(Stack.of(rule).resolve(rule.eventPattern) ?? {}).includes('"wildcard"');
 }
 
-function describeBus(key: string): string {
-  return Token.isUnresolved(key) ? 'one event bus' : `the event bus '${key}'`;
+/** The bus as a message names it: its name, or the partner source it is named after, when known at synth. */
+function describeBus(key: string, bus: events.IEventBus): string {
+  const name = [key, bus.eventSourceName].find((n) => n !== undefined && !Token.isUnresolved(n));
+  return name === undefined ? 'one event bus' : `the event bus '${name}'`;
 }
 
 /** Counts per owner path: `Payments/Stripe: 200, Payments/Audit: 101`. */
@@ -39,21 +41,25 @@ function breakdown(rules: events.CfnRule[], owners: readonly IConstruct[]): stri
   return [...counts].map(([label, n]) => `${label}: ${n}`).join(', ');
 }
 
-/** Registers the quota check of `integration`, whose rules are on `bus`. */
-export function checkBusQuotas(integration: Construct, bus: events.IEventBus): void {
-  const key = busKey(bus.eventBusName);
-  (integration as Checker)[CHECKS_BUS] = key;
+/** Registers the quota checks of `integration`, whose rules are on `buses` (one or two), one check per bus. */
+export function checkBusQuotas(integration: Construct, buses: readonly events.IEventBus[]): void {
+  const keys = buses.map((bus) => busKey(bus.eventBusName));
+  (integration as Checker)[CHECKS_BUS] = keys;
+  buses.forEach((bus, i) => checkBusQuota(integration, keys[i], bus));
+}
+
+function checkBusQuota(integration: Construct, key: string, bus: events.IEventBus): void {
   integration.node.addValidation({
     validate: () => {
       const all = integration.node.root.node.findAll();
-      const checkers = all.filter((c) => (c as Checker)[CHECKS_BUS] === key);
+      const checkers = all.filter((c) => (c as Checker)[CHECKS_BUS]?.includes(key));
       // One report per bus: the first integration on it (in construct tree order) speaks for all.
       if (checkers[0] !== integration) return [];
       const rules = all.filter((c): c is events.CfnRule => c instanceof events.CfnRule && busKey(c.eventBusName) === key);
       const errors: string[] = [];
       if (rules.length > MAX_RULES_PER_BUS) {
         errors.push(
-          `handlers: this app puts ${rules.length} rules on ${describeBus(key)}; EventBridge allows ${MAX_RULES_PER_BUS} per bus by default. ` +
+          `handlers: this app puts ${rules.length} rules on ${describeBus(key, bus)}; EventBridge allows ${MAX_RULES_PER_BUS} per bus by default. ` +
             `Rules by construct: ${breakdown(rules, checkers)}. ` +
             'Share handlers between event types (one handler object under several keys is one rule), or raise the quota and split the bus.',
         );
@@ -61,7 +67,7 @@ export function checkBusQuotas(integration: Construct, bus: events.IEventBus): v
       const wildcards = rules.filter(hasWildcard);
       if (wildcards.length > MAX_WILDCARD_RULES_PER_BUS) {
         errors.push(
-          `handlers: this app puts ${wildcards.length} rules with wildcard patterns on ${describeBus(key)}; EventBridge allows at most ${MAX_WILDCARD_RULES_PER_BUS} (not adjustable). ` +
+          `handlers: this app puts ${wildcards.length} rules with wildcard patterns on ${describeBus(key, bus)}; EventBridge allows at most ${MAX_WILDCARD_RULES_PER_BUS} (not adjustable). ` +
             `Rules by construct: ${breakdown(wildcards, checkers)}. ` +
             "Use exact event types for some handlers, or one handler under several wildcard keys (e.g. 'invoice.*' and 'invoiceitem.*').",
         );

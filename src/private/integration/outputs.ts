@@ -1,7 +1,7 @@
 /**
  * The stack outputs a person needs to run the commands against a deployed integration: the dead-letter queue URL
  * (`stripe-eventbridge redrive --queue-url`), the idempotency table's name, the archive's ARN
- * (`aws events start-replay --event-source-arn`) and the dashboard's URL. They go on the top-level stack (the one
+ * (`aws events start-replay --event-source-arn`; a second one for the thin bus) and the dashboard's URL. They go on the top-level stack (the one
  * `cdk deploy` and `aws cloudformation describe-stacks` name), with logical ids a command can name:
  * `<integration id>DeadLetterQueueUrl`, e.g. `StripeDeadLetterQueueUrl` for an integration with id `Stripe`.
  * A fixed number per integration, whatever its handlers (CloudFormation allows 200 outputs per stack).
@@ -17,6 +17,8 @@ export interface OutputSources {
   readonly deadLetterQueue: sqs.IQueue;
   readonly idempotencyTable: dynamodb.ITable;
   readonly archive?: events.Archive;
+  /** The archive of the thin bus, beside a snapshot bus. */
+  readonly thinArchive?: events.Archive;
   readonly dashboard?: cloudwatch.Dashboard;
 }
 
@@ -49,6 +51,9 @@ export function addIntegrationOutputs(integration: Construct, sources: OutputSou
   output('IdempotencyTableName', sources.idempotencyTable.tableName, `Idempotency table (Powertools schema) of ${subject}`);
   if (sources.archive) {
     output('ArchiveArn', sources.archive.archiveArn, `Archive of the Stripe events of ${subject}: aws events start-replay --event-source-arn <this ARN>`);
+  }
+  if (sources.thinArchive) {
+    output('ThinArchiveArn', sources.thinArchive.archiveArn, `Archive of the Stripe thin events of ${subject}: aws events start-replay --event-source-arn <this ARN>`);
   }
   if (sources.dashboard) {
     const region = Stack.of(sources.dashboard).region;

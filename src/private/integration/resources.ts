@@ -37,12 +37,13 @@ export function createDeadLetterQueue(scope: Construct, removalPolicy: RemovalPo
 
 export function createArchive(
   scope: Construct,
+  id: string,
   eventBus: events.IEventBus,
   sourcePrefix: string,
   retention: Duration,
   removalPolicy: RemovalPolicy | undefined,
 ): events.Archive {
-  const archive = new events.Archive(scope, 'Archive', {
+  const archive = new events.Archive(scope, id, {
     sourceEventBus: eventBus,
     // Only Stripe's events: the same source prefix as the rules.
     eventPattern: { source: [{ prefix: sourcePrefix }] as unknown as string[] },

@@ -23,7 +23,23 @@ export function validateAlarmOptions(scope: IConstruct, alarms: StripeAlarmOptio
   if (outside(alarms.evaluationPeriods, Number.MAX_SAFE_INTEGER) || alarms.evaluationPeriods === 0) {
     invalid(scope, `alarms.evaluationPeriods: ${alarms.evaluationPeriods} must be a whole number of at least 1.`);
   }
+  for (const address of alarms.emailAddresses ?? []) {
+    const why = notAnEmailAddress(address);
+    if (why) invalid(scope, `alarms.emailAddresses: '${address}' is not an email address: ${why}; SNS would refuse the subscription at deploy.`);
+  }
   validateQueryAlarmWindow(scope, alarms);
+}
+
+/** An address SNS takes: `name@domain.tld`, one per entry (tokens are left to CloudFormation). */
+const EMAIL = /^[^\s@<>()[\],;:"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}$/;
+
+/** Why an alarm email address would not parse, with the fix; undefined when it does. */
+function notAnEmailAddress(address: string): string | undefined {
+  if (Token.isUnresolved(address) || EMAIL.test(address)) return undefined;
+  const found = address.match(/[^\s@<>()[\],;:"]+@[^\s@<>()[\],;:"]+/g) ?? [];
+  if (found.length > 1) return `give one address per entry: [${found.map((a) => `'${a}'`).join(', ')}]`;
+  if (found.length === 1 && found[0] !== address) return `give the address alone: '${found[0]}'`;
+  return "expected name@domain.tld, e.g. 'payments-oncall@example.com'";
 }
 
 /** The alarms on Metrics Insights queries (see ../metric-factory.ts). */

@@ -75,7 +75,7 @@ export function createMonitoring(
     metricRulesInvocationsFailedToBeSentToDlq: m(integration.metricRulesInvocationsFailedToBeSentToDlq),
     metricRulesThrottled: m(integration.metricRulesThrottled),
     metricDestinationDeliveryFailures: m(integration.metricDestinationDeliveryFailures),
-    topRules: (name, p) => metrics.topRules(name, routes.map((r) => r.eventBus), p),
+    topRules: (name, p) => metrics.topRules(name, routes.flatMap((r) => r.eventBuses), p),
     topFunctions: (name, p) => metrics.topFunctions(name, p),
     topHandlers: (name, p) => metrics.topHandlers(name, p),
     ...retry,

@@ -21,6 +21,8 @@ export interface MonitoredRoute {
   readonly function: lambda.IFunction;
   /** The bus the route's rule is on. */
   readonly eventBus: events.IEventBus;
+  /** Every bus the route's rules are on (one, or a snapshot and a thin bus). */
+  readonly eventBuses: readonly events.IEventBus[];
   readonly timeout?: Duration;
   readonly logGroup?: logs.ILogGroup;
   /** The function's concurrency limit, when it has one (its throttled events wait in Lambda's queue). */

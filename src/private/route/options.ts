@@ -5,6 +5,7 @@
  */
 import { Duration, Token } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConstruct } from 'constructs';
 import type { StripeRouteOptions } from '../../route-options';
 import { Range, RETRY_LIMITS, ROUTE_DEFAULTS } from '../defaults';
@@ -23,6 +24,7 @@ export interface ResolvedRouteOptions {
   readonly logRetention: logs.RetentionDays;
   readonly metricsNamespace: string;
   readonly handlerMetrics: boolean;
+  readonly stripeApiKeySecret?: secretsmanager.ISecret;
 }
 
 /** Outside the range or not a whole number (tokens are left to CloudFormation). */
@@ -68,5 +70,6 @@ export function resolveRouteOptions(scope: IConstruct, options: StripeRouteOptio
     logRetention: options.logRetention ?? d.logRetention,
     metricsNamespace: options.metricsNamespace ?? d.metricsNamespace,
     handlerMetrics: options.handlerMetrics ?? d.handlerMetrics,
+    stripeApiKeySecret: options.stripeApiKeySecret,
   };
 }

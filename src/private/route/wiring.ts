@@ -67,6 +67,7 @@ export interface RuleSettings {
 /** The route's rule: its event types on the bus, targeting the function with EventBridge's retries and the dead-letter queue. */
 export function createRule(
   route: Construct,
+  id: string,
   handlerName: string,
   fn: lambda.IFunction,
   keys: readonly EventTypeKey[],
@@ -80,7 +81,7 @@ export function createRule(
         'Use a wildcard key (e.g. \'invoice.*\') instead of many exact types, split the handler, or shorten detailFilter.',
     );
   }
-  const rule = new events.Rule(route, 'Rule', {
+  const rule = new events.Rule(route, id, {
     eventBus: settings.eventBus,
     description: `Stripe ${keys.map((k) => k.key).join(', ')} events to handler ${handlerName}`.slice(0, 512),
     eventPattern: {

@@ -117,3 +117,46 @@ test('the app from cdk.json: a failing app is reported with what it printed (exi
   expect(fine.stdout).toMatch(/5 events in \d+\.\d\d s: 0 processed, 0 duplicates, 5 matched no rule, 0 dead-lettered as not Stripe events, 0 failed; 0 retries\n$/);
   expect(fine.status).toBe(0);
 }, 60_000);
+
+test('an app of a newer aws-cdk-lib: its metadata file and validation report are read, and no line names a report file that is gone', () => {
+  const app = path.join(work, 'newer-cdk');
+  fs.mkdirSync(app);
+  fs.writeFileSync(path.join(app, 'cdk.json'), JSON.stringify({ app: 'node app.js' }));
+  // The assembly as aws-cdk-lib 2.278.0 writes it (checked by hand with that release): the stack's metadata in a file of
+  // its own, and validation-report.json; the report is printed, with its path, unless the caller says it reports it.
+  const violation = (severity: string, description: string) => ({
+    ruleName: 'F3012',
+    description,
+    severity,
+    ruleMetadata: { category: 'Schema' },
+    violatingConstructs: [{ constructPath: 'Payments/Queue', cloudFormationResource: { templatePath: 'Payments.template.json', logicalId: 'Queue' } }],
+  });
+  fs.writeFileSync(path.join(app, 'app.js'), [
+    "const fs = require('fs'); const path = require('path');",
+    "const { App, Stack, Annotations } = require('aws-cdk-lib');",
+    'const app = new App();',
+    "Annotations.of(new Stack(app, 'Payments')).addWarningV2('my-app:no-alarm-topic', 'alarms have no destination');",
+    'const out = app.synth().directory;',
+    "const manifest = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8'));",
+    "fs.writeFileSync(path.join(out, 'Payments.metadata.json'), JSON.stringify(manifest.artifacts.Payments.metadata));",
+    "delete manifest.artifacts.Payments.metadata; manifest.artifacts.Payments.additionalMetadataFile = 'Payments.metadata.json';",
+    "fs.writeFileSync(path.join(out, 'manifest.json'), JSON.stringify(manifest));",
+    `const violations = [${JSON.stringify(violation('warning', "VisibilityTimeout: 'forty' is not of type 'integer'"))}];`,
+    `if (process.env.BROKEN) violations.push(${JSON.stringify(violation('error', 'Queue names must be unique'))});`,
+    "const report = { version: '55.0.0', title: 'Validation Report', pluginReports: [{ pluginName: 'CloudFormation Validate', conclusion: process.env.BROKEN ? 'failure' : 'success', violations }] };",
+    "fs.writeFileSync(path.join(out, 'validation-report.json'), JSON.stringify(report));",
+    "if (app.node.tryGetContext('@aws-cdk/core:failSynthOnValidationErrors') !== false) console.error('A copy of this report can be found in: ' + path.join(out, 'validation-report.json'));",
+  ].join('\n'));
+  const events = path.join(ROOT, 'examples', 'babes-club', 'replay', 'sample-events.jsonl');
+  const fine = spawnSync(process.execPath, [CLI, 'replay', '--events', events, '--quiet'], { cwd: app, encoding: 'utf8' });
+  expect(fine.stderr).toBe([
+    '[Warning] /Payments: alarms have no destination [ack: my-app:no-alarm-topic]',
+    "[Warning] Payments/Queue: VisibilityTimeout: 'forty' is not of type 'integer' [CloudFormation Validate F3012]",
+    '',
+  ].join('\n'));
+  expect(fine.status).toBe(0);
+
+  const broken = spawnSync(process.execPath, [CLI, 'replay', '--events', events, '--quiet'], { cwd: app, encoding: 'utf8', env: { ...process.env, BROKEN: '1' } });
+  expect(broken.stderr).toBe('stripe-eventbridge replay: the app has errors:\n  Payments/Queue: Queue names must be unique [CloudFormation Validate F3012]\n');
+  expect(broken.status).toBe(2);
+}, 60_000);

@@ -16,10 +16,15 @@ import {
 import { LocalLambdaFunction } from '../../../src/cli/local/local-lambda';
 import { regionOfQueueUrl } from '../../../src/cli/redrive/queue';
 import { redrive, RedriveOptions } from '../../../src/cli/redrive/redrive';
+import { verifyWithStripe } from '../../../src/cli/redrive/verify';
 import { ENV_IDEMPOTENCY_TTL_SECONDS } from '../../../src/contract/wrapper';
+import { createStripeClient } from '../../../src/reconcile/stripe-events';
 import { ElasticMq, startElasticMq } from '../../support/elasticmq';
 import { LambdaInvokeServer, standInArn } from '../../support/lambda-invoke-server';
 import { createBusinessTable, createIdempotencyTable, ddbClient, effectsFor, jsonLines, wrappedFunction } from '../../support/local-stack';
+import { stripeEventAt } from '../../support/reconcile-scenario';
+import { StripeEventsServer } from '../../support/stripe-events-server';
+import { startStripeMock, StripeMock } from '../../support/stripe-mock';
 import { envelope, loadSample, StripeEventSample } from '../../support/stripe-samples';
 
 const ORDERS_ARN = standInArn('Orders');
@@ -138,7 +143,12 @@ const NONE = {
   staleRedriven: 0,
   notDeleted: 0,
   notAttempted: 0,
+  forged: 0,
+  unverified: 0,
+  bodiesVerified: false,
 };
+/** The summary's last clause without a Stripe key. */
+const NOT_VERIFIED = '; the bodies were not verified with Stripe (no key: set STRIPE_API_KEY or pass --secret to verify each event before it is invoked)';
 
 test('dry run (local Lambda stand-in): lists every message with its reason, invokes and deletes nothing, and leaves all visible', async () => {
   const queue = await newQueue('dry-run', [eventBridgeDeadLetter(envelope(stripeEvent('evt_1DryA'))), lambdaDeadLetter(envelope(stripeEvent('evt_1DryB'))), { MessageBody: 'not json' }]);
@@ -153,7 +163,7 @@ test('dry run (local Lambda stand-in): lists every message with its reason, invo
       `would redrive checkout.session.completed evt_1DryA → ${ORDERS_ARN} (eventbridge: EventBridge could not deliver it (SDK_CLIENT_ERROR: Unable to invoke Lambda function: Rate exceeded))`,
       `would redrive checkout.session.completed evt_1DryB → ${ORDERS_ARN}:$LATEST (lambda: the handler failed after 3 attempts (RetriesExhausted; Error: orders table unavailable))`,
       expect.stringMatching(/^skip .+: message .+: the body is not JSON; left in the queue$/),
-      'dry run: 2 would be redriven, 1 unrecognized, 0 refused, 0 poison, 0 too old, of 3 received (nothing invoked, moved or deleted)',
+      `dry run: 2 would be redriven, 1 unrecognized, 0 refused, 0 poison, 0 too old, of 3 received (nothing invoked, moved or deleted)${NOT_VERIFIED}`,
     ]),
   );
 });
@@ -285,7 +295,7 @@ test('a DeleteMessage error ends nothing: the run goes on and says which message
       `redriven checkout.session.completed evt_1Delete1 → ${ORDERS_ARN}, but the message could not be deleted (We encountered an internal error. Please try again.): ` +
         'the next run redrives it again, a duplicate to the wrapper',
     ]);
-    expect(logs[logs.length - 1]).toBe('3 redriven, 0 failed, 0 unrecognized, 0 refused, 0 poison, 0 too old, of 3 received; 1 redriven but not deleted (the next run redrives them again)');
+    expect(logs[logs.length - 1]).toBe(`3 redriven, 0 failed, 0 unrecognized, 0 refused, 0 poison, 0 too old, of 3 received; 1 redriven but not deleted (the next run redrives them again)${NOT_VERIFIED}`);
     expect(await depth(queue)).toBe(1);
   } finally {
     failing.destroy();
@@ -324,7 +334,7 @@ describe('when throttling outlasts the visibility timeout (local Lambda stand-in
       await invokeServer.settled();
       expect(summary).toMatchObject({ received: 3, redriven: 2, notAttempted: 1 });
       expect(logs.filter((l) => l.startsWith('not attempted'))).toEqual([expect.stringMatching(/^not attempted \S+: its visibility ran out before its turn \(The receipt handle is not valid\.\); it is back in the queue$/)]);
-      expect(logs[logs.length - 1]).toMatch(/; 1 not attempted \(their visibility ran out first; they are back in the queue\)$/);
+      expect(logs[logs.length - 1]).toContain('; 1 not attempted (their visibility ran out first; they are back in the queue); the bodies were not verified');
     } finally {
       losing.destroy();
     }
@@ -372,7 +382,7 @@ describe('poison: events the wrapper rejects as invalid (local Lambda stand-in)'
     expect(moved.Messages).toHaveLength(1);
     expect(JSON.parse(moved.Messages![0].Body!).requestPayload.detail.id).toBe('evt_1PoisonMoved');
     expect(moved.Messages![0].MessageAttributes!.STRIPE_EB_POISON_REASON.StringValue).toMatch(/^the wrapper rejected it \(DETAIL_TYPE_MISMATCH: /);
-    expect(logs[logs.length - 1]).toBe(`1 redriven, 0 failed, 0 unrecognized, 0 refused, 1 poison, 0 too old, of 2 received; 1 poison moved to ${poisonQueue}`);
+    expect(logs[logs.length - 1]).toBe(`1 redriven, 0 failed, 0 unrecognized, 0 refused, 1 poison, 0 too old, of 2 received; 1 poison moved to ${poisonQueue}${NOT_VERIFIED}`);
   });
 });
 
@@ -392,7 +402,7 @@ describe("events older than their function's idempotency record lifetime (local 
 
     logs.length = 0;
     expect(await run(queue, { dryRun: true, force: true })).toMatchObject({ wouldRedrive: 1, staleRedriven: 1 });
-    expect(logs[logs.length - 1]).toMatch(/; 1 would be redriven although older than their function's record lifetime: their handlers may run again$/);
+    expect(logs[logs.length - 1]).toContain('; 1 would be redriven although older than their function\'s record lifetime: their handlers may run again; the bodies were not verified');
 
     logs.length = 0;
     const forced = await run(queue, { force: true });
@@ -401,7 +411,7 @@ describe("events older than their function's idempotency record lifetime (local 
     expect(logs[0]).toBe(
       `redriven checkout.session.completed evt_1EightDaysOld → ${ORDERS_ARN} (forced: created 8 days ago, longer than the record lifetime of Orders (7 days); its handler may run again)`,
     );
-    expect(logs[logs.length - 1]).toBe('1 redriven, 0 failed, 0 unrecognized, 0 refused, 0 poison, 0 too old, of 1 received; 1 were redriven although older than their function\'s record lifetime: their handlers may run again');
+    expect(logs[logs.length - 1]).toBe(`1 redriven, 0 failed, 0 unrecognized, 0 refused, 0 poison, 0 too old, of 1 received; 1 were redriven although older than their function's record lifetime: their handlers may run again${NOT_VERIFIED}`);
     expect(await depth(queue)).toBe(0);
   });
 
@@ -434,4 +444,119 @@ test('the region comes from the queue URL', () => {
 
 test('a limit that is not positive is an error', async () => {
   await expect(run('http://unused', { limit: 0 })).rejects.toThrow('limit must be a positive number, got 0');
+});
+
+describe('with a Stripe key, each event is verified with Stripe before it is invoked (local Events API validated against Stripe\'s v1 OpenAPI spec; local Lambda stand-in)', () => {
+  const KEY = 'rk_test_51RedriveVerifies';
+  let stripeApi: StripeEventsServer;
+  const real = stripeEventAt('evt_1VerifyReal', 'checkout.session.completed', 3600);
+  const connected = stripeEventAt('evt_1VerifyConnected', 'checkout.session.completed', 3600, { account: 'acct_1VerifyConnected' });
+  const tampered = stripeEventAt('evt_1VerifyTampered', 'checkout.session.completed', 3600);
+  const retyped = stripeEventAt('evt_1VerifyRetyped', 'checkout.session.completed', 3600);
+
+  beforeAll(async () => {
+    stripeApi = await StripeEventsServer.start({ apiKey: KEY });
+    stripeApi.seed(real, connected, tampered, retyped);
+  });
+  afterAll(async () => stripeApi?.close());
+
+  /** The messages: two real events, and four that Stripe does not have as they say. */
+  function deadLetters() {
+    const madeUp = stripeEventAt('evt_1VerifyMadeUp', 'checkout.session.completed', 60);
+    const otherAccount = { ...real, account: 'acct_1SomeoneElse' };
+    const changed = structuredClone(tampered);
+    changed.data.object.amount_total = 1;
+    const asExpired = { ...retyped, type: 'checkout.session.expired' };
+    return [
+      eventBridgeDeadLetter(envelope(real)),
+      lambdaDeadLetter(envelope(connected)),
+      eventBridgeDeadLetter(envelope(madeUp)),
+      eventBridgeDeadLetter(envelope(otherAccount)),
+      lambdaDeadLetter(envelope(changed)),
+      eventBridgeDeadLetter(envelope(asExpired)),
+    ];
+  }
+
+  test('a planted message with a made-up evt_ id, another account, other data or another type is forged: never invoked, left in the queue; the real ones are redriven', async () => {
+    const queue = await newQueue('verified', deadLetters());
+    const summary = await run(queue, { stripe: createStripeClient(KEY, stripeApi.url, 'redrive') });
+    await invokeServer.settled();
+
+    expect(summary).toEqual({ ...NONE, received: 6, redriven: 2, forged: 4, bodiesVerified: true });
+    expect(invokeServer.invocations.map((i) => (i.event as any).detail.id)).toEqual(['evt_1VerifyReal', 'evt_1VerifyConnected']);
+    const forged = logs.filter((l) => l.startsWith('forged')).map((l) => l.replace(/^forged \S+ /, ''));
+    expect(forged).toEqual([
+      `(checkout.session.completed evt_1VerifyMadeUp → ${ORDERS_ARN}): forged: Stripe has no event evt_1VerifyMadeUp (GET /v1/events/evt_1VerifyMadeUp answered 404, resource_missing); left in the queue`,
+      `(checkout.session.completed evt_1VerifyReal → ${ORDERS_ARN}): forged: Stripe has no event evt_1VerifyReal on account acct_1SomeoneElse (GET /v1/events/evt_1VerifyReal answered 404, resource_missing); left in the queue`,
+      `(checkout.session.completed evt_1VerifyTampered → ${ORDERS_ARN}:$LATEST): forged: Stripe's event evt_1VerifyTampered has other data: data.object.amount_total differ; left in the queue`,
+      `(checkout.session.expired evt_1VerifyRetyped → ${ORDERS_ARN}): forged: Stripe's event evt_1VerifyRetyped differs: type is "checkout.session.completed", the message says "checkout.session.expired"; left in the queue`,
+    ]);
+    expect(logs[logs.length - 1]).toBe('2 redriven, 0 failed, 0 unrecognized, 0 refused, 0 poison, 4 forged, 0 too old, of 6 received; each event was verified with Stripe (GET /v1/events/{id}) before it was invoked');
+    expect(await effectsFor(ddb, businessTable, 'evt_1VerifyMadeUp')).toBe(0);
+    expect(await effectsFor(ddb, businessTable, 'evt_1VerifyTampered')).toBe(0);
+    expect(await depth(queue)).toBe(4);
+    expect(await visible(queue)).toBe(4);
+    // What was asked of Stripe: one GET per event, on behalf of the connected account where the body names one.
+    const asked = stripeApi.requests.map((r) => `${r.path}${r.stripeAccount ? ` as ${r.stripeAccount}` : ''} → ${r.status}`);
+    expect(asked).toEqual(expect.arrayContaining([
+      '/v1/events/evt_1VerifyReal → 200',
+      '/v1/events/evt_1VerifyConnected as acct_1VerifyConnected → 200',
+      '/v1/events/evt_1VerifyMadeUp → 404',
+      '/v1/events/evt_1VerifyReal as acct_1SomeoneElse → 404',
+    ]));
+    expect(stripeApi.requests.every((r) => r.authorization === `Bearer ${KEY}`)).toBe(true);
+    expect(stripeApi.violations).toEqual([]);
+  });
+
+  test('forged messages go to the poison queue with their reason when one is named; a dry run verifies and moves nothing', async () => {
+    const poisonQueue = (await sqs.send(new CreateQueueCommand({ QueueName: `forged-target-${++queueCount}` }))).QueueUrl!;
+    const queue = await newQueue('forged-moved', deadLetters().slice(2, 3));
+    const stripe = createStripeClient(KEY, stripeApi.url, 'redrive');
+
+    expect(await run(queue, { stripe, poisonQueueUrl: poisonQueue, dryRun: true })).toMatchObject({ received: 1, forged: 1, movedPoison: 0 });
+    expect(logs).toContainEqual(expect.stringMatching(/^forged \S+ \(.+\): forged: Stripe has no event evt_1VerifyMadeUp .+; would be moved$/));
+
+    const summary = await run(queue, { stripe, poisonQueueUrl: poisonQueue });
+    expect(summary).toMatchObject({ received: 1, forged: 1, movedPoison: 1, redriven: 0 });
+    expect(await depth(queue)).toBe(0);
+    const moved = await sqs.send(new ReceiveMessageCommand({ QueueUrl: poisonQueue, MessageAttributeNames: ['All'], WaitTimeSeconds: 1 }));
+    expect(moved.Messages![0].MessageAttributes!.STRIPE_EB_POISON_REASON.StringValue).toMatch(/^forged: Stripe has no event evt_1VerifyMadeUp/);
+    expect(logs[logs.length - 1]).toContain(`; 1 poison or forged moved to ${poisonQueue}; each event was verified with Stripe`);
+    expect(invokeServer.invocations).toHaveLength(0);
+  });
+
+  test('when Stripe refuses the key, nothing is invoked: each message stays, not verified, with Stripe\'s answer (never the key)', async () => {
+    const queue = await newQueue('unverified', deadLetters().slice(0, 1));
+    const summary = await run(queue, { stripe: createStripeClient('rk_test_51NotThisKey', stripeApi.url, 'redrive') });
+    expect(summary).toMatchObject({ received: 1, redriven: 0, unverified: 1 });
+    expect(logs[0]).toMatch(/^not verified \S+ \(checkout\.session\.completed evt_1VerifyReal → .+\): GET \/v1\/events\/evt_1VerifyReal: Stripe answered 401: Invalid API Key provided: \[redacted key\] \(the key was rejected\); not invoked, left in the queue$/);
+    expect(logs.join('\n')).not.toContain('rk_test_51NotThisKey');
+    expect(invokeServer.invocations).toHaveLength(0);
+    expect(await depth(queue)).toBe(1);
+  });
+});
+
+describe('verification against stripe-mock (Stripe\'s own mock: it validates the request and answers every id with its plan.created fixture)', () => {
+  let mock: StripeMock;
+  beforeAll(async () => {
+    mock = await startStripeMock();
+  }, 120_000);
+  afterAll(async () => mock?.stop());
+
+  test('the request (GET /v1/events/{id}, with Stripe-Account for a connected account) is one Stripe accepts; its event verifies, another type is forged', async () => {
+    const stripe = createStripeClient('rk_test_51RedriveStripeMock', mock.url, 'redrive');
+    const fixture = await stripe.events.retrieve('evt_1FromStripeMock');
+    expect(await verifyWithStripe(stripe, fixture as unknown as Record<string, unknown>)).toEqual({ verdict: 'verified' });
+    const claimed = { ...fixture, type: 'checkout.session.completed' };
+    expect(await verifyWithStripe(stripe, claimed as unknown as Record<string, unknown>)).toEqual({
+      verdict: 'forged',
+      reason: 'Stripe\'s event evt_1FromStripeMock differs: type is "plan.created", the message says "checkout.session.completed"',
+    });
+    const connectedClaim = { ...fixture, account: 'acct_1StripeMock' };
+    // stripe-mock has no accounts: it answers with its fixture, which names none.
+    expect(await verifyWithStripe(stripe, connectedClaim as unknown as Record<string, unknown>)).toMatchObject({ verdict: 'forged', reason: expect.stringContaining('account is none, the message says "acct_1StripeMock"') });
+    const lines = mock.output().split('\n').filter((l) => l.startsWith('Request: GET /v1/events/'));
+    expect(lines).toHaveLength(4);
+    expect(mock.output().match(/status=\d+/g)).toEqual(['status=200', 'status=200', 'status=200', 'status=200']);
+  });
 });

@@ -52,7 +52,7 @@ test('a Python handler that keeps throwing: three attempts, then the dead-letter
     error: `RuntimeError: payment provider unavailable for ${id}`,
     failedAttempts: [1, 2].map(() => ({ outcome: 'failed', error: `RuntimeError: payment provider unavailable for ${id}` })),
   });
-  expect(broken).toEqual([failed('evt_1PyDlqA'), failed('evt_1PyDlqB')]);
+  expect(broken).toMatchObject([failed('evt_1PyDlqA'), failed('evt_1PyDlqB')]);
   expect(report.events.flatMap((e) => e.deliveries.filter((d) => d.handler === 'Recorder').map((d) => d.outcome))).toEqual(['processed', 'processed']);
   expect(report.counts).toMatchObject({ processed: 2, dlq: 2, expectedDlq: 0, retried: 4 });
   // Each failed attempt removed its in-progress record: nothing blocks a redrive of the dead-lettered events.

@@ -42,6 +42,8 @@ const handlers: Record<string, LocalLambdaFunction> = {};
 const present = stripeEventAt('evt_1SchedPresent', 'checkout.session.completed', DAY);
 const missing = stripeEventAt('evt_1SchedMissing', 'checkout.session.completed', 2 * DAY);
 const refundMissing = stripeEventAt('evt_1SchedRefundMissing', 'charge.refunded', 5 * HOUR);
+// An event the Refunds handler always fails on.
+const refundPoison = stripeEventAt('evt_1SchedRefundPoison', 'charge.refunded', 6 * HOUR);
 
 function synthesize(): string {
   const outdir = fs.mkdtempSync(path.join(REPO, '.tmp', 'reconcile-fn-'));
@@ -84,14 +86,18 @@ function reconcileFunction(secretId: string): LocalLambdaFunction {
 
 beforeAll(async () => {
   stripe = await StripeEventsServer.start({ apiKey: KEY });
-  stripe.seed(present, missing, refundMissing);
+  stripe.seed(present, missing, refundMissing, refundPoison);
   secrets = new SecretsManagerStandIn({ [SECRET_ARN]: KEY, [REVOKED_ARN]: 'rk_test_51RevokedLongAgo' });
   stack = SynthesizedStack.load(synthesize(), 'Payments');
   const tables = await createLocalTables(ddb, stack.tables, `sched-${Date.now()}-`);
   businessTable = await createBusinessTable(ddb);
   for (const fn of stack.functions.filter((f) => f.name === 'Orders' || f.name === 'Refunds')) {
     handlers[fn.logicalId] = new LocalLambdaFunction(stack.localSpec(fn, (id) => tables[id], {
-      ...LOCAL_AWS_ENV, AWS_ENDPOINT_URL_DYNAMODB: ddbEndpoint(), BUSINESS_TABLE: businessTable, BUSINESS_TABLE_ENDPOINT: ddbEndpoint(),
+      ...LOCAL_AWS_ENV,
+      AWS_ENDPOINT_URL_DYNAMODB: ddbEndpoint(),
+      BUSINESS_TABLE: businessTable,
+      BUSINESS_TABLE_ENDPOINT: ddbEndpoint(),
+      SAMPLE_POISON_IDS: refundPoison.id,
     }));
   }
   invokeServer = new LambdaInvokeServer(handlers);
@@ -116,36 +122,45 @@ afterAll(async () => {
   ddb.destroy();
 });
 
-test('a run publishes EventsMissed, logs the missing ids (never payloads), and backfills them through the handlers\' functions', async () => {
+test('a run publishes EventsMissed, logs the missing ids (never payloads), and backfills them through the handlers\' functions; the next run does not send again what is still missing', async () => {
   const run = await reconcileFn.invoke({ 'detail-type': 'Scheduled Event', 'source': 'aws.events', 'detail': {} });
   expect(run.error).toBeUndefined();
-  expect(run.result).toMatchObject({ listed: 3, missing: 2, backfilled: 2, backfillFailed: 0 });
+  expect(run.result).toMatchObject({ listed: 4, missing: 3, backfilled: 3, backfillFailed: 0 });
+  expect(run.result).toMatchObject({ processedUnderOtherScopes: 0, backfillWaiting: 0, backfillFailing: 0 });
   expect(secrets.reads).toEqual([SECRET_ARN]);
 
   const emf = emfLines(run.logs);
   expect(emf).toHaveLength(1);
-  expect(emf[0]).toMatchObject({ service: 'Stripe.Reconciliation', EventsMissed: 2, EventsBackfilled: 2 });
+  expect(emf[0]).toMatchObject({ service: 'Stripe.Reconciliation', EventsMissed: 3, EventsBackfilled: 3 });
   expect(emf[0]._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'StripeEventBridge', Dimensions: [['service']] });
   const warning = jsonLines(run.logs).find((l) => l.level === 'WARN')!;
-  expect(warning.message).toBe('2 Stripe events never reached their handlers; 2 sent to them');
-  expect(warning.report.handlers.map((h: any) => [h.handler, h.missing.map((e: any) => e.id)])).toEqual([['Orders', ['evt_1SchedMissing']], ['Refunds', ['evt_1SchedRefundMissing']]]);
+  expect(warning.message).toBe('3 Stripe events never reached their handlers; 3 sent to them');
+  expect(warning.report.handlers.map((h: any) => [h.handler, h.missing.map((e: any) => e.id)])).toEqual([
+    ['Orders', ['evt_1SchedMissing']],
+    ['Refunds', ['evt_1SchedRefundPoison', 'evt_1SchedRefundMissing']],
+  ]);
   // Ids, types and times only: nothing of the Checkout Session or the charge.
   expect(run.logs.join('\n')).not.toMatch(/cs_test_|ch_3|customer_details|billing_details/);
 
   const delivered = await invokeServer.settled();
-  expect(delivered.every((r) => r.ok)).toBe(true);
+  expect(delivered.map((r) => r.ok)).toEqual([true, false, true]);
   const nameOf = (logicalId: string) => stack.functions.find((f) => f.logicalId === logicalId)!.name;
   expect(invokeServer.invocations.map((i) => [nameOf(i.functionName), (i.event as any).source, (i.event as any).detail.id])).toEqual([
     ['Orders', TEST_EVENT_SOURCE, 'evt_1SchedMissing'],
+    ['Refunds', TEST_EVENT_SOURCE, 'evt_1SchedRefundPoison'],
     ['Refunds', TEST_EVENT_SOURCE, 'evt_1SchedRefundMissing'],
   ]);
   expect(await effectsFor(ddb, businessTable, 'evt_1SchedMissing')).toBe(1);
   expect(await effectsFor(ddb, businessTable, 'evt_1SchedRefundMissing')).toBe(1);
 
+  // The poison event is still missing; it was sent a moment ago, so it is not sent again (Lambda may still be retrying it).
   const next = await reconcileFn.invoke({});
-  expect(next.result).toMatchObject({ listed: 3, missing: 0, backfilled: 0 });
-  expect(emfLines(next.logs)[0]).toMatchObject({ EventsMissed: 0, EventsBackfilled: 0 });
-  expect(jsonLines(next.logs).find((l) => l.level === 'INFO')?.message).toBe('Every Stripe event the rules take reached its handler');
+  expect(next.result).toMatchObject({ listed: 4, missing: 1, backfilled: 0, backfillWaiting: 1, backfillFailing: 0 });
+  expect(emfLines(next.logs)[0]).toMatchObject({ EventsMissed: 1, EventsBackfilled: 0 });
+  const again = jsonLines(next.logs).find((l) => l.level === 'WARN')!;
+  expect(again.message).toBe('1 Stripe event never reached its handler; 0 sent to it');
+  expect(again.backfill.sentBefore).toEqual([expect.objectContaining({ handler: 'Refunds', id: 'evt_1SchedRefundPoison', attempts: 1, action: 'waiting' })]);
+  expect(invokeServer.invocations).toHaveLength(3);
   expect(stripe.violations).toEqual([]);
 });
 

@@ -7,6 +7,11 @@
  * v2-event-destinations.subset.json, from stripe/stripe-cli). Validation is strict: object schemas
  * reject properties the spec does not define. A mismatch is recorded in `violations` (tests assert it
  * stays empty) and answered with a 400, so a test can never pass on a request Stripe would not accept.
+ *
+ * Beyond the schema, the stand-in refuses what Stripe documents as wrong for each payload style: a
+ * `snapshot_api_version` is only for `event_payload: snapshot` ("If using the snapshot event payload, the API
+ * version events are rendered as", docs.stripe.com/api/v2/core/event-destinations/create), and a destination
+ * receives the event types of its style only (thin types start with a version: `v1.…`, `v2.…`).
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -257,12 +262,24 @@ export class StripeV2Server {
         if (body.type !== 'amazon_eventbridge' || !body.amazon_eventbridge) {
           return [400, { error: { type: 'invalid_request_error', code: 'invalid_fields', message: 'This stand-in only creates amazon_eventbridge destinations.' } }];
         }
+        const payloadProblem = this.payloadProblem(body.event_payload, body.snapshot_api_version, body.enabled_events);
+        if (payloadProblem) {
+          this.violate(`POST /v2/core/event_destinations: ${payloadProblem}`);
+          return [400, { error: { type: 'invalid_request_error', code: 'invalid_fields', message: payloadProblem } }];
+        }
         return [200, this.newDestination(body)];
       }
       case 'GET /v2/core/event_destinations/{id}':
         return existing ? [200, existing] : notFound();
       case 'POST /v2/core/event_destinations/{id}': {
         if (!existing) return notFound();
+        const updateProblem = body.enabled_events
+          ? this.payloadProblem(existing.event_payload, existing.snapshot_api_version, body.enabled_events)
+          : undefined;
+        if (updateProblem) {
+          this.violate(`POST ${url.pathname}: ${updateProblem}`);
+          return [400, { error: { type: 'invalid_request_error', code: 'invalid_fields', message: updateProblem } }];
+        }
         for (const field of ['name', 'description', 'enabled_events'] as const) if (body[field] !== undefined) existing[field] = body[field];
         if (body.metadata) {
           for (const [k, v] of Object.entries(body.metadata)) {
@@ -321,6 +338,20 @@ export class StripeV2Server {
     };
     this.destinations.set(id, d);
     return d;
+  }
+
+  /** What Stripe documents as wrong for the payload style: an API version on thin events, types of the other style. */
+  private payloadProblem(payload: string, snapshotApiVersion: string | undefined, enabledEvents: string[]): string | undefined {
+    const thin = (type: string) => /^v\d+\./.test(type);
+    if (payload === 'thin') {
+      if (snapshotApiVersion !== undefined) return 'snapshot_api_version is only for event_payload snapshot.';
+      const wrong = enabledEvents.filter((t) => !thin(t));
+      if (wrong.length > 0) return `enabled_events of a thin destination must be thin event types; got ${wrong.join(', ')}.`;
+    } else {
+      const wrong = enabledEvents.filter(thin);
+      if (wrong.length > 0) return `enabled_events of a snapshot destination must be snapshot event types; got ${wrong.join(', ')}.`;
+    }
+    return undefined;
   }
 
   private tick(): string {
