@@ -85,7 +85,7 @@ export const DEFAULT_REORDER_OPTIONS: Omit<ReorderOptions, 'seed'> = {
   speed: 6,
   maxLagMs: 2000,
   duplicateShare: 0.25,
-  faultRate: 0.08,
+  faultRate: 0.1,
   stripeFaultRate: 0.15,
   lanes: 3,
   timeoutMs: 2500,
