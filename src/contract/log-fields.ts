@@ -52,6 +52,15 @@ export const LOG_FIELD = {
    * previous key scope is still needed.
    */
   PREVIOUS_KEY_PREFIX: 'previous_key_prefix',
+  /**
+   * Set when the handler wrote an object's state with `context.effects.putLatest`: how it was decided (`newer`,
+   * `older`, `unchanged` or `fetched`; src/contract/latest-state.ts).
+   */
+  LATEST_STATE: 'latest_state',
+  /** With LATEST_STATE: the object's id. */
+  LATEST_STATE_OBJECT: 'latest_state_object',
+  /** With LATEST_STATE: how many times the object was fetched from Stripe (0 when the event decided). */
+  STRIPE_FETCHES: 'stripe_fetches',
 } as const;
 
 /** What happened to one delivery. Logged as `outcome` and counted as a metric. */

@@ -26,9 +26,10 @@ import { readWrapperConfig, WrapperConfig } from './config';
 import { createEffects } from './effects';
 import { InvalidStripeEventError, InvalidStripeEventReason, StripeEventSummary, validateStripeEventBridgeEvent } from './envelope';
 import { InvocationStore, InvocationStores } from './idempotency';
+import type { LatestStateOutcome } from './latest-state-effect';
 import { toStorableResult } from './result';
 import { explainStoreFailure } from './store-errors';
-import { defineStripeProperties, thinIdempotencyView } from './stripe-context';
+import { defineStripeProperties, latestStateFetch, thinIdempotencyView } from './stripe-context';
 import { ContextFields, Metric, Telemetry } from './telemetry';
 import { loadUserHandler, UserHandler } from './user-handler';
 import { PAYLOAD_VALIDATION_JMESPATH } from '../../contract/idempotency';
@@ -99,8 +100,15 @@ function errorFields(err: unknown): Record<string, unknown> {
 }
 
 /** What the store learned about the record: a replaced expired record, the committed transaction, a previous prefix. */
-function recordFields(store: InvocationStore): Record<string, unknown> {
-  return { [F.REPLACED_RECORD]: store.replaced, [F.TRANSACTION_ACTIONS]: store.committed?.actions, [F.PREVIOUS_KEY_PREFIX]: store.previous?.prefix };
+function recordFields(store: InvocationStore, latest?: LatestStateOutcome): Record<string, unknown> {
+  return {
+    [F.REPLACED_RECORD]: store.replaced,
+    [F.TRANSACTION_ACTIONS]: store.committed?.actions,
+    [F.PREVIOUS_KEY_PREFIX]: store.previous?.prefix,
+    [F.LATEST_STATE]: latest?.decision,
+    [F.LATEST_STATE_OBJECT]: latest?.object,
+    [F.STRIPE_FETCHES]: latest?.fetches,
+  };
 }
 
 /** A delivery whose `evt_` id has the record of another event (its type or account differ): refused, never a duplicate. */
@@ -181,13 +189,33 @@ export async function handler(event: unknown, context: Context): Promise<unknown
   const fields = summary.thin ? thinEventFields(summary) : eventFields(summary);
   const eventAgeMs = Math.max(0, startedAt - summary.created * 1000);
   let handlerRan = false;
+  let latest: LatestStateOutcome | undefined;
   const store = stores.acquire();
   try {
     const fn = await getUserHandler();
     const storable = (result: unknown): unknown =>
       toStorableResult(result, (reason) => telemetry.warn('The handler result cannot be stored; storing null instead', { ...fields, reason }, lambda));
     // `context.effects`: the handler's DynamoDB writes, committed with the record's completion (effects.ts).
-    const effects = createEffects({ store, invocation: store.invocation, storable, region: process.env.AWS_REGION, account: context.invokedFunctionArn?.split(':')[4] });
+    const detail = (event as { detail: Record<string, unknown> }).detail;
+    const effects = createEffects({
+      store,
+      invocation: store.invocation,
+      storable,
+      region: process.env.AWS_REGION,
+      account: context.invokedFunctionArn?.split(':')[4],
+      // `context.effects.putLatest`: the event's order facts, and `context.stripe` to ask Stripe when they prove nothing.
+      latest: {
+        event: {
+          id: summary.stripeEventId,
+          type: summary.type,
+          created: detail.created as number | string,
+          apiVersion: summary.apiVersion,
+          relatedObject: summary.thin?.relatedObject,
+        },
+        fetch: latestStateFetch(context),
+      },
+      onLatest: (outcome) => (latest = outcome),
+    });
     Object.defineProperty(context, 'effects', { value: effects, configurable: true, writable: true, enumerable: false });
     // `context.stripe` and `context.eventNotification`: getters that load the Stripe SDK on first use (stripe-context.ts).
     defineStripeProperties(context, event as { detail: Record<string, unknown> }, summary, stripeAccessOptions);
@@ -221,7 +249,7 @@ export async function handler(event: unknown, context: Context): Promise<unknown
     );
     // A thin event is keyed on its snapshot twin's id when it has one, and validated on what the twins share.
     const returned = await idempotent(summary.thin ? thinIdempotencyView(summary) : event, context);
-    record(lambda, handlerRan ? OUTCOME.PROCESSED : OUTCOME.DUPLICATE, { ...fields, ...recordFields(store) }, Date.now() - startedAt, eventAgeMs);
+    record(lambda, handlerRan ? OUTCOME.PROCESSED : OUTCOME.DUPLICATE, { ...fields, ...recordFields(store, latest) }, Date.now() - startedAt, eventAgeMs);
     // What the record holds, which duplicates return too (null where DynamoDB refused the result).
     return store.stored ? store.stored.value : returned;
   } catch (err) {

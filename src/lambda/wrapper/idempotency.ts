@@ -370,12 +370,30 @@ export class InvocationStore extends DynamoDBPersistenceLayer {
     }
   }
 
+  /** The transaction, or without actions (putLatest skipping an older state) the plain completion (request 2a). */
   private async sendTransaction(actions: readonly TransactWriteItem[], result: unknown): Promise<void> {
+    if (actions.length === 0) {
+      try {
+        await this.complete(toAttributeValue(result));
+      } catch (err) {
+        if (isConditionFailed(err)) throw this.recordLost('it was not completed: nothing was written over it', err);
+        throw err;
+      }
+      return;
+    }
     const completion: TransactWriteItem = { Update: this.completion(toAttributeValue(result)) };
     await this.ddb.send(new TransactWriteItemsCommand({ TransactItems: [...actions, completion] }));
   }
 
+  /** A strongly consistent read of an item of the handler's (putLatest's read before a fetch). */
+  public async readItem(table: string, key: Record<string, unknown>): Promise<Record<string, AttributeValue> | undefined> {
+    const Key = marshall(key, { removeUndefinedValues: true });
+    return (await this.ddb.send(new GetItemCommand({ TableName: table, Key, ConsistentRead: true }))).Item;
+  }
+
   private explainCommitFailure(err: unknown, actions: number): unknown {
+    // The plain completion found the record taken over (recordLost set it).
+    if (err === this.failure) return err;
     const name = (err as { name?: string } | undefined)?.name;
     if (name === 'TransactionCanceledException') {
       const reasons = (err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
