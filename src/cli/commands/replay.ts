@@ -162,7 +162,9 @@ export async function runReplay(options: ReplayRunOptions, io: CliIo): Promise<R
     });
     const client = new DynamoDBClient({ endpoint: ddb.endpoint, region: LOCAL_AWS_ENV.AWS_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     try {
-      if (stripe) note(stripe.describe());
+      // Said when it serves something; an app whose functions only may call Stripe (a snapshot handler with a key) gets
+      // it quietly, and its requests, if any, in the summary.
+      if (stripe && !stripe.objects.isEmpty()) note(stripe.describe());
       const concurrency = options.concurrency ?? 8;
       const shown = options.eventsLabel ?? (options.events === '-' ? 'standard input' : path.relative(process.cwd(), path.resolve(options.events)) || options.events);
       const against = options.dynamodbEndpoint ? `DynamoDB at ${options.dynamodbEndpoint}` : 'DynamoDB Local';
@@ -192,9 +194,9 @@ export async function runReplay(options: ReplayRunOptions, io: CliIo): Promise<R
   }
 }
 
-/** The summary line: the counts, and the local Stripe API's requests when it ran. */
+/** The summary line: the counts, and the local Stripe API's requests when there were any. */
 export function replaySummary({ report, stream, stripeApi }: ReplayRunResult): string {
-  return `${summaryLine(report, stream.problems)}${stripeApi ? `; ${requestsLine(stripeApi)}` : ''}`;
+  return `${summaryLine(report, stream.problems)}${stripeApi && stripeApi.requests.length > 0 ? `; ${requestsLine(stripeApi)}` : ''}`;
 }
 
 /** A DynamoDB Local of the replay's own, or the one given. */

@@ -122,6 +122,11 @@ export class StripeObjects {
     return stored;
   }
 
+  /** Whether it holds nothing to serve. */
+  public isEmpty(): boolean {
+    return this.events.size === 0 && this.objects.size === 0;
+  }
+
   /** How many were put in from each origin. */
   public counts(): Record<StoredObject['origin'], { events: number; objects: number }> {
     const counts = { seed: { events: 0, objects: 0 }, stream: { events: 0, objects: 0 }, derived: { events: 0, objects: 0 } };
