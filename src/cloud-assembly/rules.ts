@@ -70,8 +70,8 @@ function parsePayloads(value: unknown): StripePayloadStyle[] | undefined {
   return styles.length > 0 && styles.every((v): v is StripePayloadStyle => known.includes(v)) ? styles : undefined;
 }
 
-/** The payload style of a rule's `detail-type` values, when they all have one (thin types start with a version). */
-function payloadOfTypes(pattern: unknown): StripePayloadStyle | undefined {
+/** An event pattern as a template or a config holds it (an object, or JSON text) as an object; undefined when it is neither. */
+export function patternObject(pattern: unknown): Record<string, unknown> | undefined {
   let p = pattern;
   if (typeof p === 'string') {
     try {
@@ -80,7 +80,12 @@ function payloadOfTypes(pattern: unknown): StripePayloadStyle | undefined {
       return undefined;
     }
   }
-  const values = (p as Record<string, unknown> | null)?.['detail-type'];
+  return typeof p === 'object' && p !== null && !Array.isArray(p) ? (p as Record<string, unknown>) : undefined;
+}
+
+/** The payload style of a rule's `detail-type` values, when they all have one (thin types start with a version). */
+function payloadOfTypes(pattern: unknown): StripePayloadStyle | undefined {
+  const values = patternObject(pattern)?.['detail-type'];
   if (!Array.isArray(values) || values.length === 0) return undefined;
   const types = values.map((v) => (typeof v === 'string' ? v : (v as { wildcard?: unknown; prefix?: unknown } | null)?.wildcard ?? (v as { prefix?: unknown } | null)?.prefix));
   if (!types.every((t): t is string => typeof t === 'string')) return undefined;
