@@ -76,6 +76,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-cdk@^2.1100.0',
     // examples/babes-club resolves '@babes/stripe-eventbridge' to this repository's sources through tsconfig paths.
     'tsconfig-paths@^4',
+    // test/support/test-sequencer.js extends jest's own sequencer.
+    '@jest/test-sequencer@^30',
   ],
 
   eslintOptions: {
@@ -91,26 +93,20 @@ const project = new awscdk.AwsCdkConstructLibrary({
     updateSnapshot: UpdateSnapshot.NEVER,
     // Coverage as a one-screen summary (text-summary below); the per-file table is in coverage/lcov-report.
     coverageText: false,
+    // Options of the whole run; each tier's own (test files, setup, transform) are in JEST_TIERS below.
     jestConfig: {
       // Not collected in the default run: instrumenting every file made the suite about 30 % slower on CI's two
       // cores. `npx jest --coverage` collects it.
       collectCoverage: false,
-      globalSetup: '<rootDir>/test/support/global-setup.ts',
-      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-      snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.ts'],
       testTimeout: 60_000,
-      // Silences notices about the test machine's Node.js that no one running the tests can act on (see the file).
-      setupFiles: ['<rootDir>/test/support/quiet-env.ts'],
       coverageReporters: ['json', 'lcov', 'clover', 'cobertura', 'text-summary'],
-      // examples/babes-club imports the package by name, as its users do.
-      moduleNameMapper: {
-        '^@babes/stripe-eventbridge$': '<rootDir>/src/index.ts',
-        '^@babes/stripe-eventbridge/(event-pattern|typed-events)$': '<rootDir>/src/$1',
-      },
-      testPathIgnorePatterns: ['/node_modules/', '/cdk.out/', '/examples/', '<rootDir>/.tmp/'],
-      // .tmp holds scratch clones, synthesized assemblies and jsii's package cache: never modules of this project.
-      modulePathIgnorePatterns: ['<rootDir>/cdk.out/', '<rootDir>/dist/', '<rootDir>/.tmp/', 'cdk.out/'],
       coverageProvider: 'v8',
+      // One worker per core (jest's default leaves one core to its own process, which only waits here: on CI's two
+      // cores that was one worker, every file in turn). Integration files spend much of their time waiting on the
+      // engines, so another file's work fills it.
+      maxWorkers: '100%',
+      // On a new machine (CI), the integration tier's files start before the unit tier's (see the file).
+      testSequencer: '<rootDir>/test/support/test-sequencer.js',
     },
   },
 
@@ -291,6 +287,64 @@ const chaos = project.addTask('chaos', {
 });
 chaos.prependSpawn(project.bundler.bundleTask);
 
+// --- Tests, in two tiers (jest projects, one jest run for `npm test`) ----------------------------------------------
+// unit         synth assertions and pure code: no external process (test/support/unit-tier.ts makes child_process
+//              throw), no global setup. `npm run test:unit`, a contributor's fast loop.
+// integration  test files named *.integration.test.ts: the local engines (DynamoDB Local, Node.js and Python
+//              execution environments running the real bundled assets, Java, npm, cfn-lint, stripe-mock), started
+//              once for the run by test/support/global-setup.ts. `npm run test:integration`.
+// A test that starts a process in a file without the suffix fails with a message naming the rule.
+const INTEGRATION_TESTS = '.integration.test.ts';
+const jestRun = project.jest!;
+// The options of each tier: jest reads test files, transform and setup per project, not from the top level.
+const tierOptions = {
+  transform: jestRun.config.transform,
+  clearMocks: true,
+  snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.ts'],
+  // Silences notices about the test machine's Node.js that no one running the tests can act on (see the file).
+  setupFiles: ['<rootDir>/test/support/quiet-env.ts'],
+  // examples/babes-club imports the package by name, as its users do.
+  moduleNameMapper: {
+    '^@babes/stripe-eventbridge$': '<rootDir>/src/index.ts',
+    '^@babes/stripe-eventbridge/(event-pattern|typed-events)$': '<rootDir>/src/$1',
+  },
+  testPathIgnorePatterns: ['/node_modules/', '/cdk.out/', '/examples/', '<rootDir>/.tmp/'],
+  coveragePathIgnorePatterns: ['/node_modules/', '/cdk.out/', '/examples/', '<rootDir>/.tmp/'],
+  // .tmp holds scratch clones, synthesized assemblies and jsii's package cache: never modules of this project.
+  modulePathIgnorePatterns: ['<rootDir>/cdk.out/', '<rootDir>/dist/', '<rootDir>/.tmp/', 'cdk.out/'],
+};
+for (const option of ['transform', 'clearMocks', 'testMatch', 'testPathIgnorePatterns', 'coveragePathIgnorePatterns']) {
+  delete jestRun.config[option];
+}
+jestRun.config.projects = [
+  {
+    ...tierOptions,
+    displayName: 'unit',
+    testMatch: ['<rootDir>/@(src|test|projenrc)/**/*.test.ts'],
+    testPathIgnorePatterns: [...tierOptions.testPathIgnorePatterns, `${INTEGRATION_TESTS.replace(/\./g, '\\.')}$`],
+    setupFiles: [...tierOptions.setupFiles, '<rootDir>/test/support/unit-tier.ts'],
+  },
+  {
+    ...tierOptions,
+    displayName: 'integration',
+    testMatch: [`<rootDir>/test/**/*${INTEGRATION_TESTS}`],
+    globalSetup: '<rootDir>/test/support/global-setup.ts',
+    globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  },
+];
+const unitTests = project.addTask('test:unit', {
+  description: 'The unit tier: synth assertions and pure code, no external process (the fast loop; needs `npx projen bundle` once)',
+  exec: 'jest --passWithNoTests --ci --selectProjects unit',
+  receiveArgs: true,
+});
+void unitTests;
+const integrationTests = project.addTask('test:integration', {
+  description: `The integration tier (*${INTEGRATION_TESTS}): the real bundled assets on the local engines`,
+  receiveArgs: true,
+});
+integrationTests.spawn(project.bundler.bundleTask);
+integrationTests.exec('jest --passWithNoTests --ci --selectProjects integration', { receiveArgs: true });
+
 // Tests run the real bundled wrapper, so bundle before jest.
 project.testTask.prependSpawn(project.bundler.bundleTask);
 // The source layout's rules (no import cycles, files under 500 lines with a warning above 400, each folder imports
@@ -349,6 +403,10 @@ project.addTask('integ:deploy', {
   exec: `${integRunner} --force --update-on-failed --parallel-regions us-east-1`,
 });
 
+// `npx projen bundle` does nothing when assets/ was built from the sources as they are (scripts/bundle-stamp.js):
+// the tests, the demo, the chaos run and the Python wheel each ask for it, and one run of .ci/run builds it once.
+project.bundler.bundleTask.addCondition('node scripts/bundle-stamp.js stale');
+project.bundler.bundleTask.exec('node scripts/bundle-stamp.js record');
 // Publishing what `npx projen release` built (scripts/release.sh says how a release goes): a maintainer runs it with
 // NPM_TOKEN and TWINE_PASSWORD. Its dry run is part of .ci/run: the next version and changelog entry, and every check
 // before publishing, on the tarball and wheel that `npm test` packed (nothing is built twice).

@@ -46,6 +46,11 @@ describe.each(FILES)('%s', (file) => {
     expect(broken).toEqual([]);
   });
 
+  test('every test file it names as proof exists (a renamed test takes its references along)', () => {
+    const named = [...new Set(text.match(/\btest\/[\w./-]+\.(?:ts|py|js)\b/g) ?? [])];
+    expect(named.filter((f) => !fs.existsSync(path.join(REPO_ROOT, f)))).toEqual([]);
+  });
+
   test('every section marker is closed in the same file', () => {
     const opened = [...text.matchAll(/^<!-- section:([\w-]+) -->$/gm)].map((m) => m[1]);
     const closed = [...text.matchAll(/^<!-- \/section:([\w-]+) -->$/gm)].map((m) => m[1]);

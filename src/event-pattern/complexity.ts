@@ -8,7 +8,7 @@
  * published; the AWS-validated cases bound it (`/Users/*\/dir/dir/dir/dir/dir/doc.txt`, complexity 7, is
  * accepted; `*:*:*:*:*:event-bus/*`, complexity 11, is rejected) and EventBridge rejects above 10.
  * The measure depends on how Event Ruler lays out states, which wildcard-machine.ts reproduces; the
- * cross-check against Event Ruler itself (test/event-pattern/event-ruler.test.ts) keeps them in step.
+ * cross-check against Event Ruler itself (test/event-pattern/event-ruler.integration.test.ts) keeps them in step.
  */
 import type { RuleState } from './rule-machine';
 

@@ -86,8 +86,14 @@ const snakeCase = (name: string): string => name.replace(/([a-z0-9])([A-Z])/g, '
  * user's own names and values, CloudFormation names) are left alone.
  */
 export function forCaller(message: string): string {
-  if (!callerIsPython()) return message;
-  const names = jsiiApiNames();
+  return callerIsPython() ? pythonSpelling(message, jsiiApiNames()) : message;
+}
+
+/**
+ * `message` as a Python user reads it, given the camelCase API names to translate (`forCaller` passes this package's
+ * names, read from its `.jsii` assembly, plus the aws-cdk-lib names messages mention).
+ */
+export function pythonSpelling(message: string, names: ReadonlySet<string>): string {
   const snake = message.replace(/\b[a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)+\b/g, (word) => (names.has(word) ? snakeCase(word) : word));
   return pythonLiterals(snake);
 }

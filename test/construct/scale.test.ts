@@ -2,41 +2,27 @@
  * 300 handlers on one bus (examples/many-handlers, the most rules a bus allows): every template within
  * CloudFormation's limits, one deployment (nested stacks of the one stack), a fixed number of alarms covering every
  * failure path and a dashboard within the free tier's 50 metrics (it and examples/babes-club); small
- * apps keep their layout; an app over a limit fails `cdk synth` with this library's message.
+ * apps keep their layout; an app over a limit fails `cdk synth` with this library's message. cfn-lint on these
+ * templates and the docs' cost figures (which the CLI prints) are in scale.integration.test.ts: they start processes.
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
-import { BabesClubStack } from '../../examples/babes-club/lib/babes-club-stack';
+import { synthScaleApps } from './scale-apps';
 import { ManyHandlersStack } from '../../examples/many-handlers/lib/many-handlers-stack';
 import { StripeEventBridgeIntegration, StripeEventBus, StripeEventHandler, StripeRoutePlacement } from '../../src';
-import { fixedMonthlyCost, FixedCost, metricsOnDashboard } from '../../src/cli/cost/fixed-cost';
+import { metricsOnDashboard } from '../../src/cli/cost/fixed-cost';
 import { readCloudAssembly } from '../../src/cloud-assembly/cloud-assembly';
-import { cfnLint } from '../support/cfn-lint';
-import { CDK_CLI_CONTEXT, readDoc, readmeBlocks, REPO_ROOT, synthesizeReadmeBlock } from '../support/readme';
+import { readmeBlocks } from '../support/readme';
 import { inlineHandler, newStack, resourcesOf, TEST_EVENT_SOURCE } from '../support/stacks';
 
 const OUT = path.join(__dirname, '..', '..', '.tmp', 'scale-test');
 
-function synthManyHandlers(handlers: number, dir: string) {
-  fs.rmSync(dir, { recursive: true, force: true });
-  const app = new App({ outdir: dir, context: CDK_CLI_CONTEXT });
-  const stack = new ManyHandlersStack(app, 'ManyHandlers', { handlers });
-  app.synth();
-  return { stack, templates: readCloudAssembly(dir) };
-}
-
-let result: ReturnType<typeof synthManyHandlers>;
+let result: ReturnType<typeof synthScaleApps>;
 beforeAll(() => {
-  result = synthManyHandlers(300, path.join(OUT, '300'));
-  const babes = path.join(OUT, 'babes-club');
-  fs.rmSync(babes, { recursive: true, force: true });
-  const app = new App({ outdir: babes, context: CDK_CLI_CONTEXT });
-  new BabesClubStack(app, 'BabesClubPayments', { eventSourceName: 'aws.partner/stripe.com/ed_test_EXAMPLE' });
-  app.synth();
+  result = synthScaleApps(OUT);
 }, 180_000);
 
 describe('300 handlers, each its own event type and rule, on one bus', () => {
@@ -110,54 +96,6 @@ describe.each([
     const dashboards = resources().filter((r) => r.Type === 'AWS::CloudWatch::Dashboard');
     expect(dashboards).toHaveLength(1);
     expect(metricsOnDashboard(dashboards[0].Properties!.DashboardBody)).toBeLessThanOrEqual(50);
-  });
-});
-
-test('cfn-lint finds no error in any template of the 300-handler app and of examples/babes-club', async () => {
-  const templates = [path.join(OUT, '300'), path.join(OUT, 'babes-club')].flatMap((dir) => fs.readdirSync(dir).filter((f) => f.endsWith('.template.json')).map((f) => path.join(dir, f)));
-  expect(templates.length).toBeGreaterThanOrEqual(18);
-  const findings = await cfnLint(templates);
-  expect(findings.filter((f) => f.rule.startsWith('E'))).toEqual([]);
-  // The only warning: W3005, the DependsOn CDK adds from a function to its role's policy alongside the role's GetAtt.
-  expect(findings.filter((f) => f.rule !== 'W3005')).toEqual([]);
-}, 600_000);
-
-/** What `stripe-eventbridge cost --synth <dir> --json` prints, as the docs tell users to run it after `cdk synth`. */
-function costCommand(cdkOut: string): FixedCost {
-  return JSON.parse(execFileSync('node', [path.join(REPO_ROOT, 'assets', 'cli', 'index', 'index.js'), 'cost', '--synth', cdkOut, '--json'], { encoding: 'utf8' }));
-}
-
-describe("the docs' figures come from these apps", () => {
-  const row = (app: string, c: FixedCost) =>
-    `| ${app} | ${c.templates} | ${c.resources} (${c.maxResourcesPerTemplate}) | ${c.alarms} | $${c.totalMonthly.toFixed(2)} | $${c.totalMonthlyWithFreeTier.toFixed(2)} | $${c.wrapperMetricsMonthlyAtMost.toFixed(2)} |`;
-
-  test('the fixed monthly cost table is what `stripe-eventbridge cost` prints for the quick start, examples/babes-club and 300 handlers, synthesized as `cdk synth` does', () => {
-    const quickstart = readmeBlocks().filter((b) => b.section === 'quickstart-ts');
-    // As `cdk synth` writes it (the CLI's context: version reporting adds CDKMetadata to each top-level stack).
-    const quickstartOut = synthesizeReadmeBlock(quickstart.find((b) => b.lang === 'ts')!.code, {
-      'handlers/orders.js': quickstart.find((b) => b.lang === 'js')!.code,
-      'handlers/memberships.js': 'exports.handler = async () => null;\n',
-    }, 'cost', { asCdkCli: true });
-    const babes = costCommand(path.join(OUT, 'babes-club'));
-    const rows = [
-      row('quick start', costCommand(quickstartOut)),
-      row('`examples/babes-club`', babes),
-      row('`examples/many-handlers`, 300 handlers', costCommand(path.join(OUT, '300'))),
-    ];
-    const page = readDoc('docs/performance-and-cost.md');
-    // Every row as the command prints it; a failure lists the rows to paste into docs/performance-and-cost.md.
-    expect(rows.filter((r) => !page.includes(`${r}\n`))).toEqual([]);
-    // The command's own figures are the library's (src/cli/cost/fixed-cost.ts).
-    expect(babes).toEqual(JSON.parse(JSON.stringify(fixedMonthlyCost(path.join(OUT, 'babes-club')))));
-    // The target: The Babes Club's default alarms at most $3 a month fixed; with the dashboard, the total within the free tier too.
-    expect(babes.lines.find((l) => l.item === 'alarms, standard resolution')!.monthly).toBeLessThanOrEqual(3);
-    expect(babes.totalMonthlyWithFreeTier).toBeLessThanOrEqual(3);
-  });
-
-  test('the CLI prints the same report as text', () => {
-    const out = execFileSync('node', [path.join(REPO_ROOT, 'assets', 'cli', 'index', 'index.js'), 'cost', '--synth', path.join(OUT, 'babes-club')], { encoding: 'utf8' });
-    expect(out).toContain('Fixed monthly cost (us-east-1 list prices, free tiers left out):');
-    expect(out).toMatch(/alarms, standard resolution +13 × +\$0\.10 +\$1\.30/);
   });
 });
 

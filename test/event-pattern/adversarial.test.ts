@@ -1,6 +1,6 @@
 /**
  * Patterns built to be expensive get EventBridge's answer: each is accepted (and matches or not) or
- * rejected as too complex, as Event Ruler decides it (event-ruler.test.ts runs the same patterns through
+ * rejected as too complex, as Event Ruler decides it (event-ruler.integration.test.ts runs the same patterns through
  * Event Ruler itself). Before the complexity walk was memoised, 24 stars took about a minute and 100 did
  * not finish; here each has jest's default time to answer, which the tests do not otherwise measure
  * (`npm run bench:patterns` reports how long they take).

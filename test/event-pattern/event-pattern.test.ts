@@ -1,7 +1,7 @@
 /**
  * The TypeScript API of the offline matcher (lib/event-pattern), and EventBridge behaviours worth stating
  * one by one. The bulk of the proof is elsewhere: AWS's validated cases (aws-cases.test.ts) and the
- * cross-check against Event Ruler (event-ruler.test.ts).
+ * cross-check against Event Ruler (event-ruler.integration.test.ts).
  */
 import {
   EventPattern,

@@ -3,26 +3,19 @@
  * code that reads SQS. Resolved with Maven into the workspace's .tmp/m2, started on a free loopback port,
  * stopped by the test.
  */
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { classpathOf, MavenClasspath } from './maven';
 import { freePort, waitForPort } from '../../src/cli/local/dynamodb-local';
 
 const ROOT = path.join(__dirname, '..', '..');
 const TMP = path.join(ROOT, '.tmp');
-const CLASSPATH_FILE = path.join(TMP, 'elasticmq.classpath');
-
-function classpath(): string {
-  if (!fs.existsSync(CLASSPATH_FILE)) {
-    fs.mkdirSync(TMP, { recursive: true });
-    execFileSync(
-      'mvn',
-      ['-q', '-B', '-f', path.join(ROOT, 'test', 'elasticmq', 'pom.xml'), `-Dmaven.repo.local=${path.join(TMP, 'm2')}`, 'dependency:build-classpath', `-Dmdep.outputFile=${CLASSPATH_FILE}`],
-      { stdio: 'inherit', timeout: 300_000 },
-    );
-  }
-  return fs.readFileSync(CLASSPATH_FILE, 'utf8').trim();
-}
+/** ElasticMQ's server and its dependencies (resolved once for the run by the global setup). */
+export const ELASTICMQ_CLASSPATH: MavenClasspath = {
+  pom: path.join(ROOT, 'test', 'elasticmq', 'pom.xml'),
+  classpathFile: path.join(TMP, 'elasticmq.classpath'),
+};
 
 export interface ElasticMq {
   readonly endpoint: string;
@@ -43,7 +36,7 @@ export async function startElasticMq(): Promise<ElasticMq> {
       'aws { region = "us-east-1", accountId = "123456789012" }',
     ].join('\n'),
   );
-  const child: ChildProcess = spawn('java', [`-Dconfig.file=${config}`, '-cp', classpath(), 'org.elasticmq.server.Main'], { stdio: 'ignore' });
+  const child: ChildProcess = spawn('java', [`-Dconfig.file=${config}`, '-cp', classpathOf(ELASTICMQ_CLASSPATH), 'org.elasticmq.server.Main'], { stdio: 'ignore' });
   try {
     await waitForPort(port, child, 60_000, 'ElasticMQ');
   } catch (err) {

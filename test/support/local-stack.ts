@@ -44,7 +44,12 @@ export function shiftedClock(offsetMs: number): Record<string, string> {
 
 export function ddbEndpoint(): string {
   const endpoint = process.env.STRIPE_EB_TEST_DYNAMODB_ENDPOINT;
-  if (!endpoint) throw new Error('STRIPE_EB_TEST_DYNAMODB_ENDPOINT is not set: jest globalSetup did not start DynamoDB Local');
+  if (!endpoint) {
+    throw new Error(
+      'STRIPE_EB_TEST_DYNAMODB_ENDPOINT is not set: DynamoDB Local runs for the integration tier only (started by test/support/global-setup.ts). '
+      + 'Name this test file *.integration.test.ts and run it with npm run test:integration.',
+    );
+  }
   return endpoint;
 }
 

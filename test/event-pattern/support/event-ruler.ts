@@ -9,12 +9,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EventPattern, InvalidEventPatternError, INVALID_PATTERN_PREFIX } from '../../../src/event-pattern';
 import { MAX_WILDCARD_COMPLEXITY, TOO_COMPLEX } from '../../../src/event-pattern/complexity';
+import { classpathOf, MavenClasspath } from '../../support/maven';
 
 export const REPO = path.join(__dirname, '..', '..', '..');
 const HARNESS_DIR = path.join(REPO, 'test', 'event-ruler');
 const WORK = path.join(REPO, '.tmp', 'event-ruler');
 const CLASSES = path.join(WORK, 'classes');
-const CLASSPATH_FILE = path.join(WORK, 'classpath.txt');
+/** Event Ruler and its dependencies (resolved once for the run by the global setup). */
+export const EVENT_RULER_CLASSPATH: MavenClasspath = { pom: path.join(HARNESS_DIR, 'pom.xml'), classpathFile: path.join(WORK, 'classpath.txt') };
 
 function newer(a: string, b: string): boolean {
   return !fs.existsSync(b) || fs.statSync(a).mtimeMs > fs.statSync(b).mtimeMs;
@@ -23,12 +25,7 @@ function newer(a: string, b: string): boolean {
 /** Resolves Event Ruler with Maven and compiles the harness if needed; returns the java classpath. */
 export function prepareHarness(): string {
   fs.mkdirSync(CLASSES, { recursive: true });
-  const pom = path.join(HARNESS_DIR, 'pom.xml');
-  if (newer(pom, CLASSPATH_FILE)) {
-    execFileSync('mvn', ['-B', '-q', '-f', pom, `-Dmaven.repo.local=${path.join(REPO, '.tmp', 'm2')}`, 'dependency:build-classpath',
-      `-Dmdep.outputFile=${CLASSPATH_FILE}`], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
-  }
-  const dependencies = fs.readFileSync(CLASSPATH_FILE, 'utf8').trim();
+  const dependencies = classpathOf(EVENT_RULER_CLASSPATH);
   const source = path.join(HARNESS_DIR, 'EventRulerHarness.java');
   if (newer(source, path.join(CLASSES, 'EventRulerHarness.class'))) {
     execFileSync('javac', ['-d', CLASSES, '-cp', dependencies, source], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });

@@ -51,7 +51,7 @@ const STRINGS = [
   'arn:aws:events:us-east-1:123456789012:event-bus/my', 'eu-central-1', 'us-east-1', 'us-west-2',
 ];
 
-// No 8- or 32-character numbers: see "known differences" in event-ruler.test.ts.
+// No 8- or 32-character numbers: see "known differences" in event-ruler.integration.test.ts.
 const NUMBERS = ['0', '-0', '1', '5', '5.0', '5e0', '0.5', '1e2', '100', '100.0', '-7', '3.14', '1e-3', '0.001', '123456789012',
   '-2.5', '1E2', '42', '1e15', '0.30000000000000001', '1e400', '-1e400', '9007199254740993', '2.5e-5', '999'];
 

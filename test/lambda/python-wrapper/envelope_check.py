@@ -1,7 +1,7 @@
 """Runs the Python wrapper's envelope validation (from the built layer, on PYTHONPATH) over events read from stdin,
 one JSON document per line ({"event": …, "maxBytes": n?, "payloads": [...]?}), and writes one JSON result per line: the rejection
 ({"rejected": {"reason", "message", "eventBridgeId"}}) or the summary ({"accepted": {…}}), in the Node.js wrapper's
-field names. Used by envelope-parity.test.ts to check both implementations on the same events."""
+field names. Used by envelope-parity.integration.test.ts to check both implementations on the same events."""
 
 import json
 import sys

@@ -1,6 +1,6 @@
 /**
  * Malformed deliveries and the named reason each must be rejected with: the same cases for the Node.js wrapper
- * (malformed-input.test.ts) and the Python one (test/lambda/python-wrapper/runtime.test.ts).
+ * (malformed-input.integration.test.ts) and the Python one (test/lambda/python-wrapper/runtime.integration.test.ts).
  */
 import { MAX_EVENT_BYTES } from '../../../src/contract/wrapper';
 import { eventBridgeEntryBytes } from '../../../src/lambda/wrapper/envelope';

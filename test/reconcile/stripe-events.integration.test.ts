@@ -27,7 +27,7 @@ afterAll(async () => {
 
 /** stripe-mock's log since `from`, once it shows `count` responses (it prints each after answering). */
 async function logSince(from: number, count: number): Promise<string> {
-  for (let i = 0; i < 50 && (mock.output().slice(from).match(/status=\d+/g) ?? []).length < count; i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 250 && (mock.output().slice(from).match(/status=\d+/g) ?? []).length < count; i++) await new Promise((r) => setTimeout(r, 20));
   return mock.output().slice(from);
 }
 
@@ -89,18 +89,23 @@ describe('against stripe-mock', () => {
 
   test('authentication: a key stripe-mock refuses is a StripeEventsError with its 401, a hint, and never the key', async () => {
     const key = 'rk_live_51NotForStripeMock';
+    const before = mock.output().length;
     const error = await listStripeEvents(createStripeClient(key, mock.url), [{ all: true }], window).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StripeEventsError);
     expect((error as StripeEventsError).statusCode).toBe(401);
     expect((error as Error).message).toMatch(/^listing events \(GET \/v1\/events\): Stripe answered 401: Please authenticate by specifying an `Authorization` header/);
     expect((error as Error).message).toContain('The key was rejected: use a valid restricted key');
     expect((error as Error).message).not.toContain(key);
+    expect((await logSince(before, 1)).match(/status=\d+/g)).toEqual(['status=401']);
   });
 
   test('stripe-mock does validate parameters: a created[gte] that is not a Unix time is refused', async () => {
+    const before = mock.output().length;
     const res = await fetch(`${mock.url}/v1/events?created[gte]=yesterday`, { headers: { authorization: 'Bearer rk_test_51LocalReconcile' } });
     expect(res.status).toBe(400);
     expect(JSON.stringify(await res.json())).toContain("object property 'created' validation failed");
+    // stripe-mock logs a response after sending it: wait for the line, so it never lands in the next test's log.
+    expect((await logSince(before, 1)).match(/status=\d+/g)).toEqual(['status=400']);
   });
 
   test('pagination: after a page with has_more, the next request carries starting_after = the last id, and stripe-mock accepts it', async () => {

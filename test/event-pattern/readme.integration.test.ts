@@ -1,14 +1,14 @@
 /**
  * The "Testing rule patterns offline" section of docs/local-development.md does what it says: its files are written out, each
  * shell command runs the bundled CLI in that directory (with `cdk.out` synthesized from the README's own
- * quick start) and prints exactly the output shown under it, and the TypeScript example type-checks and
- * runs.
+ * quick start) and prints exactly the output shown under it, and the TypeScript example runs (it type-checks in
+ * readme-scenarios.test.ts, with every other TypeScript block of the docs).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ts from 'typescript';
-import { blockLocation, readmeBlocks, REPO_ROOT, synthesizeReadmeBlock, typeCheck } from '../support/readme';
+import { blockLocation, readmeBlocks, REPO_ROOT, synthesizeReadmeBlock } from '../support/readme';
 
 const CLI = path.join(REPO_ROOT, 'assets', 'cli', 'index', 'index.js');
 const section = readmeBlocks().filter((b) => b.section === 'pattern-testing');
@@ -49,9 +49,8 @@ describe('each command prints what the docs show', () => {
   });
 });
 
-test('the TypeScript example type-checks and runs', () => {
+test('the TypeScript example runs', () => {
   const code = section.find((b) => b.lang === 'ts')!.code;
-  expect(typeCheck({ 'pattern-testing.ts': code })).toEqual([]);
   const compilerOptions = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true };
   const js = ts.transpileModule(code, { compilerOptions }).outputText;
   // eslint-disable-next-line @typescript-eslint/no-require-imports

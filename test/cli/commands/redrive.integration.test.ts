@@ -89,7 +89,7 @@ beforeEach(() => invokeServer.reset());
 
 test('docs/operations.md shows the redrive commands this test runs', () => {
   const recovery = readmeBlocks().filter((b) => b.section === 'recovery' && b.lang === 'sh').map((b) => b.code).join('\n');
-  // The queue URL from the stack output (test/readme-quickstart.test.ts checks the query against the quick start's outputs).
+  // The queue URL from the stack output (test/readme-quickstart.integration.test.ts checks the query against the quick start's outputs).
   expect(recovery).toContain('--query "Stacks[0].Outputs[?OutputKey==\'StripeDeadLetterQueueUrl\'].OutputValue" --output text)');
   expect(recovery).toContain('npx stripe-eventbridge redrive --queue-url "$queue" --dry-run');
   expect(recovery).toContain('npx stripe-eventbridge redrive --queue-url "$queue" --limit 100');
