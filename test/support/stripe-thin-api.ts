@@ -55,6 +55,8 @@ class SpecValidators {
     this.spec = strict(JSON.parse(fs.readFileSync(SPEC_FILE, 'utf8')));
     addFormats(this.ajv);
     addFormats(this.queryAjv);
+    // Stripe's v2 `decimal` format: a decimal number as a string (`percent_ownership: "25.5"`).
+    this.ajv.addFormat('decimal', /^-?\d+(\.\d+)?$/);
     this.ajv.addSchema(this.spec, 'spec');
     const ref = (...parts: string[]) => ({ $ref: `spec#/${parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}` });
     this.served = ['/v2/core/accounts/{id}', '/v2/core/event_destinations/{id}'].map((template) => {
