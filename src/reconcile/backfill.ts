@@ -195,7 +195,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
     const kept = byRecord.get(recordId(c.ref))!;
     if (kept === c) return true;
     summary.twins.push({ ...item(c), snapshotEvent: c.listed.recordId });
-    log(`not sent ${what(c)}: it has the idempotency record of its snapshot twin ${kept.e.id} (snapshot_event), which stands for both`);
+    log(`not sent ${what(c)}: left to its snapshot twin ${kept.e.id} (snapshot_event), missing too: one idempotency record for both`);
     return false;
   });
 
