@@ -15,6 +15,7 @@ import type { LocalLambdaFunction } from '../../../src/cli/local/local-lambda';
 import { SynthesizedStack } from '../../../src/cli/local/synthesized-stack';
 import { LambdaInvokeServer } from '../../support/lambda-invoke-server';
 import { createBusinessTable, ddbClient, effectsFor, TEST_HANDLERS_DIR } from '../../support/local-stack';
+import { readmeBlocks } from '../../support/readme';
 import { DAY, HOUR, stripeEventAt } from '../../support/reconcile-scenario';
 import { StripeEventsServer } from '../../support/stripe-events-server';
 import { envelope, TEST_EVENT_SOURCE, thinEnvelope } from '../../support/stripe-samples';
@@ -118,15 +119,26 @@ test('reads snapshot events from GET /v1/events and thin ones from GET /v2/core/
   expect(result.out).toMatch(/^Orders: missing evt_test_65ThinCliTwinMissing \(v1\.checkout\.session\.completed, \S+Z, snapshot twin evt_1ThinCliOrderMissing\)$/m);
   expect(result.out).toMatch(/^Accounts: missing evt_test_65ThinCliAccountMissing \(v2\.core\.account\.updated, /m);
   expect(result.out).toContain('MISSING: 3 events never reached their handlers.');
+  const json = JSON.parse((await cli([...synthArgs(), '--since', '3d', '--backfill', '--dry-run', '--json'])).out);
+  expect(json.handlers[0].missing[1]).toMatchObject({ id: thinOrderMissing.detail.id, snapshotEvent: orderMissing.id });
+  expect(json.backfill.twins).toEqual([{ handler: 'Orders', id: thinOrderMissing.detail.id, type: 'v1.checkout.session.completed', snapshotEvent: orderMissing.id }]);
+  expect(invokeServer.invocations).toHaveLength(0);
   // The thin types asked for by name, the window as RFC 3339 timestamps.
   expect(api.listQueries).toContainEqual(expect.objectContaining({ 'types[0]': 'v1.checkout.session.completed', 'types[1]': 'v2.core.account.updated' }));
 });
 
-test('--backfill (local Lambda stand-in): the snapshot event for the pair, the thin event as the thin bus delivers it; then nothing is missing (exit 0)', async () => {
-  const result = await cli([...synthArgs(), '--backfill']);
+test('--backfill (local Lambda stand-in), as docs/operations.md runs it: the snapshot event for the pair, the thin event as the thin bus delivers it; then nothing is missing (exit 0)', async () => {
+  const docs = readmeBlocks().filter((b) => b.section === 'reconcile-thin');
+  const docsArgs = docs.find((b) => b.lang === 'sh')!.code.trim().replace(/^npx stripe-eventbridge reconcile /, '').split(/\s+/);
+  // The deployed stack and the key's secret need an account: the cloud assembly and STRIPE_API_KEY stand in for them.
+  expect(docsArgs.slice(0, 4)).toEqual(['--stack', 'Platform', '--secret', 'stripe/read-events']);
+  const result = await cli([...synthArgs(), ...docsArgs.slice(4)]);
   expect(result.err).toBe('');
   expect(result.out).toContain('backfill: 2 of 3 missing events sent to their functions, 0 failed, 1 thin event left to its snapshot twin (one record for both)');
   expect(result.code).toBe(0);
+  // The docs show this run's output (the times differ from run to run).
+  const times = (text: string) => text.trim().replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z/g, '<time>');
+  expect(times(result.out)).toBe(times(docs.find((b) => b.lang === 'text')!.code));
   expect((await invokeServer.settled()).every((r) => r.ok)).toBe(true);
   const delivered = invokeServer.invocations.map((i) => [i.functionName, (i.event as any).source, (i.event as any)['detail-type'], (i.event as any).detail.id]);
   expect(delivered).toEqual([
