@@ -13,7 +13,7 @@ import { readRecords, idempotencyKey, recordId, RecordRef, RecordState, STATUS_C
 import { ReconcileRoute } from './routes';
 import { eventQueries, EventWindow, listedSnapshotEvent, ListedEvent, listStripeEvents } from './stripe-events';
 import { listThinEvents } from './thin-events';
-import type { StripePayloadStyle } from '../cloud-assembly/rules';
+import { patternObject, type StripePayloadStyle } from '../cloud-assembly/rules';
 import { StripeEventBridgeError } from '../contract/errors';
 import { InvalidEventPatternError } from '../event-pattern/errors';
 import { ParsedEvent, parseEvent } from '../event-pattern/event-fields';
@@ -106,11 +106,9 @@ export class RoutePatternError extends StripeEventBridgeError {
 }
 
 function typesOf(patterns: readonly unknown[]): string[] {
-  if (patterns.length === 0) return [];
   const types = new Set<string>();
   for (const pattern of patterns) {
-    const p = (typeof pattern === 'string' ? JSON.parse(pattern) : pattern) as Record<string, unknown>;
-    const values = p?.['detail-type'];
+    const values = patternObject(pattern)?.['detail-type'];
     if (!Array.isArray(values)) return ['*'];
     for (const v of values) types.add(typeof v === 'string' ? v : JSON.stringify(v).replace(/^\{"wildcard":"(.*)"\}$/, '$1'));
   }
