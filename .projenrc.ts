@@ -275,6 +275,14 @@ const benchPython = project.addTask('bench:python', {
 });
 benchPython.prependSpawn(project.bundler.bundleTask);
 bench.spawn(benchPython);
+// The wrapper's own CPU time next to hand-written Powertools, DynamoDB answered in process: figures that a busy
+// machine hardly moves (`-- --instructions` counts instructions with callgrind, `-- --cpu-prof` writes profiles).
+const benchCpu = project.addTask('bench:cpu', {
+  description: 'Measure the CPU time (or instructions) of the wrapper and of hand-written Powertools per event and at cold init (adds cpu_* figures to bench/results/latest.json)',
+  exec: 'ts-node --project tsconfig.dev.json bench/cpu.ts',
+  receiveArgs: true,
+});
+benchCpu.prependSpawn(project.bundler.bundleTask);
 
 // The chaos run (bench/chaos/run.ts): The Babes Club's stream through the real assets with faults injected
 // from a seed; writes bench/results/chaos.json (or chaos-seeds.json with --seeds). `.ci/run` runs one seed.

@@ -106,3 +106,34 @@ export function summarize(sample: Sample) {
     failures: sample.failures.length,
   };
 }
+
+/** The ratios of the wrapper (c) to hand-written Powertools (b) in one mode and phase. */
+export interface Ratios {
+  latency_p50: number;
+  latency_p99: number;
+  throughput: number;
+}
+
+type Figures = Pick<ReturnType<typeof summarize>, 'p50_ms' | 'p99_ms' | 'events_per_second'>;
+
+/** (c)/(b) for each concurrency and phase of one run, keyed `concurrency_<n>_<phase>`. */
+export function ratiosToPowertools(
+  results: Record<string, Record<'wrapper' | 'powertools', Record<'fresh' | 'duplicate', Figures>>>,
+  modes: readonly number[],
+): Record<string, Ratios> {
+  return Object.fromEntries(
+    modes.flatMap((concurrency) =>
+      (['fresh', 'duplicate'] as const).map((phase) => {
+        const r = results[`concurrency_${concurrency}`];
+        return [
+          `concurrency_${concurrency}_${phase}`,
+          {
+            latency_p50: round(r.wrapper[phase].p50_ms / r.powertools[phase].p50_ms, 3),
+            latency_p99: round(r.wrapper[phase].p99_ms / r.powertools[phase].p99_ms, 3),
+            throughput: round(r.wrapper[phase].events_per_second / r.powertools[phase].events_per_second, 3),
+          },
+        ];
+      }),
+    ),
+  );
+}

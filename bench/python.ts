@@ -20,7 +20,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createTable, effects, emptySample, median, round, runChunk, Sample, summarize, Tables } from './measure';
+import { createTable, effects, emptySample, median, ratiosToPowertools, round, runChunk, Sample, summarize, Tables } from './measure';
 import { DynamoDbLocal, LOCAL_AWS_ENV, startDynamoDbLocal } from '../src/cli/local/dynamodb-local';
 import { LocalFunctionSpec, LocalLambdaFunction } from '../src/cli/local/local-lambda';
 import { ensureLocalPython } from '../src/cli/local/python-env';
@@ -199,21 +199,7 @@ async function main(): Promise<void> {
     client.destroy();
 
     // --- figures ---------------------------------------------------------------------------------------------------
-    const ratios = Object.fromEntries(
-      MODES.flatMap((concurrency) =>
-        (['fresh', 'duplicate'] as const).map((phase) => {
-          const r = results[`concurrency_${concurrency}`];
-          return [
-            `concurrency_${concurrency}_${phase}`,
-            {
-              latency_p50: round(r.wrapper[phase].p50_ms / r.powertools[phase].p50_ms, 3),
-              latency_p99: round(r.wrapper[phase].p99_ms / r.powertools[phase].p99_ms, 3),
-              throughput: round(r.wrapper[phase].events_per_second / r.powertools[phase].events_per_second, 3),
-            },
-          ];
-        }),
-      ),
-    );
+    const ratios = ratiosToPowertools(results, MODES);
     const c10 = results.concurrency_10;
     const both = (phase: Phase) =>
       round((results.concurrency_1.wrapper[phase].idempotency_requests_per_event + c10.wrapper[phase].idempotency_requests_per_event) / 2, 3);

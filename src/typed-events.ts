@@ -147,12 +147,69 @@ export type StripeEventNotificationFor<K extends StripeEventTypeKey> =
  */
 export type StripeTransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
+/** A Stripe object as `putLatest` takes it: its `id` and its type, `object` (`'subscription'`, `'invoice'`, …). */
+export interface StripeObjectRef {
+  readonly id: string;
+  readonly object: string;
+}
+
+/**
+ * The objects whose state a handler for key `K` writes with `putLatest`: a snapshot event's `data.object`, a thin
+ * event's related object (what `fetchRelatedObject()` resolves to). A union for a wildcard.
+ */
+export type StripeLatestObjectFor<K extends StripeEventTypeKey> = Extract<
+  | (StripeEventFor<K> extends infer E ? (E extends { data: { object: infer O } } ? O : never) : never)
+  | (StripeEventNotificationFor<K> extends infer N ? (N extends { fetchRelatedObject(): Promise<infer O> } ? O : never) : never),
+  StripeObjectRef
+>;
+
+/** An item's attributes, as lib-dynamodb takes them (plain JavaScript values). */
+export type StripeItemAttributes = NonNullable<NonNullable<StripeTransactItem['Put']>['Item']>;
+
+/** What `putLatest` writes: an item per Stripe object, whose state is the object's latest. */
+export interface StripeLatestStateInput<O extends StripeObjectRef> {
+  /** The table (name or ARN) of the item, in the function's account and Region. */
+  readonly TableName: string;
+  /** The item's primary key, the same for every state of the object: `{ pk: \`SUBSCRIPTION#${subscription.id}\` }`. */
+  readonly Key: StripeItemAttributes;
+  /**
+   * The object as the event carries it: `event.detail.data.object`. Leave it out for a thin event: the related object is
+   * fetched from Stripe.
+   */
+  readonly object?: O;
+  /**
+   * The item's other attributes for a state of the object: the event's, or one fetched from Stripe (in the event's API
+   * version) when the event cannot prove its order. The item is written whole (a Put), with the key and the fence
+   * (`stripe_fence`).
+   */
+  readonly Item: (object: O) => StripeItemAttributes;
+  /** Other writes of the event (counters, ledgers), committed in the same transaction whatever the decision. */
+  readonly TransactItems?: StripeTransactItem[];
+  /** The API path that retrieves the object, for a type not at `/v1/<type>s/<id>` (a person, a customer's card). */
+  readonly path?: string;
+}
+
+/** What `putLatest` did: the result it stores unless the handler gives its own. */
+export interface StripeLatestStateOutcome {
+  /** The object's id. */
+  readonly object: string;
+  /** Whether this event wrote the item. */
+  readonly written: boolean;
+  /**
+   * `newer`: the event proved it is (its second, a status that only moves forward, a deletion); `older`: it proved
+   * the stored state newer; `unchanged`: the item was the same; `fetched`: Stripe decided (the state fetched was written).
+   */
+  readonly decision: 'newer' | 'older' | 'unchanged' | 'fetched';
+  /** GETs of the object from Stripe (0 when the event decided). */
+  readonly fetches: number;
+}
+
 /**
  * What the wrapper adds to the Lambda context: `context.effects`. Only a wrapped function has it; unwrapped,
  * `context.effects` is undefined and calling it throws a TypeError, so the event fails (and is retried, then
  * dead-lettered) instead of its writes being lost.
  */
-export interface StripeEffects {
+export interface StripeEffects<K extends StripeEventTypeKey = '*'> {
   /**
    * Commits `TransactItems` (at most 99 actions, as for lib-dynamodb's `TransactWriteCommand`) in one
    * DynamoDB transaction with the completion of the event's idempotency record, storing `result`: the writes
@@ -168,13 +225,28 @@ export interface StripeEffects {
    * `InvalidTransactionError` before any request.
    */
   transactWrite<R>(input: { TransactItems: StripeTransactItem[] }, result: R): Promise<R>;
+
+  /**
+   * Writes the state of the Stripe object the event is about so that it never goes backwards and ends equal to
+   * Stripe's latest, whatever the delivery order, duplicates or concurrency, in one transaction with the event's
+   * idempotency record (and `TransactItems`). Decided by the event when its `created` second or a status that only
+   * moves forward proves its order, else by fetching the object with `context.stripe` (the handler needs a
+   * `stripeApiKeySecret`). Resolves to the result as stored: the outcome, or `result` (a function gets the outcome).
+   * Call it once, instead of `transactWrite`; rejects with `LatestStateError` when it cannot decide (the event fails
+   * and is retried).
+   */
+  putLatest<O extends StripeObjectRef = StripeLatestObjectFor<K>>(input: StripeLatestStateInput<O>): Promise<StripeLatestStateOutcome>;
+  putLatest<R, O extends StripeObjectRef = StripeLatestObjectFor<K>>(
+    input: StripeLatestStateInput<O>,
+    result: R | ((outcome: StripeLatestStateOutcome) => R),
+  ): Promise<R>;
 }
 
 /**
  * The Lambda context a wrapped handler receives: Lambda's own, plus `effects`, `stripe` and `eventNotification`.
  */
 export type StripeEventBridgeContext<K extends StripeEventTypeKey = '*'> = IfTypesInstalled<Context & {
-  readonly effects: StripeEffects;
+  readonly effects: StripeEffects<K>;
   /**
    * The `stripe` package's client, authenticated with the restricted key of the handler's `stripeApiKeySecret` (read
    * once per execution environment, on the first request), acting for the event's account (`Stripe-Context` from

@@ -20,6 +20,8 @@ export interface Delivery {
   readonly lane: Lane;
   /** Names the delivery for the fault plan: the same key gets the same faults. */
   readonly key: string;
+  /** Not invoked before this time (epoch ms): a delivery late on purpose. @default - at once */
+  readonly notBefore?: number;
 }
 
 export interface DeadLetter {
@@ -72,7 +74,9 @@ export async function deliver(deliveries: readonly Delivery[], options: Delivery
     deliveries: deliveries.length, processed: 0, duplicate: 0, failedAttempts: 0, deadLettered: [], faults: {}, errors: {}, examples: {},
   };
   const lanes = new Map<Lane, Array<{ delivery: Delivery; attempt: number; notBefore: number }>>();
-  deliveries.forEach((delivery) => lanes.set(delivery.lane, [...(lanes.get(delivery.lane) ?? []), { delivery, attempt: 1, notBefore: 0 }]));
+  deliveries.forEach((delivery) => {
+    lanes.set(delivery.lane, [...(lanes.get(delivery.lane) ?? []), { delivery, attempt: 1, notBefore: delivery.notBefore ?? 0 }]);
+  });
   let started = 0;
 
   const runLane = async (lane: Lane, queue: Array<{ delivery: Delivery; attempt: number; notBefore: number }>): Promise<void> => {

@@ -147,16 +147,28 @@ export class FaultProxy {
     answered: (status: number, headers: http.IncomingHttpHeaders, answer: Buffer) => void,
     fail: () => void,
   ): void {
-    const upstream = http.request(
-      { host: '127.0.0.1', port: this.upstreamPort, method: req.method, path: req.url, headers: req.headers, agent: this.agent },
-      (answer) => {
-        const chunks: Buffer[] = [];
-        answer.on('data', (c: Buffer) => chunks.push(c));
-        answer.on('end', () => answered(answer.statusCode ?? 500, answer.headers, Buffer.concat(chunks)));
-        answer.on('error', fail);
-      },
-    );
-    upstream.on('error', fail);
-    upstream.end(body);
+    forwardRequest(this.agent, this.upstreamPort, req, body, answered, fail);
   }
+}
+
+/** Sends a request on to a loopback port as it came; `answered` with the whole answer, or `fail` when the connection fails. */
+export function forwardRequest(
+  agent: http.Agent,
+  port: number,
+  req: http.IncomingMessage,
+  body: Buffer,
+  answered: (status: number, headers: http.IncomingHttpHeaders, answer: Buffer) => void,
+  fail: () => void,
+): void {
+  const upstream = http.request(
+    { host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers, agent },
+    (answer) => {
+      const chunks: Buffer[] = [];
+      answer.on('data', (c: Buffer) => chunks.push(c));
+      answer.on('end', () => answered(answer.statusCode ?? 500, answer.headers, Buffer.concat(chunks)));
+      answer.on('error', fail);
+    },
+  );
+  upstream.on('error', fail);
+  upstream.end(body);
 }

@@ -9,6 +9,7 @@
  *   npm run chaos                        # seed 1, writes bench/results/chaos.json
  *   npm run chaos -- --seed 7            # another seed
  *   npm run chaos -- --seeds 2,3,4,5,6   # several, one after the other; writes bench/results/chaos-seeds.json
+ *   npm run chaos -- --reorder --seed 1  # the reordering chaos run instead (bench/chaos/reorder/main.ts)
  *
  * Day 0: the generated 1,000-event stream (about 20 % duplicates in new envelopes, shuffled by the seed), less
  * the events lost before AWS (3 % of the valid ones, never delivered: a disabled destination), with, per
@@ -40,6 +41,7 @@ import { auditTrail, checkEffects, ledgerEntries } from './check';
 import { deliver, Delivery, Lane, PhaseReport } from './deliveries';
 import { FAULT_KINDS, FaultKind, FaultProxy } from './fault-proxy';
 import { BackfillDelivery, forgedDeadLetters, reconcileAndBackfill, startStripeLog, StripeLog, verifyDeadLetters } from './recovery';
+import { main as reorder } from './reorder/main';
 import { RestartableDynamoDb, seededRandom } from './support';
 import { envelope, EVENT_SOURCE, generatedStream } from '../../examples/babes-club/replay/stream';
 import { LOCAL_AWS_ENV } from '../../src/cli/local/dynamodb-local';
@@ -354,6 +356,8 @@ async function runSeed(seed: number, options: Options): Promise<Record<string, u
 }
 
 async function main(): Promise<number> {
+  // The reordering chaos run (latest state wins) has its own modules and figures: bench/chaos/reorder/.
+  if (process.argv.includes('--reorder')) return reorder(process.argv.slice(2));
   const options = parseArgs(process.argv.slice(2));
   const runs: Record<string, unknown>[] = [];
   for (const seed of options.seeds) {

@@ -3,9 +3,9 @@
  * queries and by the local replay. The field names and outcomes are defined here once. No imports.
  */
 
-/** Field names of the wrapper's log line (besides Powertools Logger's own `level`, `message`, `timestamp`, …). */
+/** Field names of the wrapper's log line (besides the keys of Powertools Logger's lines, `level`, `message`, `timestamp`, …). */
 export const LOG_FIELD = {
-  /** The handler's name (also the `service` of Powertools Logger). */
+  /** The handler's name (also the line's `service`). */
   HANDLER: 'handler',
   /** What happened to the delivery: one of OUTCOME. */
   OUTCOME: 'outcome',
@@ -52,6 +52,15 @@ export const LOG_FIELD = {
    * previous key scope is still needed.
    */
   PREVIOUS_KEY_PREFIX: 'previous_key_prefix',
+  /**
+   * Set when the handler wrote an object's state with `context.effects.putLatest`: how it was decided (`newer`,
+   * `older`, `unchanged` or `fetched`; src/contract/latest-state.ts).
+   */
+  LATEST_STATE: 'latest_state',
+  /** With LATEST_STATE: the object's id. */
+  LATEST_STATE_OBJECT: 'latest_state_object',
+  /** With LATEST_STATE: how many times the object was fetched from Stripe (0 when the event decided). */
+  STRIPE_FETCHES: 'stripe_fetches',
 } as const;
 
 /** What happened to one delivery. Logged as `outcome` and counted as a metric. */

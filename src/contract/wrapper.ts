@@ -57,7 +57,7 @@ export const ENV_EVENT_PAYLOADS = 'STRIPE_EB_EVENT_PAYLOADS';
 export const EVENT_PAYLOAD_VALUES = ['snapshot', 'thin'] as const;
 /** Optional endpoint override (DynamoDB Local in tests and in the local replay). */
 export const ENV_DYNAMODB_ENDPOINT = 'STRIPE_EB_DYNAMODB_ENDPOINT';
-/** Powertools settings the integration sets for the wrapper's Logger and Metrics: the handler name and the namespace. */
+/** Powertools settings the integration sets: the handler name (for your own code's Powertools) and the wrapper's metrics namespace. */
 export const ENV_POWERTOOLS_SERVICE_NAME = 'POWERTOOLS_SERVICE_NAME';
 export const ENV_POWERTOOLS_METRICS_NAMESPACE = 'POWERTOOLS_METRICS_NAMESPACE';
 

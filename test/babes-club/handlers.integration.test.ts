@@ -170,54 +170,74 @@ describe('charge.refunded', () => {
 });
 
 describe('customer.subscription.* and invoice.payment_failed', () => {
-  function subscriptionEvent(type: string, sub: Json, previous?: Json): Json {
-    return envelope(stripeEvent(evt('Sub'), type, sub, 1764144000, previous));
+  function subscriptionEvent(type: string, sub: Json, created = 1764144000, previous?: Json): Json {
+    return envelope(stripeEvent(evt('Sub'), type, sub, created, previous));
   }
+  /** A subscription event through the handler, with a context bound to the event (for putLatest). */
+  const membershipOf = (event: Json) => handlers.subscriptionChanged(event as any, directContext(event));
   const base = () => {
     const e = sample('customer.subscription.created__stripe-sync-engine.json');
     return { ...e.data.object, metadata: { userId: 'sam-010' } } as Json;
   };
 
-  test('a real customer.subscription.created sample creates an active membership', async () => {
+  test('a real customer.subscription.created sample writes its membership row and the event to its audit trail', async () => {
     const sub = { ...base(), id: 'sub_test_created', metadata: { userId: 'sam-010' } };
-    const result = await handlers.subscriptionChanged(subscriptionEvent('customer.subscription.created', sub) as any, ctx);
-    expect(result).toMatchObject({ changed: true, membership: { status: 'active', subscriptionId: 'sub_test_created', currentPeriodEnd: 1625740918 } });
-    expect(await item('USER#sam-010', 'MEMBERSHIP')).toMatchObject({ status: 'active', stripeStatus: 'active' });
+    const event = subscriptionEvent('customer.subscription.created', sub);
+    expect(await membershipOf(event)).toEqual({ subscription: 'sub_test_created', user: 'sam-010', written: true, decision: 'newer' });
+    expect(await item('USER#sam-010', 'MEMBERSHIP#sub_test_created')).toMatchObject({
+      type: 'MEMBERSHIP', status: 'active', stripeStatus: 'active', subscriptionId: 'sub_test_created', currentPeriodEnd: 1625740918, cancelAtPeriodEnd: false,
+    });
+    expect(await item('USER#sam-010', 'EVENTS#MEMBERSHIP#sub_test_created')).toMatchObject({ stripeEvents: [event.detail.id] });
   });
 
-  test('out of order: the renewal first, then the creation — the membership keeps the later period', async () => {
+  test('out of order: the renewal first, then the creation — the row keeps the renewal, and both events are in the audit trail', async () => {
     const sub = { ...base(), id: 'sub_test_ooo', metadata: { userId: 'tom-011' } };
     const renewed = { ...sub, current_period_end: sub.current_period_end + 30 * 86400 };
-    await handlers.subscriptionChanged(subscriptionEvent('customer.subscription.updated', renewed) as any, ctx);
-    const late = await handlers.subscriptionChanged(subscriptionEvent('customer.subscription.created', sub) as any, ctx);
-    expect(late).toMatchObject({ changed: false });
-    expect(await item('USER#tom-011', 'MEMBERSHIP')).toMatchObject({ currentPeriodEnd: renewed.current_period_end, status: 'active' });
+    const renewal = subscriptionEvent('customer.subscription.updated', renewed, 1764144000 + 30 * 86400);
+    const creation = subscriptionEvent('customer.subscription.created', sub);
+    await membershipOf(renewal);
+    expect(await membershipOf(creation)).toMatchObject({ written: false, decision: 'older' });
+    expect(await item('USER#tom-011', 'MEMBERSHIP#sub_test_ooo')).toMatchObject({ currentPeriodEnd: renewed.current_period_end, status: 'active' });
+    expect((await item('USER#tom-011', 'EVENTS#MEMBERSHIP#sub_test_ooo'))?.stripeEvents).toEqual([renewal.detail.id, creation.detail.id]);
   });
 
-  test('canceled is final: a real customer.subscription.deleted, then a stale active update', async () => {
+  test('canceled is final: a real customer.subscription.deleted, then a stale active update of the same second', async () => {
     const deleted = sample('customer.subscription.deleted__stripe-ruby-mock.json');
     const sub = { ...deleted.data.object, metadata: { userId: 'uma-012' } };
-    await handlers.subscriptionChanged(envelope({ ...deleted, id: evt('Deleted'), data: { object: sub } }) as any, ctx);
-    await handlers.subscriptionChanged(subscriptionEvent('customer.subscription.updated', { ...sub, status: 'active' }) as any, ctx);
-    expect(await item('USER#uma-012', 'MEMBERSHIP')).toMatchObject({ status: 'canceled' });
+    const event = envelope({ ...deleted, id: evt('Deleted'), data: { object: sub } });
+    await membershipOf(event);
+    expect(await membershipOf(subscriptionEvent('customer.subscription.updated', { ...sub, status: 'active' }, deleted.created))).toMatchObject({ written: false, decision: 'older' });
+    expect(await item('USER#uma-012', `MEMBERSHIP#${sub.id}`)).toMatchObject({ status: 'canceled' });
   });
 
-  test('a real invoice.payment_failed (2025 API shape) flags the membership past_due; the proven recovery reactivates it', async () => {
+  test('past_due, then the recovery a day later: the row follows; the older past_due delivered again does not undo it', async () => {
+    const sub = { ...fixture('subscription'), id: 'sub_1234', status: 'past_due', metadata: { userId: 'vic-013' }, created: 1745000000 };
+    const failed = subscriptionEvent('customer.subscription.updated', sub, 1764144000, { status: 'active' });
+    const recovered = subscriptionEvent('customer.subscription.updated', { ...sub, status: 'active' }, 1764144000 + 86400, { status: 'past_due' });
+    await membershipOf(failed);
+    expect(await item('USER#vic-013', 'MEMBERSHIP#sub_1234')).toMatchObject({ status: 'past_due', stripeStatus: 'past_due' });
+    await membershipOf(recovered);
+    expect(await membershipOf({ ...failed, id: 'redelivered-from-the-archive', detail: { ...failed.detail, id: evt('Again') } })).toMatchObject({ written: false });
+    expect(await item('USER#vic-013', 'MEMBERSHIP#sub_1234')).toMatchObject({ status: 'active' });
+  });
+
+  test('in one second, statuses that can go back and forth are for Stripe to decide: without a Stripe API the event fails (and is retried)', async () => {
+    const sub = { ...fixture('subscription'), id: 'sub_test_tie', status: 'active', metadata: { userId: 'wes-014' }, created: 1745000000 };
+    await membershipOf(subscriptionEvent('customer.subscription.updated', sub));
+    await expect(membershipOf(subscriptionEvent('customer.subscription.updated', { ...sub, status: 'past_due' }))).rejects.toThrow(/could not decide its order/);
+  });
+
+  test('a real invoice.payment_failed (2025 API shape) records the failed attempt for the member, once', async () => {
     const e = sample('invoice.payment_failed__pay-rails-data-only.json');
     const invoice = { ...e.object, customer: 'cus_test_vic' };
     invoice.parent.subscription_details.metadata = { userId: 'vic-013' };
-    const failed = await handlers.invoicePaymentFailed(envelope(stripeEvent(evt('InvoiceFailed'), 'invoice.payment_failed', invoice, 1764144000)) as any, ctx);
-    expect(failed).toMatchObject({ changed: true, membership: { status: 'past_due', subscriptionId: 'sub_1234', currentPeriodEnd: 1776969906 } });
-
-    const sub = { ...fixture('subscription'), id: 'sub_1234', status: 'active', metadata: { userId: 'vic-013' }, created: 1745000000 };
-    sub.items.data[0].current_period_end = 1776969906;
-    await handlers.subscriptionChanged(subscriptionEvent('customer.subscription.updated', sub, { status: 'past_due' }) as any, ctx);
-    expect(await item('USER#vic-013', 'MEMBERSHIP')).toMatchObject({ status: 'active', recoveredFrom: ['past_due'] });
-
-    // The failed invoice delivered again (e.g. from the archive) does not undo the recovery.
-    const again = await handlers.invoicePaymentFailed(envelope(stripeEvent(evt('InvoiceFailedAgain'), 'invoice.payment_failed', invoice, 1764144000)) as any, ctx);
-    expect(again).toMatchObject({ changed: false });
-    expect(await item('USER#vic-013', 'MEMBERSHIP')).toMatchObject({ status: 'active' });
+    const event = envelope(stripeEvent(evt('InvoiceFailed'), 'invoice.payment_failed', invoice, 1764144000));
+    const SK = `PAYMENT_FAILED#${invoice.id}#${invoice.attempt_count}`;
+    expect(await handlers.invoicePaymentFailed(event as any, ctx)).toEqual({ notice: { PK: 'USER#vic-013', SK }, invoice: invoice.id, attempt: invoice.attempt_count });
+    expect(await item('USER#vic-013', SK)).toMatchObject({ type: 'PAYMENT_FAILED', subscriptionId: 'sub_1234', stripeEvents: [event.detail.id] });
+    // Another event about the same attempt (e.g. from the archive, after its record expired) adds nothing.
+    const again = envelope(stripeEvent(evt('InvoiceFailedAgain'), 'invoice.payment_failed', invoice, 1764144000));
+    expect(await handlers.invoicePaymentFailed(again as any, ctx)).toEqual({ ignored: `attempt ${invoice.attempt_count} of invoice ${invoice.id} is already noted` });
   });
 
   test('an invoice without a subscription (a real sample) is ignored', async () => {

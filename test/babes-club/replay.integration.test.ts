@@ -40,15 +40,16 @@ test('the default stream: every event routed to the right handler with the expec
     'evt_1BabesMiaAsyncPaid': ['CheckoutPaid:processed'],
     'evt_1BabesAsyncFailed': ['CheckoutClosed:processed'],
     'evt_1BabesNoahInvoiceFailed': ['InvoicePaymentFailed:processed'],
+    'evt_1BabesNoahPastDue': ['Memberships:processed'],
     'evt_1BabesCustomerCreated': ['unmatched'], // no rule for customer.created
     'evt_1BabesAvaRefund': ['Refunds:duplicate', 'Refunds:processed'],
     'evt_1BabesNoahRecovered': ['Memberships:processed'],
     'evt_1BabesZoeCanceled': ['Memberships:processed'],
     'checkout.session.completed without an evt_ id': ['CheckoutPaid:dlq'], // the malformed event
   });
-  expect(report.events[16].invalidReason).toMatch(/^MISSING_EVENT_ID/);
-  expect(report.events[16].deliveries[0].error).toMatch(/^InvalidStripeEventError: MISSING_EVENT_ID/);
-  expect(report.counts).toMatchObject({ processed: 13, duplicate: 3, unmatched: 1, dlq: 1, expectedDlq: 1 });
+  expect(report.events[17].invalidReason).toMatch(/^MISSING_EVENT_ID/);
+  expect(report.events[17].deliveries[0].error).toMatch(/^InvalidStripeEventError: MISSING_EVENT_ID/);
+  expect(report.counts).toMatchObject({ processed: 14, duplicate: 3, unmatched: 1, dlq: 1, expectedDlq: 1 });
   // A redelivery that raced the first one found it in progress, failed, and was retried until it found it done.
   for (const d of report.events.flatMap((e) => e.deliveries).filter((x) => x.outcome === 'duplicate')) {
     expect(d.failedAttempts.map((a) => a.outcome)).toEqual(Array(d.attempts - 1).fill('in_progress'));
@@ -61,12 +62,15 @@ test('the default stream: every event routed to the right handler with the expec
     ['USER#liam-012', 'paid', 3000],
     ['USER#mia-007', 'paid', 12500],
   ]);
-  const memberships = Object.fromEntries(items.filter((i) => i.type === 'MEMBERSHIP').map((m) => [m.PK, [m.status, m.currentPeriodEnd]]));
+  // One row per subscription, each its subscription's latest state (context.effects.putLatest).
+  const memberships = Object.fromEntries(items.filter((i) => i.type === 'MEMBERSHIP').map((m) => [m.SK, [m.PK, m.status, m.currentPeriodEnd]]));
   expect(memberships).toEqual({
-    'USER#ava-001': ['active', 1628332918], // the renewal's period, despite the creation arriving later
-    'USER#noah-005': ['active', 1776969906], // past_due, then recovered
-    'USER#zoe-009': ['canceled', 1650998496],
+    'MEMBERSHIP#sub_JdIzvfy6o5GZRd': ['USER#ava-001', 'active', 1628332918], // the renewal's period, despite the creation arriving later
+    'MEMBERSHIP#sub_1QBabesNoahMonthly': ['USER#noah-005', 'active', 1776969906], // past_due, then recovered
+    'MEMBERSHIP#sub_1QBabesZoeMonthly': ['USER#zoe-009', 'canceled', 1650998496],
   });
+  // The audit trail of a subscription names each of its events once, whichever state won.
+  expect(items.find((i) => i.SK === 'EVENTS#MEMBERSHIP#sub_JdIzvfy6o5GZRd')?.stripeEvents.sort()).toEqual(['evt_1BabesAvaSubCreated', 'evt_1BabesAvaSubRenewed']);
   const sessions = Object.fromEntries(items.filter((i) => i.SK === 'SESSION').map((s) => [s.PK.replace('CHECKOUT#', ''), s.status]));
   expect(sessions).toMatchObject({ cs_test_babes_abandoned: 'expired', cs_test_babes_bounced: 'payment_failed', cs_test_babes_mia_sepa: 'completed', [sessionId('setup')]: 'completed' });
 }, 120_000);

@@ -1,12 +1,15 @@
 /** Synthesizes examples/babes-club in-process and creates its tables in DynamoDB Local from the template. */
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { App } from 'aws-cdk-lib';
 import { BabesClubStack } from '../../examples/babes-club/lib/babes-club-stack';
 import { createLocalTables } from '../../src/cli/local/local-tables';
 import { SynthesizedStack } from '../../src/cli/local/synthesized-stack';
+import { putLatest } from '../../src/lambda/wrapper/latest-state-effect';
 import type { StripeEffects, StripeEventBridgeContext } from '../../src/typed-events';
 
 const TMP = path.join(__dirname, '..', '..', '.tmp');
@@ -25,16 +28,35 @@ export async function commerceTableFrom(stack: SynthesizedStack, client: DynamoD
 }
 
 /**
- * A Lambda context whose `effects` commits the handler's writes directly, in one TransactWriteCommand and
- * without an idempotency record: how a handler that uses `context.effects` is unit-tested without the wrapper.
+ * A Lambda context whose `effects` commits the handler's writes directly, in one TransactWriteCommand and without an
+ * idempotency record: how a handler that uses `context.effects` is unit-tested without the wrapper. For `putLatest`,
+ * give the event: it runs the wrapper's own latest-state code over this client, with no Stripe API (an event that
+ * cannot decide its order fails the test).
  */
-export function directContext(): StripeEventBridgeContext {
-  const db = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
-  const effects: StripeEffects = {
-    transactWrite: async (input, result) => {
-      await db.send(new TransactWriteCommand(input));
-      return JSON.parse(JSON.stringify(result ?? null));
-    },
+export function directContext(event?: { detail: Record<string, any> }): StripeEventBridgeContext {
+  const client = new DynamoDBClient({});
+  const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const commit = async (TransactItems: any[], result: unknown) => {
+    if (TransactItems.length > 0) await db.send(new TransactWriteCommand({ TransactItems }));
+    return JSON.parse(JSON.stringify(result ?? null));
   };
+  const effects = {
+    transactWrite: async (input: { TransactItems: any[] }, result: unknown) => commit(input.TransactItems, result),
+    putLatest: async (input: any, result?: unknown) => {
+      if (!event) throw new Error('directContext(event): putLatest needs the event');
+      const detail = event.detail;
+      const { id, type, created, api_version: apiVersion, related_object: relatedObject } = detail;
+      const facts = { id, type, created, apiVersion, relatedObject };
+      return putLatest(facts, {
+        commit,
+        read: async (TableName, key) => (await client.send(new GetItemCommand({ TableName, Key: marshall(key), ConsistentRead: true }))).Item,
+        fetch: async () => {
+          throw new Error(`${detail.id} could not decide its order from the event (a tie): this unit test has no Stripe API to ask`);
+        },
+        token: () => randomUUID(),
+        now: () => Date.now(),
+      }, input, result);
+    },
+  } as unknown as StripeEffects;
   return { effects } as unknown as StripeEventBridgeContext;
 }

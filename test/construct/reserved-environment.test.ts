@@ -31,8 +31,6 @@ describe('fromCode: the environment option', () => {
     ['POWERTOOLS_IDEMPOTENCY_DISABLED', 'true', "It would turn off the idempotency that runs each Stripe event's handler once"],
     ['POWERTOOLS_METRICS_NAMESPACE', 'Mine', 'The integration sets it: use `metricsNamespace`.'],
     ['POWERTOOLS_SERVICE_NAME', 'Orders', "use the handler's `name`."],
-    ['POWERTOOLS_METRICS_DISABLED', 'true', 'use `alarms: { enabled: false }` or `alarms.disabledAlarms`.'],
-    ['POWERTOOLS_DEV', 'true', "It would turn the wrapper's metrics off"],
     ['AWS_LAMBDA_LOG_LEVEL', 'ERROR', "Lambda sets it from the function's logging configuration"],
     ['STRIPE_EB_IDEMPOTENCY_TTL_SECONDS', '60', 'use `idempotency.recordLifetime`.'],
     ['STRIPE_EB_SOURCE_PREFIX', 'x', 'sourcePrefix'],
@@ -47,8 +45,8 @@ describe('fromCode: the environment option', () => {
   });
 
   test('several at once are named together', () => {
-    expect(() => integrate(stack(), inlineHandler({ name: 'Orders', environment: { POWERTOOLS_DEV: '1', POWERTOOLS_IDEMPOTENCY_DISABLED: '1' } }))).toThrow(
-      /POWERTOOLS_DEV is read by the Stripe event wrapper\. .* POWERTOOLS_IDEMPOTENCY_DISABLED is read by the Stripe event wrapper\. .* Remove them\.$/,
+    expect(() => integrate(stack(), inlineHandler({ name: 'Orders', environment: { POWERTOOLS_METRICS_NAMESPACE: 'x', POWERTOOLS_IDEMPOTENCY_DISABLED: '1' } }))).toThrow(
+      /POWERTOOLS_METRICS_NAMESPACE is read by the Stripe event wrapper\. .* POWERTOOLS_IDEMPOTENCY_DISABLED is read by the Stripe event wrapper\. .* Remove them\.$/,
     );
   });
 
@@ -110,14 +108,16 @@ test('every environment variable the bundled wrapper reads is either refused or 
   // Powertools' getStringFromEnv({ key: 'X' }) and friends, `process.env.X`, and the names of the constants they use.
   for (const m of bundle.matchAll(/key:"([A-Za-z_][A-Za-z0-9_]*)"|process\.env\.([A-Za-z_][A-Za-z0-9_]*)|process\.env\["([^"]+)"\]/g)) read.add(m[1] ?? m[2] ?? m[3]);
   for (const m of bundle.matchAll(/"((?:POWERTOOLS|STRIPE_EB|AWS_LAMBDA|LAMBDA|_X_AMZN)_[A-Z0-9_]+)"/g)) read.add(m[1]);
-  expect(read.size).toBeGreaterThan(20);
+  expect(read.size).toBeGreaterThan(15);
   const unclassified = [...read].filter((name) => !(name in REFUSED) && !(name in WITHOUT_EFFECT) && !name.startsWith(ENV_OWNED_PREFIX));
   expect(unclassified).toEqual([]);
   // The ones the issue named are among them, and refused.
-  for (const name of ['POWERTOOLS_IDEMPOTENCY_DISABLED', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME']) {
+  for (const name of ['POWERTOOLS_IDEMPOTENCY_DISABLED', 'POWERTOOLS_METRICS_NAMESPACE']) {
     expect(read.has(name)).toBe(true);
     expect(REFUSED[name]).toBeDefined();
   }
+  // The integration sets the service name for your own code's Powertools (the wrapper reads STRIPE_EB_HANDLER_NAME): refused.
+  expect(REFUSED.POWERTOOLS_SERVICE_NAME).toBeDefined();
   // Nothing is both.
   expect(Object.keys(REFUSED).filter((n) => n in WITHOUT_EFFECT)).toEqual([]);
 });

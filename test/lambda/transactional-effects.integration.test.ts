@@ -404,3 +404,28 @@ const SCENARIOS: Scenario[] = [
 describe.each(RUNTIMES)('$name wrapper', (rt) => {
   test.each(SCENARIOS)('$name', ({ key, run }) => run(harness(rt, key)));
 });
+
+describe('Node.js wrapper', () => {
+  // An execution environment runs one invocation at a time and the Node.js wrapper reuses its idempotency store from
+  // one to the next: what an ended invocation's handler kept must not write through the next one's store.
+  test('the context.effects of an invocation that has ended write nothing, whatever the environment runs next', async () => {
+    const h = harness(RUNTIMES[0], 'Late');
+    const f = h.fn('late');
+    const first = await f.invoke(h.event(`${h.id}First`));
+    expect(first.result).toEqual(h.result(`${h.id}First`));
+
+    // The next invocation in the same environment calls the first one's transactWrite, then its own.
+    stack.proxy.reset();
+    const second = await f.invoke(h.event());
+    expect(second.error).toBeUndefined();
+    expect(second.result).toEqual({
+      ...h.result(),
+      late: 'InvalidTransactionError: transactWrite: this event\'s invocation has already ended (the handler returned or threw without awaiting transactWrite). Await it. Nothing was written.',
+    });
+    expect(h.calls()).toEqual(['PutItem 200', 'TransactWriteItems 200']);
+    expect(await h.effects(`late#${h.id}`)).toBe(0);
+    expect(await h.effects()).toBe(1);
+    const records = await h.records();
+    expect(records.map((r) => [r.status, r.data?.handled]).sort()).toEqual([['COMPLETED', h.id], ['COMPLETED', `${h.id}First`]]);
+  });
+});

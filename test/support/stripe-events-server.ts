@@ -37,7 +37,7 @@ function refsOf(node: Json, out: Set<string>): void {
  * Deep copy as JSON Schema: every object schema with `properties` rejects undeclared ones, and OpenAPI
  * 3.0's `nullable: true` (which Stripe also puts beside `anyOf`) becomes "or null".
  */
-function strict(node: Json): Json {
+export function strict(node: Json): Json {
   if (Array.isArray(node)) return node.map(strict);
   if (node === null || typeof node !== 'object') return node;
   const out: Json = {};

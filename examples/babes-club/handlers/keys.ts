@@ -13,7 +13,11 @@ export function sanitizeUserId(raw: string | null | undefined): string | undefin
 
 export const userPk = (userId: string) => `USER#${userId}`;
 export const orderSk = (created: number, sessionId: string) => `ORDER#${created}#${sessionId}`;
-export const MEMBERSHIP_SK = 'MEMBERSHIP';
+/** A subscription's membership row (its latest state) and the audit trail of its events. */
+export const membershipSk = (subscriptionId: string) => `MEMBERSHIP#${subscriptionId}`;
+export const membershipAuditSk = (subscriptionId: string) => `EVENTS#MEMBERSHIP#${subscriptionId}`;
+/** One failed payment attempt of an invoice. */
+export const paymentFailedSk = (invoiceId: string, attempt: number) => `PAYMENT_FAILED#${invoiceId}#${attempt}`;
 export const sessionKey = (sessionId: string) => ({ PK: `CHECKOUT#${sessionId}`, SK: 'SESSION' });
 export const paymentIntentKey = (paymentIntentId: string) => ({ PK: `PAYMENT_INTENT#${paymentIntentId}`, SK: 'ORDER_REF' });
 

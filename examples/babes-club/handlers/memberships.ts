@@ -1,91 +1,77 @@
-/** Memberships: every customer.subscription.* event, and invoice.payment_failed. */
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { StripeEffects, StripeEventBridgeHandler } from '@babes/stripe-eventbridge/typed-events';
-import type Stripe from 'stripe';
-import { commerceTable, conditionFailed, db } from './commerce';
-import { idOf, MEMBERSHIP_SK, sanitizeUserId, userPk } from './keys';
-import { decideMembership, Membership, MembershipUpdate, membershipStatus } from './membership-state';
-
-export type MembershipResult = { membership: Membership & { PK: string }; changed: boolean } | { ignored: string };
-
-/** `current_period_end` moved from the subscription to its items in API version 2025-03-31; read both. */
-export function currentPeriodEnd(sub: Stripe.Subscription): number {
-  const legacy = (sub as unknown as { current_period_end?: number }).current_period_end;
-  const fromItems = (sub.items?.data ?? []).map((i) => i.current_period_end).filter((n): n is number => typeof n === 'number');
-  return legacy ?? (fromItems.length ? Math.max(...fromItems) : 0);
-}
-
-function memberOf(metadata: Stripe.Metadata | null | undefined, customer: string | { id: string } | null | undefined): string | undefined {
-  return sanitizeUserId(metadata?.userId ?? metadata?.user_id) ?? sanitizeUserId(idOf(customer));
-}
-
-type StoredMembership = Membership & { version: number; PK: string; stripeEvents?: string[] };
-
 /**
- * Reads the membership, decides, and hands the write to the wrapper with optimistic concurrency: a lost race
- * cancels the transaction (nothing written), and the membership is read and decided again.
+ * Memberships: every customer.subscription.* event writes its subscription's row with `context.effects.putLatest`, so
+ * the row holds the subscription's latest state whatever order the events arrive in (a renewal before the creation, an
+ * update after the cancellation), and appends the event to the subscription's audit trail in the same transaction
+ * (a ledger: every event, exactly once). invoice.payment_failed records the failed payment for the member, exactly
+ * once; the membership itself turns past_due with the subscription's own update.
  */
-async function applyUpdate(effects: StripeEffects, userId: string, update: MembershipUpdate, eventId: string): Promise<MembershipResult> {
-  const Key = { PK: userPk(userId), SK: MEMBERSHIP_SK };
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const { Item } = await db.send(new GetCommand({ TableName: commerceTable(), Key, ConsistentRead: true }));
-    const current = Item as StoredMembership | undefined;
-    const decided = decideMembership(current, update);
-    if (!decided) {
-      const { stripeEvents: _, ...membership } = current!;
-      return { membership, changed: false };
-    }
-    try {
-      return await effects.transactWrite({
-        TransactItems: [{
-          Put: {
-            TableName: commerceTable(),
-            Item: {
-              ...Key, type: 'MEMBERSHIP', userId, ...decided, version: (current?.version ?? 0) + 1, updatedBy: eventId,
-              stripeEvents: [...(current?.stripeEvents ?? []), eventId],
-            },
-            ConditionExpression: current ? 'version = :v' : 'attribute_not_exists(PK)',
-            ExpressionAttributeValues: current ? { ':v': current.version } : undefined,
-          },
-        }],
-      }, { membership: { ...decided, PK: Key.PK }, changed: true });
-    } catch (err) {
-      if (!conditionFailed(err)) throw err;
-    }
-  }
-  throw new Error(`membership of ${userId} kept changing under five attempts; Lambda will retry`);
-}
+import type { StripeEventBridgeHandler } from '@babes/stripe-eventbridge/typed-events';
+import { APPEND_EVENT, appendEventValues, commerceTable, conditionFailed } from './commerce';
+import { idOf, membershipAuditSk, membershipSk, paymentFailedSk, userPk } from './keys';
+import { memberOf, membershipOf } from './membership';
+
+export type MembershipResult = { subscription: string; user: string; written: boolean; decision: string } | { ignored: string };
 
 export const subscriptionChanged: StripeEventBridgeHandler<'customer.subscription.*', MembershipResult> = async (event, context) => {
   const sub = event.detail.data.object;
   const userId = memberOf(sub.metadata, sub.customer);
   if (!userId) return { ignored: `subscription ${sub.id} has no user id or customer` };
-  const previous = event.detail.data.previous_attributes as Partial<Stripe.Subscription> | undefined;
-  return applyUpdate(context.effects, userId, {
-    subscriptionId: sub.id,
-    subscriptionCreated: sub.created,
-    status: membershipStatus(sub.status),
-    stripeStatus: sub.status,
-    currentPeriodEnd: currentPeriodEnd(sub),
-    previousStatus: previous?.status ? membershipStatus(previous.status) : undefined,
-  }, event.detail.id);
+  const audit = {
+    Update: {
+      TableName: commerceTable(),
+      Key: { PK: userPk(userId), SK: membershipAuditSk(sub.id) },
+      UpdateExpression: `SET #type = :audit, ${APPEND_EVENT}`,
+      ExpressionAttributeNames: { '#type': 'type' },
+      ExpressionAttributeValues: { ':audit': 'MEMBERSHIP_EVENTS', ...appendEventValues(event.detail.id) },
+    },
+  };
+  return context.effects.putLatest({
+    TableName: commerceTable(),
+    Key: { PK: userPk(userId), SK: membershipSk(sub.id) },
+    object: sub,
+    // The state of the subscription this event is about, or a newer one Stripe returned when the event could not tell.
+    Item: (latest) => ({ type: 'MEMBERSHIP', userId, ...membershipOf(latest) }),
+    TransactItems: [audit],
+  }, (outcome) => ({ subscription: sub.id, user: userId, written: outcome.written, decision: outcome.decision }));
 };
 
-export const invoicePaymentFailed: StripeEventBridgeHandler<'invoice.payment_failed', MembershipResult> = async (event, context) => {
+export type PaymentFailedResult = { notice: { PK: string; SK: string }; invoice: string; attempt: number } | { ignored: string };
+
+export const invoicePaymentFailed: StripeEventBridgeHandler<'invoice.payment_failed', PaymentFailedResult> = async (event, context) => {
   const invoice = event.detail.data.object;
   // `invoice.subscription` before API version 2025-03-31, `invoice.parent.subscription_details` after.
-  const legacy = invoice as unknown as { subscription?: string | { id: string } | null; subscription_details?: { metadata?: Stripe.Metadata } };
+  type Legacy = { subscription?: string | { id: string } | null; subscription_details?: { metadata?: Record<string, string> } };
+  const legacy = invoice as unknown as Legacy;
   const details = invoice.parent?.subscription_details;
   const subscriptionId = idOf(legacy.subscription) ?? idOf(details?.subscription);
   if (!subscriptionId) return { ignored: `invoice ${invoice.id} is not a subscription invoice` };
   const userId = memberOf(details?.metadata ?? legacy.subscription_details?.metadata, invoice.customer);
   if (!userId) return { ignored: `invoice ${invoice.id} has no user id or customer` };
-  const periodEnds = (invoice.lines?.data ?? []).map((l) => l.period?.end).filter((n): n is number => typeof n === 'number');
-  return applyUpdate(context.effects, userId, {
-    subscriptionId,
-    subscriptionCreated: 0,
-    status: 'past_due',
-    stripeStatus: 'past_due',
-    currentPeriodEnd: periodEnds.length ? Math.max(...periodEnds) : invoice.period_end,
-  }, event.detail.id);
+  // One notice per failed attempt, for the e-mail that asks the member to update their card: an effect, not a state.
+  const notice = { PK: userPk(userId), SK: paymentFailedSk(invoice.id, invoice.attempt_count) };
+  try {
+    return await context.effects.transactWrite({
+      TransactItems: [{
+        Put: {
+          TableName: commerceTable(),
+          Item: {
+            ...notice,
+            type: 'PAYMENT_FAILED',
+            userId,
+            subscriptionId,
+            invoice: invoice.id,
+            attempt: invoice.attempt_count,
+            amountDue: invoice.amount_due,
+            currency: invoice.currency,
+            stripeEvents: [event.detail.id],
+          },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      }],
+    }, { notice, invoice: invoice.id, attempt: invoice.attempt_count });
+  } catch (err) {
+    // Nothing was written: another event already noted this attempt.
+    if (conditionFailed(err)) return { ignored: `attempt ${invoice.attempt_count} of invoice ${invoice.id} is already noted` };
+    throw err;
+  }
 };

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { AssetHashType, CfnOutput, DockerImage, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { buildSync } from 'esbuild';
 import { Construct } from 'constructs';
 import { StripeEventBridgeIntegration, StripeEventBus, StripeEventHandler, StripeLivemode } from '@babes/stripe-eventbridge';
@@ -15,6 +16,13 @@ export interface BabesClubStackProps extends StackProps {
   readonly alarmEmails?: string[];
   /** What happens to the commerce table when it leaves the stack. @default RETAIN */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * The name of the Secrets Manager secret holding a restricted Stripe key with read access to subscriptions, which the
+   * memberships handler uses when an event cannot prove its order and Stripe decides (create it once:
+   * `aws secretsmanager create-secret --name babes-club/stripe-read-key --secret-string rk_live_…`).
+   * @default 'babes-club/stripe-read-key'
+   */
+  readonly stripeReadKeySecretName?: string;
 }
 
 /** The payments on-call rota, subscribed to the integration's alarm topic (each address confirms once). */
@@ -74,12 +82,15 @@ export class BabesClubStack extends Stack {
 
     const code = handlersCode();
     const environment = { COMMERCE_TABLE: this.commerceTable.tableName };
-    const handler = (name: string, exportName: string) =>
-      StripeEventHandler.fromCode({ code, handler: `index.${exportName}`, name, environment });
+    const handler = (name: string, exportName: string, stripeApiKeySecret?: secretsmanager.ISecret) =>
+      StripeEventHandler.fromCode({ code, handler: `index.${exportName}`, name, environment, stripeApiKeySecret });
+    // Memberships keep each subscription's latest state (context.effects.putLatest): when two events of one second
+    // cannot tell which is newer, the handler asks Stripe, with this key (read once per execution environment).
+    const readKey = secretsmanager.Secret.fromSecretNameV2(this, 'StripeReadKey', props.stripeReadKeySecretName ?? 'babes-club/stripe-read-key');
 
     const checkoutPaid = handler('CheckoutPaid', 'checkoutPaid');
     const checkoutClosed = handler('CheckoutClosed', 'checkoutClosed');
-    const memberships = handler('Memberships', 'subscriptionChanged');
+    const memberships = handler('Memberships', 'subscriptionChanged', readKey);
 
     this.stripe = new StripeEventBridgeIntegration(this, 'Stripe', {
       eventBus: props.eventBus ?? StripeEventBus.fromPartnerEventSource(props.eventSourceName ?? 'aws.partner/stripe.com/ed_test_EXAMPLE'),

@@ -118,7 +118,7 @@ export function defaultStream(): Json[] {
     current_period_end: created.data.object.current_period_end,
   });
 
-  // Noah's renewal fails (a real invoice.payment_failed sample, 2025 API shape)…
+  // Noah's renewal fails (a real invoice.payment_failed sample, 2025 API shape), and his subscription goes past_due…
   const noahInvoice = { ...sample('invoice.payment_failed__pay-rails-data-only.json').object, customer: 'cus_babes_noah' };
   noahInvoice.parent.subscription_details.subscription = 'sub_1QBabesNoahMonthly';
   noahInvoice.parent.subscription_details.metadata = { userId: 'noah-005' };
@@ -126,6 +126,7 @@ export function defaultStream(): Json[] {
   // …and he pays a day later: his subscription goes from past_due back to active.
   const noahSub: Json = { ...fixture('subscription'), id: noahInvoice.parent.subscription_details.subscription, customer: 'cus_babes_noah', status: 'active', metadata: { userId: 'noah-005' }, created: t0 - 60 * DAY, cancel_at: null, canceled_at: null, ended_at: null };
   noahSub.items.data[0].current_period_end = Math.max(...noahInvoice.lines.data.map((l: Json) => l.period.end));
+  const noahPastDue = stripeEvent('evt_1BabesNoahPastDue', 'customer.subscription.updated', { ...noahSub, status: 'past_due' }, t0 + 4 * DAY, { status: 'active' });
   const noahRecovered = stripeEvent('evt_1BabesNoahRecovered', 'customer.subscription.updated', noahSub, t0 + 5 * DAY, { status: 'past_due' });
 
   // Zoe cancels (a real customer.subscription.deleted sample).
@@ -152,6 +153,7 @@ export function defaultStream(): Json[] {
     envelope(miaSucceeded),
     envelope(failed),
     envelope(noahFailed),
+    envelope(noahPastDue),
     envelope(customerCreated),
     envelope(avaRefund),
     envelope(noahRecovered),

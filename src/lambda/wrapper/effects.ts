@@ -8,9 +8,11 @@
  * with the record's completion counted as one of them. Values are marshalled as `@aws-sdk/util-dynamodb`
  * does for the document client, with `removeUndefinedValues` (an undefined attribute is left out, as in JSON).
  */
+import { randomBytes } from 'node:crypto';
 import type { AttributeValue, TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { InvocationStore } from './idempotency';
+import { LatestStateEvent, LatestStateIo, LatestStateOutcome, putLatest, PutLatestInput } from './latest-state-effect';
 import { StripeEventBridgeError } from '../../contract/errors';
 import { KEY_HASH_SEPARATOR, MAX_TRANSACTION_ACTIONS, MAX_TRANSACTION_BYTES, RECORD_ATTRIBUTE } from '../../contract/idempotency';
 
@@ -19,6 +21,8 @@ type DocumentAction = Record<string, unknown>;
 
 export interface StripeEffects {
   transactWrite<R>(input: { TransactItems: readonly unknown[] }, result: R): Promise<R>;
+  /** Writes an object's state, latest state wins (latest-state-effect.ts), committed with the record. */
+  putLatest(input: PutLatestInput, result?: unknown): Promise<unknown>;
 }
 
 /** The handed-over writes break one of DynamoDB's transaction rules: nothing was written. */
@@ -79,38 +83,93 @@ function describeKey(key: Record<string, AttributeValue>): string {
 
 export interface EffectsContext {
   readonly store: InvocationStore;
+  /** The store's `invocation` when this invocation began: another value means the invocation has ended. */
+  readonly invocation: number;
   /** The function's Region (`AWS_REGION`). */
   readonly region?: string;
   /** The function's account, from its ARN. */
   readonly account?: string;
   /** The result to store for what the handler hands over (its JSON form, or null with a warning). */
   readonly storable: (result: unknown) => unknown;
+  /** The event as putLatest needs it, and how it fetches an object from Stripe (`context.stripe`). */
+  readonly latest?: { readonly event: LatestStateEvent; readonly fetch: LatestStateIo['fetch'] };
+  /** Called with putLatest's outcome, for the log line. */
+  readonly onLatest?: (outcome: LatestStateOutcome) => void;
+}
+
+/** Refuses a call after the invocation failed or its effects were committed (see transactWrite's doc). */
+function checkNotCommitted(ctx: EffectsContext, method: string): void {
+  if (ctx.store.invocation !== ctx.invocation) {
+    // Called after the handler returned or threw (a promise it did not await): the record is already completed or
+    // released, and the store may serve the environment's next invocation, so these writes can no longer be made.
+    throw new InvalidTransactionError(
+      `${method}: this event's invocation has already ended (the handler returned or threw without awaiting ${method}). Await it. Nothing was written.`,
+    );
+  }
+  // The invocation fails anyway (a record taken over, an unknown commit outcome): nothing more is sent.
+  if (ctx.store.failure) throw ctx.store.failure;
+  if (ctx.store.committed) {
+    // The first call's commit completed the record: its retries are duplicates, so these writes can never be
+    // made. The event fails (whatever the handler does with this error) instead of passing for processed.
+    ctx.store.failure = new InvalidTransactionError(
+      `${method}: this event's effects are already committed (with its idempotency record). Hand over all of an event's writes in one call. Nothing was written.`,
+    );
+    throw ctx.store.failure;
+  }
 }
 
 export function createEffects(ctx: EffectsContext): StripeEffects {
   return {
     transactWrite: async <R>(input: { TransactItems: readonly unknown[] }, result: R): Promise<R> => {
-      // The invocation fails anyway (a record taken over, an unknown commit outcome): nothing more is sent.
-      if (ctx.store.failure) throw ctx.store.failure;
-      if (ctx.store.committed) {
-        // The first call's commit completed the record: its retries are duplicates, so these writes can never be
-        // made. The event fails (whatever the handler does with this error) instead of passing for processed.
-        ctx.store.failure = new InvalidTransactionError(
-          'transactWrite: this event\'s effects are already committed (with its idempotency record). Hand over all of an event\'s writes in one call. Nothing was written.',
-        );
-        throw ctx.store.failure;
-      }
+      checkNotCommitted(ctx, 'transactWrite');
       const actions = checkActions(input, ctx);
       const stored = ctx.storable(result);
       return (await ctx.store.commit(actions, stored)) as R;
     },
+    putLatest: async (input: PutLatestInput, result?: unknown): Promise<unknown> => {
+      checkNotCommitted(ctx, 'putLatest');
+      const latest = ctx.latest;
+      if (!latest) throw new InvalidTransactionError('putLatest: this invocation has no Stripe event. Nothing was written.');
+      let outcome: LatestStateOutcome | undefined;
+      const io: LatestStateIo = {
+        // The state first (index 0: its cancellation reason is putLatest's to read), then the handler's TransactItems.
+        commit: async (actions, value) => {
+          const checked = actions.length === 0 ? [] : checkActions({ TransactItems: actions }, ctx, PUT_LATEST_NAMES);
+          return ctx.store.commit(checked, ctx.storable(value));
+        },
+        read: (table, key) => ctx.store.readItem(table, key),
+        fetch: latest.fetch,
+        token: () => randomBytes(9).toString('base64url'),
+        now: Date.now,
+      };
+      const stored = await putLatest(latest.event, io, input, (o: LatestStateOutcome) => {
+        outcome = o;
+        return typeof result === 'function' ? (result as (o: LatestStateOutcome) => unknown)(o) : (result ?? o);
+      });
+      if (outcome) ctx.onLatest?.(outcome);
+      return stored;
+    },
   };
 }
 
+/** How checkActions names actions and itself. */
+interface ActionNames {
+  readonly method: string;
+  readonly action: (i: number) => string;
+}
+
+const TRANSACT_WRITE_NAMES: ActionNames = { method: 'transactWrite', action: (i) => `TransactItems[${i}]` };
+/** putLatest's actions: the state's Put, then the handler's TransactItems. */
+const PUT_LATEST_NAMES: ActionNames = { method: 'putLatest', action: (i) => (i === 0 ? 'the state (Key and Item)' : `TransactItems[${i - 1}]`) };
+
 /** Validates and marshals the handed-over actions; throws InvalidTransactionError before any request. */
-export function checkActions(input: { TransactItems: readonly unknown[] }, ctx: EffectsContext): TransactWriteItem[] {
+export function checkActions(
+  input: { TransactItems: readonly unknown[] },
+  ctx: EffectsContext,
+  names: ActionNames = TRANSACT_WRITE_NAMES,
+): TransactWriteItem[] {
   const fail = (message: string): never => {
-    throw new InvalidTransactionError(`transactWrite: ${message} Nothing was written.`);
+    throw new InvalidTransactionError(`${names.method}: ${message} Nothing was written.`);
   };
   const given = (input as { TransactItems?: unknown } | undefined)?.TransactItems;
   if (!Array.isArray(given) || given.length === 0) {
@@ -121,12 +180,12 @@ export function checkActions(input: { TransactItems: readonly unknown[] }, ctx: 
   if (items.length > max) {
     fail(`${items.length} actions plus the idempotency record's completion make ${items.length + 1}; DynamoDB's TransactWriteItems takes at most ${MAX_TRANSACTION_ACTIONS}, so an event's effects must fit in ${max} actions.`);
   }
-  const checked = items.map((raw, i) => checkAction(raw, i, ctx, fail));
+  const checked = items.map((raw, i) => checkAction(raw, names.action(i), ctx, fail));
   const recordKey = ctx.store.recordKey();
   checked.forEach((a, i) => {
     const onRecord = a.table === ctx.store.idempotencyTableName
       && (a.key ? same(a.key[RECORD_ATTRIBUTE.KEY] ?? {}, recordKey[RECORD_ATTRIBUTE.KEY]) : putMatches(a.putItem!, recordKey));
-    if (onRecord) fail(`TransactItems[${i}] writes this event's idempotency record (${ctx.store.key?.split(KEY_HASH_SEPARATOR)[0]}#…), which the wrapper completes in the same transaction.`);
+    if (onRecord) fail(`${names.action(i)} writes this event's idempotency record (${ctx.store.key?.split(KEY_HASH_SEPARATOR)[0]}#…), which the wrapper completes in the same transaction.`);
     for (let j = 0; j < i; j++) {
       const b = checked[j];
       if (a.table !== b.table) continue;
@@ -134,7 +193,7 @@ export function checkActions(input: { TransactItems: readonly unknown[] }, ctx: 
         || (a.key && b.putItem && putMatches(b.putItem, a.key))
         || (b.key && a.putItem && putMatches(a.putItem, b.key));
       if (clash) {
-        fail(`TransactItems[${j}] (${b.kind}) and TransactItems[${i}] (${a.kind}) target the same item ${describeKey((a.key ?? b.key)!)} in ${a.table}; DynamoDB allows one action per item in a transaction. Merge them into one action.`);
+        fail(`${names.action(j)} (${b.kind}) and ${names.action(i)} (${a.kind}) target the same item ${describeKey((a.key ?? b.key)!)} in ${a.table}; DynamoDB allows one action per item in a transaction. Merge them into one action.`);
       }
     }
   });
@@ -146,8 +205,7 @@ export function checkActions(input: { TransactItems: readonly unknown[] }, ctx: 
   return checked.map((a) => a.item);
 }
 
-function checkAction(raw: unknown, i: number, ctx: EffectsContext, fail: (m: string) => never): Checked {
-  const where = `TransactItems[${i}]`;
+function checkAction(raw: unknown, where: string, ctx: EffectsContext, fail: (m: string) => never): Checked {
   const kinds = raw !== null && typeof raw === 'object' ? KINDS.filter((k) => (raw as Record<string, unknown>)[k] !== undefined) : [];
   if (kinds.length !== 1) fail(`${where} must have exactly one of ${KINDS.join(', ')}; it has ${kinds.length === 0 ? 'none' : kinds.join(' and ')}.`);
   const kind = kinds[0];

@@ -21,16 +21,16 @@
  * or a refused second `transactWrite`, the invocation fails even if the handler caught the error and returned.
  */
 import { IdempotencyAlreadyInProgressError, IdempotencyConfig, IdempotencyValidationError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { readWrapperConfig, WrapperConfig } from './config';
 import { createEffects } from './effects';
 import { InvalidStripeEventError, InvalidStripeEventReason, StripeEventSummary, validateStripeEventBridgeEvent } from './envelope';
-import { idempotencyStores, InvocationStore } from './idempotency';
+import { InvocationStore, InvocationStores } from './idempotency';
+import type { LatestStateOutcome } from './latest-state-effect';
 import { toStorableResult } from './result';
 import { explainStoreFailure } from './store-errors';
-import { defineStripeProperties, thinIdempotencyView } from './stripe-context';
+import { defineStripeProperties, latestStateFetch, thinIdempotencyView } from './stripe-context';
+import { ContextFields, Metric, Telemetry } from './telemetry';
 import { loadUserHandler, UserHandler } from './user-handler';
 import { PAYLOAD_VALIDATION_JMESPATH } from '../../contract/idempotency';
 import { LOG_FIELD as F, Outcome, OUTCOME } from '../../contract/log-fields';
@@ -48,32 +48,32 @@ import {
 import { MAX_EVENT_BYTES } from '../../contract/wrapper';
 
 const config: WrapperConfig = readWrapperConfig(process.env);
-// The level and sample rate are set here, so POWERTOOLS_LOG_LEVEL, LOG_LEVEL and POWERTOOLS_LOGGER_SAMPLE_RATE
-// are the user's code's alone: the outcome lines (INFO), which the saved queries read, are never filtered out.
-const logger = new Logger({ serviceName: config.handlerName, logLevel: 'INFO', sampleRateValue: 0 });
-const metrics = new Metrics({ namespace: config.metricsNamespace, serviceName: config.handlerName });
-// Dimension sets instead of Powertools' default `service` dimension on every metric: [integration], so that a
-// fixed number of alarms covers every handler, and [integration, service] only when per-handler metrics are on
-// (each dimension set is a custom metric of its own). `addDimensions` adds one set per call (Powertools 2.35,
-// Metrics.addDimensions / serializeMetrics); the sets are cleared by every publishStoredMetrics().
-const dimensionSets: Array<Record<string, string>> =
-  config.metricsIntegration === undefined
-    ? [{ [METRIC_DIMENSION_HANDLER]: config.handlerName }]
-    : [
-      { [METRIC_DIMENSION_INTEGRATION]: config.metricsIntegration },
-      ...(config.handlerMetrics
-        ? [{ [METRIC_DIMENSION_INTEGRATION]: config.metricsIntegration, [METRIC_DIMENSION_HANDLER]: config.handlerName }]
-        : []),
-    ];
-metrics.clearDefaultDimensions();
-const newStore = idempotencyStores({
+// The wrapper's lines are its own (telemetry.ts): POWERTOOLS_LOG_LEVEL, LOG_LEVEL and POWERTOOLS_LOGGER_SAMPLE_RATE
+// are the user's code's alone, and the outcome lines (INFO), which the saved queries read, are never filtered out.
+// Dimension sets: [integration], so that a fixed number of alarms covers every handler, and [integration, service]
+// only when per-handler metrics are on (each dimension set is a custom metric of its own); [service] for a function
+// configured without the integration dimension.
+const telemetry = new Telemetry({
+  service: config.handlerName,
+  namespace: config.metricsNamespace,
+  dimensionSets:
+    config.metricsIntegration === undefined
+      ? [{ [METRIC_DIMENSION_HANDLER]: config.handlerName }]
+      : [
+        { [METRIC_DIMENSION_INTEGRATION]: config.metricsIntegration },
+        ...(config.handlerMetrics
+          ? [{ [METRIC_DIMENSION_INTEGRATION]: config.metricsIntegration, [METRIC_DIMENSION_HANDLER]: config.handlerName }]
+          : []),
+      ],
+});
+const stores = new InvocationStores({
   tableName: config.tableName,
   endpoint: config.dynamoDbEndpoint,
   onResultRejected: (idempotencyKey, reason) =>
-    logger.warn('DynamoDB refused to store the handler result; storing null instead', { idempotency_key: idempotencyKey, reason }),
+    telemetry.warn('DynamoDB refused to store the handler result; storing null instead', { idempotency_key: idempotencyKey, reason }),
   previousKeyPrefixes: config.previousKeyPrefixes,
   onPreviousCompletionFailed: (idempotencyKey, reason) =>
-    logger.warn('Could not complete the record of a duplicate found under a previous key prefix; copies wait for its deadline', { idempotency_key: idempotencyKey, reason }),
+    telemetry.warn('Could not complete the record of a duplicate found under a previous key prefix; copies wait for its deadline', { idempotency_key: idempotencyKey, reason }),
 });
 
 const stripeAccessOptions = { secretId: config.stripeApiKeySecretId, apiBase: config.stripeApiBase };
@@ -100,8 +100,15 @@ function errorFields(err: unknown): Record<string, unknown> {
 }
 
 /** What the store learned about the record: a replaced expired record, the committed transaction, a previous prefix. */
-function recordFields(store: InvocationStore): Record<string, unknown> {
-  return { [F.REPLACED_RECORD]: store.replaced, [F.TRANSACTION_ACTIONS]: store.committed?.actions, [F.PREVIOUS_KEY_PREFIX]: store.previous?.prefix };
+function recordFields(store: InvocationStore, latest?: LatestStateOutcome): Record<string, unknown> {
+  return {
+    [F.REPLACED_RECORD]: store.replaced,
+    [F.TRANSACTION_ACTIONS]: store.committed?.actions,
+    [F.PREVIOUS_KEY_PREFIX]: store.previous?.prefix,
+    [F.LATEST_STATE]: latest?.decision,
+    [F.LATEST_STATE_OBJECT]: latest?.object,
+    [F.STRIPE_FETCHES]: latest?.fetches,
+  };
 }
 
 /** A delivery whose `evt_` id has the record of another event (its type or account differ): refused, never a duplicate. */
@@ -147,33 +154,27 @@ const METRIC_OF: Record<Outcome, string> = {
   [OUTCOME.INVALID]: METRIC_INVALID,
 };
 
-function record(outcome: Outcome, fields: Record<string, unknown>, durationMs: number, eventAgeMs?: number): void {
-  for (const set of dimensionSets) metrics.addDimensions(set);
-  metrics.addMetric(METRIC_OF[outcome], MetricUnit.Count, 1);
-  if (outcome === OUTCOME.PROCESSED) {
-    metrics.addMetric(METRIC_PROCESSING_TIME, MetricUnit.Milliseconds, durationMs);
-  }
-  if (eventAgeMs !== undefined) {
-    metrics.addMetric(METRIC_EVENT_AGE, MetricUnit.Milliseconds, eventAgeMs);
-  }
-  metrics.publishStoredMetrics();
+/** The invocation's EMF metrics and outcome line, written together. */
+function record(lambda: ContextFields, outcome: Outcome, fields: Record<string, unknown>, durationMs: number, eventAgeMs?: number): void {
+  const measured: Metric[] = [{ name: METRIC_OF[outcome], unit: 'Count', value: 1 }];
+  if (outcome === OUTCOME.PROCESSED) measured.push({ name: METRIC_PROCESSING_TIME, unit: 'Milliseconds', value: durationMs });
+  if (eventAgeMs !== undefined) measured.push({ name: METRIC_EVENT_AGE, unit: 'Milliseconds', value: eventAgeMs });
 
   const line = { [F.HANDLER]: config.handlerName, [F.OUTCOME]: outcome, [F.DURATION_MS]: durationMs, [F.EVENT_AGE_MS]: eventAgeMs, ...fields };
-  if (outcome === OUTCOME.PROCESSED || outcome === OUTCOME.DUPLICATE) {
-    logger.info(outcome === OUTCOME.PROCESSED ? 'Stripe event processed' : 'Duplicate Stripe event skipped; returning the stored result', line);
-  } else if (outcome === OUTCOME.IN_PROGRESS) {
-    logger.warn('The same Stripe event is being processed by another invocation; failing so that Lambda retries', line);
-  } else {
-    logger.error(outcome === OUTCOME.INVALID ? 'Rejected an event that is not a valid Stripe event' : 'Stripe event handler failed', line);
-  }
+  const [level, message] =
+    outcome === OUTCOME.PROCESSED ? ['INFO', 'Stripe event processed'] as const
+      : outcome === OUTCOME.DUPLICATE ? ['INFO', 'Duplicate Stripe event skipped; returning the stored result'] as const
+        : outcome === OUTCOME.IN_PROGRESS ? ['WARN', 'The same Stripe event is being processed by another invocation; failing so that Lambda retries'] as const
+          : ['ERROR', outcome === OUTCOME.INVALID ? 'Rejected an event that is not a valid Stripe event' : 'Stripe event handler failed'] as const;
+  telemetry.write(telemetry.metricsLine(measured), telemetry.logLine(level, message, line, lambda));
 }
 
 export async function handler(event: unknown, context: Context): Promise<unknown> {
   const startedAt = Date.now();
   const deadline = startedAt + context.getRemainingTimeInMillis();
-  logger.addContext(context);
-  // Never the event (no logEventIfEnabled, whatever POWERTOOLS_LOGGER_LOG_EVENT says): card details and
-  // addresses stay out of the logs, and nothing walks a hostile event before it is validated.
+  const lambda = telemetry.start(context);
+  // Never the event, whatever POWERTOOLS_LOGGER_LOG_EVENT says: card details and addresses stay out of the logs,
+  // and nothing walks a hostile event before it is validated.
 
   let summary: StripeEventSummary;
   try {
@@ -181,20 +182,40 @@ export async function handler(event: unknown, context: Context): Promise<unknown
   } catch (err) {
     const e = err as InvalidStripeEventError;
     const eventBridgeId = e.eventBridgeId ?? (typeof (event as { id?: unknown })?.id === 'string' ? (event as { id: string }).id : undefined);
-    record(OUTCOME.INVALID, { [F.EVENTBRIDGE_ID]: eventBridgeId, [F.REASON]: e.reason, ...errorFields(err) }, Date.now() - startedAt);
+    record(lambda, OUTCOME.INVALID, { [F.EVENTBRIDGE_ID]: eventBridgeId, [F.REASON]: e.reason, ...errorFields(err) }, Date.now() - startedAt);
     throw err;
   }
 
   const fields = summary.thin ? thinEventFields(summary) : eventFields(summary);
   const eventAgeMs = Math.max(0, startedAt - summary.created * 1000);
   let handlerRan = false;
-  const store = newStore();
+  let latest: LatestStateOutcome | undefined;
+  const store = stores.acquire();
   try {
     const fn = await getUserHandler();
     const storable = (result: unknown): unknown =>
-      toStorableResult(result, (reason) => logger.warn('The handler result cannot be stored; storing null instead', { ...fields, reason }));
+      toStorableResult(result, (reason) => telemetry.warn('The handler result cannot be stored; storing null instead', { ...fields, reason }, lambda));
     // `context.effects`: the handler's DynamoDB writes, committed with the record's completion (effects.ts).
-    const effects = createEffects({ store, storable, region: process.env.AWS_REGION, account: context.invokedFunctionArn?.split(':')[4] });
+    const detail = (event as { detail: Record<string, unknown> }).detail;
+    const effects = createEffects({
+      store,
+      invocation: store.invocation,
+      storable,
+      region: process.env.AWS_REGION,
+      account: context.invokedFunctionArn?.split(':')[4],
+      // `context.effects.putLatest`: the event's order facts, and `context.stripe` to ask Stripe when they prove nothing.
+      latest: {
+        event: {
+          id: summary.stripeEventId,
+          type: summary.type,
+          created: detail.created as number | string,
+          apiVersion: summary.apiVersion,
+          relatedObject: summary.thin?.relatedObject,
+        },
+        fetch: latestStateFetch(context),
+      },
+      onLatest: (outcome) => (latest = outcome),
+    });
     Object.defineProperty(context, 'effects', { value: effects, configurable: true, writable: true, enumerable: false });
     // `context.stripe` and `context.eventNotification`: getters that load the Stripe SDK on first use (stripe-context.ts).
     defineStripeProperties(context, event as { detail: Record<string, unknown> }, summary, stripeAccessOptions);
@@ -210,7 +231,7 @@ export async function handler(event: unknown, context: Context): Promise<unknown
         if (store.failure) throw store.failure;
         if (!store.committed) return storable(result);
         if (!sameResult(result, store.committed.result)) {
-          logger.warn('The handler returned another result than the one it committed with transactWrite; returning the committed one', fields);
+          telemetry.warn('The handler returned another result than the one it committed with transactWrite; returning the committed one', fields, lambda);
         }
         return store.committed.result;
       },
@@ -228,7 +249,7 @@ export async function handler(event: unknown, context: Context): Promise<unknown
     );
     // A thin event is keyed on its snapshot twin's id when it has one, and validated on what the twins share.
     const returned = await idempotent(summary.thin ? thinIdempotencyView(summary) : event, context);
-    record(handlerRan ? OUTCOME.PROCESSED : OUTCOME.DUPLICATE, { ...fields, ...recordFields(store) }, Date.now() - startedAt, eventAgeMs);
+    record(lambda, handlerRan ? OUTCOME.PROCESSED : OUTCOME.DUPLICATE, { ...fields, ...recordFields(store, latest) }, Date.now() - startedAt, eventAgeMs);
     // What the record holds, which duplicates return too (null where DynamoDB refused the result).
     return store.stored ? store.stored.value : returned;
   } catch (err) {
@@ -236,12 +257,15 @@ export async function handler(event: unknown, context: Context): Promise<unknown
       const account = summary.thin ? summary.thin.context : ((event as { detail: Record<string, unknown> }).detail).account;
       const invalid = eventIdReused(summary, account);
       const invalidFields = { ...fields, [F.REASON]: invalid.reason, ...recordFields(store), ...errorFields(invalid) };
-      record(OUTCOME.INVALID, invalidFields, Date.now() - startedAt, eventAgeMs);
+      record(lambda, OUTCOME.INVALID, invalidFields, Date.now() - startedAt, eventAgeMs);
       throw invalid;
     }
     const error = explainStoreFailure(err, { tableName: config.tableName, stripeEventId: summary.stripeEventId, handlerRan, deadline });
     const outcome: Outcome = error instanceof IdempotencyAlreadyInProgressError ? OUTCOME.IN_PROGRESS : OUTCOME.FAILED;
-    record(outcome, { ...fields, [F.HANDLER_RAN]: handlerRan, ...recordFields(store), ...errorFields(error) }, Date.now() - startedAt, eventAgeMs);
+    const failedFields = { ...fields, [F.HANDLER_RAN]: handlerRan, ...recordFields(store), ...errorFields(error) };
+    record(lambda, outcome, failedFields, Date.now() - startedAt, eventAgeMs);
     throw error;
+  } finally {
+    stores.release(store);
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The idempotency store: Powertools' DynamoDB persistence layer (its schema, its key, two requests per fresh
- * event and one per duplicate), one instance per invocation over one shared client, with what matters once
- * the business effect has happened (src/contract/idempotency.ts is the contract it writes):
+ * event and one per duplicate), one instance per invocation in progress over one shared client (reused by the
+ * invocations that follow, see InvocationStores), with what matters once the business effect has happened
+ * (src/contract/idempotency.ts is the contract it writes):
  *
  * - the in-progress put returns the record it replaced, so a retry after an unfinished attempt, or after a
  *   record outlived its lifetime, is reported instead of passing for a first delivery;
@@ -94,9 +95,42 @@ export class InvocationStore extends DynamoDBPersistenceLayer {
   public failure?: Error;
   /** Set when the record of an earlier key scope decided the delivery (a duplicate, or in progress). */
   public previous?: PreviousRecord;
+  /**
+   * Which invocation the store serves: begin() and end() move it on, so the `context.effects` of an invocation that
+   * has ended (a handler that calls them late) see another number and write nothing.
+   */
+  public invocation = 0;
+  /** A commit() is in flight: a handler that did not await transactWrite can leave one behind its invocation. */
+  public committing = false;
+  /** The event the key was last hashed for, and the key (Powertools hashes it again for each request). */
+  private hashed?: { readonly data: unknown; readonly key: string };
 
   constructor(private readonly ddb: DynamoDBClient, private readonly options: IdempotencyStoreOptions) {
     super({ tableName: options.tableName, awsSdkV3Client: ddb });
+  }
+
+  /** Starts an invocation: what the previous one learned is forgotten. */
+  public begin(): void {
+    this.invocation++;
+    this.key = undefined;
+    this.inProgressExpiry = undefined;
+    this.replaced = undefined;
+    this.committed = undefined;
+    this.stored = undefined;
+    this.failure = undefined;
+    this.previous = undefined;
+    this.hashed = undefined;
+  }
+
+  /** Ends the invocation: its `context.effects` write nothing more. */
+  public end(): void {
+    this.invocation++;
+  }
+
+  /** Powertools' key (a JMESPath search, a JSON text, an MD5 digest), hashed once per invocation instead of once per request. */
+  protected getHashedIdempotencyKey(data: Parameters<DynamoDBPersistenceLayer['getHashedIdempotencyKey']>[0]): string {
+    if (this.hashed === undefined || this.hashed.data !== data) this.hashed = { data, key: super.getHashedIdempotencyKey(data) };
+    return this.hashed.key;
   }
 
   /** The table's name (for the checks of the handler's actions and for messages). */
@@ -306,6 +340,15 @@ export class InvocationStore extends DynamoDBPersistenceLayer {
    * CancellationReasons one per handler action, in order), the record's own as IdempotencyRecordLostError.
    */
   public async commit(actions: readonly TransactWriteItem[], result: unknown): Promise<unknown> {
+    this.committing = true;
+    try {
+      return await this.commitOnce(actions, result);
+    } finally {
+      this.committing = false;
+    }
+  }
+
+  private async commitOnce(actions: readonly TransactWriteItem[], result: unknown): Promise<unknown> {
     try {
       await this.sendTransaction(actions, result);
       this.committed = { result, actions: actions.length };
@@ -327,12 +370,30 @@ export class InvocationStore extends DynamoDBPersistenceLayer {
     }
   }
 
+  /** The transaction, or without actions (putLatest skipping an older state) the plain completion (request 2a). */
   private async sendTransaction(actions: readonly TransactWriteItem[], result: unknown): Promise<void> {
+    if (actions.length === 0) {
+      try {
+        await this.complete(toAttributeValue(result));
+      } catch (err) {
+        if (isConditionFailed(err)) throw this.recordLost('it was not completed: nothing was written over it', err);
+        throw err;
+      }
+      return;
+    }
     const completion: TransactWriteItem = { Update: this.completion(toAttributeValue(result)) };
     await this.ddb.send(new TransactWriteItemsCommand({ TransactItems: [...actions, completion] }));
   }
 
+  /** A strongly consistent read of an item of the handler's (putLatest's read before a fetch). */
+  public async readItem(table: string, key: Record<string, unknown>): Promise<Record<string, AttributeValue> | undefined> {
+    const Key = marshall(key, { removeUndefinedValues: true });
+    return (await this.ddb.send(new GetItemCommand({ TableName: table, Key, ConsistentRead: true }))).Item;
+  }
+
   private explainCommitFailure(err: unknown, actions: number): unknown {
+    // The plain completion found the record taken over (recordLost set it).
+    if (err === this.failure) return err;
     const name = (err as { name?: string } | undefined)?.name;
     if (name === 'TransactionCanceledException') {
       const reasons = (err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
@@ -374,8 +435,30 @@ function toIdempotencyRecord(item: Record<string, AttributeValue>, payloadHash: 
   });
 }
 
-/** One DynamoDB client for the execution environment; a store per invocation. */
-export function idempotencyStores(options: IdempotencyStoreOptions): () => InvocationStore {
-  const client = new DynamoDBClient(options.endpoint ? { endpoint: options.endpoint } : {});
-  return () => new InvocationStore(client, options);
+/**
+ * One DynamoDB client for the execution environment, and a store for each invocation in progress: one in all where
+ * Lambda runs one invocation at a time, as a persistence layer made once at module scope is in Powertools' own
+ * examples (making one per invocation cost more CPU than the wrapper's whole envelope validation: Powertools
+ * lists the client's middleware each time to add its user agent once).
+ */
+export class InvocationStores {
+  private readonly client: DynamoDBClient;
+  private readonly idle: InvocationStore[] = [];
+
+  constructor(private readonly options: IdempotencyStoreOptions) {
+    this.client = new DynamoDBClient(options.endpoint ? { endpoint: options.endpoint } : {});
+  }
+
+  /** A store for a new invocation. */
+  public acquire(): InvocationStore {
+    const store = this.idle.pop() ?? new InvocationStore(this.client, this.options);
+    store.begin();
+    return store;
+  }
+
+  /** Takes the store back once its invocation is over; one with a commit still in flight is never used again. */
+  public release(store: InvocationStore): void {
+    store.end();
+    if (!store.committing) this.idle.push(store);
+  }
 }

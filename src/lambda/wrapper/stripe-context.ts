@@ -7,6 +7,7 @@
  */
 import * as path from 'node:path';
 import type { StripeEventSummary } from './envelope';
+import type { LatestStateIo } from './latest-state-effect';
 import type { StripeAccess, StripeAccessOptions } from './stripe-client';
 
 type Detail = Record<string, unknown>;
@@ -51,6 +52,27 @@ export function defineStripeProperties(context: object, event: { detail: Detail 
       enumerable: false,
     },
   });
+}
+
+/**
+ * How putLatest fetches an object: a thin event's related object with the SDK's `fetchRelatedObject()` (its context and
+ * `Stripe-Request-Trigger`), any other with `context.stripe.rawRequest` in the snapshot event's API version, so that
+ * the fetched object has the shape of the event's. Both resolve to the JSON with the SDK's `lastResponse`, whose
+ * headers carry Stripe's `Date`.
+ */
+export function latestStateFetch(context: object): LatestStateIo['fetch'] {
+  return async ({ path: apiPath, thin, apiVersion }) => {
+    const ctx = context as {
+      stripe: { rawRequest(method: string, p: string, params?: unknown, options?: unknown): Promise<unknown> };
+      eventNotification?: { fetchRelatedObject(): Promise<unknown> };
+    };
+    const object = thin && ctx.eventNotification
+      ? await ctx.eventNotification.fetchRelatedObject()
+      : await ctx.stripe.rawRequest('GET', apiPath, undefined, apiVersion ? { apiVersion } : undefined);
+    const headers = (object as { lastResponse?: { headers?: Record<string, string | string[] | undefined> } } | null)?.lastResponse?.headers;
+    const date = headers?.date;
+    return { object, date: Array.isArray(date) ? date[0] : date };
+  };
 }
 
 /**

@@ -3,8 +3,8 @@
  * integration) and those it reads that would change what it does, each with the prop to use instead.
  *
  * The list is everything the bundled wrapper reads (its own settings, and what Powertools 2.35.0's
- * Logger, Metrics and Idempotency read: `getStringFromEnv({ key })` and `process.env` in
- * @aws-lambda-powertools/{commons,logger,metrics,idempotency}), each either refused here or listed in
+ * Idempotency reads: `getStringFromEnv({ key })` and `process.env` in @aws-lambda-powertools/{commons,idempotency};
+ * the wrapper writes its log and metrics lines itself, src/lambda/wrapper/telemetry.ts), each either refused here or listed in
  * WITHOUT_EFFECT with the reason it is harmless; test/construct/reserved-environment.test.ts reads the
  * bundle and fails on a variable in neither list. The AWS SDK's own variables (AWS_ENDPOINT_URL_…,
  * AWS_MAX_ATTEMPTS, …) are not the wrapper's: the SDK in the Lambda runtime serves the user's code too.
@@ -45,11 +45,9 @@ export const REFUSED: Readonly<Record<string, string>> = {
   [ENV_DYNAMODB_ENDPOINT]: 'It points the wrapper at DynamoDB Local in local runs; a deployed function uses the regional endpoint.',
   [ENV_METRICS_INTEGRATION]: 'The integration sets it to its own name, the dimension of the metrics its alarms read.',
   [ENV_HANDLER_METRICS]: 'The integration sets it: use `handlerMetrics` (or `alarms.handlerAlarms`).',
-  [ENV_POWERTOOLS_SERVICE_NAME]: 'The integration sets it to the handler name, the `service` dimension of the metrics the alarms read: use the handler\'s `name`.',
+  [ENV_POWERTOOLS_SERVICE_NAME]: 'The integration sets it to the handler name, the `service` of the wrapper\'s lines and metrics and of your own code\'s Powertools: use the handler\'s `name`.',
   [ENV_POWERTOOLS_METRICS_NAMESPACE]: 'The integration sets it: use `metricsNamespace`.',
   POWERTOOLS_IDEMPOTENCY_DISABLED: 'It would turn off the idempotency that runs each Stripe event\'s handler once (every redelivery would run it again); it cannot be turned off.',
-  POWERTOOLS_METRICS_DISABLED: 'It would stop the metrics the alarms and the dashboard read; to drop alarms, use `alarms: { enabled: false }` or `alarms.disabledAlarms`.',
-  POWERTOOLS_DEV: 'It would turn the wrapper\'s metrics off and spread its log lines over several lines; configure your own code\'s Powertools in code instead.',
   AWS_LAMBDA_LOG_LEVEL: 'Lambda sets it from the function\'s logging configuration; below INFO the wrapper\'s outcome lines, which the saved queries read, would be dropped.',
   AWS_LAMBDA_MAX_CONCURRENCY: 'Lambda sets it on Lambda Managed Instances; set by hand it makes Powertools keep per-invocation state for concurrent invocations that do not happen.',
   AWS_REGION: SET_BY_LAMBDA,
@@ -62,13 +60,15 @@ export const REFUSED: Readonly<Record<string, string>> = {
 
 /** Variables the wrapper reads that do not change what it does: yours to set, for your own code. */
 export const WITHOUT_EFFECT: Readonly<Record<string, string>> = {
-  POWERTOOLS_LOG_LEVEL: 'The wrapper\'s Logger sets its level (INFO) in code, so this applies to your own code\'s logger only.',
+  POWERTOOLS_LOG_LEVEL: 'The Node.js wrapper writes its lines whatever it says: it is the level of your own code\'s logger (and of the Python wrapper\'s lines).',
   LOG_LEVEL: 'The same as POWERTOOLS_LOG_LEVEL, which it stands for.',
-  POWERTOOLS_LOGGER_SAMPLE_RATE: 'The wrapper\'s Logger sets its sample rate (0) in code.',
-  POWERTOOLS_LOGGER_LOG_EVENT: 'The wrapper never logs the event.',
-  POWERTOOLS_METRICS_FUNCTION_NAME: 'It names the cold-start metric, which the wrapper does not emit.',
-  ENVIRONMENT: 'It adds an `environment` field to the wrapper\'s log lines.',
-  TZ: 'It sets the time zone of the log lines\' timestamps.',
+  POWERTOOLS_LOGGER_SAMPLE_RATE: 'The wrapper\'s lines are never sampled: it applies to your own code\'s logger only.',
+  POWERTOOLS_LOGGER_LOG_EVENT: 'The Node.js wrapper never logs the event; the Python wrapper logs it at INFO when this is true.',
+  POWERTOOLS_METRICS_DISABLED: 'The wrapper always emits its metrics (the alarms and the dashboard read them): it turns off your own code\'s Powertools Metrics only. To drop alarms, use `alarms: { enabled: false }` or `alarms.disabledAlarms`.',
+  POWERTOOLS_DEV: 'The wrapper writes its lines itself: it applies to your own code\'s Powertools only.',
+  POWERTOOLS_METRICS_FUNCTION_NAME: 'It names the cold-start metric of your own code\'s Powertools Metrics; the wrapper emits none.',
+  ENVIRONMENT: 'Your own code\'s Powertools Logger reads it; the wrapper does not.',
+  TZ: 'The wrapper\'s timestamps are in UTC whatever it says.',
   AWS_SDK_UA_APP_ID: 'The AWS SDK\'s user-agent app id; Powertools appends its own.',
   AWS_LAMBDA_BENCHMARK_MODE: 'A test switch of the Lambda runtime\'s invoke store.',
   AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA: 'A switch of the Lambda Node.js runtime\'s invoke store; Powertools keeps its own when it is set.',

@@ -217,6 +217,22 @@ describe('log lines', () => {
     expect(lines[0].sampling_rate).toBe(0);
   });
 
+  test('carry the Lambda context as Powertools Logger writes it: the cold start on the first line only, the X-Ray trace id, UTC timestamps', async () => {
+    const traced = fn('Test.Logs.Context', { environment: { _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=557abcec3ee5a047;Sampled=1' } });
+    const lines = [];
+    for (const id of ['evt_1LogsContextA', 'evt_1LogsContextB']) lines.push(outcomeLine((await traced.invoke(envelope(recentCharge(id)))).logs)!);
+    expect(lines.map((l) => l.cold_start)).toEqual([true, false]);
+    for (const line of lines) {
+      expect(line.xray_trace_id).toBe('1-5759e988-bd862e3fe1be46a994272793');
+      expect(line.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      // Powertools Logger's keys first, in its order, then the wrapper's.
+      expect(Object.keys(line).slice(0, 12)).toEqual([
+        'level', 'message', 'timestamp', 'service', 'cold_start', 'function_arn', 'function_memory_size', 'function_name',
+        'function_request_id', 'sampling_rate', 'xray_trace_id', 'handler',
+      ]);
+    }
+  });
+
   test('name the event, the outcome and the timings', async () => {
     const event = recentCharge('evt_1LogsFields');
     const delivered = envelope(event);

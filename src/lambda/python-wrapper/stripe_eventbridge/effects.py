@@ -98,15 +98,35 @@ def _fail(method: str, message: str) -> None:
     raise InvalidTransactionError(f"{method}: {message} Nothing was written.")
 
 
+def _transact_items_name(i: int) -> str:
+    return f"TransactItems[{i}]"
+
+
+def _put_latest_name(i: int) -> str:
+    """put_latest's actions: the state's Put, then the handler's TransactItems."""
+    return "the state (Key and Item)" if i == 0 else f"TransactItems[{i - 1}]"
+
+
 class Effects:
     """`context.effects`: one per invocation."""
 
-    def __init__(self, store: Any, storable: Callable[[Any], Any], region: Optional[str], account: Optional[str], serialize: Callable[[dict], None]):
+    def __init__(
+        self,
+        store: Any,
+        storable: Callable[[Any], Any],
+        region: Optional[str],
+        account: Optional[str],
+        serialize: Callable[[dict], None],
+        latest: Optional[Tuple[Any, Callable[..., tuple]]] = None,
+        on_latest: Optional[Callable[[dict], None]] = None,
+    ):
         self._store = store
         self._storable = storable
         self._region = region
         self._account = account
         self._serialize = serialize
+        self._latest = latest
+        self._on_latest = on_latest
 
     def transact_write(self, *, TransactItems: List[dict], result: Any = None) -> Any:  # noqa: N803 (boto3's name)
         """Commits `TransactItems` (exactly as boto3's `client.transact_write_items` takes them) with the event's
@@ -119,7 +139,60 @@ class Effects:
         """As transact_write, with the values as boto3's resource API takes them (`Decimal`, not `float`)."""
         return self._commit("transact_write_resource", TransactItems, result, resource=True)
 
-    def _commit(self, method: str, items: Any, result: Any, resource: bool) -> Any:
+    def put_latest(
+        self,
+        *,
+        TableName: str,  # noqa: N803 (DynamoDB's names)
+        Key: dict,  # noqa: N803
+        Item: Callable[[dict], dict],  # noqa: N803
+        object: Optional[dict] = None,  # noqa: A002 (the Stripe object, as the event names it)
+        TransactItems: Optional[List[dict]] = None,  # noqa: N803
+        path: Optional[str] = None,
+        result: Any = None,
+    ) -> Any:
+        """Writes a Stripe object's state so that it never goes backwards and ends equal to Stripe's latest, whatever the
+        delivery order (src/contract/latest-state.ts), committed with the event's idempotency record. `Key` is the
+        item's primary key; `Item(state)` returns its other attributes for a state of the object (the event's `object`,
+        or one fetched from Stripe with `context.stripe` when the event cannot prove its order; a thin event carries none);
+        values as boto3's resource API takes them, as for transact_write_resource, which `TransactItems` (other writes of
+        the event, committed whatever the decision) follow too. Returns `result` as stored: by default the outcome
+        `{"object", "written", "decision", "fetches"}`; a callable gets the outcome."""
+        from .latest_state import LatestStateIo, run_put_latest  # only handlers that use it load it
+
+        self._not_committed("put_latest")
+        if self._latest is None:
+            raise InvalidTransactionError("put_latest: this invocation has no Stripe event. Nothing was written.")
+        event, fetch = self._latest
+        extras = self.check("put_latest", TransactItems, resource=True) if TransactItems else []
+        outcomes: List[dict] = []
+
+        def result_of(outcome: dict) -> Any:
+            outcomes.append(outcome)
+            if callable(result):
+                return result(outcome)
+            return outcome if result is None else result
+
+        def commit(actions: List[dict], value: Any) -> Any:
+            checked = self.check("put_latest", actions, resource=False, name=_put_latest_name) if actions else []
+            return self._store.commit(checked, self._storable(value), "put_latest")
+
+        from boto3.dynamodb.types import TypeSerializer
+
+        serializer = TypeSerializer()
+        io = LatestStateIo(
+            commit=commit,
+            read=self._store.read_item,
+            fetch=fetch,
+            serialize=serializer.serialize,
+            token=lambda: __import__("secrets").token_urlsafe(9),
+            now_ms=lambda: int(__import__("time").time() * 1000),
+        )
+        stored = run_put_latest(event, io, TableName=TableName, Key=Key, Item=Item, obj=object, TransactItems=extras, path=path, result=result_of)
+        if outcomes and self._on_latest is not None:
+            self._on_latest(outcomes[-1])
+        return stored
+
+    def _not_committed(self, method: str) -> None:
         # The invocation fails anyway (a record taken over, an unknown commit outcome): nothing more is sent.
         if self._store.failure is not None:
             raise self._store.failure
@@ -131,10 +204,13 @@ class Effects:
                 "Nothing was written."
             )
             raise self._store.failure
+
+    def _commit(self, method: str, items: Any, result: Any, resource: bool) -> Any:
+        self._not_committed(method)
         actions = self.check(method, items, resource)
         return self._store.commit(actions, self._storable(result), method)
 
-    def check(self, method: str, given: Any, resource: bool) -> List[dict]:
+    def check(self, method: str, given: Any, resource: bool, name: Callable[[int], str] = _transact_items_name) -> List[dict]:
         """Validates (and, for the resource shape, serialises) the actions; raises InvalidTransactionError before any
         request."""
         if not isinstance(given, (list, tuple)) or len(given) == 0:
@@ -144,7 +220,7 @@ class Effects:
         if len(given) > maximum:
             _fail(method, f"{len(given)} actions plus the idempotency record's completion make {len(given) + 1}; DynamoDB's TransactWriteItems "
                   f"takes at most {MAX_TRANSACTION_ACTIONS}, so an event's effects must fit in {maximum} actions.")
-        checked = [self._check_action(method, raw, i, resource) for i, raw in enumerate(given)]
+        checked = [self._check_action(method, raw, name(i), resource) for i, raw in enumerate(given)]
         record_key = self._store.record_key()
         table_name = self._store.table_name
         for i, a in enumerate(checked):
@@ -153,7 +229,7 @@ class Effects:
             )
             if on_record:
                 prefix = self._store.key.split(KEY_HASH_SEPARATOR)[0]
-                _fail(method, f"TransactItems[{i}] writes this event's idempotency record ({prefix}#…), which the wrapper completes in the same transaction.")
+                _fail(method, f"{name(i)} writes this event's idempotency record ({prefix}#…), which the wrapper completes in the same transaction.")
             for j in range(i):
                 b = checked[j]
                 if a.table != b.table:
@@ -164,7 +240,7 @@ class Effects:
                     or (b.key is not None and a.put_item is not None and _put_matches(a.put_item, b.key))
                 )
                 if clash:
-                    _fail(method, f"TransactItems[{j}] ({b.kind}) and TransactItems[{i}] ({a.kind}) target the same item "
+                    _fail(method, f"{name(j)} ({b.kind}) and {name(i)} ({a.kind}) target the same item "
                           f"{_describe_key(a.key if a.key is not None else b.key)} in {a.table}; DynamoDB allows one action per item in a "
                           "transaction. Merge them into one action.")
         record_bytes = _item_bytes(record_key) + 300  # key, status, timestamps; the result is limited by to_storable_result
@@ -174,8 +250,7 @@ class Effects:
                   f"{MAX_TRANSACTION_BYTES} bytes (4 MB) in all. Write less per event.")
         return [a.item for a in checked]
 
-    def _check_action(self, method: str, raw: Any, i: int, resource: bool) -> _Checked:
-        where = f"TransactItems[{i}]"
+    def _check_action(self, method: str, raw: Any, where: str, resource: bool) -> _Checked:
         kinds = [k for k in KINDS if isinstance(raw, dict) and raw.get(k) is not None]
         if len(kinds) != 1:
             _fail(method, f"{where} must have exactly one of {', '.join(KINDS)}; it has {'none' if not kinds else ' and '.join(kinds)}.")

@@ -337,14 +337,29 @@ class StripeIdempotencyStore(DynamoDBPersistenceLayer):
                 self.stored = (None,)
                 return None
             raise self._explain_commit_failure(err, len(actions)) from err
+        except IdempotencyRecordLostError:
+            raise
         except Exception as err:
             raise self._explain_commit_failure(err, len(actions)) from err
         self.committed = (result, len(actions))
         return result
 
     def _send_transaction(self, actions: List[dict], result: Any) -> None:
-        completion = {"Update": self._completion(to_attribute_value(json.dumps(result, cls=Encoder, sort_keys=True)))}
-        self.client.transact_write_items(TransactItems=[*actions, completion])
+        """The transaction, or without actions (put_latest skipping an older state) the plain completion (request 2a)."""
+        data = to_attribute_value(json.dumps(result, cls=Encoder, sort_keys=True))
+        if not actions:
+            try:
+                self._complete(data)
+            except ClientError as err:
+                if _is_condition_failed(err):
+                    raise self._record_lost("it was not completed: nothing was written over it") from err
+                raise
+            return
+        self.client.transact_write_items(TransactItems=[*actions, {"Update": self._completion(data)}])
+
+    def read_item(self, table: str, key: dict) -> Optional[dict]:
+        """A strongly consistent read of an item of the handler's (put_latest's read before a fetch); the key in client shape."""
+        return self.client.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
 
     def _explain_commit_failure(self, err: BaseException, actions: int) -> BaseException:
         code = _error_code(err)

@@ -168,6 +168,25 @@ def set_stripe_attributes(context: Any, event: dict, thin: Any, access: StripeAc
         context.event_notification = None
 
 
+def latest_state_fetch(context: Any, event_id: str) -> Callable[[str, bool, Optional[str]], Tuple[dict, Optional[str]]]:
+    """How put_latest fetches an object with `context.stripe`: a thin event's related object as stripe-python's
+    `fetch_related_object()` asks for it (its context, `Stripe-Request-Trigger`), any other in the snapshot event's API
+    version, so that the fetched object has the shape of the event's. Returns the JSON object and Stripe's `Date`."""
+
+    def fetch(path: str, thin: bool, api_version: Optional[str]) -> Tuple[dict, Optional[str]]:
+        options: Dict[str, Any] = {}
+        if thin:
+            options["headers"] = {"Stripe-Request-Trigger": f"event={event_id}"}
+        elif api_version:
+            options["stripe_version"] = api_version
+        response = context.stripe.raw_request("get", path, **options)
+        headers = getattr(response, "headers", None) or {}
+        date = headers.get("date") or headers.get("Date")
+        return json.loads(response.body), date
+
+    return fetch
+
+
 # A thin type that is the twin of a snapshot type is that type with this prefix (`v1.checkout.session.completed`).
 _TWIN_TYPE_PREFIX = "v1."
 

@@ -1,7 +1,7 @@
 """The wrapper's log line and EMF metrics, written as one JSON document per line to stdout, where Lambda sends them to
 CloudWatch Logs (which extracts the metrics from the EMF lines).
 
-The same documents as the Node.js wrapper's Powertools Logger and Metrics write: the log line has Powertools' keys
+The same documents as the Node.js wrapper writes (src/lambda/wrapper/telemetry.ts), Powertools Logger's and Metrics': the log line has Powertools' keys
 (`level`, `message`, `timestamp`, `service`, `cold_start`, `function_name`, `function_memory_size`, `function_arn`,
 `function_request_id`, `xray_trace_id`) and the wrapper's fields (src/contract/log-fields.ts); the EMF line has the
 namespace, the dimension sets (`service`, or `integration` and optionally [`integration`, `service`]) and the metric

@@ -51,7 +51,8 @@ from .envelope import InvalidStripeEventError, InvalidStripeEventReason, StripeE
 from .effects import Effects, resource_serializer
 from .idempotency import StripeIdempotencyStore, explain_store_failure
 from .record_values import to_storable_result
-from .stripe_client import StripeAccess, set_stripe_attributes, thin_idempotency_view
+from .latest_state import LatestStateEvent
+from .stripe_client import StripeAccess, latest_state_fetch, set_stripe_attributes, thin_idempotency_view
 from .telemetry import Telemetry
 from .user_handler import UserHandler, load_user_handler
 
@@ -117,6 +118,8 @@ class _Invocation:
     handler_ran = False
     fields: dict = {}
     user_handler: UserHandler
+    latest: Optional[dict] = None
+    """put_latest's outcome, for the log line."""
     event: Any = None
     """The event as delivered (a thin event is keyed on its idempotency view, which the handler never sees)."""
 
@@ -159,6 +162,10 @@ def _record_fields() -> dict:
         fields[F["TRANSACTION_ACTIONS"]] = persistence_store.committed[1]
     if persistence_store.previous is not None:
         fields[F["PREVIOUS_KEY_PREFIX"]] = persistence_store.previous[0]
+    if _Invocation.latest is not None:
+        fields[F["LATEST_STATE"]] = _Invocation.latest["decision"]
+        fields[F["LATEST_STATE_OBJECT"]] = _Invocation.latest["object"]
+        fields[F["STRIPE_FETCHES"]] = _Invocation.latest["fetches"]
     return fields
 
 
@@ -247,6 +254,7 @@ def handler(event: Any, context: Any) -> Any:
     fields = _event_fields(summary)
     event_age_ms = max(0, started - int(summary.created * 1000))
     _Invocation.handler_ran = False
+    _Invocation.latest = None
     _Invocation.fields = fields
     persistence_store.begin()
     try:
@@ -260,6 +268,18 @@ def handler(event: Any, context: Any) -> Any:
             region=os.environ.get("AWS_REGION"),
             account=(arn.split(":") + [""] * 5)[4] or None,
             serialize=_serialize_resource_values,
+            # `context.effects.put_latest`: the event's order facts, and `context.stripe` to ask Stripe when they prove nothing.
+            latest=(
+                LatestStateEvent(
+                    id=summary.stripe_event_id,
+                    type=summary.type,
+                    created=event["detail"].get("created"),
+                    api_version=summary.api_version,
+                    related_object=summary.thin.related_object if summary.thin is not None else None,
+                ),
+                latest_state_fetch(context, summary.stripe_event_id),
+            ),
+            on_latest=lambda outcome: setattr(_Invocation, "latest", outcome),
         )
         # `context.stripe` and `context.event_notification`: stand-ins that load stripe-python on first use (stripe_client.py).
         set_stripe_attributes(context, event, summary.thin, stripe_access)
