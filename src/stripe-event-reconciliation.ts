@@ -21,8 +21,10 @@ import {
   ENV_RECONCILE_SECRET_ID,
   METRIC_EVENTS_BACKFILLED,
   METRIC_EVENTS_MISSED,
+  ReconcileRouteConfig,
   STRIPE_EVENTS_RETENTION_SECONDS,
 } from './contract/reconcile';
+import { StripeEventPayload } from './event-payload';
 import { packageAsset } from './package/package-assets';
 import { ROUTE_DEFAULTS } from './private/defaults';
 import { invalid, warn } from './private/errors';
@@ -99,11 +101,18 @@ export interface StripeEventReconciliationProps extends StripeReconciliationOpti
   readonly idempotencyTable: dynamodb.ITable;
 
   /**
-   * The partner event source the routes' bus accepts: the `source` of backfilled events.
+   * The partner event source the routes' bus of snapshot events accepts: the `source` of backfilled snapshot events.
    *
    * @default - the rules' source prefix
    */
   readonly eventSourceName?: string;
+
+  /**
+   * The partner event source the routes' bus of thin events accepts: the `source` of backfilled thin events.
+   *
+   * @default - the rules' source prefix
+   */
+  readonly thinEventSourceName?: string;
 
   /**
    * CloudWatch namespace of the EventsMissed and EventsBackfilled metrics.
@@ -180,14 +189,23 @@ export class StripeEventReconciliation extends Construct {
     this.metrics = new StripeMetricFactory(props.metricsNamespace ?? ROUTE_DEFAULTS.metricsNamespace);
     this.serviceName = `${scope.node.id}.${id}`;
 
-    const patterns = props.routes.map((route) => {
-      const rule = route.rule.node.defaultChild as events.CfnRule | undefined;
-      if (!(rule instanceof events.CfnRule)) invalid(this, `routes: the rule of handler ${route.handlerName} is not an events.Rule of this app.`);
-      return rule.eventPattern;
+    // Each rule's pattern under the payload style of its bus: snapshot events are listed from GET /v1/events, thin ones
+    // from GET /v2/core/events. `thinPatterns` only when there are some, so a snapshot-only route's config is as before.
+    const routes = props.routes.map((route) => {
+      const byPayload = { [StripeEventPayload.SNAPSHOT]: [] as unknown[], [StripeEventPayload.THIN]: [] as unknown[] };
+      route.rules.forEach((r, i) => {
+        const rule = r.node.defaultChild as events.CfnRule | undefined;
+        if (!(rule instanceof events.CfnRule)) invalid(this, `routes: the rule of handler ${route.handlerName} is not an events.Rule of this app.`);
+        for (const payload of route._rulePayloads[i] ?? [StripeEventPayload.SNAPSHOT]) byPayload[payload].push(rule.eventPattern);
+      });
+      const thin = byPayload[StripeEventPayload.THIN];
+      const patterns = byPayload[StripeEventPayload.SNAPSHOT];
+      return { function: route.function.functionName, patterns, ...(thin.length > 0 ? { thinPatterns: thin } : {}) };
     });
     const config = {
-      routes: props.routes.map((route, i) => ({ function: route.function.functionName, patterns: [patterns[i]] })),
+      routes,
       eventSourceName: props.eventSourceName,
+      thinEventSourceName: props.thinEventSourceName,
       windowSeconds,
       graceSeconds,
       backfill: props.backfill ?? false,
@@ -324,7 +342,7 @@ export class StripeEventReconciliation extends Construct {
   }
 
   /** The function's configuration must fit Lambda's 4 KB environment, function names at their longest. */
-  private checkEnvironmentSize(stack: Stack, config: { routes: Array<{ function: string; patterns: unknown[] }> }): string[] {
+  private checkEnvironmentSize(stack: Stack, config: { routes: ReconcileRouteConfig[] }): string[] {
     const resolved = stack.resolve({ ...config, routes: config.routes.map((r) => ({ ...r, function: 'x'.repeat(MAX_FUNCTION_NAME) })) });
     const bytes = Buffer.byteLength(JSON.stringify(resolved)) + 600;
     return bytes <= MAX_ENVIRONMENT_BYTES

@@ -228,6 +228,14 @@ export class StripeEventRoute extends Construct {
   /** Every bus the route's rules are on, in the order of `rules` (one bus, or the snapshot and the thin bus). */
   public readonly eventBuses: events.IEventBus[];
 
+  /**
+   * The payload styles of the events each rule of `rules` delivers, in the order of `rules` (the reconciliation lists
+   * a rule's events from Stripe's log of that style).
+   *
+   * @internal
+   */
+  public readonly _rulePayloads: StripeEventPayload[][];
+
   private readonly metrics: StripeMetricFactory;
   private readonly busOfRule = new Map<events.IRule, events.IEventBus>();
 
@@ -241,6 +249,7 @@ export class StripeEventRoute extends Construct {
       thinEventBus: props.thinEventBus,
     }, composedKeys.has(props) ? 'handlers' : 'eventTypes');
     this.eventPayloads = [StripeEventPayload.SNAPSHOT, StripeEventPayload.THIN].filter((p) => plans.some((plan) => plan.payloads.includes(p)));
+    this._rulePayloads = plans.map((plan) => [...plan.payloads]);
     this.eventTypes = [...props.eventTypes];
     this.handlerName = handlerNameFor(props.handler._name, props.eventTypes);
     this.idempotencyKeyPrefix = props.idempotencyKeyPrefix ?? keyPrefix(defaultKeyScope(scope), this.handlerName);

@@ -300,7 +300,7 @@ export class StripeEventBridgeIntegration extends Construct {
         ...props.reconciliation,
         routes: this.routes,
         idempotencyTable: this.idempotencyTable,
-        eventSourceName: partnerEventSourceOf(this.eventBus),
+        ...reconciliationSources(bound),
         metricsNamespace: options.metricsNamespace,
         alarms: props.alarms?.enabled !== false,
         alarmTopic: this.alarmTopic,
@@ -431,4 +431,15 @@ export class StripeEventBridgeIntegration extends Construct {
   private ruleBuses(): events.IEventBus[] {
     return this.routes.flatMap((r) => r.eventBuses);
   }
+}
+
+/** The partner event sources of the integration's snapshot and thin buses: the `source` of backfilled events of each style. */
+function reconciliationSources(
+  bound: ReadonlyArray<{ bus: StripeEventBus; eventBus: events.IEventBus }>,
+): { eventSourceName?: string; thinEventSourceName?: string } {
+  const of = (payload: StripeEventPayload) => {
+    const b = bound.find((x) => x.bus.payload === payload);
+    return b ? partnerEventSourceOf(b.eventBus) : undefined;
+  };
+  return { eventSourceName: of(StripeEventPayload.SNAPSHOT), thinEventSourceName: of(StripeEventPayload.THIN) };
 }

@@ -16,19 +16,23 @@ export const ENV_RECONCILE_SECRET_ID = 'STRIPE_EB_RECONCILE_SECRET_ID';
  */
 export const ENV_STRIPE_API_BASE = 'STRIPE_EB_STRIPE_API_BASE';
 
-/** One route the scheduled function checks: the function to read and invoke, and its rule's patterns. */
+/** One route the scheduled function checks: the function to read and invoke, and its rules' patterns. */
 export interface ReconcileRouteConfig {
   /** Function name or ARN. */
   readonly function: string;
-  /** The event patterns of the rules that target the function, as EventBridge holds them. */
+  /** The event patterns of the rules on a bus of snapshot events that target the function, as EventBridge holds them. */
   readonly patterns: unknown[];
+  /** The event patterns of its rules on a bus of thin events (absent: none, as for every route before thin events). */
+  readonly thinPatterns?: unknown[];
 }
 
 /** What the construct tells its scheduled function (ENV_RECONCILE_CONFIG). */
 export interface ReconcileFunctionConfig {
   readonly routes: ReconcileRouteConfig[];
-  /** The partner event source name (envelope `source` of backfilled events), when known. */
+  /** The partner event source name of the snapshot bus (envelope `source` of backfilled snapshot events), when known. */
   readonly eventSourceName?: string;
+  /** The partner event source name of the thin bus (envelope `source` of backfilled thin events), when known. */
+  readonly thinEventSourceName?: string;
   /** How far back each run looks, in seconds. */
   readonly windowSeconds: number;
   /** Events younger than this (seconds) are left for the next run: they may still be on their way. */
@@ -45,11 +49,14 @@ export const METRIC_EVENTS_BACKFILLED = 'EventsBackfilled';
 
 /**
  * Stripe's Events API returns the events of the last 30 days ("List events, going back up to 30 days",
- * GET /v1/events in Stripe's OpenAPI spec).
+ * GET /v1/events in Stripe's OpenAPI spec, and GET /v2/core/events in its v2 spec).
  */
 export const STRIPE_EVENTS_RETENTION_SECONDS = 30 * 24 * 60 * 60;
 
-/** `types[]` of GET /v1/events takes "an array of up to 20 strings containing specific event names". */
+/**
+ * `types[]` of GET /v1/events takes "an array of up to 20 strings containing specific event names", and so does `types`
+ * of GET /v2/core/events.
+ */
 export const STRIPE_MAX_TYPES_PER_LIST = 20;
 
 /** Defaults shared by the command and the construct. */

@@ -1,8 +1,8 @@
 import { plainError } from './errors';
 import { parseEvent } from './event-fields';
 import { EventPattern, validateEventPattern } from './event-pattern';
-import { asDelivered, isEventBridgeEvent, isStripeEvent, toEventBridgeEvent } from './stripe-envelope';
-import { judgeRules } from './synthesized-rules';
+import { asDelivered, isBareStripeEvent, isEventBridgeEvent, payloadStyleOf, toEventBridgeEvent } from './stripe-envelope';
+import { judgeRules, receives } from './synthesized-rules';
 import { readSynthesizedRules } from '../cloud-assembly/rules';
 
 /**
@@ -75,9 +75,11 @@ export class EventPatternTester {
   }
 
   /**
-   * Wraps a bare Stripe event (`{"id": "evt_…", "object": "event", …}`) in the EventBridge envelope a
-   * Stripe event destination delivers it in (`source` `aws.partner/stripe.com/ed_local`, `detail-type` =
-   * the event type, `detail` = the event). An event that already has its envelope is returned unchanged.
+   * Wraps a bare Stripe event in the EventBridge envelope a Stripe event destination delivers it in (`source`
+   * `aws.partner/stripe.com/ed_local`, `detail-type` = the event type, `detail` = the event): a snapshot event
+   * (`{"id": "evt_…", "object": "event", …}`) whole, a thin event (`{"id": "evt_…", "object": "v2.core.event", …}`)
+   * as the notification a thin destination sends (without the `data` and `changes` that Stripe's API adds when the
+   * event is fetched). An event that already has its envelope is returned unchanged.
    *
    * @param stripeEvent the Stripe event, as JSON
    * @returns the EventBridge event, as JSON
@@ -85,10 +87,10 @@ export class EventPatternTester {
   public static toEventBridgeEvent(stripeEvent: string): string {
     const value: unknown = JSON.parse(stripeEvent);
     if (isEventBridgeEvent(value)) return stripeEvent;
-    if (!isStripeEvent(value)) {
+    if (!isBareStripeEvent(value)) {
       // The method as the caller spells it: jsii's Python runtime sets JSII_AGENT=Python/<version>.
       const method = process.env.JSII_AGENT?.startsWith('Python/') ? 'to_event_bridge_event' : 'toEventBridgeEvent';
-      throw plainError(`${method}: not a Stripe event (needs "id", "object": "event" and "type")`);
+      throw plainError(`${method}: not a Stripe event (needs "id", "type" and "object": "event", or "object": "v2.core.event" for a thin event)`);
     }
     return JSON.stringify(toEventBridgeEvent(value));
   }
@@ -96,8 +98,9 @@ export class EventPatternTester {
   /**
    * The rules of a synthesized app (a cloud assembly directory such as `cdk.out`, including nested
    * stages and nested stacks) that a Stripe event would reach: enabled rules whose pattern matches, on a
-   * Stripe partner event bus (or on a bus the template does not name). A bare Stripe event is wrapped the
-   * way Stripe delivers it first.
+   * Stripe partner event bus (or on a bus the template does not name) that carries the event's payload style
+   * (a snapshot event reaches the rules on a snapshot destination's bus, a thin event those on a thin
+   * destination's). A bare Stripe event is wrapped the way Stripe delivers it first.
    *
    * @param cloudAssemblyDir the cloud assembly directory
    * @param event the event, as JSON: a bare Stripe event or an EventBridge event
@@ -107,8 +110,14 @@ export class EventPatternTester {
     const verdicts = judgeRules(readSynthesizedRules(cloudAssemblyDir), parseEvent(asDelivered(event)));
     const invalid = verdicts.find((v) => v.invalid);
     if (invalid) throw plainError(`${invalid.rule.stack} ${invalid.rule.logicalId}: ${invalid.reason}`);
+    let style: ReturnType<typeof payloadStyleOf>;
+    try {
+      style = payloadStyleOf(JSON.parse(event));
+    } catch {
+      style = undefined; // parseEvent above accepted it; JSON.parse may still refuse what the reader takes (e.g. depth)
+    }
     return verdicts
-      .filter((v) => v.matches && v.rule.enabled && v.rule.stripeBus !== false)
+      .filter((v) => receives(v, style))
       .map((v) => ({
         stack: v.rule.stack,
         ruleLogicalId: v.rule.logicalId,

@@ -14,11 +14,20 @@ export { DEFAULT_PATTERN_SIZE_QUOTA, MAX_ALTERNATIVES, MAX_PATTERN_LENGTH } from
 export { MAX_NESTING_DEPTH } from './json-reader';
 export { ParsedEvent, parseEvent } from './event-fields';
 export { LOCAL_STRIPE_SOURCE } from '../contract/stripe';
-export { asDelivered, isEventBridgeEvent, isStripeEvent, toEventBridgeEvent } from './stripe-envelope';
-export type { EnvelopeOptions } from './stripe-envelope';
-export { judgeRules } from './synthesized-rules';
+export {
+  asDelivered,
+  deliveredDetail,
+  isBareStripeEvent,
+  isEventBridgeEvent,
+  isStripeEvent,
+  isThinEvent,
+  payloadStyleOf,
+  toEventBridgeEvent,
+} from './stripe-envelope';
+export type { BareStripeEvent, EnvelopeOptions } from './stripe-envelope';
+export { judgeRules, notReceivedBecause, receives } from './synthesized-rules';
 export type { RuleVerdict } from './synthesized-rules';
-export { readSynthesizedRules } from '../cloud-assembly/rules';
-export type { SynthesizedRule, SynthesizedTarget } from '../cloud-assembly/rules';
+export { readSynthesizedRules, ruleCarries } from '../cloud-assembly/rules';
+export type { StripePayloadStyle, SynthesizedRule, SynthesizedTarget } from '../cloud-assembly/rules';
 export { EventPatternTester } from './event-pattern-tester';
 export type { SynthesizedRuleMatch } from './event-pattern-tester';

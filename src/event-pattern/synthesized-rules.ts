@@ -2,7 +2,7 @@
 import { InvalidEventPatternError } from './errors';
 import { ParsedEvent } from './event-fields';
 import { EventPattern } from './event-pattern';
-import type { SynthesizedRule } from '../cloud-assembly/rules';
+import { ruleCarries, type StripePayloadStyle, type SynthesizedRule } from '../cloud-assembly/rules';
 
 export interface RuleVerdict {
   readonly rule: SynthesizedRule;
@@ -23,4 +23,24 @@ export function judgeRules(rules: readonly SynthesizedRule[], event: ParsedEvent
       throw e;
     }
   });
+}
+
+/**
+ * Why a rule whose pattern matches would still not receive a Stripe event of the payload style `style` (undefined: not
+ * known), or undefined when it would: a disabled rule, a bus that is not a Stripe partner bus, or a partner bus whose
+ * destination sends the other payload style (a snapshot destination's bus never carries a thin event, nor the reverse).
+ */
+export function notReceivedBecause(v: RuleVerdict, style: StripePayloadStyle | undefined): string | undefined {
+  if (!v.rule.enabled) return 'matches, but the rule is disabled';
+  if (v.rule.stripeBus === false) return `matches, but the rule is on the ${v.rule.eventBus} bus, which does not receive Stripe's events`;
+  if (!ruleCarries(v.rule, style)) {
+    const carried = v.rule.payloads!.join(' and ');
+    return `matches, but the rule is on a bus of ${carried} events; a ${style} event arrives on the bus of a destination whose payload is ${style}`;
+  }
+  return undefined;
+}
+
+/** Whether a rule receives the event: its pattern matches and nothing else keeps the event from it (notReceivedBecause). */
+export function receives(v: RuleVerdict, style: StripePayloadStyle | undefined): boolean {
+  return v.matches && notReceivedBecause(v, style) === undefined;
 }

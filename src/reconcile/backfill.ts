@@ -1,8 +1,9 @@
 /**
  * Delivers the events a reconciliation found missing to their handlers' functions, in the EventBridge
- * envelope a partner bus delivers them in, as an asynchronous invoke (as EventBridge invokes): a failure
- * takes the function's usual retries and on-failure dead-letter queue, and the wrapper's idempotency makes
- * a second delivery of the same event (a repeated backfill, a late original) a harmless duplicate.
+ * envelope a partner bus delivers them in (a thin event as the notification a thin bus delivers), as an
+ * asynchronous invoke (as EventBridge invokes): a failure takes the function's usual retries and on-failure
+ * dead-letter queue, and the wrapper's idempotency makes a second delivery of the same event (a repeated
+ * backfill, a late original) a harmless duplicate.
  *
  * A backfill sends only what it can show was never processed, and never lets events that keep failing crowd
  * out the others:
@@ -25,6 +26,7 @@ import { formatDuration, isoSeconds } from './durations';
 import type { HandlerReconciliation, ReconcileResult, StripeEventRef } from './reconcile';
 import { eventHash, findRecordsByHash, FoundRecord, idempotencyKey, RecordRef, recordId } from './records';
 import type { ReconcileRoute } from './routes';
+import type { ListedEvent } from './stripe-events';
 import { KEY_SCOPE_SEPARATOR } from '../contract/idempotency';
 import { DEFAULT_BACKFILL_RETRY_AFTER_SECONDS, MAX_BACKFILL_ATTEMPTS } from '../contract/reconcile';
 import { toEventBridgeEvent } from '../event-pattern/stripe-envelope';
@@ -75,6 +77,12 @@ export interface OtherScopeEvent extends BackfilledEvent {
   readonly keyScopes: string[];
 }
 
+/** A missing thin event not sent because its snapshot twin, missing too, has the same record and stands for both. */
+export interface TwinEvent extends BackfilledEvent {
+  /** The snapshot twin (`snapshot_event`). */
+  readonly snapshotEvent: string;
+}
+
 /** A missing event an earlier backfill sent. */
 export interface EarlierBackfill extends BackfilledEvent {
   /** Sends before this run. */
@@ -99,6 +107,8 @@ export interface BackfillSummary {
   readonly otherScope: OtherScopeEvent[];
   /** Sent by an earlier backfill and still missing: sent again, waiting, or failing (not sent again). */
   readonly sentBefore: EarlierBackfill[];
+  /** Not sent: thin events whose snapshot twin, missing too, stands for both (one record for the pair). */
+  readonly twins: TwinEvent[];
   /** Sends that could not be remembered (the next run takes them for events never sent). */
   readonly warnings: string[];
 }
@@ -106,13 +116,16 @@ export interface BackfillSummary {
 interface Candidate {
   readonly h: HandlerReconciliation;
   readonly e: StripeEventRef;
+  readonly listed: ListedEvent;
   readonly route: ReconcileRoute;
   /** The event's record under the handler's key prefix (where its marker is kept). */
   readonly ref: RecordRef;
   readonly marker?: BackfillMarker;
 }
 
-const byAge = (a: Candidate, b: Candidate) => a.e.created - b.e.created || a.e.id.localeCompare(b.e.id);
+// Oldest first; of twins created in the same second, the snapshot event first (it stands for both).
+const byAge = (a: Candidate, b: Candidate) =>
+  a.e.created - b.e.created || Number(a.listed.payload === 'thin') - Number(b.listed.payload === 'thin') || a.e.id.localeCompare(b.e.id);
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /**
@@ -124,11 +137,11 @@ async function otherScopeRecords(ddb: DynamoDBClient, candidates: readonly Candi
   for (const c of candidates) byTable.set(c.ref.table, [...(byTable.get(c.ref.table) ?? []), c]);
   const out = new Map<Candidate, FoundRecord[]>();
   for (const [table, inTable] of byTable) {
-    const found = await findRecordsByHash(ddb, table, new Set(inTable.map((c) => eventHash(c.e.id))));
+    const found = await findRecordsByHash(ddb, table, new Set(inTable.map((c) => eventHash(c.listed.recordId))));
     for (const c of inTable) {
       const scope = c.route.idempotency!;
       const read = new Set([scope.keyPrefix, ...scope.previousKeyPrefixes]);
-      const others = (found.get(eventHash(c.e.id)) ?? []).filter((r) => !read.has(r.keyPrefix) && r.keyPrefix.endsWith(`${KEY_SCOPE_SEPARATOR}${c.h.handler}`));
+      const others = (found.get(eventHash(c.listed.recordId)) ?? []).filter((r) => !read.has(r.keyPrefix) && r.keyPrefix.endsWith(`${KEY_SCOPE_SEPARATOR}${c.h.handler}`));
       if (others.length > 0) out.set(c, others);
     }
   }
@@ -148,7 +161,11 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
   let candidates: Candidate[] = report.handlers.flatMap((h) => {
     const route = routes.find((r) => r.handler === h.handler && r.functionName === h.functionName)!;
     const scope = route.idempotency;
-    return scope ? h.missing.map((e) => ({ h, e, route, ref: { table: scope.table, key: idempotencyKey(scope.keyPrefix, e.id) } })) : [];
+    if (!scope) return [];
+    return h.missing.map((e) => {
+      const listed = events.get(e.id)!;
+      return { h, e, listed, route, ref: { table: scope.table, key: idempotencyKey(scope.keyPrefix, listed.recordId) } };
+    });
   }).sort(byAge);
   const missing = candidates.length;
   const summary = {
@@ -159,12 +176,28 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
     notSent: 0,
     otherScope: [] as OtherScopeEvent[],
     sentBefore: [] as EarlierBackfill[],
+    twins: [] as TwinEvent[],
     warnings: [] as string[],
   };
   if (missing === 0) return summary;
 
   const item = (c: Candidate): BackfilledEvent => ({ handler: c.h.handler, id: c.e.id, type: c.e.type });
   const what = (c: Candidate) => `${c.e.id} (${c.e.type}, ${isoSeconds(c.e.created)}) → ${c.h.handler}`;
+
+  // A snapshot event and its thin twin routed to one handler have one record: one delivery does for both, the
+  // snapshot event's (the thin one is kept only when its twin is not missing for this handler).
+  const byRecord = new Map<string, Candidate>();
+  for (const c of candidates) {
+    const kept = byRecord.get(recordId(c.ref));
+    if (!kept || (kept.listed.payload === 'thin' && c.listed.payload === 'snapshot')) byRecord.set(recordId(c.ref), c);
+  }
+  candidates = candidates.filter((c) => {
+    const kept = byRecord.get(recordId(c.ref))!;
+    if (kept === c) return true;
+    summary.twins.push({ ...item(c), snapshotEvent: c.listed.recordId });
+    log(`not sent ${what(c)}: left to its snapshot twin ${kept.e.id} (snapshot_event), missing too: one idempotency record for both`);
+    return false;
+  });
 
   const others = await otherScopeRecords(options.ddb, candidates);
   for (const [c, records] of others) {
@@ -205,9 +238,8 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
       log(`would send ${what(c)}${resent}`);
       continue;
     }
-    const stripeEvent = events.get(c.e.id)!;
     try {
-      const envelope = toEventBridgeEvent(stripeEvent as unknown as { id: string; type: string; created: number }, c.route.envelope);
+      const envelope = toEventBridgeEvent(c.listed.event, c.route.envelopes[c.listed.payload]);
       await options.invoke(c.route.functionName, envelope);
     } catch (err) {
       const error = `${(err as Error).name ?? 'Error'}: ${(err as Error).message ?? String(err)}`;
@@ -237,6 +269,7 @@ function summaryLine(s: BackfillSummary, dryRun: boolean): string {
   ];
   if (s.notSent > 0) parts.push(`${s.notSent} left for another run (--limit)`);
   if (s.otherScope.length > 0) parts.push(`${s.otherScope.length} processed under another key scope (not sent: set previousKeyScopes)`);
+  if (s.twins.length > 0) parts.push(`${s.twins.length} thin ${s.twins.length === 1 ? 'event' : 'events'} left to ${s.twins.length === 1 ? 'its snapshot twin' : 'their snapshot twins'} (one record for both)`);
   const count = (action: EarlierBackfill['action']) => s.sentBefore.filter((e) => e.action === action).length;
   if (s.sentBefore.length > 0) {
     const kinds: Array<[number, string]> = [

@@ -1,15 +1,19 @@
 /**
  * The reconciliation: every Stripe event of the handlers' types in a time window, from Stripe's own event
- * log, routed with the offline matcher exactly as the rules would route it (the bare Stripe event in the
- * envelope Stripe delivers it in), and looked up in the handler's idempotency records. Per handler: how
- * many were processed, which are in progress, which never arrived; and the events no rule would take.
- * Shared by `stripe-eventbridge reconcile` and the scheduled function of StripeEventReconciliation.
+ * logs (GET /v1/events for the rules on a snapshot destination's bus, GET /v2/core/events for those on a thin one's),
+ * routed with the offline matcher exactly as the rules would route it (the bare Stripe event in the envelope its
+ * bus delivers it in), and looked up in the handler's idempotency records (a thin event under its snapshot twin's id
+ * when it has one, as the wrappers key it). Per handler: how many were processed, which are in progress, which never
+ * arrived; and the events no rule would take. Shared by `stripe-eventbridge reconcile` and the scheduled function of
+ * StripeEventReconciliation.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type Stripe from 'stripe';
 import { readRecords, idempotencyKey, recordId, RecordRef, RecordState, STATUS_COMPLETED } from './records';
 import { ReconcileRoute } from './routes';
-import { eventQueries, EventWindow, listStripeEvents } from './stripe-events';
+import { eventQueries, EventWindow, listedSnapshotEvent, ListedEvent, listStripeEvents } from './stripe-events';
+import { listThinEvents } from './thin-events';
+import { patternObject, type StripePayloadStyle } from '../cloud-assembly/rules';
 import { StripeEventBridgeError } from '../contract/errors';
 import { InvalidEventPatternError } from '../event-pattern/errors';
 import { ParsedEvent, parseEvent } from '../event-pattern/event-fields';
@@ -22,6 +26,8 @@ export interface StripeEventRef {
   readonly type: string;
   readonly created: number;
   readonly livemode: boolean;
+  /** A thin event's snapshot twin, whose id its record is kept under. */
+  readonly snapshotEvent?: string;
 }
 
 export interface HandlerReconciliation {
@@ -79,7 +85,7 @@ export interface ReconcileReport {
 export interface ReconcileResult {
   readonly report: ReconcileReport;
   /** The listed events by id, for a backfill. */
-  readonly events: ReadonlyMap<string, Stripe.Event>;
+  readonly events: ReadonlyMap<string, ListedEvent>;
   readonly routes: readonly ReconcileRoute[];
 }
 
@@ -102,15 +108,28 @@ export class RoutePatternError extends StripeEventBridgeError {
 function typesOf(patterns: readonly unknown[]): string[] {
   const types = new Set<string>();
   for (const pattern of patterns) {
-    const p = (typeof pattern === 'string' ? JSON.parse(pattern) : pattern) as Record<string, unknown>;
-    const values = p?.['detail-type'];
+    const values = patternObject(pattern)?.['detail-type'];
     if (!Array.isArray(values)) return ['*'];
     for (const v of values) types.add(typeof v === 'string' ? v : JSON.stringify(v).replace(/^\{"wildcard":"(.*)"\}$/, '$1'));
   }
   return [...types];
 }
 
-const ref = (e: Stripe.Event): StripeEventRef => ({ id: e.id, type: e.type, created: e.created, livemode: e.livemode });
+const ref = (e: ListedEvent): StripeEventRef => ({
+  id: e.id,
+  type: e.type,
+  created: e.created,
+  livemode: e.livemode,
+  ...(e.snapshotEvent ? { snapshotEvent: e.snapshotEvent } : {}),
+});
+
+const STYLES: readonly StripePayloadStyle[] = ['snapshot', 'thin'];
+
+/** A route with its patterns compiled, by payload style. */
+interface CompiledRoute {
+  readonly route: ReconcileRoute;
+  readonly compiled: Readonly<Record<StripePayloadStyle, EventPattern[]>>;
+}
 
 /**
  * Why no rule takes an event, from the matcher's explanation of each pattern: the matcher checks a
@@ -119,51 +138,65 @@ const ref = (e: Stripe.Event): StripeEventRef => ({ id: e.id, type: e.type, crea
  * no handler takes the type; otherwise the first pattern that takes the type says which filter leaves it out.
  */
 function whyUnrouted(
-  routes: ReadonlyArray<{ route: ReconcileRoute; compiled: EventPattern[] }>,
+  routes: readonly CompiledRoute[],
+  style: StripePayloadStyle,
   deliveredTo: (route: ReconcileRoute) => ParsedEvent,
 ): Pick<UnroutedEventRef, 'reason' | 'detail'> {
-  const reasons = routes.flatMap(({ route, compiled }) => compiled.map((c) => c.test(deliveredTo(route)).reason ?? ''));
+  const reasons = routes.flatMap(({ route, compiled }) => compiled[style].map((c) => c.test(deliveredTo(route)).reason ?? ''));
   const filter = reasons.find((r) => !r.startsWith('detail-type '));
   if (filter !== undefined) return { reason: 'filter', detail: filter };
   return { reason: 'type', detail: reasons[0] ?? 'no rule' };
 }
 
+/** The listed events of both logs: GET /v1/events for the snapshot rules' types, GET /v2/core/events for the thin rules'. */
+async function listEvents(options: ReconcileOptions): Promise<ListedEvent[]> {
+  const patterns = (style: StripePayloadStyle) => options.routes.flatMap((r) => r.patterns[style]);
+  const listOptions = { pageSize: options.pageSize };
+  const snapshot = patterns('snapshot');
+  const thin = patterns('thin');
+  const snapshots = snapshot.length === 0 ? [] : await listStripeEvents(options.stripe, eventQueries(snapshot), options.window, listOptions);
+  // The v2 list filters by exact types only: a wildcard lists every thin event of the window.
+  const thins = thin.length === 0 ? [] : await listThinEvents(options.stripe, eventQueries(thin, { groups: false }), options.window, listOptions);
+  return [...snapshots.map(listedSnapshotEvent), ...thins];
+}
+
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileResult> {
   const now = options.now ?? Math.floor(Date.now() / 1000);
-  const routes = options.routes.map((route) => {
+  const routes: CompiledRoute[] = options.routes.map((route) => {
     try {
-      return { route, compiled: route.patterns.map((p) => EventPattern.compile(p as string | object)) };
+      const compile = (style: StripePayloadStyle) => route.patterns[style].map((p) => EventPattern.compile(p as string | object));
+      return { route, compiled: { snapshot: compile('snapshot'), thin: compile('thin') } };
     } catch (err) {
       if (!(err instanceof InvalidEventPatternError)) throw err;
       throw new RoutePatternError(`the rule of handler ${route.handler} has a pattern the matcher rejects: ${err.message}`);
     }
   });
-  const queries = eventQueries(options.routes.flatMap((r) => r.patterns));
-  const events = await listStripeEvents(options.stripe, queries, options.window, { pageSize: options.pageSize });
+  const events = await listEvents(options);
 
-  // Which handlers each event goes to, as EventBridge would decide on the bus.
-  const routedTo = new Map<ReconcileRoute, Stripe.Event[]>(routes.map(({ route }) => [route, []]));
+  // Which handlers each event goes to, as EventBridge would decide on the bus of its payload style.
+  const routedTo = new Map<ReconcileRoute, ListedEvent[]>(routes.map(({ route }) => [route, []]));
   const unrouted: UnroutedEventRef[] = [];
   for (const event of events) {
     let taken = false;
     // The event as delivered, parsed once per envelope (routes on one bus share it).
     const delivered = new Map<string, ParsedEvent>();
     const deliveredTo = (route: ReconcileRoute): ParsedEvent => {
-      const key = JSON.stringify(route.envelope);
+      const fields = route.envelopes[event.payload];
+      const key = JSON.stringify(fields);
       let envelope = delivered.get(key);
       if (!envelope) {
-        envelope = parseEvent(JSON.stringify(toEventBridgeEvent(event as unknown as { id: string; type: string; created: number }, route.envelope)));
+        envelope = parseEvent(JSON.stringify(toEventBridgeEvent(event.event, fields)));
         delivered.set(key, envelope);
       }
       return envelope;
     };
     for (const { route, compiled } of routes) {
-      if (compiled.some((c) => c.matches(deliveredTo(route)))) {
+      if (compiled[event.payload].some((c) => c.matches(deliveredTo(route)))) {
         routedTo.get(route)!.push(event);
         taken = true;
       }
     }
-    if (!taken) unrouted.push({ ...ref(event), ...whyUnrouted(routes, deliveredTo) });
+    if (!taken) unrouted.push({ ...ref(event), ...whyUnrouted(routes, event.payload, deliveredTo) });
   }
 
   // Each event's record under the key prefix and under every previous one (an earlier key scope).
@@ -172,20 +205,21 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     const scope = route.idempotency;
     if (!scope) continue;
     const prefixes = [scope.keyPrefix, ...scope.previousKeyPrefixes];
-    for (const e of routed) for (const prefix of prefixes) refs.push({ table: scope.table, key: idempotencyKey(prefix, e.id) });
+    for (const e of routed) for (const prefix of prefixes) refs.push({ table: scope.table, key: idempotencyKey(prefix, e.recordId) });
   }
   const records = await readRecords(options.ddb, refs);
 
   const handlers = routes.map(({ route }): HandlerReconciliation => {
     const routed = routedTo.get(route)!;
-    const base = { handler: route.handler, functionName: route.functionName, eventTypes: typesOf(route.patterns), routed: routed.length };
+    const eventTypes = [...new Set(STYLES.flatMap((style) => typesOf(route.patterns[style])))];
+    const base = { handler: route.handler, functionName: route.functionName, eventTypes, routed: routed.length };
     const scope = route.idempotency;
     const none = (): StripeEventRef[] => [];
     const result = { processed: 0, processedUnderPreviousScopes: 0, inProgress: none(), missing: none(), expired: none() };
     if (!scope) return { ...base, checked: false, uncheckedReason: route.uncheckedReason, ...result };
     for (const e of routed) {
       const [current, ...previous] = [scope.keyPrefix, ...scope.previousKeyPrefixes]
-        .map((prefix) => records.get(recordId({ table: scope.table, key: idempotencyKey(prefix, e.id) })));
+        .map((prefix) => records.get(recordId({ table: scope.table, key: idempotencyKey(prefix, e.recordId) })));
       const found = [current, ...previous].filter((r): r is RecordState => r !== undefined);
       // An in-progress record whose invocation ended (timed out, crashed) no longer blocks a delivery, as Powertools
       // reads it: the event waits for a retry that may never come, so it counts as missing.

@@ -8,7 +8,8 @@ function table(rows: string[][]): string[] {
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-const describe = (e: StripeEventRef) => `${e.id} (${e.type}, ${isoSeconds(e.created)})`;
+// A thin event with a snapshot twin has the twin's record: say which, so that a reader finds it.
+const describe = (e: StripeEventRef) => `${e.id} (${e.type}, ${isoSeconds(e.created)}${e.snapshotEvent ? `, snapshot twin ${e.snapshotEvent}` : ''})`;
 
 /**
  * The report as lines: the window, a table per handler (events its rules take, processed, in progress,
@@ -62,7 +63,13 @@ export function formatReport(report: ReconcileReport, now: number): string[] {
 
 /** The report as JSON for machines: ids, types and times, never payloads. */
 export function reportJson(report: ReconcileReport): Record<string, unknown> {
-  const ev = (e: StripeEventRef) => ({ id: e.id, type: e.type, created: isoSeconds(e.created), livemode: e.livemode });
+  const ev = (e: StripeEventRef) => ({
+    id: e.id,
+    type: e.type,
+    created: isoSeconds(e.created),
+    livemode: e.livemode,
+    ...(e.snapshotEvent ? { snapshotEvent: e.snapshotEvent } : {}),
+  });
   return {
     since: isoSeconds(report.since),
     until: isoSeconds(report.until),

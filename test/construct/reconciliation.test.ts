@@ -7,7 +7,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { StripeEventBridgeIntegration, StripeEventBus, StripeReconciliationOptions } from '../../src';
+import { StripeEventBridgeIntegration, StripeEventBus, StripeEventPayload, StripeReconciliationOptions } from '../../src';
 import { ENV_RECONCILE_CONFIG, ENV_RECONCILE_SECRET_ID } from '../../src/contract/reconcile';
 import { inlineHandler, newStack, resourcesOf, TEST_EVENT_SOURCE } from '../support/stacks';
 
@@ -166,5 +166,39 @@ describe('mistakes fail synth with what to do', () => {
   test('more routes than a function environment (4 KB) can describe', () => {
     const handlers = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`invoice.type_${i}`, inlineHandler({ name: `H${i}` })]));
     expect(() => synth({}, { handlers, allowUnknownEventTypes: true })).toThrow(/the configuration of 30 routes takes about \d+ bytes, above Lambda's 4 KB/);
+  });
+});
+
+describe('thin events: each rule\'s pattern under the payload style of its bus, and each bus\'s partner source', () => {
+  const THIN_SOURCE = 'aws.partner/stripe.com/ed_test_61RbThinDsJ2cTpQk7b16RaKa7L4SQ0bVIVs1A8q06eRfY';
+  const thinBus = () => StripeEventBus.fromPartnerEventSource(THIN_SOURCE, { payload: StripeEventPayload.THIN });
+
+  test('two buses: a route on both has its Rule\'s pattern in patterns and its ThinRule\'s in thinPatterns; a thin-only route has patterns: []', () => {
+    const orders = inlineHandler({ name: 'Orders' });
+    const { reconcile, json, byPrefix } = synth({}, {
+      thinEventBus: thinBus(),
+      handlers: {
+        'checkout.session.completed': orders,
+        'v1.checkout.session.completed': orders,
+        'v2.core.account.*': inlineHandler({ name: 'Accounts' }),
+      },
+    });
+    const config = configOf(reconcile[0][1].Properties.Environment.Variables[ENV_RECONCILE_CONFIG]);
+    const pattern = (prefix: string) => json.Resources[byPrefix(prefix)].Properties.EventPattern;
+    expect(config.routes).toEqual([
+      { function: `<Ref ${byPrefix('StripeOrdersFunction')}>`, patterns: [pattern('StripeOrdersRule')], thinPatterns: [pattern('StripeOrdersThinRule')] },
+      { function: `<Ref ${byPrefix('StripeAccountsFunction')}>`, patterns: [], thinPatterns: [pattern('StripeAccountsRule')] },
+    ]);
+    expect(pattern('StripeOrdersThinRule')['detail-type']).toEqual(['v1.checkout.session.completed']);
+    expect(config).toMatchObject({ eventSourceName: TEST_EVENT_SOURCE, thinEventSourceName: THIN_SOURCE });
+  });
+
+  test('a thin-only integration: no snapshot source, the thin bus\'s source for backfilled thin events', () => {
+    const { reconcile } = synth({}, { eventBus: thinBus(), handlers: { 'v2.core.account.updated': inlineHandler({ name: 'Accounts' }) } });
+    const config = configOf(reconcile[0][1].Properties.Environment.Variables[ENV_RECONCILE_CONFIG]);
+    expect(config.eventSourceName).toBeUndefined();
+    expect(config.thinEventSourceName).toBe(THIN_SOURCE);
+    expect(config.routes[0].patterns).toEqual([]);
+    expect(config.routes[0].thinPatterns[0]['detail-type']).toEqual(['v2.core.account.updated']);
   });
 });

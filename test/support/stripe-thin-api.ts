@@ -1,6 +1,8 @@
 /**
  * A local stand-in for the part of Stripe's API a thin event handler reads: `GET /v2/core/events/{id}` (the full
- * event) and its related objects (`GET /v2/core/accounts/{id}`, `GET /v2/core/event_destinations/{id}`), served from
+ * event), `GET /v2/core/events` (the list the reconciliation reads: `types`, `created[gt|gte|lt|lte]`, `object_id`,
+ * `limit`, newest first, page by page with `next_page_url`, whose `page` token carries the request's filters) and its
+ * related objects (`GET /v2/core/accounts/{id}`, `GET /v2/core/event_destinations/{id}`), served from
  * seeded objects; `/v1/…` related objects (a billing meter, a checkout session) are forwarded to stripe-mock when one
  * is given. Pointed at with `STRIPE_EB_STRIPE_API_BASE`, as the wrapper's `context.stripe` and the reconciliation are.
  *
@@ -44,10 +46,17 @@ class SpecValidators {
   public readonly served: Served[];
   public readonly error: ValidateFunction;
   public readonly queryAjv = new Ajv({ strict: false, coerceTypes: 'array' });
+  /** The query parameters of GET /v2/core/events, by name. */
+  public readonly listQuery: Map<string, Json>;
+  /** A page of GET /v2/core/events, its events left to `event(type)`. */
+  public readonly listPage: ValidateFunction;
 
   constructor() {
     this.spec = strict(JSON.parse(fs.readFileSync(SPEC_FILE, 'utf8')));
     addFormats(this.ajv);
+    addFormats(this.queryAjv);
+    // Stripe's v2 `decimal` format: a decimal number as a string (`percent_ownership: "25.5"`).
+    this.ajv.addFormat('decimal', /^-?\d+(\.\d+)?$/);
     this.ajv.addSchema(this.spec, 'spec');
     const ref = (...parts: string[]) => ({ $ref: `spec#/${parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}` });
     this.served = ['/v2/core/accounts/{id}', '/v2/core/event_destinations/{id}'].map((template) => {
@@ -60,6 +69,11 @@ class SpecValidators {
       };
     });
     this.error = this.ajv.compile(ref('paths', '/v2/core/events/{id}', 'get', 'responses', 'default', 'content', 'application/json', 'schema'));
+    const list = this.spec.paths['/v2/core/events'].get;
+    this.listQuery = new Map<string, Json>(list.parameters.filter((p: Json) => p.in === 'query').map((p: Json) => [p.name, p.schema]));
+    // The page as the spec defines it, each event then checked as `event(type)` checks it (widened as the file's doc says).
+    const page = list.responses['200'].content['application/json'].schema;
+    this.listPage = this.ajv.compile({ ...page, properties: { ...page.properties, data: { type: 'array' } } });
   }
 
   /** `v2.core.event` merged with the spec's schema of the event's type (its `data`), widened as the file's doc says. */
@@ -120,6 +134,10 @@ export class StripeThinApi {
   public readonly events = new Map<string, Json>();
   /** v2 objects by path (`/v2/core/accounts/acct_1`). */
   public readonly objects = new Map<string, Json>();
+  /** The query of each GET /v2/core/events request, as sent (`types[0]`, `created[gte]`, `page`, …). */
+  public readonly listQueries: Array<Record<string, string>> = [];
+  /** The queries of GET /v2/core/events by page token, and where their next page starts. */
+  private readonly pages = new Map<string, { query: Record<string, Json>; offset: number }>();
   private readonly server: http.Server;
 
   private constructor(private readonly options: StripeThinApiOptions) {
@@ -173,6 +191,7 @@ export class StripeThinApi {
     if (head('stripe-version') !== this.options.apiVersion) {
       this.violations.push(`${method} ${url.pathname} sent Stripe-Version '${head('stripe-version')}', expected '${this.options.apiVersion}'`);
     }
+    if (url.pathname === '/v2/core/events') return this.list(url, reply);
     const eventMatch = /^\/v2\/core\/events\/([^/]+)$/.exec(url.pathname);
     if (eventMatch) {
       if ([...url.searchParams].length > 0) this.violations.push(`GET ${url.pathname} takes no query, got ${url.search}`);
@@ -193,6 +212,65 @@ export class StripeThinApi {
     }
     const object = this.objects.get(url.pathname);
     return object ? reply(200, object, op.ok) : notFound(`object: '${url.pathname}'`);
+  }
+
+  /**
+   * GET /v2/core/events: the seeded events of the query, newest first (Stripe lists events in reverse chronological
+   * order), `limit` per page (default 20). A `page` request is answered from its token alone.
+   */
+  private list(url: URL, reply: (status: number, payload: Json, validate?: ValidateFunction) => void): void {
+    const bad = (message: string) => {
+      this.violations.push(`GET /v2/core/events: ${message}`);
+      reply(400, { error: { type: 'invalid_request_error', code: 'invalid_request', message } });
+    };
+    this.listQueries.push(Object.fromEntries(url.searchParams));
+    // `created[gte]=…`, `types[0]=…` (the SDK's deepObject form) into `{ created: { gte } }`, `{ types: […] }`.
+    const query: Record<string, Json> = {};
+    for (const [k, v] of url.searchParams) {
+      const m = /^([a-z_]+)(?:\[([a-z]*|\d+)\])?$/.exec(k);
+      if (!m) return bad(`query parameter ${k} is not in the spec`);
+      const [, name, sub] = m;
+      if (sub === undefined) query[name] = v;
+      else if (/^\d*$/.test(sub)) (query[name] ??= []).push(v);
+      else (query[name] ??= {})[sub] = v;
+    }
+    for (const [name, value] of Object.entries(query)) {
+      const schema = validators!.listQuery.get(name);
+      const check = schema && validators!.queryAjv.compile({ type: 'object', properties: { value: schema } });
+      const holder = { value };
+      if (!check || !check(holder)) return bad(`query parameter ${name}=${JSON.stringify(value)} is not in the spec`);
+      query[name] = holder.value;
+    }
+    if (Array.isArray(query.types) && query.types.length > 20) return bad('types holds more than 20 event names');
+    let filters = query;
+    let offset = 0;
+    if (query.page !== undefined) {
+      const page = this.pages.get(query.page);
+      if (!page) return bad(`page ${query.page} is not a page token this API issued`);
+      ({ query: filters, offset } = page);
+    }
+    const at = (e: Json) => Date.parse(e.created);
+    const created = filters.created ?? {};
+    const events = [...this.events.values()]
+      .filter((e) => !filters.types || filters.types.includes(e.type))
+      .filter((e) => !filters.object_id || e.related_object?.id === filters.object_id)
+      .filter((e) => (created.gt === undefined || at(e) > Date.parse(created.gt)) && (created.gte === undefined || at(e) >= Date.parse(created.gte)))
+      .filter((e) => (created.lt === undefined || at(e) < Date.parse(created.lt)) && (created.lte === undefined || at(e) <= Date.parse(created.lte)))
+      .sort((a, b) => at(b) - at(a) || b.id.localeCompare(a.id));
+    const limit = filters.limit ?? 20;
+    const data = events.slice(offset, offset + limit);
+    const pageUrl = (from: number) => {
+      const token = `page_${this.pages.size + 1}`;
+      this.pages.set(token, { query: filters, offset: from });
+      return `/v2/core/events?page=${token}`;
+    };
+    const next = offset + limit < events.length ? pageUrl(offset + limit) : null;
+    const previous = offset > 0 ? pageUrl(Math.max(0, offset - limit)) : null;
+    for (const e of data) {
+      const validate = validators!.event(e.type);
+      if (!validate(e)) this.violations.push(`event ${e.id} in GET /v2/core/events does not match the spec: ${ajvErrors(validate)}`);
+    }
+    reply(200, { data, next_page_url: next, previous_page_url: previous }, validators!.listPage);
   }
 
   /** A `/v1/…` request, answered by stripe-mock (which validates it against Stripe's v1 spec). */

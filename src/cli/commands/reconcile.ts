@@ -25,8 +25,10 @@ const HELP = `Usage:
                                [--backfill [--dry-run] [--limit <n>]]
   stripe-eventbridge reconcile --synth <cdk.out> [--stack <name>] [--table-prefix <prefix>] [...the same]
 
-Lists the Stripe events of the integration's handler types from Stripe's Events API, routes each one
-with the rules' patterns exactly as EventBridge would, and looks up each handler's idempotency record.
+Lists the Stripe events of the integration's handler types from Stripe's Events API (GET /v1/events for
+handlers of snapshot events, GET /v2/core/events for handlers of thin events), routes each one with the
+rules' patterns exactly as EventBridge would, and looks up each handler's idempotency record (a thin event's
+under its snapshot twin's id when it has one).
 Prints, per handler, the events processed, in progress and missing (with their ids), and the events no
 rule would take. Stripe keeps 30 days of events.
 
@@ -42,12 +44,12 @@ Options:
   --grace <duration>    Leave out events younger than this: they may still be on their way (default 15m).
   --handler <names>     Only these handlers (comma-separated names, e.g. Orders).
   --secret <id>         A Secrets Manager secret (ARN or name) holding the Stripe key. Without it, the key is
-                        read from ${ENV_STRIPE_API_KEY}. Use a restricted key with Read access to Events; the
-                        key is never taken as an option value.
+                        read from ${ENV_STRIPE_API_KEY}. Use a restricted key with Read access to Events (v1
+                        and v2, for handlers of thin events); the key is never taken as an option value.
   --json                Print the report as JSON (event ids, types and times; never payloads).
   --backfill            Send each missing event to its handler's function in the EventBridge envelope a
-                        partner bus delivers (asynchronous invoke: the function's retries and dead-letter
-                        queue apply; idempotency makes a repeat harmless).
+                        partner bus delivers (a thin event as its notification; asynchronous invoke: the
+                        function's retries and dead-letter queue apply; idempotency makes a repeat harmless).
   --dry-run             With --backfill: list what would be sent; invoke nothing.
   --limit <n>           With --backfill: send at most n events.
   --region <region>     The AWS region (default: the SDK's, e.g. AWS_REGION).
@@ -186,8 +188,9 @@ async function run(p: Parsed, io: CliIo): Promise<number> {
     }
     if (p.json) io.out(JSON.stringify({ ...reportJson(report), ...(summary ? { backfill: summary } : {}) }, null, 2));
     if (report.missing === 0) return EXIT_OK;
-    // Every missing event sent: none failed, none left by the limit, none held back (another key scope, failing before).
-    return summary && !p.dryRun && summary.sent.length === report.missing ? EXIT_OK : EXIT_NO;
+    // Every missing event sent (a thin event by its snapshot twin): none failed, none left by the limit, none held back
+    // (another key scope, failing before).
+    return summary && !p.dryRun && summary.sent.length + summary.twins.length === report.missing ? EXIT_OK : EXIT_NO;
   } finally {
     for (const c of clients) c.destroy();
   }

@@ -9,12 +9,16 @@ import {
   EventPattern,
   InvalidEventError,
   InvalidEventPatternError,
+  isBareStripeEvent,
   isEventBridgeEvent,
-  isStripeEvent,
   judgeRules,
+  notReceivedBecause,
   parseEvent,
+  payloadStyleOf,
   readSynthesizedRules,
+  receives,
   RuleVerdict,
+  StripePayloadStyle,
 } from '../../event-pattern';
 import { textAfterValue } from '../../event-pattern/json-reader';
 import { CliCommand, CliIo, EXIT_INVALID, EXIT_NO, EXIT_OK, findInvalidUtf8, inputName, parseOptions, readInputBytes, UsageError } from '../command';
@@ -30,7 +34,10 @@ Options:
   --event <file>    The event (JSON). "-" reads standard input.
   --synth <dir>     A synthesized app (cdk.out): list the rules, and the handlers behind them, that
                     would receive the event. A bare Stripe event is wrapped the way Stripe delivers it.
-  --wrap            With --pattern: wrap a bare Stripe event in its EventBridge envelope first.
+                    A snapshot event ("object": "event") reaches the rules on the bus of a snapshot
+                    destination, a thin one ("object": "v2.core.event") those on a thin destination's.
+  --wrap            With --pattern: wrap a bare Stripe event in its EventBridge envelope first (a thin
+                    one as the notification a thin destination sends: without "data" and "changes").
   --json            Print the result as JSON.
 
 Output and exit code:
@@ -116,7 +123,7 @@ function testOnePattern(io: CliIo, patternFile: string, event: Input, wrap: bool
     io.out('MATCH');
   } else {
     io.out(`NO MATCH\n  ${result.reason}`);
-    if (!wrap && isStripeEvent(event.value) && !isEventBridgeEvent(event.value)) {
+    if (!wrap && isBareStripeEvent(event.value) && !isEventBridgeEvent(event.value)) {
       io.err('note: this is a bare Stripe event; EventBridge delivers it wrapped (source, detail-type, detail). Add --wrap to match it that way.');
     }
   }
@@ -125,11 +132,6 @@ function testOnePattern(io: CliIo, patternFile: string, event: Input, wrap: bool
 
 function ruleLabel(v: RuleVerdict): string {
   return v.rule.constructPath ?? `${v.rule.stack} ${v.rule.logicalId}`;
-}
-
-/** A rule receives the event if it matches, is enabled and is on a Stripe partner bus (or one the template does not name). */
-function receives(v: RuleVerdict): boolean {
-  return v.matches && v.rule.enabled && v.rule.stripeBus !== false;
 }
 
 function handlersOf(v: RuleVerdict): string {
@@ -145,7 +147,8 @@ function testSynthesized(io: CliIo, dir: string, event: Input, json: boolean): n
     throw new UsageError((e as Error).message);
   }
   const verdicts = judgeRules(rules, parseEvent(eventText(event, true)));
-  const receiving = verdicts.filter(receives);
+  const style: StripePayloadStyle | undefined = payloadStyleOf(event.value);
+  const receiving = verdicts.filter((v) => receives(v, style));
   if (json) {
     io.out(JSON.stringify({
       receiving: receiving.length,
@@ -155,6 +158,7 @@ function testSynthesized(io: CliIo, dir: string, event: Input, json: boolean): n
         constructPath: v.rule.constructPath,
         eventBus: v.rule.eventBus,
         stripeBus: v.rule.stripeBus,
+        ...(v.rule.payloads ? { payloads: v.rule.payloads } : {}),
         enabled: v.rule.enabled,
         matches: v.matches,
         handlers: v.rule.targets.map((t) => t.handlerName).filter((n) => n !== undefined),
@@ -164,17 +168,14 @@ function testSynthesized(io: CliIo, dir: string, event: Input, json: boolean): n
     return receiving.length > 0 ? EXIT_OK : EXIT_NO;
   }
   const stripe = event.value as { detail?: { id?: unknown; type?: unknown }; id?: unknown; type?: unknown };
-  const subject = isStripeEvent(stripe) ? `${stripe.id} (${stripe.type})` : isStripeEvent(stripe?.detail) ? `${stripe.detail.id} (${stripe.detail.type})` : 'the event';
+  const subject = isBareStripeEvent(stripe) ? `${stripe.id} (${stripe.type})` : isBareStripeEvent(stripe?.detail) ? `${stripe.detail.id} (${stripe.detail.type})` : 'the event';
   const headline = receiving.length > 0
     ? `MATCH: ${receiving.length} of ${verdicts.length} rules would receive ${subject}`
     : `NO MATCH: none of ${verdicts.length} rules would receive ${subject}`;
   io.out(headline);
   for (const v of receiving) io.out(`  + ${ruleLabel(v)} -> ${handlersOf(v)}`);
   for (const v of verdicts.filter((x) => !receiving.includes(x))) {
-    const why = v.invalid ? `invalid pattern: ${v.reason}`
-      : !v.matches ? v.reason
-        : !v.rule.enabled ? 'matches, but the rule is disabled'
-          : `matches, but the rule is on the ${v.rule.eventBus} bus, which does not receive Stripe's events`;
+    const why = v.invalid ? `invalid pattern: ${v.reason}` : !v.matches ? v.reason : notReceivedBecause(v, style);
     io.out(`  - ${ruleLabel(v)}: ${why}`);
   }
   return receiving.length > 0 ? EXIT_OK : EXIT_NO;

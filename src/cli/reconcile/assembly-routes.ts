@@ -25,8 +25,10 @@ export function routesFromAssembly(cdkOut: string, stackName: string | undefined
     return routeFromEnvironment({
       functionName: typeof props.FunctionName === 'string' ? props.FunctionName : route.logicalId,
       patterns: route.patterns,
+      thinPatterns: route.thinPatterns,
       environment,
       eventSourceName: route.eventSourceName,
+      thinEventSourceName: route.thinEventSourceName,
     });
   });
 }

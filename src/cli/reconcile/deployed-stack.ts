@@ -10,7 +10,7 @@ import { templateRoutes } from './template-routes';
 import type { SynthesizedTemplate, TemplateResource } from '../../cloud-assembly/cloud-assembly';
 import { StripeEventBridgeError } from '../../contract/errors';
 import { ENV_HANDLER_NAME } from '../../contract/wrapper';
-import { readDeployedRoutes, ReconcileRoute, RouteTarget } from '../../reconcile/routes';
+import { EventSources, readDeployedRoutes, ReconcileRoute, RouteTarget } from '../../reconcile/routes';
 
 /** The stack cannot be read: names it and says what to do. */
 export class StackReadError extends StripeEventBridgeError {
@@ -69,33 +69,39 @@ async function physicalIds(cfn: CloudFormationClient, stack: string): Promise<Ar
 }
 
 /** Each handler function of the stack and its nested stacks, by physical name, with its rules' patterns. */
-async function routeTargets(cfn: CloudFormationClient, stack: string, depth = 0): Promise<{ targets: RouteTarget[]; eventSourceName?: string }> {
+async function routeTargets(cfn: CloudFormationClient, stack: string, depth = 0): Promise<{ targets: RouteTarget[]; sources: EventSources }> {
   const [template, resources] = await Promise.all([readTemplate(cfn, stack), physicalIds(cfn, stack)]);
   const byLogicalId = new Map(resources.map((r) => [r.logicalId, r]));
-  let eventSourceName: string | undefined;
+  let sources: EventSources = {};
+  const known = (more: EventSources) => {
+    sources = {
+      eventSourceName: sources.eventSourceName ?? more.eventSourceName,
+      thinEventSourceName: sources.thinEventSourceName ?? more.thinEventSourceName,
+    };
+  };
   const targets: RouteTarget[] = [];
   for (const route of templateRoutes(template)) {
     const physical = byLogicalId.get(route.logicalId)?.physicalId;
     if (!physical) {
       throw new StackReadError(`function ${route.logicalId} (handler ${route.handlerName}) of stack ${stack} has no physical id: is the stack still being created?`);
     }
-    targets.push({ functionName: physical, patterns: route.patterns });
-    eventSourceName ??= route.eventSourceName;
+    targets.push({ functionName: physical, patterns: route.patterns, thinPatterns: route.thinPatterns });
+    known(route);
   }
   if (depth < 5) {
     for (const nested of resources.filter((r) => r.type === 'AWS::CloudFormation::Stack' && r.physicalId)) {
       const inner = await routeTargets(cfn, nested.physicalId!, depth + 1);
       targets.push(...inner.targets);
-      eventSourceName ??= inner.eventSourceName;
+      known(inner.sources);
     }
   }
-  return { targets, eventSourceName };
+  return { targets, sources };
 }
 
 export async function routesFromStack(cfn: CloudFormationClient, lambda: LambdaClient, stack: string): Promise<ReconcileRoute[]> {
-  const { targets, eventSourceName } = await routeTargets(cfn, stack);
+  const { targets, sources } = await routeTargets(cfn, stack);
   if (targets.length === 0) {
     throw new StackReadError(`stack ${stack} has no Stripe handler functions (functions with ${ENV_HANDLER_NAME} in their environment, targeted by a rule); is it the stack of the StripeEventBridgeIntegration?`);
   }
-  return readDeployedRoutes(lambda, targets, eventSourceName);
+  return readDeployedRoutes(lambda, targets, sources);
 }

@@ -21,8 +21,10 @@ export function readReconcileConfig(env: NodeJS.ProcessEnv): ReconcileSettings {
   } catch {
     return fail(`environment variable ${ENV_RECONCILE_CONFIG} is not JSON`);
   }
-  if (!Array.isArray(config?.routes) || config.routes.some((r) => typeof r?.function !== 'string' || !Array.isArray(r.patterns))) {
-    fail(`${ENV_RECONCILE_CONFIG} has no routes ({ function, patterns }[])`);
+  const malformed = (r: ReconcileFunctionConfig['routes'][number]) =>
+    typeof r?.function !== 'string' || !Array.isArray(r.patterns) || (r.thinPatterns !== undefined && !Array.isArray(r.thinPatterns));
+  if (!Array.isArray(config?.routes) || config.routes.some(malformed)) {
+    fail(`${ENV_RECONCILE_CONFIG} has no routes ({ function, patterns, thinPatterns? }[])`);
   }
   for (const field of ['windowSeconds', 'graceSeconds', 'backfillLimit'] as const) {
     if (!Number.isInteger(config[field]) || config[field] < 0) fail(`${ENV_RECONCILE_CONFIG}.${field} is not a whole number of at least 0`);

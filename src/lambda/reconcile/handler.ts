@@ -2,7 +2,7 @@
  * The scheduled reconciliation of StripeEventReconciliation, bundled into
  * `assets/lambda/reconcile/handler/index.js` (the Lambda Node.js runtime provides `@aws-sdk/*`). Each run
  * does what `stripe-eventbridge reconcile` does (src/reconcile/): reads each handler function's
- * environment, lists the Stripe events of the window with the restricted key from Secrets Manager, routes
+ * environment, lists the Stripe events of the window (snapshot and thin) with the restricted key from Secrets Manager, routes
  * them as the rules would and looks up their idempotency records; publishes how many are missing
  * (EventsMissed, EMF), logs their ids (never payloads), and with backfill on, sends them to their functions.
  * A run that cannot check fails, so the function's Errors metric shows a check that stopped working.
@@ -44,6 +44,8 @@ export interface ReconcileRunSummary {
   /** Missing events an earlier run sent, and not sent again now: Lambda may still be retrying them, or their handler keeps failing. */
   readonly backfillWaiting: number;
   readonly backfillFailing: number;
+  /** Missing thin events not sent because their snapshot twin, missing too, was sent for both (one record for the pair). */
+  readonly leftToSnapshotTwins: number;
 }
 
 /** The missing events a backfill held back, as a clause of the run's message. */
@@ -52,6 +54,7 @@ function heldBack(summary: BackfillSummary): string {
   const clauses = [
     summary.otherScope.length > 0 ? `${summary.otherScope.length} processed under another key scope, not sent (set idempotency.previousKeyScopes)` : '',
     failing > 0 ? `${failing} failing after every backfill, not sent again (see the dead-letter queue)` : '',
+    summary.twins.length > 0 ? `${summary.twins.length} thin, left to ${summary.twins.length === 1 ? 'its snapshot twin' : 'their snapshot twins'} (one record for both)` : '',
   ];
   return clauses.filter((c) => c !== '').map((c) => `; ${c}`).join('');
 }
@@ -61,8 +64,8 @@ export async function handler(): Promise<ReconcileRunSummary> {
   const key = await readStripeKey(secrets, config.secretId);
   const routes = await readDeployedRoutes(
     lambda,
-    config.routes.map((r) => ({ functionName: r.function, patterns: r.patterns })),
-    config.eventSourceName,
+    config.routes.map((r) => ({ functionName: r.function, patterns: r.patterns, thinPatterns: r.thinPatterns })),
+    { eventSourceName: config.eventSourceName, thinEventSourceName: config.thinEventSourceName },
   );
   const now = Math.floor(Date.now() / 1000);
   const result = await reconcile({
@@ -103,5 +106,6 @@ export async function handler(): Promise<ReconcileRunSummary> {
     processedUnderOtherScopes: summary?.otherScope.length ?? 0,
     backfillWaiting: summary?.sentBefore.filter((e) => e.action === 'waiting').length ?? 0,
     backfillFailing: summary?.sentBefore.filter((e) => e.action === 'failing').length ?? 0,
+    leftToSnapshotTwins: summary?.twins.length ?? 0,
   };
 }

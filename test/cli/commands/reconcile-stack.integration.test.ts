@@ -150,5 +150,6 @@ test('--stack follows nested stacks to the handlers\' functions (CloudFormation 
     ['Memberships', expect.stringMatching(/^Payments-StripeMembershipsFunction/), 'Payments/Stripe.Memberships'],
   ]);
   const source = 'aws.partner/stripe.com/ed_61RbFxDsJ2cTpQk7b16RaKa7L4SQ0bVIVs1A8q06eRfY';
-  expect(routes[0].envelope).toEqual({ source, account: '123456789012', region: 'us-east-1' });
+  expect(routes[0].envelopes.snapshot).toEqual({ source, account: '123456789012', region: 'us-east-1' });
+  expect(routes.every((r) => r.patterns.thin.length === 0)).toBe(true);
 });

@@ -5,23 +5,20 @@
  * by the real assets from cdk.out (wrapper layer and handler); backfill goes through a local stand-in of the
  * Lambda Invoke API running those same assets (AWS_ENDPOINT_URL_LAMBDA): no AWS account here.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { StripeEventBridgeIntegration, StripeEventBus, StripeEventHandler } from '../../../src';
-import { LOCAL_AWS_ENV } from '../../../src/cli/local/dynamodb-local';
-import { LocalLambdaFunction } from '../../../src/cli/local/local-lambda';
-import { createLocalTables } from '../../../src/cli/local/local-tables';
+import type { LocalLambdaFunction } from '../../../src/cli/local/local-lambda';
 import { SynthesizedStack } from '../../../src/cli/local/synthesized-stack';
 import { LambdaInvokeServer } from '../../support/lambda-invoke-server';
-import { createBusinessTable, ddbClient, ddbEndpoint, effectsFor, TEST_HANDLERS_DIR } from '../../support/local-stack';
+import { createBusinessTable, ddbClient, effectsFor, TEST_HANDLERS_DIR } from '../../support/local-stack';
 import { DAY, HOUR, stripeEventAt } from '../../support/reconcile-scenario';
 import { StripeEventsServer } from '../../support/stripe-events-server';
 import { envelope, TEST_EVENT_SOURCE } from '../../support/stripe-samples';
+import { CliResult, localHandlers, runReconcileCli } from '../../support/synthesized-reconcile';
 
-const CLI = path.join(__dirname, '..', '..', '..', 'assets', 'cli', 'index', 'index.js');
 const REPO = path.join(__dirname, '..', '..', '..');
 const KEY = 'rk_test_51ReconcileCli';
 const NO_EVENTS_KEY = 'rk_test_51WithoutEventsRead';
@@ -33,8 +30,8 @@ let lambdaEndpoint: string;
 let cdkOut: string;
 let tablePrefix: string;
 let businessTable: string;
-const functions: Record<string, LocalLambdaFunction> = {};
-const logicalIdOf: Record<string, string> = {};
+let functions: Record<string, LocalLambdaFunction> = {};
+let logicalIdOf: Record<string, string> = {};
 
 const events = {
   orderPresent: stripeEventAt('evt_1CliOrderPresent', 'checkout.session.completed', DAY),
@@ -44,26 +41,8 @@ const events = {
   subMissing: stripeEventAt('evt_1CliSubMissing', 'customer.subscription.deleted', 3 * HOUR),
 };
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'reconcile', ...args], {
-      env: {
-        PATH: process.env.PATH,
-        ...LOCAL_AWS_ENV,
-        AWS_ENDPOINT_URL_DYNAMODB: ddbEndpoint(),
-        AWS_ENDPOINT_URL_LAMBDA: lambdaEndpoint,
-        STRIPE_EB_STRIPE_API_BASE: stripe.url,
-        STRIPE_API_KEY: KEY,
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        ...env,
-      },
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
+function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runReconcileCli(args, { AWS_ENDPOINT_URL_LAMBDA: lambdaEndpoint, STRIPE_EB_STRIPE_API_BASE: stripe.url, STRIPE_API_KEY: KEY, ...env });
 }
 
 function synthesize(): string {
@@ -89,19 +68,8 @@ beforeAll(async () => {
   cdkOut = synthesize();
   const stack = SynthesizedStack.load(cdkOut, 'Payments');
   tablePrefix = `reconcile-${Date.now()}-`;
-  const tables = await createLocalTables(ddb, stack.tables, tablePrefix);
   businessTable = await createBusinessTable(ddb);
-  for (const fn of stack.functions.filter((f) => f.name === 'Orders' || f.name === 'Memberships')) {
-    const spec = stack.localSpec(fn, (id) => tables[id], {
-      ...LOCAL_AWS_ENV,
-      AWS_ENDPOINT_URL_DYNAMODB: ddbEndpoint(),
-      BUSINESS_TABLE: businessTable,
-      BUSINESS_TABLE_ENDPOINT: ddbEndpoint(),
-    });
-    // With --synth, a function is invoked by its logical id (the template gives it no name).
-    functions[fn.logicalId] = new LocalLambdaFunction(spec);
-    logicalIdOf[fn.name] = fn.logicalId;
-  }
+  ({ functions, logicalIdOf } = await localHandlers(ddb, stack, ['Orders', 'Memberships'], { tablePrefix, businessTable }));
   invokeServer = new LambdaInvokeServer(functions);
   lambdaEndpoint = await invokeServer.start();
   // What did reach AWS: delivered by the rules, processed by the real wrapper and handler.

@@ -5,7 +5,8 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { EVENT_SOURCE, synthesizeApp } from '../../event-pattern/support/synth-app';
+import { EVENT_SOURCE, synthesizeApp, synthesizeThinApp } from '../../event-pattern/support/synth-app';
+import { API_REFERENCE_EVENT, RUBY_RAW_NOTIFICATION_FILE, THIN_ENVELOPES } from '../../event-pattern/support/thin-samples';
 
 const REPO = path.join(__dirname, '..', '..', '..');
 const CLI = path.join(REPO, 'assets', 'cli', 'index', 'index.js');
@@ -203,6 +204,94 @@ describe('test-pattern --synth', () => {
     const { code, err } = run(['test-pattern', '--synth', work, '--event', CHECKOUT]);
     expect(code).toBe(2);
     expect(err).toContain('is not a cloud assembly (no manifest.json)');
+  });
+});
+
+describe('thin events', () => {
+  let cdkOut: string;
+
+  beforeAll(() => {
+    cdkOut = synthesizeThinApp();
+  }, 120_000);
+
+  afterAll(() => fs.rmSync(cdkOut, { recursive: true, force: true }));
+
+  const receivers = (out: string) => out.split('\n').filter((l) => l.startsWith('  + '));
+
+  test('--wrap puts a bare thin notification in the envelope a thin bus delivers', () => {
+    // stripe-ruby's bare notification, and its EventBridge form in the same tests: the wrapped one matches what the real one matches.
+    const raw = JSON.parse(fs.readFileSync(RUBY_RAW_NOTIFICATION_FILE, 'utf8'));
+    const pattern = write('p.json', {
+      'source': [{ prefix: 'aws.partner/stripe.com/' }],
+      'detail-type': ['v1.billing.meter.error_report_triggered'],
+      'detail': { object: ['v2.core.event'], id: [raw.id], related_object: { type: ['billing.meter'] } },
+    });
+    expect(run(['test-pattern', '--pattern', pattern, '--event', RUBY_RAW_NOTIFICATION_FILE, '--wrap'])).toEqual({ code: 0, out: 'MATCH\n', err: '' });
+    const ruby = THIN_ENVELOPES.find((s) => s.file.includes('stripe-ruby'))!;
+    expect(run(['test-pattern', '--pattern', pattern, '--event', ruby.path])).toEqual({ code: 0, out: 'MATCH\n', err: '' });
+    const bare = run(['test-pattern', '--pattern', pattern, '--event', RUBY_RAW_NOTIFICATION_FILE]);
+    expect(bare.code).toBe(1);
+    expect(bare.err).toContain('note: this is a bare Stripe event; EventBridge delivers it wrapped (source, detail-type, detail). Add --wrap');
+  });
+
+  test('--wrap leaves out what Stripe\'s API adds to a thin event (data, changes): a destination never sends it', () => {
+    const event = write('api-event.json', API_REFERENCE_EVENT);
+    const hasData = write('p.json', { detail: { data: { developer_message_summary: [{ exists: true }] } } });
+    expect(run(['test-pattern', '--pattern', hasData, '--event', event, '--wrap'])).toEqual({
+      code: 1,
+      out: 'NO MATCH\n  detail.data.developer_message_summary is not in the event (pattern: [{"exists":true}])\n',
+      err: '',
+    });
+    const meter = write('p.json', { 'detail-type': [{ prefix: 'v1.billing.meter.' }], 'detail': { related_object: { type: ['billing.meter'] }, livemode: [false] } });
+    expect(run(['test-pattern', '--pattern', meter, '--event', event, '--wrap'])).toEqual({ code: 0, out: 'MATCH\n', err: '' });
+  });
+
+  test.each(THIN_ENVELOPES.map((s) => [s.file, s] as const))('--synth routes %s, in its envelope or bare, to the rules of the thin bus only', (_file, sample) => {
+    const expected: Record<string, string[]> = {
+      'v2.core.event_destination.ping': ['  + Platform/Stripe/Pings/Rule -> handler Pings', '  + Platform/Stripe/Everything/ThinRule -> handler Everything'],
+      'v1.billing.meter.error_report_triggered': ['  + Platform/Stripe/Meters/Rule -> handler Meters', '  + Platform/Stripe/Everything/ThinRule -> handler Everything'],
+      // stripe-node's test type is none of Stripe's: only the `*` handler takes it.
+      'v2.billing.meter.error_report_triggered': ['  + Platform/Stripe/Everything/ThinRule -> handler Everything'],
+    };
+    const type: string = sample.envelope['detail-type'];
+    for (const event of [sample.path, write('bare.json', sample.envelope.detail)]) {
+      const { code, out } = run(['test-pattern', '--synth', cdkOut, '--event', event]);
+      expect(code).toBe(0);
+      expect(out.split('\n')[0]).toBe(`MATCH: ${expected[type].length} of 9 rules would receive ${sample.envelope.detail.id} (${type})`);
+      expect(receivers(out)).toEqual(expected[type]);
+      // The `*` handler's rule on the snapshot bus has the same pattern, and never sees a thin event.
+      expect(out).toContain('  - Platform/Stripe/Everything/Rule: matches, but the rule is on a bus of snapshot events; '
+        + 'a thin event arrives on the bus of a destination whose payload is thin\n');
+    }
+  });
+
+  test('--synth routes a snapshot event and its thin twin to the rules of their own buses', () => {
+    const snapshot = run(['test-pattern', '--synth', cdkOut, '--event', CHECKOUT]);
+    expect(receivers(snapshot.out)).toEqual(['  + Platform/Stripe/Orders/Rule -> handler Orders', '  + Platform/Stripe/Everything/Rule -> handler Everything']);
+    expect(snapshot.out).toContain('  - Platform/Stripe/Everything/ThinRule: matches, but the rule is on a bus of thin events; '
+      + 'a snapshot event arrives on the bus of a destination whose payload is snapshot\n');
+    const twin = write('twin.json', {
+      id: 'evt_1ThinTwin',
+      object: 'v2.core.event',
+      type: 'v1.checkout.session.completed',
+      created: '2026-11-26T12:00:00.000Z',
+      livemode: false,
+      related_object: { id: 'cs_test_1', type: 'checkout.session', url: '/v1/checkout/sessions/cs_test_1' },
+      snapshot_event: 'evt_1SnapshotTwin',
+    });
+    const thin = run(['test-pattern', '--synth', cdkOut, '--event', twin]);
+    expect(receivers(thin.out)).toEqual(['  + Platform/Stripe/Orders/ThinRule -> handler Orders', '  + Platform/Stripe/Everything/ThinRule -> handler Everything']);
+  });
+
+  test('--synth --json says which payload style each rule\'s bus carries', () => {
+    const { code, out } = run(['test-pattern', '--synth', cdkOut, '--event', RUBY_RAW_NOTIFICATION_FILE, '--json']);
+    expect(code).toBe(0);
+    const result = JSON.parse(out);
+    expect(result.receiving).toBe(2);
+    expect(result.rules.filter((r: any) => r.constructPath.startsWith('Connect/'))).toEqual([
+      expect.objectContaining({ constructPath: 'Connect/Stripe/Accounts/Rule', payloads: ['snapshot'], matches: false }),
+      expect.objectContaining({ constructPath: 'Connect/Stripe/Accounts/ThinRule', payloads: ['thin'], matches: false }),
+    ]);
   });
 });
 

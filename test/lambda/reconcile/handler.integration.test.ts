@@ -14,15 +14,15 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { StripeEventBridgeIntegration, StripeEventBus, StripeEventHandler } from '../../../src';
 import { LOCAL_AWS_ENV } from '../../../src/cli/local/dynamodb-local';
 import { LocalLambdaFunction } from '../../../src/cli/local/local-lambda';
-import { createLocalTables } from '../../../src/cli/local/local-tables';
 import { SynthesizedStack } from '../../../src/cli/local/synthesized-stack';
-import { ENV_RECONCILE_CONFIG, ENV_RECONCILE_SECRET_ID } from '../../../src/contract/reconcile';
+import { ENV_RECONCILE_SECRET_ID } from '../../../src/contract/reconcile';
 import { LambdaInvokeServer } from '../../support/lambda-invoke-server';
 import { createBusinessTable, ddbClient, ddbEndpoint, effectsFor, emfLines, jsonLines, TEST_HANDLERS_DIR } from '../../support/local-stack';
 import { DAY, HOUR, stripeEventAt } from '../../support/reconcile-scenario';
 import { SecretsManagerStandIn } from '../../support/secrets-manager-stand-in';
 import { StripeEventsServer } from '../../support/stripe-events-server';
 import { envelope, TEST_EVENT_SOURCE } from '../../support/stripe-samples';
+import { localHandlers, scheduledReconcileFunction } from '../../support/synthesized-reconcile';
 
 const REPO = path.join(__dirname, '..', '..', '..');
 const KEY = 'rk_test_51ScheduledReconcile';
@@ -37,7 +37,7 @@ let reconcileFn: LocalLambdaFunction;
 let stack: SynthesizedStack;
 let businessTable: string;
 let endpoints: Record<string, string>;
-const handlers: Record<string, LocalLambdaFunction> = {};
+let handlers: Record<string, LocalLambdaFunction> = {};
 
 const present = stripeEventAt('evt_1SchedPresent', 'checkout.session.completed', DAY);
 const missing = stripeEventAt('evt_1SchedMissing', 'checkout.session.completed', 2 * DAY);
@@ -62,26 +62,8 @@ function synthesize(): string {
   return outdir;
 }
 
-/** The template's value with each `Ref` to a function of the stack as that function's local name (its logical id). */
-function resolve(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
-  if (join) return join[1].map(resolve).join(join[0]);
-  const ref = (value as { Ref?: string }).Ref;
-  if (ref && stack.resources[ref]?.Type === 'AWS::Lambda::Function') return ref;
-  throw new Error(`cannot resolve ${JSON.stringify(value)}`);
-}
-
 function reconcileFunction(secretId: string): LocalLambdaFunction {
-  const fn = stack.functions.find((f) => typeof f.rawEnvironment[ENV_RECONCILE_CONFIG] === 'object')!;
-  const environment = Object.fromEntries(Object.entries(fn.rawEnvironment).map(([k, v]) => [k, resolve(v)]));
-  return new LocalLambdaFunction({
-    name: 'Reconciliation',
-    taskRoot: fn.codeDir,
-    handler: fn.handler,
-    timeoutSeconds: fn.timeoutSeconds,
-    environment: { ...environment, ...endpoints, [ENV_RECONCILE_SECRET_ID]: secretId },
-  });
+  return scheduledReconcileFunction(stack, { ...endpoints, [ENV_RECONCILE_SECRET_ID]: secretId });
 }
 
 beforeAll(async () => {
@@ -89,17 +71,12 @@ beforeAll(async () => {
   stripe.seed(present, missing, refundMissing, refundPoison);
   secrets = new SecretsManagerStandIn({ [SECRET_ARN]: KEY, [REVOKED_ARN]: 'rk_test_51RevokedLongAgo' });
   stack = SynthesizedStack.load(synthesize(), 'Payments');
-  const tables = await createLocalTables(ddb, stack.tables, `sched-${Date.now()}-`);
   businessTable = await createBusinessTable(ddb);
-  for (const fn of stack.functions.filter((f) => f.name === 'Orders' || f.name === 'Refunds')) {
-    handlers[fn.logicalId] = new LocalLambdaFunction(stack.localSpec(fn, (id) => tables[id], {
-      ...LOCAL_AWS_ENV,
-      AWS_ENDPOINT_URL_DYNAMODB: ddbEndpoint(),
-      BUSINESS_TABLE: businessTable,
-      BUSINESS_TABLE_ENDPOINT: ddbEndpoint(),
-      SAMPLE_POISON_IDS: refundPoison.id,
-    }));
-  }
+  ({ functions: handlers } = await localHandlers(ddb, stack, ['Orders', 'Refunds'], {
+    tablePrefix: `sched-${Date.now()}-`,
+    businessTable,
+    environment: { SAMPLE_POISON_IDS: refundPoison.id },
+  }));
   invokeServer = new LambdaInvokeServer(handlers);
   endpoints = {
     ...LOCAL_AWS_ENV,
