@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { PayloadStyle } from '../../cloud-assembly/rule-payloads';
+import { ruleCarries, StripePayloadStyle as PayloadStyle } from '../../cloud-assembly/rules';
 import { LOCAL_STRIPE_SOURCE } from '../../contract/stripe';
 import { CliCommand, CliIo, EXIT_INVALID, EXIT_NO, EXIT_OK, parseOptions, urlOption, UsageError } from '../command';
 import { SourceLocator } from '../local/attempt-details';
@@ -105,7 +105,8 @@ export interface ReplayRunResult {
 /** The partner event source a bare Stripe event of a style is delivered from: the app's bus of that style, if its template names one. */
 function eventSourceOf(stack: SynthesizedStack, style: PayloadStyle): string {
   const stripeRules = stack.rules.filter((r) => r.stripeBus);
-  const bus = stripeRules.find((r) => r.payload === style) ?? stripeRules.find((r) => r.payload === undefined) ?? stripeRules[0];
+  const onlyThisStyle = stripeRules.find((r) => r.payloads?.length === 1 && r.payloads[0] === style);
+  const bus = onlyThisStyle ?? stripeRules.find((r) => ruleCarries(r, style)) ?? stripeRules[0];
   return bus?.eventBus ?? LOCAL_STRIPE_SOURCE;
 }
 

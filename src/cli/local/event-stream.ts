@@ -9,8 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { notificationFields } from './stripe-api/objects';
-import { isEventBridgeEvent, isStripeEvent, toEventBridgeEvent } from '../../event-pattern/stripe-envelope';
+import { isEventBridgeEvent, isStripeEvent, isThinEvent, toEventBridgeEvent } from '../../event-pattern/stripe-envelope';
 
 export interface StreamEvent {
   /** The EventBridge event. */
@@ -52,9 +51,8 @@ function toEvent(value: unknown, where: string, options: ReadStreamOptions): Str
   if (isStripeEvent(v)) return { event: toEventBridgeEvent(v, { source: options.eventSource }), where };
   if (isThinEvent(v)) {
     // A full event (what GET /v2/core/events returns) has more than its notification: EventBridge carries the notification.
-    const notification = notificationFields(v);
-    const full = Object.keys(v).some((k) => !(k in notification) && v[k] !== null);
-    const event = toThinEventBridgeEvent(full ? notification : v, options.thinEventSource ?? options.eventSource);
+    const event = toEventBridgeEvent(v, { source: options.thinEventSource ?? options.eventSource });
+    const full = Object.keys(v).length > Object.keys(event.detail as object).length;
     return { event, where, ...(full ? { fullEvent: v } : {}) };
   }
   const keys = Object.keys(v).slice(0, 5).join(', ');
@@ -62,21 +60,6 @@ function toEvent(value: unknown, where: string, options: ReadStreamOptions): Str
     where,
     why: `neither an EventBridge event (with "detail-type" and "source") nor a Stripe event (with "id", "object": "event" or "v2.core.event", and "type"); its fields: ${keys || 'none'}`,
   };
-}
-
-/** Whether a JSON value is a bare thin event (`{"id": "evt_…", "object": "v2.core.event", "type": …}`). */
-function isThinEvent(v: Record<string, any>): boolean {
-  return v.object === 'v2.core.event' && typeof v.id === 'string' && typeof v.type === 'string';
-}
-
-/**
- * The envelope a thin partner bus delivers a notification in (stripe-python tests/test_cloud_provider.py): as for a
- * snapshot event, with `time` from its `created` (an ISO 8601 string, to the second as EventBridge writes it).
- */
-function toThinEventBridgeEvent(detail: Record<string, any>, source: string): Record<string, unknown> {
-  const created = typeof detail.created === 'string' ? Date.parse(detail.created) : NaN;
-  const time = new Date(Number.isNaN(created) ? 0 : created).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return { ...toEventBridgeEvent({ id: detail.id, type: detail.type }, { source }), time, detail };
 }
 
 function parseText(text: string, name: string, options: ReadStreamOptions, out: { events: StreamEvent[]; problems: StreamProblem[] }): void {

@@ -8,8 +8,8 @@
  *
  * An event is matched against the rules of the bus Stripe would deliver it on: the bus its `source` names when that is
  * one of the stack's buses, else a bus of its payload style (a thin event, `detail.object` "v2.core.event", on the thin
- * bus; any other on the snapshot bus; synthesized-stack rules' `payload`). Rules on a bus whose style the template does
- * not tell get every event.
+ * bus; any other on the snapshot bus; the rules' `payloads`, cloud-assembly/rules.ts). Rules on a bus whose style the
+ * template does not tell get every event.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { handlerOutput, SourceLocator, userFrames } from './attempt-details';
@@ -19,7 +19,7 @@ import { createLocalTables } from './local-tables';
 import { runPool } from './pool';
 import { SynthesizedStack } from './synthesized-stack';
 import type { SynthesizedFunction } from '../../cloud-assembly/functions';
-import type { PayloadStyle } from '../../cloud-assembly/rule-payloads';
+import { ruleCarries, StripePayloadStyle as PayloadStyle } from '../../cloud-assembly/rules';
 import { LOG_FIELD as F, OUTCOME } from '../../contract/log-fields';
 import { EventPattern } from '../../event-pattern/event-pattern';
 import { validateStripeEventBridgeEvent } from '../../lambda/wrapper/envelope';
@@ -140,13 +140,12 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
     compiled: EventPattern.compile(r.pattern as string | object),
     targetFunctions: r.targets.filter((t) => t.type === 'AWS::Lambda::Function').map((t) => t.logicalId!),
     eventBus: r.eventBus,
-    payload: r.payload,
+    payloads: r.payloads,
   }));
   const buses = new Set(rules.map((r) => r.eventBus));
-  const styles = new Set(rules.map((r) => r.payload));
   /** The rules that see an event: those of the bus its source names, else of the buses of its payload style. */
   const rulesFor = (event: Record<string, any>, style: PayloadStyle) =>
-    buses.has(event?.source) ? rules.filter((r) => r.eventBus === event.source) : rules.filter((r) => r.payload === undefined || r.payload === style);
+    buses.has(event?.source) ? rules.filter((r) => r.eventBus === event.source) : rules.filter((r) => ruleCarries(r, style));
   const maxAttempts = options.maxAttempts ?? 3;
   const retryDelay = options.retryDelayMs ?? 500;
   const sources = options.sources ?? new SourceLocator(undefined);
@@ -196,7 +195,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
         stripeEventId: typeof event?.detail?.id === 'string' && event.detail.id.startsWith('evt_') ? event.detail.id : undefined,
         type: typeof event?.['detail-type'] === 'string' ? event['detail-type'] : undefined,
         invalidReason,
-        ...(targets.length === 0 && rules.length > 0 && !styles.has(style) && !styles.has(undefined) ? { noBusFor: style } : {}),
+        ...(targets.length === 0 && rules.length > 0 && !rules.some((r) => ruleCarries(r, style)) ? { noBusFor: style } : {}),
         deliveries,
       };
       events[index] = report;

@@ -6,8 +6,7 @@
 import type { LocalFunctionSpec } from './local-lambda';
 import { findStack, SynthesizedTemplate, TemplateResource } from '../../cloud-assembly/cloud-assembly';
 import { functionsOf, SynthesizedFunction, SynthesizedTable, tablesOf } from '../../cloud-assembly/functions';
-import { SynthesizedRuleWithPayload, withPayloads } from '../../cloud-assembly/rule-payloads';
-import { rulesOfTemplate } from '../../cloud-assembly/rules';
+import { rulesOfTemplate, SynthesizedRule } from '../../cloud-assembly/rules';
 import { ENV_STRIPE_API_KEY_SECRET_ID } from '../../contract/wrapper';
 
 /** The SecretId a function whose template names its Stripe key secret in a way that has no local value reads. */
@@ -40,9 +39,9 @@ export class SynthesizedStack {
     return functionsOf(this.synthesized);
   }
 
-  /** The stack's rules, each with the payload style of its bus (rule-payloads.ts), by which replay routes an event. */
-  public get rules(): SynthesizedRuleWithPayload[] {
-    return withPayloads(rulesOfTemplate(this.synthesized), this.resources);
+  /** The stack's rules, each with the payload styles of its bus (`payloads`), by which replay routes an event. */
+  public get rules(): SynthesizedRule[] {
+    return rulesOfTemplate(this.synthesized);
   }
 
   /**

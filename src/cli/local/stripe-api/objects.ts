@@ -152,7 +152,7 @@ export class StripeObjects {
 }
 
 /** The fields of a notification that its full event has too (EventBridge's `detail` without what it adds). */
-export function notificationFields(detail: Json): Json {
+function notificationFields(detail: Json): Json {
   const out: Json = {};
   for (const key of ['id', 'object', 'type', 'created', 'livemode', 'context', 'reason', 'related_object', 'snapshot_event']) {
     if (detail[key] !== undefined && detail[key] !== null) out[key] = detail[key];
