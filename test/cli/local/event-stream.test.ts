@@ -71,3 +71,32 @@ test('a broken JSON array is one problem; standard input is read for "-"', () =>
   expect(stdin.problems).toEqual([{ where: 'standard input:2', why: 'expected an event (a JSON object), got an array' }]);
   expect(() => readEventStream(path.join(dir, 'missing.jsonl'), { eventSource: SOURCE })).toThrow(/missing.jsonl does not exist/);
 });
+
+test('bare thin events: a notification (Stripe\'s own sample) goes on the thin source in the envelope Stripe delivers it in; a full event carries its notification and is kept for the local Stripe API', () => {
+  const envelope = sample('eventbridge-envelope__stripe-python-v2-thin-ping-context.json');
+  const notification = envelope.detail;
+  // Stripe's notification of a thin-only type, with the data GET /v2/core/events/{id} adds.
+  const full = {
+    ...sample('v1.billing.meter.error_report_triggered__stripe-ruby-thin-raw.json'),
+    livemode: false,
+    data: {
+      developer_message_summary: 'There is 1 invalid event',
+      reason: { error_count: 1, error_types: [{ code: 'meter_event_no_customer_defined', error_count: 1, sample_errors: [{ error_message: 'Missing customer', request: { identifier: 'req_1' } }] }] },
+      validation_start: '2022-02-15T00:00:00.000Z',
+      validation_end: '2022-02-15T00:27:00.000Z',
+    },
+  };
+  const dir = scratch({ 'events.jsonl': [JSON.stringify(notification), JSON.stringify(full), envelopes[0]].join('\n') });
+  const THIN = 'aws.partner/stripe.com/ed_test_THIN';
+  const stream = readEventStream(path.join(dir, 'events.jsonl'), { eventSource: SOURCE, thinEventSource: THIN });
+  expect(stream.problems).toEqual([]);
+  const [ping, meter, snapshot] = stream.events;
+  // What Stripe's partner bus delivered for this notification, but our source and envelope id.
+  expect(ping.event).toEqual({ ...envelope, source: THIN, id: expect.any(String), account: expect.any(String), region: expect.any(String) });
+  expect(ping.fullEvent).toBeUndefined();
+  expect(meter.event).toMatchObject({ 'source': THIN, 'detail-type': full.type, 'time': full.created.replace(/\.\d+Z$/, 'Z') });
+  expect(meter.event.detail).not.toHaveProperty('data');
+  expect(meter.event.detail).toMatchObject({ id: full.id, object: 'v2.core.event', related_object: full.related_object });
+  expect(meter.fullEvent).toEqual(full);
+  expect(snapshot.event.source).toBe(JSON.parse(envelopes[0]).source);
+});
