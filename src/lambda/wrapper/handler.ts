@@ -20,19 +20,18 @@
  * The guarantee holds whatever the handler does: after IdempotencyRecordLostError, TransactionOutcomeUnknownError
  * or a refused second `transactWrite`, the invocation fails even if the handler caught the error and returned.
  */
-import { IdempotencyAlreadyInProgressError, IdempotencyConfig, IdempotencyValidationError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { IdempotencyAlreadyInProgressError, IdempotencyValidationError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { Context } from 'aws-lambda';
 import { readWrapperConfig, WrapperConfig } from './config';
 import { createEffects } from './effects';
 import { InvalidStripeEventError, InvalidStripeEventReason, StripeEventSummary, validateStripeEventBridgeEvent } from './envelope';
-import { InvocationStore, InvocationStores } from './idempotency';
+import { idempotencyConfig, InvocationStore, InvocationStores } from './idempotency';
 import type { LatestStateOutcome } from './latest-state-effect';
 import { toStorableResult } from './result';
 import { explainStoreFailure } from './store-errors';
 import { defineStripeProperties, latestStateFetch, thinIdempotencyView } from './stripe-context';
 import { ContextFields, Metric, Telemetry } from './telemetry';
 import { loadUserHandler, UserHandler } from './user-handler';
-import { PAYLOAD_VALIDATION_JMESPATH } from '../../contract/idempotency';
 import { LOG_FIELD as F, Outcome, OUTCOME } from '../../contract/log-fields';
 import {
   METRIC_DIMENSION_HANDLER,
@@ -238,18 +237,13 @@ export async function handler(event: unknown, context: Context): Promise<unknown
       {
         persistenceStore: store,
         keyPrefix: config.keyPrefix,
-        config: new IdempotencyConfig({
-          eventKeyJmesPath: 'detail.id',
-          // The record's `validation`: the event's type and account (src/contract/idempotency.ts).
-          payloadValidationJmesPath: PAYLOAD_VALIDATION_JMESPATH,
-          expiresAfterSeconds: config.ttlSeconds,
-          throwOnNoIdempotencyKey: true,
-        }),
+        config: idempotencyConfig(config.ttlSeconds),
       },
     );
     // A thin event is keyed on its snapshot twin's id when it has one, and validated on what the twins share.
     const returned = await idempotent(summary.thin ? thinIdempotencyView(summary) : event, context);
-    record(lambda, handlerRan ? OUTCOME.PROCESSED : OUTCOME.DUPLICATE, { ...fields, ...recordFields(store, latest) }, Date.now() - startedAt, eventAgeMs);
+    const outcome = handlerRan ? OUTCOME.PROCESSED : OUTCOME.DUPLICATE;
+    record(lambda, outcome, { ...fields, ...recordFields(store, latest) }, Date.now() - startedAt, eventAgeMs);
     // What the record holds, which duplicates return too (null where DynamoDB refused the result).
     return store.stored ? store.stored.value : returned;
   } catch (err) {

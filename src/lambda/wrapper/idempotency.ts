@@ -22,7 +22,7 @@
  * - a failure to reach the table is reported as an `IdempotencyStoreError` (store-errors.ts) that says which table, why and
  *   whether the handler ran, instead of Powertools' cause-less "Failed to … idempotency store".
  */
-import { IdempotencyItemAlreadyExistsError } from '@aws-lambda-powertools/idempotency';
+import { IdempotencyConfig, IdempotencyItemAlreadyExistsError } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
 import {
@@ -39,7 +39,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { describeCause, IdempotencyRecordLostError, PreviousKeysReadError, TransactionOutcomeUnknownError } from './store-errors';
-import { COMPLETION_UPDATE, KEY_HASH_SEPARATOR, OWN_RECORD_CONDITION, RECORD_ATTRIBUTE as A, RECORD_STATUS } from '../../contract/idempotency';
+import { COMPLETION_UPDATE, KEY_HASH_SEPARATOR, OWN_RECORD_CONDITION, PAYLOAD_VALIDATION_JMESPATH, RECORD_ATTRIBUTE as A, RECORD_STATUS } from '../../contract/idempotency';
 
 /** The record that the in-progress put replaced: an attempt that never finished, or one past its lifetime. */
 export type ReplacedRecord = 'expired_in_progress' | 'expired_completed';
@@ -104,6 +104,8 @@ export class InvocationStore extends DynamoDBPersistenceLayer {
   public committing = false;
   /** The event the key was last hashed for, and the key (Powertools hashes it again for each request). */
   private hashed?: { readonly data: unknown; readonly key: string };
+  /** The event the validation hash was last computed for, and the hash (Powertools computes it again for each request). */
+  private payloadHashed?: { readonly data: unknown; readonly hash: string };
 
   constructor(private readonly ddb: DynamoDBClient, private readonly options: IdempotencyStoreOptions) {
     super({ tableName: options.tableName, awsSdkV3Client: ddb });
@@ -120,6 +122,7 @@ export class InvocationStore extends DynamoDBPersistenceLayer {
     this.failure = undefined;
     this.previous = undefined;
     this.hashed = undefined;
+    this.payloadHashed = undefined;
   }
 
   /** Ends the invocation: its `context.effects` write nothing more. */
@@ -127,10 +130,42 @@ export class InvocationStore extends DynamoDBPersistenceLayer {
     this.invocation++;
   }
 
-  /** Powertools' key (a JMESPath search, a JSON text, an MD5 digest), hashed once per invocation instead of once per request. */
+  /**
+   * Powertools' key (a JMESPath search, a JSON text, an MD5 digest), hashed once per invocation instead of once per
+   * request, and without the search where `detail.id` is a non-empty string (Powertools' search builds an interpreter
+   * each time; an empty one is missing, which Powertools refuses).
+   */
   protected getHashedIdempotencyKey(data: Parameters<DynamoDBPersistenceLayer['getHashedIdempotencyKey']>[0]): string {
-    if (this.hashed === undefined || this.hashed.data !== data) this.hashed = { data, key: super.getHashedIdempotencyKey(data) };
+    if (this.hashed === undefined || this.hashed.data !== data) {
+      const base = this as unknown as PowertoolsHashing;
+      const id = base.eventKeyJmesPath === KEY_JMESPATH && base.generateHash ? detailOf(data)?.id : undefined;
+      const key = typeof id === 'string' && id !== ''
+        ? `${this.idempotencyKeyPrefix}${KEY_HASH_SEPARATOR}${base.generateHash!(JSON.stringify(id))}`
+        : super.getHashedIdempotencyKey(data);
+      this.hashed = { data, key };
+    }
     return this.hashed.key;
+  }
+
+  /**
+   * Powertools' payload validation hash (its getHashedPayload, which this replaces: see below the class), computed
+   * once per invocation instead of once per request (a duplicate needs it twice), and without the search where
+   * PAYLOAD_VALIDATION_JMESPATH's `[detail.type, detail.account]` is a string and a string or nothing: the same list
+   * as Powertools' search (a field it does not find is null), hashed as it hashes it.
+   */
+  public hashedPayload(data: unknown): string {
+    if (this.payloadHashed === undefined || this.payloadHashed.data !== data) {
+      const base = this as unknown as PowertoolsHashing;
+      const detail = base.validationKeyJmesPath === PAYLOAD_VALIDATION_JMESPATH && this.isPayloadValidationEnabled() && base.generateHash
+        ? detailOf(data)
+        : undefined;
+      const account = detail?.account ?? null;
+      const hash = typeof detail?.type === 'string' && (account === null || typeof account === 'string')
+        ? base.generateHash!(JSON.stringify([detail.type, account]))
+        : POWERTOOLS.getHashedPayload.call(this, data);
+      this.payloadHashed = { data, hash };
+    }
+    return this.payloadHashed.hash;
   }
 
   /** The table's name (for the checks of the handler's actions and for messages). */
@@ -412,6 +447,51 @@ export class InvocationStore extends DynamoDBPersistenceLayer {
     );
     return this.failure;
   }
+}
+
+/**
+ * Members of Powertools' persistence layer (BasePersistenceLayer.js) that its types declare private: the store reads
+ * the configured expressions and hashes as Powertools does, and replaces getHashedPayload. Where a later Powertools
+ * names them otherwise, the store leaves the work to Powertools' own (slower, the same records).
+ */
+interface PowertoolsHashing {
+  readonly eventKeyJmesPath?: string;
+  readonly validationKeyJmesPath?: string;
+  readonly generateHash?: (data: string) => string;
+  readonly getHashedPayload: (data: unknown) => string;
+}
+
+const POWERTOOLS = DynamoDBPersistenceLayer.prototype as unknown as PowertoolsHashing;
+// Powertools calls getHashedPayload for each request (saveInProgress, saveSuccess, and validatePayload for a duplicate).
+if (typeof POWERTOOLS.getHashedPayload === 'function') {
+  Object.defineProperty(InvocationStore.prototype, 'getHashedPayload', { value: InvocationStore.prototype.hashedPayload, configurable: true, writable: true });
+}
+
+/** The key's JMESPath expression (the Stripe event id), as the wrapper configures Powertools. */
+export const KEY_JMESPATH = 'detail.id';
+
+/**
+ * The wrapper's Powertools configuration: keyed on the Stripe event id, the record's `validation` the event's type and
+ * account (src/contract/idempotency.ts), records kept `ttlSeconds`.
+ */
+export function idempotencyConfig(ttlSeconds: number): IdempotencyConfig {
+  return new IdempotencyConfig({
+    eventKeyJmesPath: KEY_JMESPATH,
+    payloadValidationJmesPath: PAYLOAD_VALIDATION_JMESPATH,
+    expiresAfterSeconds: ttlSeconds,
+    throwOnNoIdempotencyKey: true,
+  });
+}
+
+/** As Powertools' JMESPath reads a field: of an object whose tag is `[object Object]` (commons' isRecord). */
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return Object.prototype.toString.call(value) === '[object Object]';
+}
+
+/** The event's `detail`, where Powertools' search of `detail.…` finds it. */
+function detailOf(data: unknown): Record<string, unknown> | undefined {
+  const detail = isRecord(data) ? data.detail : undefined;
+  return isRecord(detail) ? detail : undefined;
 }
 
 /** A result's DynamoDB value, as `data` holds it (`NULL` for none). */
