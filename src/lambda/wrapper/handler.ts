@@ -29,7 +29,7 @@ import { idempotencyConfig, InvocationStore, InvocationStores } from './idempote
 import type { LatestStateOutcome } from './latest-state-effect';
 import { toStorableResult } from './result';
 import { explainStoreFailure } from './store-errors';
-import { defineStripeProperties, latestStateFetch, thinIdempotencyView } from './stripe-context';
+import { defineContextProperties, latestStateFetch, thinIdempotencyView } from './stripe-context';
 import { ContextFields, Metric, Telemetry } from './telemetry';
 import { loadUserHandler, UserHandler } from './user-handler';
 import { LOG_FIELD as F, Outcome, OUTCOME } from '../../contract/log-fields';
@@ -215,9 +215,8 @@ export async function handler(event: unknown, context: Context): Promise<unknown
       },
       onLatest: (outcome) => (latest = outcome),
     });
-    Object.defineProperty(context, 'effects', { value: effects, configurable: true, writable: true, enumerable: false });
-    // `context.stripe` and `context.eventNotification`: getters that load the Stripe SDK on first use (stripe-context.ts).
-    defineStripeProperties(context, event as { detail: Record<string, unknown> }, summary, stripeAccessOptions);
+    // `context.effects`, and `context.stripe` and `context.eventNotification`: getters that load the Stripe SDK on first use (stripe-context.ts).
+    defineContextProperties(context, effects, event as { detail: Record<string, unknown> }, summary, stripeAccessOptions);
     // A fresh IdempotencyConfig per invocation: it carries this invocation's Lambda context, from which
     // Powertools sets the in-progress record to expire at this invocation's deadline.
     const idempotent = makeIdempotent(
