@@ -32,6 +32,13 @@ export interface TelemetryOptions {
   readonly dimensionSets: ReadonlyArray<Readonly<Record<string, string>>>;
 }
 
+/** Fields of a log line; keys of no value (undefined, null, '') are left out. */
+export type Fields = Readonly<Record<string, unknown>>;
+
+function isFieldSets(fields: Fields | readonly Fields[]): fields is readonly Fields[] {
+  return Array.isArray(fields);
+}
+
 /** The Lambda context's keys of a log line, in Powertools Logger's order. */
 export type ContextFields = Readonly<Record<string, unknown>>;
 
@@ -79,17 +86,28 @@ export class Telemetry {
     return this.latest;
   }
 
-  /** One log line (no newline), with `context` from start() (the latest invocation's when left out). */
-  logLine(level: LogLevel, message: string, fields: Readonly<Record<string, unknown>>, context: ContextFields = this.latest): string {
+  /**
+   * One log line (no newline), with `context` from start() (the latest invocation's when left out) and `fields`: one
+   * set or several, in order (a key in a later set replaces it in an earlier one). Several sets are read as they are,
+   * never spread into one object first: spreading sets with keys of no value costs more than the line (measured).
+   */
+  logLine(level: LogLevel, message: string, fields: Fields | readonly Fields[], context: ContextFields = this.latest): string {
     const line: Record<string, unknown> = { level, message, timestamp: new Date().toISOString(), service: this.options.service };
-    for (const source of [context, fields]) {
-      for (const key in source) {
-        const value = source[key];
-        // As Powertools Logger's LogItem.removeEmptyKeys.
-        if (value !== undefined && value !== null && value !== '') line[key] = value;
-      }
+    this.add(line, context);
+    if (isFieldSets(fields)) {
+      for (const set of fields) this.add(line, set);
+    } else {
+      this.add(line, fields);
     }
     return JSON.stringify(line);
+  }
+
+  private add(line: Record<string, unknown>, source: Fields): void {
+    for (const key in source) {
+      const value = source[key];
+      // As Powertools Logger's LogItem.removeEmptyKeys.
+      if (value !== undefined && value !== null && value !== '') line[key] = value;
+    }
   }
 
   /** One EMF line (no newline) with `metrics` under every dimension set. */
@@ -114,7 +132,7 @@ export class Telemetry {
     process.stdout.write(lines.join('\n') + '\n');
   }
 
-  warn(message: string, fields: Readonly<Record<string, unknown>>, context?: ContextFields): void {
+  warn(message: string, fields: Fields | readonly Fields[], context?: ContextFields): void {
     this.write(this.logLine('WARN', message, fields, context));
   }
 }
