@@ -25,7 +25,7 @@ import type { Context } from 'aws-lambda';
 import { readWrapperConfig, WrapperConfig } from './config';
 import { createEffects } from './effects';
 import { InvalidStripeEventError, InvalidStripeEventReason, StripeEventSummary, validateStripeEventBridgeEvent } from './envelope';
-import { idempotencyConfig, InvocationStore, InvocationStores } from './idempotency';
+import { InvocationStore, InvocationStores } from './idempotency';
 import type { LatestStateOutcome } from './latest-state-effect';
 import { toStorableResult } from './result';
 import { explainStoreFailure } from './store-errors';
@@ -71,6 +71,7 @@ const stores = new InvocationStores({
   onResultRejected: (idempotencyKey, reason) =>
     telemetry.warn('DynamoDB refused to store the handler result; storing null instead', { idempotency_key: idempotencyKey, reason }),
   previousKeyPrefixes: config.previousKeyPrefixes,
+  ttlSeconds: config.ttlSeconds,
   onPreviousCompletionFailed: (idempotencyKey, reason) =>
     telemetry.warn('Could not complete the record of a duplicate found under a previous key prefix; copies wait for its deadline', { idempotency_key: idempotencyKey, reason }),
 });
@@ -219,8 +220,7 @@ export async function handler(event: unknown, context: Context): Promise<unknown
     });
     // `context.effects`, and `context.stripe` and `context.eventNotification`: getters that load the Stripe SDK on first use (stripe-context.ts).
     defineContextProperties(context, effects, event as { detail: Record<string, unknown> }, summary, stripeAccessOptions);
-    // A fresh IdempotencyConfig per invocation: it carries this invocation's Lambda context, from which
-    // Powertools sets the in-progress record to expire at this invocation's deadline.
+    // The store's own IdempotencyConfig, which carries this invocation's Lambda context (InvocationStore.config).
     const idempotent = makeIdempotent(
       async (_keyed: unknown, ctx: Context) => {
         handlerRan = true;
@@ -238,7 +238,7 @@ export async function handler(event: unknown, context: Context): Promise<unknown
       {
         persistenceStore: store,
         keyPrefix: config.keyPrefix,
-        config: idempotencyConfig(config.ttlSeconds),
+        config: store.config,
       },
     );
     // A thin event is keyed on its snapshot twin's id when it has one, and validated on what the twins share.

@@ -54,6 +54,8 @@ export interface IdempotencyStoreOptions {
   readonly previousKeyPrefixes?: readonly string[];
   /** Called when completing this invocation's record after a duplicate found under a previous prefix failed. */
   readonly onPreviousCompletionFailed?: (idempotencyKey: string, reason: string) => void;
+  /** How long a completed record is kept (`STRIPE_EB_IDEMPOTENCY_TTL_SECONDS`). */
+  readonly ttlSeconds: number;
 }
 
 /** What decided a delivery under a previous key prefix. */
@@ -107,8 +109,16 @@ export class InvocationStore extends DynamoDBPersistenceLayer {
   /** The event the validation hash was last computed for, and the hash (Powertools computes it again for each request). */
   private payloadHashed?: { readonly data: unknown; readonly hash: string };
 
+  /**
+   * Powertools' configuration of this store's invocations: one per store, made once, since Powertools registers in it
+   * the Lambda context of the invocation it serves (from which it sets the in-progress record to expire at that
+   * invocation's deadline), and a store serves one invocation at a time.
+   */
+  public readonly config: IdempotencyConfig;
+
   constructor(private readonly ddb: DynamoDBClient, private readonly options: IdempotencyStoreOptions) {
     super({ tableName: options.tableName, awsSdkV3Client: ddb });
+    this.config = idempotencyConfig(options.ttlSeconds);
   }
 
   /** Starts an invocation: what the previous one learned is forgotten. */

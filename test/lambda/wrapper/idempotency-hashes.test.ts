@@ -25,7 +25,7 @@ function hashing(layer: DynamoDBPersistenceLayer): Hashing {
 
 const client = new DynamoDBClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:1' });
 const powertools = hashing(new DynamoDBPersistenceLayer({ tableName: 'records', awsSdkV3Client: client }));
-const invocationStore = new InvocationStore(client, { tableName: 'records', onResultRejected: () => undefined });
+const invocationStore = new InvocationStore(client, { tableName: 'records', onResultRejected: () => undefined, ttlSeconds: 3600 });
 const store = hashing(invocationStore);
 
 /** Each hash, or the error's name and message. */
