@@ -44,7 +44,7 @@ import { DynamoDbProxy, startDynamoDbProxy } from '../test/support/dynamodb-prox
 import { distinctEvents, envelope, EventBridgeEnvelope, thinEnvelope } from '../test/support/stripe-samples';
 
 const EVENTS = Number(process.env.BENCH_THIN_EVENTS ?? 300);
-const CHUNK = 50;
+const CHUNK = 25;
 const WARM_UP = 100;
 const COLD_STARTS = Number(process.env.BENCH_COLD_STARTS ?? 5);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
