@@ -1,8 +1,8 @@
 /**
  * The idempotency store: Powertools' DynamoDB persistence layer (its schema, its key, two requests per fresh
  * event and one per duplicate), one instance per invocation in progress over one shared client (reused by the
- * invocations that follow, see InvocationStores), with what matters once the business effect has happened
- * (src/contract/idempotency.ts is the contract it writes):
+ * invocations that follow: InvocationStores, idempotency-stores.ts), with what matters once the business effect
+ * has happened (src/contract/idempotency.ts is the contract it writes):
  *
  * - the in-progress put returns the record it replaced, so a retry after an unfinished attempt, or after a
  *   record outlived its lifetime, is reported instead of passing for a first delivery;
@@ -38,8 +38,9 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { idempotencyConfig, keyJson, PowertoolsHashing, validationJson } from './idempotency-key';
 import { describeCause, IdempotencyRecordLostError, PreviousKeysReadError, TransactionOutcomeUnknownError } from './store-errors';
-import { COMPLETION_UPDATE, KEY_HASH_SEPARATOR, OWN_RECORD_CONDITION, PAYLOAD_VALIDATION_JMESPATH, RECORD_ATTRIBUTE as A, RECORD_STATUS } from '../../contract/idempotency';
+import { COMPLETION_UPDATE, KEY_HASH_SEPARATOR, OWN_RECORD_CONDITION, RECORD_ATTRIBUTE as A, RECORD_STATUS } from '../../contract/idempotency';
 
 /** The record that the in-progress put replaced: an attempt that never finished, or one past its lifetime. */
 export type ReplacedRecord = 'expired_in_progress' | 'expired_completed';
@@ -148,10 +149,8 @@ export class InvocationStore extends DynamoDBPersistenceLayer {
   protected getHashedIdempotencyKey(data: Parameters<DynamoDBPersistenceLayer['getHashedIdempotencyKey']>[0]): string {
     if (this.hashed === undefined || this.hashed.data !== data) {
       const base = this as unknown as PowertoolsHashing;
-      const id = base.eventKeyJmesPath === KEY_JMESPATH && base.generateHash ? detailOf(data)?.id : undefined;
-      const key = typeof id === 'string' && id !== ''
-        ? `${this.idempotencyKeyPrefix}${KEY_HASH_SEPARATOR}${base.generateHash!(JSON.stringify(id))}`
-        : super.getHashedIdempotencyKey(data);
+      const json = base.generateHash ? keyJson(base, data) : undefined;
+      const key = json !== undefined ? `${this.idempotencyKeyPrefix}${KEY_HASH_SEPARATOR}${base.generateHash!(json)}` : super.getHashedIdempotencyKey(data);
       this.hashed = { data, key };
     }
     return this.hashed.key;
@@ -166,13 +165,8 @@ export class InvocationStore extends DynamoDBPersistenceLayer {
   public hashedPayload(data: unknown): string {
     if (this.payloadHashed === undefined || this.payloadHashed.data !== data) {
       const base = this as unknown as PowertoolsHashing;
-      const detail = base.validationKeyJmesPath === PAYLOAD_VALIDATION_JMESPATH && this.isPayloadValidationEnabled() && base.generateHash
-        ? detailOf(data)
-        : undefined;
-      const account = detail?.account ?? null;
-      const hash = typeof detail?.type === 'string' && (account === null || typeof account === 'string')
-        ? base.generateHash!(JSON.stringify([detail.type, account]))
-        : POWERTOOLS.getHashedPayload.call(this, data);
+      const json = base.generateHash && this.isPayloadValidationEnabled() ? validationJson(base, data) : undefined;
+      const hash = json !== undefined ? base.generateHash!(json) : POWERTOOLS.getHashedPayload.call(this, data);
       this.payloadHashed = { data, hash };
     }
     return this.payloadHashed.hash;
@@ -463,49 +457,10 @@ export class InvocationStore extends DynamoDBPersistenceLayer {
   }
 }
 
-/**
- * Members of Powertools' persistence layer (BasePersistenceLayer.js) that its types declare private: the store reads
- * the configured expressions and hashes as Powertools does, and replaces getHashedPayload. Where a later Powertools
- * names them otherwise, the store leaves the work to Powertools' own (slower, the same records).
- */
-interface PowertoolsHashing {
-  readonly eventKeyJmesPath?: string;
-  readonly validationKeyJmesPath?: string;
-  readonly generateHash?: (data: string) => string;
-  readonly getHashedPayload: (data: unknown) => string;
-}
-
 const POWERTOOLS = DynamoDBPersistenceLayer.prototype as unknown as PowertoolsHashing;
 // Powertools calls getHashedPayload for each request (saveInProgress, saveSuccess, and validatePayload for a duplicate).
 if (typeof POWERTOOLS.getHashedPayload === 'function') {
   Object.defineProperty(InvocationStore.prototype, 'getHashedPayload', { value: InvocationStore.prototype.hashedPayload, configurable: true, writable: true });
-}
-
-/** The key's JMESPath expression (the Stripe event id), as the wrapper configures Powertools. */
-export const KEY_JMESPATH = 'detail.id';
-
-/**
- * The wrapper's Powertools configuration: keyed on the Stripe event id, the record's `validation` the event's type and
- * account (src/contract/idempotency.ts), records kept `ttlSeconds`.
- */
-export function idempotencyConfig(ttlSeconds: number): IdempotencyConfig {
-  return new IdempotencyConfig({
-    eventKeyJmesPath: KEY_JMESPATH,
-    payloadValidationJmesPath: PAYLOAD_VALIDATION_JMESPATH,
-    expiresAfterSeconds: ttlSeconds,
-    throwOnNoIdempotencyKey: true,
-  });
-}
-
-/** As Powertools' JMESPath reads a field: of an object whose tag is `[object Object]` (commons' isRecord). */
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return Object.prototype.toString.call(value) === '[object Object]';
-}
-
-/** The event's `detail`, where Powertools' search of `detail.…` finds it. */
-function detailOf(data: unknown): Record<string, unknown> | undefined {
-  const detail = isRecord(data) ? data.detail : undefined;
-  return isRecord(detail) ? detail : undefined;
 }
 
 /** A result's DynamoDB value, as `data` holds it (`NULL` for none). */
@@ -527,32 +482,4 @@ function toIdempotencyRecord(item: Record<string, AttributeValue>, payloadHash: 
     responseData: old[A.DATA],
     payloadHash: old[A.VALIDATION] ?? payloadHash,
   });
-}
-
-/**
- * One DynamoDB client for the execution environment, and a store for each invocation in progress: one in all where
- * Lambda runs one invocation at a time, as a persistence layer made once at module scope is in Powertools' own
- * examples (making one per invocation cost more CPU than the wrapper's whole envelope validation: Powertools
- * lists the client's middleware each time to add its user agent once).
- */
-export class InvocationStores {
-  private readonly client: DynamoDBClient;
-  private readonly idle: InvocationStore[] = [];
-
-  constructor(private readonly options: IdempotencyStoreOptions) {
-    this.client = new DynamoDBClient(options.endpoint ? { endpoint: options.endpoint } : {});
-  }
-
-  /** A store for a new invocation. */
-  public acquire(): InvocationStore {
-    const store = this.idle.pop() ?? new InvocationStore(this.client, this.options);
-    store.begin();
-    return store;
-  }
-
-  /** Takes the store back once its invocation is over; one with a commit still in flight is never used again. */
-  public release(store: InvocationStore): void {
-    store.end();
-    if (!store.committing) this.idle.push(store);
-  }
 }

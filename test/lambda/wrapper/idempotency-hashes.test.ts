@@ -7,7 +7,8 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { anyDeliveryOfEitherStyle } from './envelope-arbitraries';
-import { idempotencyConfig, InvocationStore } from '../../../src/lambda/wrapper/idempotency';
+import { InvocationStore } from '../../../src/lambda/wrapper/idempotency';
+import { idempotencyConfig } from '../../../src/lambda/wrapper/idempotency-key';
 import { completeSampleFiles, envelope, loadSample, StripeEventSample } from '../../support/stripe-samples';
 
 const KEY_PREFIX = 'Integration.Handler';
