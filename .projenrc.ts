@@ -282,6 +282,14 @@ const benchPython = project.addTask('bench:python', {
 });
 benchPython.prependSpawn(project.bundler.bundleTask);
 bench.spawn(benchPython);
+// A thin event against a snapshot event under the same wrapper and write: the thin handler fetches its related object
+// from the local Stripe API of `stripe-eventbridge replay`; adds thin_* figures.
+const benchThin = project.addTask('bench:thin', {
+  description: 'Benchmark a thin event handler that fetches its related object from the local Stripe API against a snapshot handler making the same write, on DynamoDB Local (adds thin_* figures to bench/results/latest.json)',
+  exec: 'ts-node --project tsconfig.dev.json bench/thin.ts',
+});
+benchThin.prependSpawn(project.bundler.bundleTask);
+bench.spawn(benchThin);
 // The wrapper's own CPU time next to hand-written Powertools, DynamoDB answered in process: figures that a busy
 // machine hardly moves (`-- --instructions` counts instructions with callgrind, `-- --cpu-prof` writes profiles).
 const benchCpu = project.addTask('bench:cpu', {

@@ -1,7 +1,7 @@
 /** What the benchmarks (run.ts for Node.js, python.ts for Python) share: their tables, the effect count, statistics. */
 import { performance } from 'node:perf_hooks';
 import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import type { LocalLambdaFunction } from '../src/cli/local/local-lambda';
+import type { InvocationResult, LocalLambdaFunction } from '../src/cli/local/local-lambda';
 import { runPool } from '../src/cli/local/pool';
 import type { DynamoDbProxy } from '../test/support/dynamodb-proxy';
 import type { EventBridgeEnvelope } from '../test/support/stripe-samples';
@@ -62,21 +62,27 @@ export function emptySample(): Sample {
   };
 }
 
-/** Runs one chunk of deliveries through one function at the given concurrency and measures it. */
+/**
+ * Runs one chunk of deliveries through one function at the given concurrency and measures it; `onResult` sees each
+ * invocation's result with its latency (what the handler returned, for figures of its own).
+ */
 export async function runChunk(
   fn: LocalLambdaFunction,
-  deliveries: EventBridgeEnvelope[],
+  deliveries: readonly EventBridgeEnvelope<unknown>[],
   concurrency: number,
   proxy: DynamoDbProxy,
   tables: Tables,
   into: Sample,
+  onResult?: (out: InvocationResult, latencyMs: number) => void,
 ): Promise<void> {
   proxy.reset();
   const started = performance.now();
   await runPool(deliveries, concurrency, async (delivery) => {
     const t0 = performance.now();
     const out = await fn.invoke(delivery);
-    into.latencies.push(performance.now() - t0);
+    const latencyMs = performance.now() - t0;
+    into.latencies.push(latencyMs);
+    onResult?.(out, latencyMs);
     for (const line of out.logs) {
       const bytes = Buffer.byteLength(line, 'utf8') + 1;
       into.logBytes += bytes;

@@ -35,24 +35,26 @@ export const OUT_DIR = path.join(ROOT, '.tmp', 'bench');
 export const WRAPPER_LAYER = process.env.BENCH_WRAPPER_LAYER ?? path.join(ROOT, 'assets', 'lambda', 'wrapper', 'handler');
 export const WRAPPER_FILE = path.join(WRAPPER_LAYER, 'stripe-eventbridge', 'wrapper.js');
 
-/** Bundles the handlers of (a), (b) and (d) exactly as the wrapper layer is bundled; returns their directories. */
+/** Bundles one of bench/handlers/ exactly as the wrapper layer is bundled; returns its directory (`index.js`). */
+export async function bundleHandler(name: string): Promise<string> {
+  const dir = path.join(OUT_DIR, name);
+  await esbuild.build({
+    entryPoints: [path.join(__dirname, 'handlers', `${name}.ts`)],
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    minify: true,
+    external: ['@aws-sdk/*'],
+    outfile: path.join(dir, 'index.js'),
+    logLevel: 'warning',
+  });
+  return dir;
+}
+
+/** Bundles the handlers of (a), (b) and (d); returns their directories. */
 export async function bundleHandlers(): Promise<Record<Bundled, string>> {
-  const bundle = async (variant: Bundled): Promise<string> => {
-    const dir = path.join(OUT_DIR, variant);
-    await esbuild.build({
-      entryPoints: [path.join(__dirname, 'handlers', `${variant}.ts`)],
-      bundle: true,
-      platform: 'node',
-      target: 'node22',
-      format: 'cjs',
-      minify: true,
-      external: ['@aws-sdk/*'],
-      outfile: path.join(dir, 'index.js'),
-      logLevel: 'warning',
-    });
-    return dir;
-  };
-  return { bare: await bundle('bare'), powertools: await bundle('powertools'), transactional: await bundle('transactional') };
+  return { bare: await bundleHandler('bare'), powertools: await bundleHandler('powertools'), transactional: await bundleHandler('transactional') };
 }
 
 /** The function of `variant`, configured as the construct configures a wrapped function for (c) and (d). */
@@ -64,15 +66,31 @@ export function spec(variant: Variant, name: string, dirs: Record<Bundled, strin
   if (variant === 'powertools') {
     return { name, taskRoot: dirs.powertools, handler: 'index.handler', memoryMb: MEMORY_MB, environment: { ...common, BENCH_IDEMPOTENCY_TABLE: tables.idempotency } };
   }
-  // As StripeEventBridgeIntegration configures a wrapped function (test/support/local-stack.ts does the same).
+  return wrappedSpec(name, variant === 'transactional' ? dirs.transactional : dirs.bare, tables, endpoint);
+}
+
+/**
+ * A function of the user's code in `taskRoot` (`index.handler`) under the wrapper layer, configured as
+ * StripeEventBridgeIntegration configures a wrapped function (test/support/local-stack.ts does the same), with the
+ * tables' names in BENCH_* variables for the handler.
+ */
+export function wrappedSpec(
+  name: string,
+  taskRoot: string,
+  tables: Tables,
+  endpoint: string,
+  environment: Record<string, string> = {},
+): LocalFunctionSpec {
   return {
     name,
-    taskRoot: variant === 'transactional' ? dirs.transactional : dirs.bare,
+    taskRoot,
     handler: WRAPPER_HANDLER,
     layers: [WRAPPER_LAYER],
     memoryMb: MEMORY_MB,
     environment: {
-      ...common,
+      ...LOCAL_AWS_ENV,
+      BENCH_DYNAMODB_ENDPOINT: endpoint,
+      BENCH_BUSINESS_TABLE: tables.business,
       [ENV_USER_HANDLER]: 'index.handler',
       [ENV_HANDLER_NAME]: name,
       [ENV_IDEMPOTENCY_TABLE]: tables.idempotency,
@@ -80,6 +98,7 @@ export function spec(variant: Variant, name: string, dirs: Record<Bundled, strin
       [ENV_IDEMPOTENCY_TTL_SECONDS]: String(36 * 86_400),
       [ENV_DYNAMODB_ENDPOINT]: endpoint,
       POWERTOOLS_SERVICE_NAME: name,
+      ...environment,
     },
   };
 }

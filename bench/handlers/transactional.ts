@@ -3,15 +3,16 @@
  * business table, handed to the wrapper with `context.effects.transactWrite`, which commits it in one
  * transaction with the event's idempotency record.
  */
-import type { StripeEventBridgeContext } from '../../src/typed-events';
+import type { StripeEventBridgeContext, StripeTransactItem } from '../../src/typed-events';
 
 interface StripeEventBridgeEvent {
   readonly 'detail-type': string;
   readonly 'detail': { readonly id: string; readonly type: string };
 }
 
-export const handler = async (event: StripeEventBridgeEvent, context: StripeEventBridgeContext): Promise<{ handled: string }> =>
-  context.effects.transactWrite({
+/** The effect: the event's counter in the business table, as (d) and the thin handler (bench/handlers/thin.ts) write it. */
+export function counterUpdate(event: StripeEventBridgeEvent): { TransactItems: StripeTransactItem[] } {
+  return {
     TransactItems: [{
       Update: {
         TableName: process.env.BENCH_BUSINESS_TABLE,
@@ -20,4 +21,8 @@ export const handler = async (event: StripeEventBridgeEvent, context: StripeEven
         ExpressionAttributeValues: { ':one': 1, ':t': event['detail-type'] },
       },
     }],
-  }, { handled: event.detail.id });
+  };
+}
+
+export const handler = async (event: StripeEventBridgeEvent, context: StripeEventBridgeContext): Promise<{ handled: string }> =>
+  context.effects.transactWrite(counterUpdate(event), { handled: event.detail.id });

@@ -67,7 +67,10 @@ def test_errors_from_static_methods_carry_the_message_alone():
 
     with pytest.raises(RuntimeError) as raised:
         EventPatternTester.to_event_bridge_event('{"id": "x"}')
-    assert str(raised.value) == 'to_event_bridge_event: not a Stripe event (needs "id", "object": "event" and "type")'
+    assert str(raised.value) == (
+        'to_event_bridge_event: not a Stripe event (needs "id", "type" and "object": "event", '
+        'or "object": "v2.core.event" for a thin event)'
+    )
     with pytest.raises(RuntimeError) as raised:
         EventPatternTester.matches('{"detail-type": "invoice.paid"}', '{"detail-type": "invoice.paid"}')
     assert str(raised.value) == 'Event pattern is not valid. Reason: "detail-type" must be an object or an array'

@@ -100,7 +100,10 @@ export interface ThinEventFields {
  * A thin event in the EventBridge envelope Stripe delivers it in, shaped as Stripe's own SDK fixture
  * (eventbridge-envelope__stripe-python-v2-thin-ping-context.json) with the given notification fields.
  */
-export function thinEnvelope(fields: ThinEventFields, overrides: Partial<EventBridgeEnvelope<unknown>> = {}): EventBridgeEnvelope<Record<string, unknown>> {
+export function thinEnvelope(
+  fields: ThinEventFields,
+  overrides: Partial<EventBridgeEnvelope<unknown>> = {},
+): EventBridgeEnvelope<Record<string, unknown>> {
   const fixture = loadSample<EventBridgeEnvelope<Record<string, unknown>>>('eventbridge-envelope__stripe-python-v2-thin-ping-context.json');
   const created = fields.created ?? new Date().toISOString();
   const detail: Record<string, unknown> = { object: 'v2.core.event', livemode: false, context: null, related_object: null, ...fields, created };

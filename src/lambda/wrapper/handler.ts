@@ -249,7 +249,8 @@ export async function handler(event: unknown, context: Context): Promise<unknown
     );
     // A thin event is keyed on its snapshot twin's id when it has one, and validated on what the twins share.
     const returned = await idempotent(summary.thin ? thinIdempotencyView(summary) : event, context);
-    record(lambda, handlerRan ? OUTCOME.PROCESSED : OUTCOME.DUPLICATE, { ...fields, ...recordFields(store, latest) }, Date.now() - startedAt, eventAgeMs);
+    const outcome = handlerRan ? OUTCOME.PROCESSED : OUTCOME.DUPLICATE;
+    record(lambda, outcome, { ...fields, ...recordFields(store, latest) }, Date.now() - startedAt, eventAgeMs);
     // What the record holds, which duplicates return too (null where DynamoDB refused the result).
     return store.stored ? store.stored.value : returned;
   } catch (err) {

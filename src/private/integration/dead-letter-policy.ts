@@ -60,7 +60,11 @@ export const DEAD_LETTER_SENDER_TAG = 'stripe-eventbridge:dead-letter-sender';
  * role, or with an imported role, needs the user's own grant, which the Deny would override. The handlers
  * themselves can still send (Lambda sends with their role): the redrive verifies each body with Stripe.
  */
-export function restrictDeadLetterSenders(queue: sqs.IQueue, buses: ReadonlyArray<events.IEventBus>, roles: ReadonlyArray<iam.IRole | undefined>): boolean {
+export function restrictDeadLetterSenders(
+  queue: sqs.IQueue,
+  buses: ReadonlyArray<events.IEventBus>,
+  roles: ReadonlyArray<iam.IRole | undefined>,
+): boolean {
   if (!(queue instanceof sqs.Queue) || roles.some((r) => !(r?.node.defaultChild instanceof iam.CfnRole))) return false;
   const value = queue.node.addr;
   const rules = buses.map((bus) => rulesOnBus(Stack.of(queue), bus));
