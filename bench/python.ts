@@ -10,7 +10,7 @@
  * Each runs in local Python execution environments (one process each, as Lambda runs them), sequentially and at
  * concurrency 10, on fresh events and then on the same events again in new envelopes (duplicates), in chunks that go
  * through the variants in every order. A proxy counts every DynamoDB request. Cold init is the time a fresh process
- * takes to load the handler (median of COLD_STARTS). The layer's size is what `projen bundle` built.
+ * takes to load the handler (median of COLD_STARTS). The layers' sizes are what `projen bundle` built (bench/python-layers.ts).
  *
  * Run with `npx projen bench:python` (also run by `npx projen bench`); adds its `python_*` figures to
  * bench/results/latest.json, keeping the other keys. Not part of the tests.
@@ -21,6 +21,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createTable, effects, emptySample, median, ratiosToPowertools, round, runChunk, Sample, summarize, Tables } from './measure';
+import { PYTHON_WRAPPER_LAYER, pythonLayerFigures } from './python-layers';
 import { DynamoDbLocal, LOCAL_AWS_ENV, startDynamoDbLocal } from '../src/cli/local/dynamodb-local';
 import { LocalFunctionSpec, LocalLambdaFunction } from '../src/cli/local/local-lambda';
 import { ensureLocalPython } from '../src/cli/local/python-env';
@@ -45,7 +46,7 @@ const MEMORY_MB = 512;
 const RUNTIME = 'python3.13';
 
 const ROOT = path.join(__dirname, '..');
-const LAYER = path.join(ROOT, 'assets', 'lambda', 'python-wrapper');
+const LAYER = PYTHON_WRAPPER_LAYER;
 const HANDLERS = path.join(__dirname, 'handlers');
 const RESULTS = path.join(__dirname, 'results', 'latest.json');
 const LOAD_AT_START = Number(os.loadavg()[0].toFixed(2));
@@ -86,40 +87,12 @@ function spec(variant: Variant, name: string, tables: Tables, endpoint: string):
   };
 }
 
-function directoryBytes(dir: string): { bytes: number; files: number } {
-  let bytes = 0;
-  let files = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
-      const sub = directoryBytes(full);
-      bytes += sub.bytes;
-      files += sub.files;
-    } else {
-      bytes += fs.statSync(full).size;
-      files++;
-    }
-  }
-  return { bytes, files };
-}
-
-/** The layer as Lambda receives it: the size of its zip (what counts against Lambda's 50 MB zipped upload limit). */
-function zippedBytes(dir: string): number | undefined {
-  const zip = path.join(os.tmpdir(), `python-layer-${process.pid}.zip`);
-  const done = spawnSync('python3', ['-c', 'import shutil,sys; shutil.make_archive(sys.argv[1][:-4], "zip", sys.argv[2])', zip, dir]);
-  if (done.status !== 0) return undefined;
-  const bytes = fs.statSync(zip).size;
-  fs.rmSync(zip, { force: true });
-  return bytes;
-}
-
 async function main(): Promise<void> {
   if (!fs.existsSync(path.join(LAYER, 'python', 'stripe_eventbridge', 'wrapper.py'))) throw new Error(`${LAYER} is missing: run \`npx projen bundle\` first (the bench:python task does).`);
   const python = ensureLocalPython({ dir: path.join(ROOT, '.tmp', 'python', 'local-lambda'), onInstall: console.log });
   process.env.STRIPE_EB_LOCAL_PYTHON = python;
   const pythonVersion = spawnSync(python, ['--version'], { encoding: 'utf8' }).stdout.trim();
-  const layer = directoryBytes(LAYER);
-  const layerZip = zippedBytes(LAYER);
+  const layers = pythonLayerFigures();
 
   const functions: LocalLambdaFunction[] = [];
   let ddb: DynamoDbLocal | undefined;
@@ -135,7 +108,7 @@ async function main(): Promise<void> {
     ddb = await startDynamoDbLocal();
     proxy = await startDynamoDbProxy(ddb.endpoint);
     const client = new DynamoDBClient({ endpoint: ddb.endpoint, region: LOCAL_AWS_ENV.AWS_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    console.log(`${pythonVersion}; DynamoDB Local at ${ddb.endpoint}, counting proxy at ${proxy.endpoint}; layer ${layer.bytes} B in ${layer.files} files (zip ${layerZip} B)`);
+    console.log(`${pythonVersion}; DynamoDB Local at ${ddb.endpoint}, counting proxy at ${proxy.endpoint}; wrapper layer ${layers.python_layer_bytes} B in ${layers.python_layer_files} files (zip ${layers.python_layer_zip_bytes} B)`);
 
     // --- cold init -----------------------------------------------------------------------------------------------
     const coldInit: Record<Variant, number[]> = { bare: [], powertools: [], wrapper: [] };
@@ -212,9 +185,7 @@ async function main(): Promise<void> {
       python_ddb_requests_per_duplicate: both('duplicate'),
       python_cold_init_ms: coldInitMs,
       python_cold_init_above_powertools_ms: round(coldInitMs.wrapper - coldInitMs.powertools, 1),
-      python_layer_bytes: layer.bytes,
-      python_layer_zip_bytes: layerZip,
-      python_layer_files: layer.files,
+      ...layers,
     };
     const worstRatio = Math.max(...Object.values(ratios).flatMap((r) => [r.latency_p50, 1 / r.throughput]));
     const targets = {
@@ -275,7 +246,7 @@ async function main(): Promise<void> {
       }
     }
     for (const [key, r] of Object.entries(ratios)) console.log(`(c)/(b) ${key}: latency p50 ${r.latency_p50}, p99 ${r.latency_p99}, throughput ${r.throughput}`);
-    console.log(`cold init ms (median of ${COLD_STARTS}): ${JSON.stringify(coldInitMs)}; layer ${layer.bytes} B (zip ${layerZip} B)`);
+    console.log(`cold init ms (median of ${COLD_STARTS}): ${JSON.stringify(coldInitMs)}; wrapper layer ${layers.python_layer_bytes} B (zip ${layers.python_layer_zip_bytes} B), Stripe layer ${layers.python_stripe_layer_bytes} B (zip ${layers.python_stripe_layer_zip_bytes} B)`);
     for (const t of Object.values(targets)) console.log(`${t.met ? 'MET   ' : 'MISSED'} ${t.target}: ${t.value}`);
     console.log(`written to ${path.relative(ROOT, RESULTS)}`);
     const failures = Object.values(results).flatMap((byVariant) => Object.values(byVariant).flatMap((byPhase) => Object.values(byPhase)));

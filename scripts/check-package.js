@@ -34,6 +34,8 @@ for (const required of [
   // The Python wrapper layer: the wrapper, its generated contract and Powertools; the local Python runtime's bootstrap.
   `${PYTHON_LAYER}/stripe_eventbridge/wrapper.py`, `${PYTHON_LAYER}/stripe_eventbridge/_contract.py`,
   `${PYTHON_LAYER}/aws_lambda_powertools/utilities/idempotency/persistence/dynamodb.py`,
+  // The Python Stripe layer (stripe-python), for the functions that use context.stripe.
+  'assets/lambda/python-stripe/python/stripe/__init__.py',
   'assets/cli/local/python-bootstrap/bootstrap.py', 'assets/cli/local/python-bootstrap/requirements.txt',
 ]) {
   if (!published.includes(required)) fail(`${required} is not published`);

@@ -120,6 +120,15 @@ async function printShop(client: DynamoDBClient, stack: SynthesizedStack, tables
     ['Subscription', 'subscriptionId'],
     ['Paid until', 'currentPeriodEnd', (r) => date(r.currentPeriodEnd)],
   ]);
+  // examples/python-app's thin events: what its handler fetched from Stripe for each meter error report.
+  const reports = items.filter((i) => i.type === 'METER_ERROR_REPORT').sort(byKey);
+  if (reports.length === 0) return;
+  table('Meter error reports', reports, [
+    ['Meter', 'meter', (r) => `${r.meter} (${String(r.PK).replace(/^METER#/, '')})`],
+    ['Validated', 'validationStart', (r) => `${String(r.validationStart).slice(0, 16)} to ${String(r.validationEnd).slice(11, 16)}`],
+    ['Errors', 'errorCount'],
+    ['Codes', 'errorCodes', (r) => (Array.isArray(r.errorCodes) ? r.errorCodes.join(', ') : '-')],
+  ]);
 }
 
 /** The demo's accounts table (examples/platform-accounts): one row per connected account, as the handlers keep it. */

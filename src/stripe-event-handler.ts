@@ -9,7 +9,7 @@ import { HandlerBindOptions, HandlerBinding } from './private/handler/binding';
 import { HandlerLanguage, missingHandlerFile } from './private/handler/handler-file';
 import { environmentNames, guardWrapperEnvironment, refusedEnvironmentMessage } from './private/handler/reserved-environment';
 import { stackSafeCode } from './private/handler/stack-safe-code';
-import { pythonWrapperLayer, supportsPythonWrapper, supportsWrapper, wrapperLayer } from './private/handler/wrapper-layer';
+import { pythonWrapperLayers, supportsPythonWrapper, supportsWrapper, wrapperLayer } from './private/handler/wrapper-layer';
 import { createLoggedFunction } from './private/logged-function';
 import { StripeFunctionOptions, StripeHandlerCodeOptions, StripePythonFunctionOptions } from './stripe-function-options';
 
@@ -133,7 +133,7 @@ class CodeHandler extends StripeEventHandler {
       architecture: options.architecture ?? lambda.Architecture.ARM_64,
       memorySize: options.memorySize ?? 512,
       timeout: options.timeout ?? Duration.seconds(30),
-      layers: [python ? pythonWrapperLayer(scope) : wrapperLayer(scope), ...(options.layers ?? [])],
+      layers: [...(python ? pythonWrapperLayers(scope, own) : [wrapperLayer(scope)]), ...(options.layers ?? [])],
       reservedConcurrentExecutions: options.reservedConcurrentExecutions,
       description: options.description ?? `Handles Stripe ${bind.eventTypes.join(', ')} events`.slice(0, 256),
       environment: { ...userEnv, ...own },
@@ -172,7 +172,7 @@ class FunctionHandler extends StripeEventHandler {
       if (refused !== undefined) invalid(scope, refused);
       const own = { [ENV_USER_HANDLER]: cfn.handler!, ...bind.wrapperEnvironment };
       const python = wrapped.runtime.family === lambda.RuntimeFamily.PYTHON;
-      wrapped.addLayers(python ? pythonWrapperLayer(wrapped) : wrapperLayer(wrapped));
+      wrapped.addLayers(...(python ? pythonWrapperLayers(wrapped, own) : [wrapperLayer(wrapped)]));
       for (const [key, value] of Object.entries(own)) wrapped.addEnvironment(key, value);
       cfn.handler = python ? PYTHON_WRAPPER_HANDLER : WRAPPER_HANDLER;
       guardWrapperEnvironment(wrapped, own, where);

@@ -58,9 +58,11 @@ export interface StripeHandlerCodeOptions {
   readonly environment?: { [key: string]: string };
 
   /**
-   * Extra layers, e.g. your shared dependencies. The wrapper's layer is added for you.
+   * Extra layers, e.g. your shared dependencies. The wrapper's layer is added for you, first; a Python function that
+   * receives thin events or has a Stripe API key secret also gets the Stripe SDK's layer (stripe-python), second.
+   * Lambda takes at most five layers a function.
    *
-   * @default - only the wrapper layer
+   * @default - only the wrapper's layers
    */
   readonly layers?: lambda.ILayerVersion[];
 

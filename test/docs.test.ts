@@ -89,6 +89,18 @@ test('the commands CONTRIBUTING.md gives exist: projen tasks, scripts, test file
   }
 });
 
+test('the Python layer sizes the README gives are the measured ones (bench/results/latest.json, bench/python-layers.ts)', () => {
+  const results = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'bench', 'results', 'latest.json'), 'utf8'));
+  const readme = readDoc('README.md').replace(/\s+/g, ' ');
+  const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+  expect(readme).toContain(`the wrapper layer (the wrapper and Powertools: ${megabytes(results.python_layer_bytes)}, ${megabytes(results.python_layer_zip_bytes)} zipped)`);
+  expect(readme).toContain(`the Stripe layer (stripe-python, for \`context.stripe\`: ${megabytes(results.python_stripe_layer_bytes)}, ${megabytes(results.python_stripe_layer_zip_bytes)} zipped)`);
+  const page = readDoc('docs/performance-and-cost.md').replace(/\s+/g, ' ');
+  const bytes = (n: number) => `${n.toLocaleString('en-US')} B`;
+  expect(page).toContain(`| layer | – | – | ${bytes(results.python_layer_bytes)} (${bytes(results.python_layer_zip_bytes)} zipped) |`);
+  expect(page).toContain(`the Stripe layer, stripe-python: ${bytes(results.python_stripe_layer_bytes)} (${bytes(results.python_stripe_layer_zip_bytes)} zipped;`);
+});
+
 describe('the cost per million Stripe events', () => {
   const page = readDoc('docs/performance-and-cost.md');
   const table = page.slice(page.indexOf('## Cost per million Stripe events'), page.indexOf('**total**') + 100);

@@ -5,6 +5,8 @@
  * `context.stripe` (an ARN in the environment, read access for that function only, never the key), and the
  * warning about snapshot twins split between handlers.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -22,6 +24,7 @@ import {
   StripeEventPayload,
   StripeEventRoute,
 } from '../../src';
+import { PYTHON_STRIPE_ASSET_DIR, PYTHON_WRAPPER_ASSET_DIR } from '../../src/private/handler/wrapper-layer';
 import { STRIPE_THIN_EVENT_TYPES } from '../../src/private/stripe-event-types.generated';
 import { inlineHandler, newStack, resourcesOf, TEST_EVENT_SOURCE } from '../support/stacks';
 
@@ -333,6 +336,57 @@ describe('the Stripe key secret of context.stripe', () => {
     synth({ 'v2.core.account.updated': StripeEventHandler.fromFunction(fn, { name: 'Accounts' }) },
       { stripeApiKeySecret: secretsmanager.Secret.fromSecretCompleteArn(stack, 'Key', SECRET_ARN) }, stack);
     expect(warnings(stack, 'handlerRoleUnknown')).toEqual([expect.stringContaining('and secretsmanager:GetSecretValue on the Stripe key secret')]);
+  });
+});
+
+describe('the Python Stripe layer (stripe-python)', () => {
+  const pythonHandler = (name: string, options: Record<string, unknown> = {}) => StripeEventHandler.fromPythonCode({
+    code: lambda.Code.fromInline('def handler(event, context):\n    return None\n'), handler: 'index.handler', name, ...options,
+  });
+  /** Each wrapped function's layers, by handler name, as the logical ids' prefixes. */
+  function layersByHandler(template: Template): Record<string, string[]> {
+    return Object.fromEntries(resourcesOf(template, 'AWS::Lambda::Function')
+      .filter(([, fn]) => fn.Properties.Environment?.Variables?.STRIPE_EB_HANDLER_NAME)
+      .map(([, fn]) => [fn.Properties.Environment.Variables.STRIPE_EB_HANDLER_NAME,
+        (fn.Properties.Layers ?? []).map((l: any) => (l.Ref ? String(l.Ref).replace(/[0-9A-F]{8}$/, '') : 'user'))]));
+  }
+
+  test('only Python functions that receive thin events or have a Stripe key get it, after the wrapper layer; one per stack', () => {
+    const stack = newStack();
+    const own = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Own', SECRET_ARN);
+    const shared = lambda.LayerVersion.fromLayerVersionArn(stack, 'Shared', 'arn:aws:lambda:us-east-1:123456789012:layer:shared:3');
+    const existing = new lambda.Function(stack, 'Existing', {
+      runtime: lambda.Runtime.PYTHON_3_13, handler: 'index.handler', code: lambda.Code.fromInline('def handler(event, context):\n    return None\n'),
+    });
+    const { template } = synth({
+      'checkout.session.completed': pythonHandler('Orders'),
+      'invoice.paid': pythonHandler('Invoices', { stripeApiKeySecret: own }),
+      'v2.core.account.updated': pythonHandler('Accounts', { layers: [shared] }),
+      'v1.billing.meter.error_report_triggered': StripeEventHandler.fromFunction(existing, { name: 'Meters' }),
+      'v2.core.account.closed': inlineHandler({ name: 'Closed' }),
+    }, {}, stack);
+    expect(layersByHandler(template)).toEqual({
+      Orders: ['StripeEventBridgePythonWrapperLayer'],
+      Invoices: ['StripeEventBridgePythonWrapperLayer', 'StripeEventBridgePythonStripeLayer'],
+      Accounts: ['StripeEventBridgePythonWrapperLayer', 'StripeEventBridgePythonStripeLayer', 'user'],
+      Meters: ['StripeEventBridgePythonWrapperLayer', 'StripeEventBridgePythonStripeLayer'],
+      Closed: ['StripeEventBridgeWrapperLayer'],
+    });
+    // The Node.js wrapper's, the Python wrapper's and the Stripe SDK's: one each.
+    template.resourceCountIs('AWS::Lambda::LayerVersion', 3);
+    template.hasResourceProperties('AWS::Lambda::LayerVersion', {
+      CompatibleArchitectures: ['arm64', 'x86_64'], Description: Match.stringLikeRegexp('stripe-python'), LicenseInfo: 'Apache-2.0',
+    });
+  });
+
+  test('its asset holds stripe-python and nothing of the wrapper; the wrapper layer\'s holds no stripe', () => {
+    const { template } = synth({ 'checkout.session.completed': pythonHandler('Orders'), 'v2.core.account.updated': pythonHandler('Accounts') });
+    const keys = resourcesOf(template, 'AWS::Lambda::LayerVersion').map(([, layer]) => layer.Properties.Content.S3Key);
+    expect(new Set(keys).size).toBe(2);
+    expect(fs.readdirSync(path.join(PYTHON_STRIPE_ASSET_DIR, 'python')).sort()).toEqual(['stripe', expect.stringMatching(/^stripe-\d+\.\d+\.\d+\.dist-info$/)]);
+    expect(fs.existsSync(path.join(PYTHON_STRIPE_ASSET_DIR, 'python', 'stripe', '__init__.py'))).toBe(true);
+    expect(fs.existsSync(path.join(PYTHON_WRAPPER_ASSET_DIR, 'python', 'stripe_eventbridge', 'wrapper.py'))).toBe(true);
+    expect(fs.readdirSync(path.join(PYTHON_WRAPPER_ASSET_DIR, 'python')).filter((f) => /^stripe(-|$)/.test(f))).toEqual([]);
   });
 });
 

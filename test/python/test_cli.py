@@ -1,7 +1,9 @@
 """The wheel's `stripe-eventbridge` command as a Python team runs it: the script in this fresh virtual environment, in a
 copy of examples/python-app (cdk.json: `python3 app.py`), with a PATH whose first python3 is another Python, one
 without aws-cdk-lib. The replay runs the app on the environment the command was started from, shows an error from the
-library once and in Python's spelling, and passes no jsii notice through from the app."""
+library once and in Python's spelling, and passes no jsii notice through from the app. The app's thin events (its
+replay/events.jsonl) reach its meter error handler, whose fetches the local Stripe API serves from
+replay/stripe-objects.json."""
 
 import json
 import os
@@ -16,6 +18,7 @@ import pytest
 from conftest import EXAMPLE_DIR, REPO_ROOT, readme_blocks
 
 EVENTS = REPO_ROOT / "examples" / "babes-club" / "replay" / "sample-events.jsonl"
+THIN_TYPE = "v1.billing.meter.error_report_triggered"
 CLI = Path(sys.executable).parent / "stripe-eventbridge"
 BANNER = re.compile(r"^b'!!")
 
@@ -49,23 +52,29 @@ def app_copy() -> Path:
 
 @pytest.fixture(scope="module")
 def runs(cli_env):
-    """Both runs of the command, started together (each spends most of its time starting jsii's runtime twice, for
-    the command and for the app): the quick start's replay in the example app, and a replay of the app with a
-    misspelt event type. Each test waits for its own."""
-    fine, broken = app_copy(), app_copy()
+    """The runs of the command, started together (each spends most of its time starting jsii's runtime twice, for
+    the command and for the app): the quick start's replay in the example app, a replay of the app with a misspelt
+    event type, and a replay of the app's own thin events with its Stripe objects. Each test waits for its own."""
+    fine, broken, thin = app_copy(), app_copy(), app_copy()
     args = readme_command()
     assert args == ["replay", "--events", "events.jsonl"]
     for app in (fine, broken):
         shutil.copy(EVENTS, app / "events.jsonl")
+    own = (thin / "replay" / "events.jsonl").read_text().splitlines()
+    (thin / "events.jsonl").write_text("".join(f"{line}\n" for line in own if THIN_TYPE in line))
     app = broken / "app.py"
     app.write_text(app.read_text().replace('"checkout.session.completed"', '"checkout.session.complete"'))
     start = lambda cwd, extra: subprocess.Popen([str(CLI), *args, *extra], cwd=cwd, env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     # One event at a time: the two deliveries of the same checkout get their outcomes in stream order.
-    started = {"fine": start(fine, ["--json", "--concurrency", "1"]), "broken": start(broken, [])}
+    started = {
+        "fine": start(fine, ["--json", "--concurrency", "1"]),
+        "broken": start(broken, []),
+        "thin": start(thin, ["--json", "--concurrency", "1", "--stripe-objects", "replay/stripe-objects.json"]),
+    }
     yield {name: (lambda p=p: finished(p)) for name, p in started.items()}
     for p in started.values():
         p.kill()
-    for app in (fine, broken):
+    for app in (fine, broken, thin):
         shutil.rmtree(app, ignore_errors=True)
 
 
@@ -125,3 +134,23 @@ def test_an_error_from_the_library_is_said_once_in_python_spelling_with_the_app_
     assert re.search(r'^  File "app\.py", line \d+, in __init__\n    self\.stripe = StripeEventBridgeIntegration\($', stderr, re.M), stderr
     assert "JavaScriptError" not in stderr and "site-packages" not in stderr and "    at " not in stderr, stderr
     assert len(stderr.splitlines()) <= 8, stderr
+
+
+def test_the_apps_thin_events_reach_its_handler_which_fetches_the_meter_and_the_event_once_each(runs):
+    """replay/events.jsonl's meter error reports (two in envelopes, one delivered again, one bare): each processed once
+    by MeterErrors, whose stripe-python fetched the meter and the full event from the local Stripe API."""
+    done = runs["thin"]()
+    assert done.returncode == 0, f"replay failed:\n{done.stderr}"
+    report = json.loads(done.stdout)
+    outcomes = [[f"{d['handler']}: {d['outcome']}" for d in e["deliveries"]] for e in report["events"]]
+    assert outcomes == [["MeterErrors: processed"], ["MeterErrors: processed"], ["MeterErrors: duplicate"], ["MeterErrors: processed"]]
+    requests = report["stripeApi"]["requests"]
+    assert report["stripeApi"]["problems"] == []
+    # Two reads per processed event, none for the duplicate: the meter (fetch_related_object) and the event (fetch_event).
+    lines = [line for line in (EXAMPLE_DIR / "replay" / "events.jsonl").read_text().splitlines() if THIN_TYPE in line]
+    expected = []
+    for line, event in zip(lines, report["events"]):
+        if event["deliveries"][0]["outcome"] == "processed":
+            notification = json.loads(line).get("detail", json.loads(line))
+            expected += [("GET", notification["related_object"]["url"], 200), ("GET", f"/v2/core/events/{notification['id']}", 200)]
+    assert [(r["method"], r["path"], r["status"]) for r in requests] == expected

@@ -1,6 +1,7 @@
 """examples/python-app, synthesized from Python with the installed wheel, keeps the promises that the TypeScript
-template tests (test/construct/) check: rules and their patterns, the dead-letter queue on every failure path,
-the idempotency table, and wrapped functions whose wrapper layer really is in the package."""
+template tests (test/construct/) check: rules and their patterns on the bus of each payload style, the dead-letter
+queue on every failure path, the idempotency table, and wrapped functions whose layers really are in the package (the
+Stripe SDK's only for the handler of thin events, which has a Stripe key)."""
 
 import hashlib
 import json
@@ -15,6 +16,8 @@ from conftest import EXAMPLE_DIR, REPO_ROOT
 SOURCE_PREFIX = [{"prefix": "aws.partner/stripe.com/"}]
 WRAPPER = "python/stripe_eventbridge/wrapper.py"
 POWERTOOLS = "python/aws_lambda_powertools/utilities/idempotency/idempotency.py"
+STRIPE_SDK = "python/stripe/__init__.py"
+METER_ERRORS = "v1.billing.meter.error_report_triggered"
 
 
 def logical_id(stack, construct) -> str:
@@ -35,6 +38,15 @@ def commerce_table_id(synthesized) -> str:
     return logical_id(synthesized.stack, synthesized.stack.commerce_table)
 
 
+def layer_ids(synthesized) -> tuple:
+    """The logical ids of the Python wrapper layer and the Stripe layer, by their descriptions."""
+    layers = synthesized.resources("AWS::Lambda::LayerVersion")
+    assert len(layers) == 2, list(layers)
+    (wrapper,) = [i for i, layer in layers.items() if "Powertools idempotency" in layer["Properties"]["Description"]]
+    (stripe,) = [i for i, layer in layers.items() if "stripe-python" in layer["Properties"]["Description"]]
+    return wrapper, stripe
+
+
 def test_the_library_comes_from_the_installed_wheel():
     installed = Path(babes_stripe_eventbridge.__file__).resolve()
     assert "site-packages" in installed.parts
@@ -46,8 +58,8 @@ class TestRules:
         stack, integration = synthesized.stack, synthesized.stack.stripe
         rules = synthesized.resources("AWS::Events::Rule")
         routes = {route.handler_name: route for route in integration.routes}
-        assert sorted(routes) == ["Memberships", "Orders"]
-        assert len(rules) == 2
+        assert sorted(routes) == ["Memberships", "MeterErrors", "Orders"]
+        assert len(rules) == 3
 
         orders = rules[logical_id(stack, routes["Orders"].rule)]
         assert orders["Properties"]["EventPattern"] == {
@@ -60,17 +72,35 @@ class TestRules:
             "source": SOURCE_PREFIX,
             "detail-type": ["invoice.payment_failed", {"wildcard": "customer.subscription.*"}],
         }
+        # A thin type: the same source prefix, its own detail-type.
+        meter_errors = rules[logical_id(stack, routes["MeterErrors"].rule)]
+        assert meter_errors["Properties"]["EventPattern"] == {"source": SOURCE_PREFIX, "detail-type": [METER_ERRORS]}
         assert {name: route.event_types for name, route in routes.items()} == {
             "Orders": ["checkout.session.completed"],
             "Memberships": ["customer.subscription.*", "invoice.payment_failed"],
+            "MeterErrors": [METER_ERRORS],
+        }
+        assert {name: [p.value for p in route.event_payloads] for name, route in routes.items()} == {
+            "Orders": ["SNAPSHOT"],
+            "Memberships": ["SNAPSHOT"],
+            "MeterErrors": ["THIN"],
         }
 
-    def test_rules_sit_on_the_partner_bus_which_accepts_the_source_and_is_retained(self, synthesized, example_app):
-        bus_id, bus = only(synthesized.resources("AWS::Events::EventBus"))
-        assert bus["Properties"] == {"Name": example_app.EVENT_SOURCE_NAME, "EventSourceName": example_app.EVENT_SOURCE_NAME}
-        assert bus["DeletionPolicy"] == "Retain"
-        for rule in synthesized.resources("AWS::Events::Rule").values():
-            assert rule["Properties"]["EventBusName"] == {"Ref": bus_id}
+    def test_rules_sit_on_the_partner_bus_of_their_payload_style_which_accepts_the_source_and_is_retained(self, synthesized, example_app):
+        stack = synthesized.stack
+        buses = synthesized.resources("AWS::Events::EventBus")
+        by_name = {bus["Properties"]["Name"]: bus_id for bus_id, bus in buses.items()}
+        assert sorted(by_name) == sorted([example_app.EVENT_SOURCE_NAME, example_app.THIN_EVENT_SOURCE_NAME])
+        for name, bus_id in by_name.items():
+            assert buses[bus_id]["Properties"] == {"Name": name, "EventSourceName": name}
+            assert buses[bus_id]["DeletionPolicy"] == "Retain"
+        rules = synthesized.resources("AWS::Events::Rule")
+        on_bus = {route.handler_name: rules[logical_id(stack, route.rule)]["Properties"]["EventBusName"] for route in stack.stripe.routes}
+        assert on_bus == {
+            "Orders": {"Ref": by_name[example_app.EVENT_SOURCE_NAME]},
+            "Memberships": {"Ref": by_name[example_app.EVENT_SOURCE_NAME]},
+            "MeterErrors": {"Ref": by_name[example_app.THIN_EVENT_SOURCE_NAME]},
+        }
 
     def test_each_rule_targets_its_own_handler_function(self, synthesized):
         stack, integration = synthesized.stack, synthesized.stack.stripe
@@ -143,7 +173,7 @@ class TestIdempotencyTable:
     def test_functions_may_only_get_put_update_and_delete_items_in_it(self, synthesized):
         table_id = idempotency_table_id(synthesized)
         policies = synthesized.resources("AWS::IAM::Policy").values()
-        assert len(policies) == 2
+        assert len(policies) == 3
         for policy in policies:
             on_table = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if table_id in json.dumps(s["Resource"])]
             assert on_table == [
@@ -156,20 +186,22 @@ class TestIdempotencyTable:
 
 
 class TestWrappedFunctions:
-    def test_the_python_wrapper_is_the_handler_and_the_user_handler_is_in_the_environment(self, synthesized):
+    def test_the_python_wrapper_is_the_handler_and_the_user_handler_is_in_the_environment(self, synthesized, example_app):
         stack, integration = synthesized.stack, synthesized.stack.stripe
         table_id = idempotency_table_id(synthesized)
-        layer_id, _ = only(synthesized.resources("AWS::Lambda::LayerVersion"))
+        wrapper_layer, stripe_layer = layer_ids(synthesized)
         functions = synthesized.resources("AWS::Lambda::Function")
-        assert len(functions) == 2
+        assert len(functions) == 3
         routes = {route.handler_name: route for route in integration.routes}
-        for name, user_handler in (("Orders", "orders.handler"), ("Memberships", "memberships.handler")):
+        for name, user_handler in (("Orders", "orders.handler"), ("Memberships", "memberships.handler"), ("MeterErrors", "meter_errors.handler")):
             props = functions[logical_id(stack, routes[name].function)]["Properties"]
             assert props["Handler"] == "stripe_eventbridge.wrapper.handler"
             assert props["Runtime"] == "python3.13"
             assert props["Architectures"] == ["arm64"]
             assert (props["MemorySize"], props["Timeout"]) == (512, 30)
-            assert props["Layers"] == [{"Ref": layer_id}]
+            # The Stripe SDK's layer only where context.stripe can be used: a function of thin events with a key.
+            thin = name == "MeterErrors"
+            assert props["Layers"] == [{"Ref": wrapper_layer}, *([{"Ref": stripe_layer}] if thin else [])]
             assert props["Environment"]["Variables"] == {
                 "STRIPE_EB_USER_HANDLER": user_handler,
                 "STRIPE_EB_HANDLER_NAME": name,
@@ -181,12 +213,27 @@ class TestWrappedFunctions:
                 "POWERTOOLS_METRICS_NAMESPACE": "StripeEventBridge",
                 "STRIPE_EB_METRICS_INTEGRATION": "Payments/Stripe",
                 "COMMERCE_TABLE": {"Ref": commerce_table_id(synthesized)},
+                # The thin handler's payload style, and the SecretId of its key (imported by name: its name).
+                **({"STRIPE_EB_EVENT_PAYLOADS": "thin", "STRIPE_EB_STRIPE_API_KEY_SECRET_ID": example_app.STRIPE_READ_KEY_SECRET_NAME} if thin else {}),
             }
+
+    def test_only_the_thin_handler_may_read_the_stripe_key_secret(self, synthesized, example_app):
+        stack = synthesized.stack
+        roles = {route.handler_name: logical_id(stack, route.function.role) for route in stack.stripe.routes}
+        reads = {}
+        for policy in synthesized.resources("AWS::IAM::Policy").values():
+            (role,) = policy["Properties"]["Roles"]
+            statements = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if "secretsmanager" in json.dumps(s["Action"])]
+            reads[next(name for name, role_id in roles.items() if role == {"Ref": role_id})] = statements
+        assert reads["Orders"] == [] and reads["Memberships"] == []
+        (statement,) = reads["MeterErrors"]
+        assert statement["Action"] == ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+        assert f":secret:{example_app.STRIPE_READ_KEY_SECRET_NAME}-??????" in json.dumps(statement["Resource"])
 
     def test_the_function_code_is_the_example_handlers_directory(self, synthesized):
         for fn in synthesized.resources("AWS::Lambda::Function").values():
             staged = synthesized.asset_dir(fn["Properties"]["Code"]["S3Key"])
-            handlers = ["commerce.py", "memberships.py", "orders.py"]
+            handlers = ["commerce.py", "memberships.py", "meter_errors.py", "orders.py"]
             assert sorted(p.name for p in staged.iterdir()) == handlers
             for handler in handlers:
                 assert (staged / handler).read_bytes() == (EXAMPLE_DIR / "handlers" / handler).read_bytes()
@@ -197,25 +244,34 @@ class TestWrappedFunctions:
             on_table = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Resource"] == table_arn]
             assert on_table == [{"Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], "Effect": "Allow", "Resource": table_arn}]
 
-    def test_the_python_wrapper_layer_asset_is_the_layer_shipped_in_the_wheel(self, synthesized):
-        """The layer's asset is the pre-built Python wrapper layer (the wrapper and Powertools for AWS Lambda (Python))
-        that the wheel carries in the npm tarball jsii embeds, so a Python app needs neither pip nor Docker at synth."""
-        _, layer = only(synthesized.resources("AWS::Lambda::LayerVersion"))
-        staged_dir = synthesized.asset_dir(layer["Properties"]["Content"]["S3Key"])
+    def test_the_python_layers_assets_are_the_layers_shipped_in_the_wheel(self, synthesized):
+        """The layers' assets are the pre-built Python wrapper layer (the wrapper and Powertools for AWS Lambda (Python))
+        and Stripe layer (stripe-python) that the wheel carries in the npm tarball jsii embeds, so a Python app needs
+        neither pip nor Docker at synth; stripe-python is in the second only."""
+        layers = synthesized.resources("AWS::Lambda::LayerVersion")
+        wrapper_layer, stripe_layer = (synthesized.asset_dir(layers[i]["Properties"]["Content"]["S3Key"]) for i in layer_ids(synthesized))
 
         package_dir = Path(babes_stripe_eventbridge.__file__).parent
         (tarball,) = (package_dir / "_jsii").glob("*.tgz")
         with tarfile.open(tarball) as tgz:
-            for member in (WRAPPER, POWERTOOLS, "python/stripe_eventbridge/_contract.py"):
-                shipped = tgz.extractfile(f"package/assets/lambda/python-wrapper/{member}").read()
+            for staged_dir, asset, member in (
+                (wrapper_layer, "python-wrapper", WRAPPER),
+                (wrapper_layer, "python-wrapper", POWERTOOLS),
+                (wrapper_layer, "python-wrapper", "python/stripe_eventbridge/_contract.py"),
+                (stripe_layer, "python-stripe", STRIPE_SDK),
+            ):
+                shipped = tgz.extractfile(f"package/assets/lambda/{asset}/{member}").read()
                 assert hashlib.sha256((staged_dir / member).read_bytes()).digest() == hashlib.sha256(shipped).digest(), member
             assert b"STRIPE_EB_USER_HANDLER" in tgz.extractfile("package/assets/lambda/python-wrapper/python/stripe_eventbridge/_contract.py").read()
+        assert not (wrapper_layer / "python" / "stripe").exists()
+        assert sorted(p.name for p in (stripe_layer / "python").iterdir())[0] == "stripe"
 
-    def test_one_python_wrapper_layer_for_the_whole_stack(self, template):
-        template.resource_count_is("AWS::Lambda::LayerVersion", 1)
-        template.has_resource_properties(
-            "AWS::Lambda::LayerVersion", {"CompatibleArchitectures": ["arm64", "x86_64"], "Description": Match.string_like_regexp("Python")}
-        )
+    def test_one_python_wrapper_layer_and_one_stripe_layer_for_the_whole_stack(self, template):
+        template.resource_count_is("AWS::Lambda::LayerVersion", 2)
+        for description in ("Powertools idempotency", "stripe-python"):
+            template.has_resource_properties(
+                "AWS::Lambda::LayerVersion", {"CompatibleArchitectures": ["arm64", "x86_64"], "Description": Match.string_like_regexp(description)}
+            )
 
 
 class TestAlarms:
@@ -237,19 +293,21 @@ class TestAlarms:
         _, subscription = only(synthesized.resources("AWS::SNS::Subscription"))
         assert subscription["Properties"] == {"Protocol": "email", "Endpoint": example_app.ONCALL_EMAIL, "TopicArn": {"Ref": topic_id}}
 
-    def test_six_hours_without_a_stripe_event_on_the_partner_source_fires(self, synthesized, example_app):
+    def test_six_hours_without_a_stripe_event_on_either_partner_source_fires(self, synthesized, example_app):
         (no_events,) = [a for k, a in synthesized.resources("AWS::CloudWatch::Alarm").items() if k.startswith("StripeMonitoringNoEvents")]
-        assert no_events["Properties"] == {
-            **no_events["Properties"],
-            "Namespace": "AWS/Events",
-            "MetricName": "Events",
-            "Dimensions": [{"Name": "EventSourceName", "Value": example_app.EVENT_SOURCE_NAME}],
-            "Statistic": "Sum",
-            "Period": 6 * 3600,
-            "Threshold": 1,
-            "ComparisonOperator": "LessThanThreshold",
-            "TreatMissingData": "breaching",
-        }
+        props = no_events["Properties"]
+        assert (props["Threshold"], props["ComparisonOperator"], props["TreatMissingData"]) == (1, "LessThanThreshold", "breaching")
+        # The events of both sources, summed.
+        expression, *sources = props["Metrics"]
+        assert expression["Expression"] == "m0 + m1" and expression["ReturnData"] is True
+        assert [s["MetricStat"] for s in sources] == [
+            {
+                "Metric": {"Namespace": "AWS/Events", "MetricName": "Events", "Dimensions": [{"Name": "EventSourceName", "Value": name}]},
+                "Period": 6 * 3600,
+                "Stat": "Sum",
+            }
+            for name in (example_app.EVENT_SOURCE_NAME, example_app.THIN_EVENT_SOURCE_NAME)
+        ]
 
     def test_the_dead_letter_queue_alarms_on_any_message(self, synthesized):
         queue_id, _ = only(synthesized.resources("AWS::SQS::Queue"))
@@ -269,7 +327,7 @@ class TestAlarms:
         metric = orders.metric_events_failed()
         assert (metric.namespace, metric.metric_name) == ("StripeEventBridge", "EventsFailed")
         received = synthesized.stack.stripe.metric_events_received()
-        assert received.to_metric_config().metric_stat.metric_name == "Events"
+        assert received.to_metric_config().math_expression.expression == "m0 + m1"
         assert synthesized.stack.resolve(metric.dimensions) == {"integration": "Payments/Stripe", "service": "Orders"}
         everyone = synthesized.stack.stripe.metric_events_failed()
         assert synthesized.stack.resolve(everyone.dimensions) == {"integration": "Payments/Stripe"}
@@ -278,7 +336,9 @@ class TestAlarms:
 class TestOutputsAndWarnings:
     def test_the_outputs_name_the_queue_and_tables_the_commands_need(self, synthesized):
         outputs = synthesized.template.to_json()["Outputs"]
-        assert sorted(outputs) == ["CommerceTableName", "StripeArchiveArn", "StripeDashboardUrl", "StripeDeadLetterQueueUrl", "StripeIdempotencyTableName"]
+        assert sorted(outputs) == [
+            "CommerceTableName", "StripeArchiveArn", "StripeDashboardUrl", "StripeDeadLetterQueueUrl", "StripeIdempotencyTableName", "StripeThinArchiveArn",
+        ]
         assert outputs["StripeDeadLetterQueueUrl"]["Description"].endswith("npx stripe-eventbridge redrive --queue-url <this URL> --dry-run")
         assert outputs["CommerceTableName"]["Value"] == {"Ref": commerce_table_id(synthesized)}
 

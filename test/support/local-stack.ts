@@ -26,10 +26,11 @@ import {
   WRAPPER_HANDLER,
 } from '../../src/contract/wrapper';
 
-import { PYTHON_WRAPPER_ASSET_DIR, WRAPPER_ASSET_DIR } from '../../src/private/handler/wrapper-layer';
+import { PYTHON_STRIPE_ASSET_DIR, PYTHON_WRAPPER_ASSET_DIR, usesStripeClient, WRAPPER_ASSET_DIR } from '../../src/private/handler/wrapper-layer';
 
 export const WRAPPER_LAYER_DIR = WRAPPER_ASSET_DIR;
 export const PYTHON_WRAPPER_LAYER_DIR = PYTHON_WRAPPER_ASSET_DIR;
+export const PYTHON_STRIPE_LAYER_DIR = PYTHON_STRIPE_ASSET_DIR;
 /** The Python runtime the Python runtime tests run their functions on (the interpreter is the local one). */
 export const PYTHON_RUNTIME = 'python3.13';
 export const TEST_HANDLERS_DIR = path.join(__dirname, '..', 'fixtures', 'handlers');
@@ -116,18 +117,24 @@ export interface WrappedFunctionOptions {
   readonly clockOffsetMs?: number;
   /** A Python runtime (`python3.13`) wraps the user handler with the Python wrapper layer. @default - Node.js */
   readonly runtime?: string;
+  /**
+   * Whether a Python function gets the Stripe layer (stripe-python) beside the wrapper layer.
+   * @default - as the construct decides, from the environment (a Stripe key secret or thin events: usesStripeClient)
+   */
+  readonly stripeLayer?: boolean;
 }
 
 /** The real bundled wrapper around a user handler, configured as the construct configures it. */
 export function wrappedFunction(options: WrappedFunctionOptions): LocalLambdaFunction {
   const name = options.handlerName ?? 'TestHandler';
   const python = options.runtime?.startsWith('python') === true;
+  const stripeLayer = python && (options.stripeLayer ?? usesStripeClient(options.environment ?? {}));
   const spec: LocalFunctionSpec = {
     name,
     runtime: options.runtime,
     taskRoot: options.taskRoot ?? TEST_HANDLERS_DIR,
     handler: python ? PYTHON_WRAPPER_HANDLER : WRAPPER_HANDLER,
-    layers: [python ? PYTHON_WRAPPER_LAYER_DIR : WRAPPER_LAYER_DIR],
+    layers: python ? [PYTHON_WRAPPER_LAYER_DIR, ...(stripeLayer ? [PYTHON_STRIPE_LAYER_DIR] : [])] : [WRAPPER_LAYER_DIR],
     timeoutSeconds: options.timeoutSeconds ?? 30,
     environment: {
       ...LOCAL_AWS_ENV,

@@ -36,7 +36,7 @@ import {
   PYTHON_WRAPPER_HANDLER,
   WRAPPER_HANDLER,
 } from '../../../src/contract/wrapper';
-import { PYTHON_WRAPPER_ASSET_DIR, WRAPPER_ASSET_DIR } from '../../../src/private/handler/wrapper-layer';
+import { PYTHON_STRIPE_ASSET_DIR, PYTHON_WRAPPER_ASSET_DIR, WRAPPER_ASSET_DIR } from '../../../src/private/handler/wrapper-layer';
 import { scanAll, TEST_HANDLERS_DIR } from '../../../test/support/local-stack';
 import { SecretsManagerStandIn } from '../../../test/support/secrets-manager-stand-in';
 import { objectsApiSpec, ObjectsApiFault, StripeObjectsApi } from '../../../test/support/stripe-objects-api';
@@ -123,7 +123,8 @@ async function openLane(runtime: Runtime, n: number, env: Record<string, string>
     runtime: python ? 'python3.13' : undefined,
     taskRoot: TEST_HANDLERS_DIR,
     handler: python ? PYTHON_WRAPPER_HANDLER : WRAPPER_HANDLER,
-    layers: [python ? PYTHON_WRAPPER_ASSET_DIR : WRAPPER_ASSET_DIR],
+    // put_latest fetches with context.stripe: the Python function has the Stripe layer too, as the construct gives it.
+    layers: python ? [PYTHON_WRAPPER_ASSET_DIR, PYTHON_STRIPE_ASSET_DIR] : [WRAPPER_ASSET_DIR],
     timeoutSeconds: 30,
     environment: {
       ...LOCAL_AWS_ENV,

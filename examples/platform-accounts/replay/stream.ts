@@ -24,7 +24,7 @@ const DATA = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'data', 
 export const EVENT_SOURCE = 'aws.partner/stripe.com/ed_test_PLATFORM_THIN';
 
 /** A deterministic id in Stripe's alphabet, so runs are repeatable. */
-function stripeId(prefix: string, seed: string, length: number): string {
+export function stripeId(prefix: string, seed: string, length: number): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
   const bytes = createHash('sha256').update(seed).digest();
   return `${prefix}${[...bytes.subarray(0, length)].map((b) => alphabet[b % alphabet.length]).join('')}`;
@@ -51,21 +51,26 @@ function notification(name: string, type: string, accountId: string, created: st
   };
 }
 
-/** The envelope a thin partner bus delivers a notification in (stripe-python's fixture, our source and ids). */
-function envelope(detail: Json, delivery = 1): Json {
+/**
+ * The envelope a thin partner bus (`source`) delivers a notification in (stripe-python's fixture, our source and ids);
+ * `delivery` varies the envelope id. Also examples/python-app's.
+ */
+export function thinEnvelope(detail: Json, source: string, delivery = 1): Json {
   const fixture = JSON.parse(fs.readFileSync(path.join(DATA, 'eventbridge-envelope__stripe-python-v2-thin-ping-context.json'), 'utf8'));
   const h = createHash('sha256').update(`${detail.id}#${delivery}`).digest('hex');
   return {
     ...fixture,
     'id': `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`,
     'detail-type': detail.type,
-    'source': EVENT_SOURCE,
+    'source': source,
     'account': '123456789012',
     'time': detail.created.replace(/\.\d{3}Z$/, 'Z'),
     'region': 'us-east-1',
     detail,
   };
 }
+
+const envelope = (detail: Json, delivery = 1): Json => thinEnvelope(detail, EVENT_SOURCE, delivery);
 
 const at = (time: string) => `2026-11-20T${time}.000Z`;
 

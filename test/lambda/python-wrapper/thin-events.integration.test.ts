@@ -122,3 +122,40 @@ test('without a key secret, fetching raises StripeApiKeyError naming stripeApiKe
   expect(out.ok).toBe(false);
   expect(out.error).toMatchObject({ name: 'StripeApiKeyError', message: expect.stringContaining('set stripeApiKeySecret') });
 });
+
+describe('stripe-python is loaded only when a handler uses it', () => {
+  const probe = (keyPrefix: string, stripeLayer?: boolean) => stack.wrapped({
+    runtime: PYTHON_RUNTIME,
+    handlerName: 'Probe',
+    keyPrefix,
+    userHandler: 'stripe_probe.handler',
+    // A function the construct gives the Stripe layer: thin events and a key secret (never read: nothing is fetched).
+    environment: { [ENV_EVENT_PAYLOADS]: 'snapshot,thin', [ENV_STRIPE_API_KEY_SECRET_ID]: SECRET_ARN },
+    stripeLayer,
+  });
+
+  test('a snapshot event in a fresh environment with the Stripe layer: the wrapper and handler run without importing stripe', async () => {
+    const f = probe('Test.PyThin.Probe');
+    const cold = await f.invoke(envelope(withId(CHECKOUT, 'evt_1PyProbeCold')));
+    expect(cold.error).toBeUndefined();
+    expect(cold.result).toEqual({ stripe_imported: false, notification_class: null });
+    expect(outcomeLine(cold.logs)).toMatchObject({ outcome: 'processed' });
+    // The same environment, a thin event read through context.event_notification: now it is imported (the probe can tell).
+    const thin = await f.invoke(thinEnvelope({ id: 'evt_65PyProbeThin', type: 'v2.core.account.updated', related_object: { id: 'acct_1PyProbe', type: 'v2.core.account', url: '/v2/core/accounts/acct_1PyProbe' } }));
+    expect(thin.result).toEqual({ stripe_imported: true, notification_class: 'V2CoreAccountUpdatedEventNotification' });
+  });
+
+  test('without the Stripe layer, using context.event_notification fails with StripeSdkMissingError naming the fix; snapshot events still run', async () => {
+    const f = probe('Test.PyThin.NoLayer', false);
+    const snapshot = await f.invoke(envelope(withId(CHECKOUT, 'evt_1PyNoLayer')));
+    expect(snapshot.result).toEqual({ stripe_imported: false, notification_class: null });
+    const thin = await f.invoke(thinEnvelope({ id: 'evt_65PyNoLayer', type: 'v2.core.account.updated' }));
+    expect(thin.ok).toBe(false);
+    expect(thin.error).toMatchObject({
+      name: 'StripeSdkMissingError',
+      message: expect.stringContaining('need stripe-python, which this function does not have'),
+    });
+    expect(thin.error?.message).toContain('Set stripeApiKeySecret on the integration or on this handler');
+    expect(outcomeLine(thin.logs)).toMatchObject({ outcome: 'failed' });
+  });
+});

@@ -14,6 +14,9 @@ stripe-client.ts and stripe-context.ts.
 - The key is read once per execution environment, on the first API request, and kept in memory; it never reaches a
   log line or an error message. A failed read is retried by the next request.
 - `STRIPE_EB_STRIPE_API_BASE` (`http://127.0.0.1:12111`) points the client at a local Stripe API (tests, replay).
+- stripe-python is not in the wrapper layer but in a second one (assets/lambda/python-stripe), which the integration adds
+  only to functions that receive thin events or have a Stripe API key secret; nothing here imports it before a handler
+  uses `context.stripe` or `context.event_notification`, and without the layer that use raises StripeSdkMissingError.
 """
 
 from __future__ import annotations
@@ -34,6 +37,24 @@ MAX_CACHED_CLIENTS = 100
 
 class StripeApiKeyError(StripeEventBridgeError):
     """`context.stripe` cannot be used: no key secret is configured, or the secret cannot be read or holds no key."""
+
+
+class StripeSdkMissingError(StripeEventBridgeError):
+    """stripe-python cannot be imported: the function lacks the library's Stripe layer."""
+
+
+def import_stripe() -> Any:
+    """stripe-python, from the Stripe layer (or the function's own code), imported on first use only."""
+    try:
+        import stripe
+    except ImportError as err:
+        raise StripeSdkMissingError(
+            "context.stripe and context.event_notification need stripe-python, which this function does not have: it is in the "
+            "@babes/stripe-eventbridge Python Stripe layer, which the integration adds to the Python functions whose route receives "
+            "thin events or has a Stripe API key. Set stripeApiKeySecret on the integration or on this handler (or, for a function "
+            "wired by hand, add the layer built from assets/lambda/python-stripe, or ship stripe in the function's code)."
+        ) from err
+    return stripe
 
 
 class StripeAccess:
@@ -83,9 +104,8 @@ class StripeAccess:
         cache_key = (stripe_context or "", stripe_account or "")
         client = self._clients.get(cache_key)
         if client is None:
-            import stripe  # the layer's pinned stripe-python, imported on first use only
-
-            key = self.api_key()
+            key = self.api_key()  # before the SDK: without a key secret, that is the fix to name
+            stripe = import_stripe()
             options: Dict[str, Any] = {"max_network_retries": 2}
             if self._api_base:
                 options["base_addresses"] = {"api": self._api_base}
@@ -125,6 +145,7 @@ class LazyEventNotification:
 
     def _resolve(self) -> Any:
         if self._notification is None:
+            import_stripe()
             from stripe.v2.core._event import EventNotification  # stripe-python's helper for pre-authenticated payloads
 
             # A copy: the handler's event stays as delivered.
