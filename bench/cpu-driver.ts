@@ -1,7 +1,7 @@
 /**
  * The child process of bench/cpu.ts: one local execution environment that loads one variant's handler as the
- * sandbox (src/cli/local/lambda-sandbox.ts) does, its output sent to the parent over IPC as the sandbox sends it,
- * and measures its own CPU time (process.cpuUsage) per phase.
+ * sandbox (src/cli/local/lambda-sandbox.ts) does, its log lines written to a pipe as a Lambda function's are, and
+ * measures its own CPU time (process.cpuUsage) per phase.
  *
  * DynamoDB is answered in this process by a small in-memory table behind the AWS SDK's HTTP handler
  * (NodeHttpHandler.handle), so that every request still goes through the SDK's whole middleware stack,
@@ -51,14 +51,18 @@ export type DriverReply =
   | { readonly type: 'warm'; readonly fresh: PhaseCpu; readonly duplicate: PhaseCpu }
   | { readonly type: 'error'; readonly message: string };
 
+/**
+ * The log lines go to this process's stdout, a pipe that the parent drains, as a Lambda function's stdout is a pipe
+ * that the runtime's log agent reads: a line costs what it costs there, one write. (Sent over IPC as the local
+ * sandbox sends them, each line would also cost a structured-clone serialization and a message frame that a Lambda
+ * function never pays, charged to the variants that log.) Only their size is counted here.
+ */
 let logBytes = 0;
 for (const stream of [process.stdout, process.stderr]) {
+  const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
   stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    logBytes += Buffer.byteLength(text, 'utf8');
-    if (!process.env.DISCARD_LOGS) process.send?.({ type: 'log', text });
-    (rest.find((r) => typeof r === 'function') as (() => void) | undefined)?.();
-    return true;
+    logBytes += typeof chunk === 'string' ? Buffer.byteLength(chunk, 'utf8') : chunk.byteLength;
+    return write(chunk, ...rest);
   }) as typeof stream.write;
 }
 

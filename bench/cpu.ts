@@ -70,7 +70,8 @@ function drive(variant: Variant, name: string, dirs: Record<Bundled, string>, jo
     ...(out
       ? { execPath: 'valgrind', execArgv: ['--tool=callgrind', '--dump-before=uv_getrusage', `--callgrind-out-file=${out}.%p`, process.execPath, ...execArgv] }
       : { execArgv }),
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // stdout is a pipe, drained below, as a Lambda function's stdout is (cpu-driver.ts); valgrind and errors go to stderr.
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     serialization: 'advanced',
     env: {
       PATH: process.env.PATH ?? '',
@@ -86,10 +87,11 @@ function drive(variant: Variant, name: string, dirs: Record<Bundled, string>, jo
       ...s.environment,
     },
   });
+  child.stdout!.resume();
   return new Promise((resolve, reject) => {
     let reply: DriverReply | undefined;
-    child.on('message', (message: DriverReply | { type: 'log' }) => {
-      if (message.type !== 'log') reply = message;
+    child.on('message', (message: DriverReply) => {
+      reply = message;
     });
     child.on('exit', (code) => {
       if (reply?.type === 'error') reject(new Error(`${variant}: ${reply.message}`));

@@ -20,19 +20,19 @@
  * The guarantee holds whatever the handler does: after IdempotencyRecordLostError, TransactionOutcomeUnknownError
  * or a refused second `transactWrite`, the invocation fails even if the handler caught the error and returned.
  */
-import { IdempotencyAlreadyInProgressError, IdempotencyConfig, IdempotencyValidationError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { IdempotencyAlreadyInProgressError, IdempotencyValidationError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { Context } from 'aws-lambda';
 import { readWrapperConfig, WrapperConfig } from './config';
 import { createEffects } from './effects';
 import { InvalidStripeEventError, InvalidStripeEventReason, StripeEventSummary, validateStripeEventBridgeEvent } from './envelope';
-import { InvocationStore, InvocationStores } from './idempotency';
+import type { InvocationStore } from './idempotency';
+import { InvocationStores } from './idempotency-stores';
 import type { LatestStateOutcome } from './latest-state-effect';
 import { toStorableResult } from './result';
 import { explainStoreFailure } from './store-errors';
-import { defineStripeProperties, latestStateFetch, thinIdempotencyView } from './stripe-context';
-import { ContextFields, Metric, Telemetry } from './telemetry';
+import { defineContextProperties, latestStateFetch, thinIdempotencyView } from './stripe-context';
+import { ContextFields, Fields, Metric, Telemetry } from './telemetry';
 import { loadUserHandler, UserHandler } from './user-handler';
-import { PAYLOAD_VALIDATION_JMESPATH } from '../../contract/idempotency';
 import { LOG_FIELD as F, Outcome, OUTCOME } from '../../contract/log-fields';
 import {
   METRIC_DIMENSION_HANDLER,
@@ -72,6 +72,7 @@ const stores = new InvocationStores({
   onResultRejected: (idempotencyKey, reason) =>
     telemetry.warn('DynamoDB refused to store the handler result; storing null instead', { idempotency_key: idempotencyKey, reason }),
   previousKeyPrefixes: config.previousKeyPrefixes,
+  ttlSeconds: config.ttlSeconds,
   onPreviousCompletionFailed: (idempotencyKey, reason) =>
     telemetry.warn('Could not complete the record of a duplicate found under a previous key prefix; copies wait for its deadline', { idempotency_key: idempotencyKey, reason }),
 });
@@ -141,9 +142,11 @@ function eventFields(summary: StripeEventSummary): Record<string, unknown> {
   };
 }
 
-/** A thin event's fields: the object it is about and its snapshot twin. */
-function thinEventFields(summary: StripeEventSummary): Record<string, unknown> {
-  return { ...eventFields(summary), [F.RELATED_OBJECT_ID]: summary.thin!.relatedObject?.id, [F.SNAPSHOT_EVENT_ID]: summary.thin!.snapshotEvent };
+/** The event's fields; for a thin event also the object it is about and its snapshot twin. */
+function eventFieldSets(summary: StripeEventSummary): readonly Fields[] {
+  const fields = eventFields(summary);
+  if (!summary.thin) return [fields];
+  return [fields, { [F.RELATED_OBJECT_ID]: summary.thin.relatedObject?.id, [F.SNAPSHOT_EVENT_ID]: summary.thin.snapshotEvent }];
 }
 
 const METRIC_OF: Record<Outcome, string> = {
@@ -154,13 +157,13 @@ const METRIC_OF: Record<Outcome, string> = {
   [OUTCOME.INVALID]: METRIC_INVALID,
 };
 
-/** The invocation's EMF metrics and outcome line, written together. */
-function record(lambda: ContextFields, outcome: Outcome, fields: Record<string, unknown>, durationMs: number, eventAgeMs?: number): void {
+/** The invocation's EMF metrics and outcome line, written together; `fields` in order (see Telemetry.logLine). */
+function record(lambda: ContextFields, outcome: Outcome, fields: readonly Fields[], durationMs: number, eventAgeMs?: number): void {
   const measured: Metric[] = [{ name: METRIC_OF[outcome], unit: 'Count', value: 1 }];
   if (outcome === OUTCOME.PROCESSED) measured.push({ name: METRIC_PROCESSING_TIME, unit: 'Milliseconds', value: durationMs });
   if (eventAgeMs !== undefined) measured.push({ name: METRIC_EVENT_AGE, unit: 'Milliseconds', value: eventAgeMs });
 
-  const line = { [F.HANDLER]: config.handlerName, [F.OUTCOME]: outcome, [F.DURATION_MS]: durationMs, [F.EVENT_AGE_MS]: eventAgeMs, ...fields };
+  const line = [{ [F.HANDLER]: config.handlerName, [F.OUTCOME]: outcome, [F.DURATION_MS]: durationMs, [F.EVENT_AGE_MS]: eventAgeMs }, ...fields];
   const [level, message] =
     outcome === OUTCOME.PROCESSED ? ['INFO', 'Stripe event processed'] as const
       : outcome === OUTCOME.DUPLICATE ? ['INFO', 'Duplicate Stripe event skipped; returning the stored result'] as const
@@ -182,11 +185,11 @@ export async function handler(event: unknown, context: Context): Promise<unknown
   } catch (err) {
     const e = err as InvalidStripeEventError;
     const eventBridgeId = e.eventBridgeId ?? (typeof (event as { id?: unknown })?.id === 'string' ? (event as { id: string }).id : undefined);
-    record(lambda, OUTCOME.INVALID, { [F.EVENTBRIDGE_ID]: eventBridgeId, [F.REASON]: e.reason, ...errorFields(err) }, Date.now() - startedAt);
+    record(lambda, OUTCOME.INVALID, [{ [F.EVENTBRIDGE_ID]: eventBridgeId, [F.REASON]: e.reason }, errorFields(err)], Date.now() - startedAt);
     throw err;
   }
 
-  const fields = summary.thin ? thinEventFields(summary) : eventFields(summary);
+  const fields = eventFieldSets(summary);
   const eventAgeMs = Math.max(0, startedAt - summary.created * 1000);
   let handlerRan = false;
   let latest: LatestStateOutcome | undefined;
@@ -194,7 +197,7 @@ export async function handler(event: unknown, context: Context): Promise<unknown
   try {
     const fn = await getUserHandler();
     const storable = (result: unknown): unknown =>
-      toStorableResult(result, (reason) => telemetry.warn('The handler result cannot be stored; storing null instead', { ...fields, reason }, lambda));
+      toStorableResult(result, (reason) => telemetry.warn('The handler result cannot be stored; storing null instead', [...fields, { reason }], lambda));
     // `context.effects`: the handler's DynamoDB writes, committed with the record's completion (effects.ts).
     const detail = (event as { detail: Record<string, unknown> }).detail;
     const effects = createEffects({
@@ -216,11 +219,9 @@ export async function handler(event: unknown, context: Context): Promise<unknown
       },
       onLatest: (outcome) => (latest = outcome),
     });
-    Object.defineProperty(context, 'effects', { value: effects, configurable: true, writable: true, enumerable: false });
-    // `context.stripe` and `context.eventNotification`: getters that load the Stripe SDK on first use (stripe-context.ts).
-    defineStripeProperties(context, event as { detail: Record<string, unknown> }, summary, stripeAccessOptions);
-    // A fresh IdempotencyConfig per invocation: it carries this invocation's Lambda context, from which
-    // Powertools sets the in-progress record to expire at this invocation's deadline.
+    // `context.effects`, and `context.stripe` and `context.eventNotification`: getters that load the Stripe SDK on first use (stripe-context.ts).
+    defineContextProperties(context, effects, event as { detail: Record<string, unknown> }, summary, stripeAccessOptions);
+    // The store's own IdempotencyConfig, which carries this invocation's Lambda context (InvocationStore.config).
     const idempotent = makeIdempotent(
       async (_keyed: unknown, ctx: Context) => {
         handlerRan = true;
@@ -238,32 +239,26 @@ export async function handler(event: unknown, context: Context): Promise<unknown
       {
         persistenceStore: store,
         keyPrefix: config.keyPrefix,
-        config: new IdempotencyConfig({
-          eventKeyJmesPath: 'detail.id',
-          // The record's `validation`: the event's type and account (src/contract/idempotency.ts).
-          payloadValidationJmesPath: PAYLOAD_VALIDATION_JMESPATH,
-          expiresAfterSeconds: config.ttlSeconds,
-          throwOnNoIdempotencyKey: true,
-        }),
+        config: store.config,
       },
     );
     // A thin event is keyed on its snapshot twin's id when it has one, and validated on what the twins share.
     const returned = await idempotent(summary.thin ? thinIdempotencyView(summary) : event, context);
     const outcome = handlerRan ? OUTCOME.PROCESSED : OUTCOME.DUPLICATE;
-    record(lambda, outcome, { ...fields, ...recordFields(store, latest) }, Date.now() - startedAt, eventAgeMs);
+    record(lambda, outcome, [...fields, recordFields(store, latest)], Date.now() - startedAt, eventAgeMs);
     // What the record holds, which duplicates return too (null where DynamoDB refused the result).
     return store.stored ? store.stored.value : returned;
   } catch (err) {
     if (err instanceof IdempotencyValidationError) {
       const account = summary.thin ? summary.thin.context : ((event as { detail: Record<string, unknown> }).detail).account;
       const invalid = eventIdReused(summary, account);
-      const invalidFields = { ...fields, [F.REASON]: invalid.reason, ...recordFields(store), ...errorFields(invalid) };
+      const invalidFields = [...fields, { [F.REASON]: invalid.reason }, recordFields(store), errorFields(invalid)];
       record(lambda, OUTCOME.INVALID, invalidFields, Date.now() - startedAt, eventAgeMs);
       throw invalid;
     }
     const error = explainStoreFailure(err, { tableName: config.tableName, stripeEventId: summary.stripeEventId, handlerRan, deadline });
     const outcome: Outcome = error instanceof IdempotencyAlreadyInProgressError ? OUTCOME.IN_PROGRESS : OUTCOME.FAILED;
-    const failedFields = { ...fields, [F.HANDLER_RAN]: handlerRan, ...recordFields(store), ...errorFields(error) };
+    const failedFields = [...fields, { [F.HANDLER_RAN]: handlerRan }, recordFields(store), errorFields(error)];
     record(lambda, outcome, failedFields, Date.now() - startedAt, eventAgeMs);
     throw error;
   } finally {

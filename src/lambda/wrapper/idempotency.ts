@@ -1,8 +1,8 @@
 /**
  * The idempotency store: Powertools' DynamoDB persistence layer (its schema, its key, two requests per fresh
  * event and one per duplicate), one instance per invocation in progress over one shared client (reused by the
- * invocations that follow, see InvocationStores), with what matters once the business effect has happened
- * (src/contract/idempotency.ts is the contract it writes):
+ * invocations that follow: InvocationStores, idempotency-stores.ts), with what matters once the business effect
+ * has happened (src/contract/idempotency.ts is the contract it writes):
  *
  * - the in-progress put returns the record it replaced, so a retry after an unfinished attempt, or after a
  *   record outlived its lifetime, is reported instead of passing for a first delivery;
@@ -22,7 +22,7 @@
  * - a failure to reach the table is reported as an `IdempotencyStoreError` (store-errors.ts) that says which table, why and
  *   whether the handler ran, instead of Powertools' cause-less "Failed to … idempotency store".
  */
-import { IdempotencyItemAlreadyExistsError } from '@aws-lambda-powertools/idempotency';
+import { IdempotencyConfig, IdempotencyItemAlreadyExistsError } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
 import {
@@ -38,6 +38,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { idempotencyConfig, keyJson, PowertoolsHashing, validationJson } from './idempotency-key';
 import { describeCause, IdempotencyRecordLostError, PreviousKeysReadError, TransactionOutcomeUnknownError } from './store-errors';
 import { COMPLETION_UPDATE, KEY_HASH_SEPARATOR, OWN_RECORD_CONDITION, RECORD_ATTRIBUTE as A, RECORD_STATUS } from '../../contract/idempotency';
 
@@ -54,6 +55,8 @@ export interface IdempotencyStoreOptions {
   readonly previousKeyPrefixes?: readonly string[];
   /** Called when completing this invocation's record after a duplicate found under a previous prefix failed. */
   readonly onPreviousCompletionFailed?: (idempotencyKey: string, reason: string) => void;
+  /** How long a completed record is kept (`STRIPE_EB_IDEMPOTENCY_TTL_SECONDS`). */
+  readonly ttlSeconds: number;
 }
 
 /** What decided a delivery under a previous key prefix. */
@@ -104,9 +107,19 @@ export class InvocationStore extends DynamoDBPersistenceLayer {
   public committing = false;
   /** The event the key was last hashed for, and the key (Powertools hashes it again for each request). */
   private hashed?: { readonly data: unknown; readonly key: string };
+  /** The event the validation hash was last computed for, and the hash (Powertools computes it again for each request). */
+  private payloadHashed?: { readonly data: unknown; readonly hash: string };
+
+  /**
+   * Powertools' configuration of this store's invocations: one per store, made once, since Powertools registers in it
+   * the Lambda context of the invocation it serves (from which it sets the in-progress record to expire at that
+   * invocation's deadline), and a store serves one invocation at a time.
+   */
+  public readonly config: IdempotencyConfig;
 
   constructor(private readonly ddb: DynamoDBClient, private readonly options: IdempotencyStoreOptions) {
     super({ tableName: options.tableName, awsSdkV3Client: ddb });
+    this.config = idempotencyConfig(options.ttlSeconds);
   }
 
   /** Starts an invocation: what the previous one learned is forgotten. */
@@ -120,6 +133,7 @@ export class InvocationStore extends DynamoDBPersistenceLayer {
     this.failure = undefined;
     this.previous = undefined;
     this.hashed = undefined;
+    this.payloadHashed = undefined;
   }
 
   /** Ends the invocation: its `context.effects` write nothing more. */
@@ -127,10 +141,35 @@ export class InvocationStore extends DynamoDBPersistenceLayer {
     this.invocation++;
   }
 
-  /** Powertools' key (a JMESPath search, a JSON text, an MD5 digest), hashed once per invocation instead of once per request. */
+  /**
+   * Powertools' key (a JMESPath search, a JSON text, an MD5 digest), hashed once per invocation instead of once per
+   * request, and without the search where `detail.id` is a non-empty string (Powertools' search builds an interpreter
+   * each time; an empty one is missing, which Powertools refuses).
+   */
   protected getHashedIdempotencyKey(data: Parameters<DynamoDBPersistenceLayer['getHashedIdempotencyKey']>[0]): string {
-    if (this.hashed === undefined || this.hashed.data !== data) this.hashed = { data, key: super.getHashedIdempotencyKey(data) };
+    if (this.hashed === undefined || this.hashed.data !== data) {
+      const base = this as unknown as PowertoolsHashing;
+      const json = base.generateHash ? keyJson(base, data) : undefined;
+      const key = json !== undefined ? `${this.idempotencyKeyPrefix}${KEY_HASH_SEPARATOR}${base.generateHash!(json)}` : super.getHashedIdempotencyKey(data);
+      this.hashed = { data, key };
+    }
     return this.hashed.key;
+  }
+
+  /**
+   * Powertools' payload validation hash (its getHashedPayload, which this replaces: see below the class), computed
+   * once per invocation instead of once per request (a duplicate needs it twice), and without the search where
+   * PAYLOAD_VALIDATION_JMESPATH's `[detail.type, detail.account]` is a string and a string or nothing: the same list
+   * as Powertools' search (a field it does not find is null), hashed as it hashes it.
+   */
+  public hashedPayload(data: unknown): string {
+    if (this.payloadHashed === undefined || this.payloadHashed.data !== data) {
+      const base = this as unknown as PowertoolsHashing;
+      const json = base.generateHash && this.isPayloadValidationEnabled() ? validationJson(base, data) : undefined;
+      const hash = json !== undefined ? base.generateHash!(json) : POWERTOOLS.getHashedPayload.call(this, data);
+      this.payloadHashed = { data, hash };
+    }
+    return this.payloadHashed.hash;
   }
 
   /** The table's name (for the checks of the handler's actions and for messages). */
@@ -148,10 +187,10 @@ export class InvocationStore extends DynamoDBPersistenceLayer {
    * A failed condition is Powertools' IdempotencyItemAlreadyExistsError with the existing record.
    */
   protected async _putRecord(record: IdempotencyRecord): Promise<void> {
-    const item: Record<string, AttributeValue> = {
-      ...this.getKey(record.idempotencyKey),
-      ...marshall({ [A.EXPIRATION]: record.expiryTimestamp, [A.STATUS]: record.getStatus() }),
-    };
+    // Written value by value (as marshall writes them), not spread: spreads cost more than the values.
+    const item: Record<string, AttributeValue> = this.getKey(record.idempotencyKey);
+    item[A.EXPIRATION] = { N: String(record.expiryTimestamp) };
+    item[A.STATUS] = { S: record.getStatus() };
     if (record.inProgressExpiryTimestamp !== undefined) item[A.IN_PROGRESS_EXPIRATION] = { N: String(record.inProgressExpiryTimestamp) };
     if (this.isPayloadValidationEnabled() && record.payloadHash !== undefined) item[A.VALIDATION] = { S: record.payloadHash };
     const now = Date.now();
@@ -161,7 +200,7 @@ export class InvocationStore extends DynamoDBPersistenceLayer {
         Item: item,
         ConditionExpression: 'attribute_not_exists(#id) OR #expiry < :now OR (#status = :inprogress AND attribute_exists(#in_progress_expiry) AND #in_progress_expiry < :now_in_millis)',
         ExpressionAttributeNames: NAMES,
-        ExpressionAttributeValues: marshall({ ':now': now / 1000, ':now_in_millis': now, ':inprogress': RECORD_STATUS.IN_PROGRESS }),
+        ExpressionAttributeValues: { ':now': { N: String(now / 1000) }, ':now_in_millis': { N: String(now) }, ':inprogress': { S: RECORD_STATUS.IN_PROGRESS } },
         ReturnValues: 'ALL_OLD',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }));
@@ -245,30 +284,34 @@ export class InvocationStore extends DynamoDBPersistenceLayer {
     return found;
   }
 
-  /** The values of OWN_RECORD_CONDITION (the bare in-progress condition when no deadline was known). */
+  /**
+   * The values of OWN_RECORD_CONDITION (the bare in-progress condition when no deadline was known), in new objects
+   * that the caller may add to.
+   */
   private ownRecordCondition(): { ConditionExpression: string; names: Record<string, string>; values: Record<string, AttributeValue> } {
-    const mine = this.inProgressExpiry !== undefined;
-    return {
-      ConditionExpression: mine ? OWN_RECORD_CONDITION : '#status = :inprogress',
-      names: { '#status': A.STATUS, ...(mine ? { '#in_progress_expiry': A.IN_PROGRESS_EXPIRATION } : {}) },
-      values: marshall({ ':inprogress': RECORD_STATUS.IN_PROGRESS, ...(mine ? { ':in_progress_expiry': this.inProgressExpiry } : {}) }),
-    };
+    const names: Record<string, string> = { '#status': A.STATUS };
+    const values: Record<string, AttributeValue> = { ':inprogress': { S: RECORD_STATUS.IN_PROGRESS } };
+    if (this.inProgressExpiry === undefined) return { ConditionExpression: '#status = :inprogress', names, values };
+    names['#in_progress_expiry'] = A.IN_PROGRESS_EXPIRATION;
+    values[':in_progress_expiry'] = { N: String(this.inProgressExpiry) };
+    return { ConditionExpression: OWN_RECORD_CONDITION, names, values };
   }
 
   /** Request 2a's UpdateItem input (also the transaction's last action, request 2b): the completion with `data`. */
   private completion(data: AttributeValue): Update & { TableName: string } {
-    const own = this.ownRecordCondition();
+    const { ConditionExpression, names, values } = this.ownRecordCondition();
+    names['#expiry'] = A.EXPIRATION;
+    names['#response_data'] = A.DATA;
+    values[':expiry'] = { N: String(Math.round(Date.now() / 1000 + this.getExpiresAfterSeconds())) };
+    values[':status'] = { S: RECORD_STATUS.COMPLETED };
+    values[':response_data'] = data;
     return {
       TableName: this.options.tableName,
       Key: this.recordKey(),
       UpdateExpression: COMPLETION_UPDATE,
-      ConditionExpression: own.ConditionExpression,
-      ExpressionAttributeNames: { ...own.names, '#expiry': A.EXPIRATION, '#response_data': A.DATA },
-      ExpressionAttributeValues: {
-        ...own.values,
-        ...marshall({ ':expiry': Math.round(Date.now() / 1000 + this.getExpiresAfterSeconds()), ':status': RECORD_STATUS.COMPLETED }),
-        ':response_data': data,
-      },
+      ConditionExpression,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
     };
   }
 
@@ -414,6 +457,12 @@ export class InvocationStore extends DynamoDBPersistenceLayer {
   }
 }
 
+const POWERTOOLS = DynamoDBPersistenceLayer.prototype as unknown as PowertoolsHashing;
+// Powertools calls getHashedPayload for each request (saveInProgress, saveSuccess, and validatePayload for a duplicate).
+if (typeof POWERTOOLS.getHashedPayload === 'function') {
+  Object.defineProperty(InvocationStore.prototype, 'getHashedPayload', { value: InvocationStore.prototype.hashedPayload, configurable: true, writable: true });
+}
+
 /** A result's DynamoDB value, as `data` holds it (`NULL` for none). */
 function toAttributeValue(value: unknown): AttributeValue {
   return marshall({ v: value ?? null }, { removeUndefinedValues: true }).v;
@@ -433,32 +482,4 @@ function toIdempotencyRecord(item: Record<string, AttributeValue>, payloadHash: 
     responseData: old[A.DATA],
     payloadHash: old[A.VALIDATION] ?? payloadHash,
   });
-}
-
-/**
- * One DynamoDB client for the execution environment, and a store for each invocation in progress: one in all where
- * Lambda runs one invocation at a time, as a persistence layer made once at module scope is in Powertools' own
- * examples (making one per invocation cost more CPU than the wrapper's whole envelope validation: Powertools
- * lists the client's middleware each time to add its user agent once).
- */
-export class InvocationStores {
-  private readonly client: DynamoDBClient;
-  private readonly idle: InvocationStore[] = [];
-
-  constructor(private readonly options: IdempotencyStoreOptions) {
-    this.client = new DynamoDBClient(options.endpoint ? { endpoint: options.endpoint } : {});
-  }
-
-  /** A store for a new invocation. */
-  public acquire(): InvocationStore {
-    const store = this.idle.pop() ?? new InvocationStore(this.client, this.options);
-    store.begin();
-    return store;
-  }
-
-  /** Takes the store back once its invocation is over; one with a commit still in flight is never used again. */
-  public release(store: InvocationStore): void {
-    store.end();
-    if (!store.committing) this.idle.push(store);
-  }
 }

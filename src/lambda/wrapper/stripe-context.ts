@@ -1,6 +1,6 @@
 /**
- * What the wrapper adds to the Lambda context for the Stripe API: `context.stripe` (a Stripe client with the
- * event's account applied) and `context.eventNotification` (the SDK's notification of a thin event, with
+ * What the wrapper adds to the Lambda context: `context.effects` (effects.ts), and for the Stripe API `context.stripe`
+ * (a Stripe client with the event's account applied) and `context.eventNotification` (the SDK's notification of a thin event, with
  * `fetchRelatedObject()` and `fetchEvent()`). Both are getters: the Stripe SDK (stripe-client.js, a file of its own
  * in the layer) is required on first access, so a handler that never reads them costs nothing more. Also: the
  * idempotency view of a thin event, so that a thin event and its snapshot twin share one record.
@@ -33,25 +33,67 @@ function snapshotScope(detail: Detail): { stripeContext?: string; stripeAccount?
   return {};
 }
 
-/** Defines `context.stripe` and `context.eventNotification` for this invocation's event. */
-export function defineStripeProperties(context: object, event: { detail: Detail }, summary: StripeEventSummary, options: StripeAccessOptions): void {
-  let notification: unknown;
-  Object.defineProperties(context, {
-    stripe: {
-      get: () => stripeAccess(options).clientFor(summary.thin ? { stripeContext: summary.thin.context } : snapshotScope(event.detail)),
-      configurable: true,
-      enumerable: false,
+/** What `context.stripe` and `context.eventNotification` read: this invocation's event. */
+interface StripeProperties {
+  readonly event: { detail: Detail };
+  readonly summary: StripeEventSummary;
+  readonly options: StripeAccessOptions;
+  notification?: unknown;
+}
+
+const STATE = Symbol('stripe-eventbridge.context');
+
+function stateOf(context: unknown): StripeProperties {
+  return (context as { [STATE]: StripeProperties })[STATE];
+}
+
+/**
+ * The properties the wrapper adds to every invocation's context, defined with one call: the getters are the same
+ * functions for every invocation (they read the invocation's event from a symbol-keyed property), so V8 reuses the
+ * context's shape instead of building one per invocation. Only the values change; none is enumerable.
+ */
+const PROPERTIES = {
+  [STATE]: { value: undefined as StripeProperties | undefined, configurable: true, writable: true, enumerable: false },
+  effects: { value: undefined as unknown, configurable: true, writable: true, enumerable: false },
+  stripe: {
+    get(this: unknown): unknown {
+      const { event, summary, options } = stateOf(this);
+      return stripeAccess(options).clientFor(summary.thin ? { stripeContext: summary.thin.context } : snapshotScope(event.detail));
     },
-    eventNotification: {
-      get: () => {
-        if (!summary.thin) return undefined;
-        notification ??= stripeAccess(options).notificationOf(event);
-        return notification;
-      },
-      configurable: true,
-      enumerable: false,
+    configurable: true,
+    enumerable: false,
+  },
+  eventNotification: {
+    get(this: unknown): unknown {
+      const state = stateOf(this);
+      if (!state.summary.thin) return undefined;
+      state.notification ??= stripeAccess(state.options).notificationOf(state.event);
+      return state.notification;
     },
-  });
+    configurable: true,
+    enumerable: false,
+  },
+};
+
+/**
+ * Defines `context.effects` and, for this invocation's event, `context.stripe` and `context.eventNotification`
+ * (getters: the Stripe SDK is loaded on first access).
+ */
+export function defineContextProperties(
+  context: object,
+  effects: unknown,
+  event: { detail: Detail },
+  summary: StripeEventSummary,
+  options: StripeAccessOptions,
+): void {
+  PROPERTIES[STATE].value = { event, summary, options };
+  PROPERTIES.effects.value = effects;
+  try {
+    Object.defineProperties(context, PROPERTIES);
+  } finally {
+    PROPERTIES[STATE].value = undefined;
+    PROPERTIES.effects.value = undefined;
+  }
 }
 
 /**

@@ -32,6 +32,13 @@ export interface TelemetryOptions {
   readonly dimensionSets: ReadonlyArray<Readonly<Record<string, string>>>;
 }
 
+/** Fields of a log line; keys of no value (undefined, null, '') are left out. */
+export type Fields = Readonly<Record<string, unknown>>;
+
+function isFieldSets(fields: Fields | readonly Fields[]): fields is readonly Fields[] {
+  return Array.isArray(fields);
+}
+
 /** The Lambda context's keys of a log line, in Powertools Logger's order. */
 export type ContextFields = Readonly<Record<string, unknown>>;
 
@@ -52,7 +59,10 @@ function xrayTraceId(): string | undefined {
 
 export class Telemetry {
   private readonly dimensionNames: string[][];
-  private readonly dimensionValues: Record<string, string>;
+  /** The dimension values as members of a JSON object, each after a comma. */
+  private readonly dimensionValuesJson: string;
+  /** The EMF declaration (`CloudWatchMetrics`) of each list of metrics written so far, as JSON. */
+  private readonly declarations = new Map<string, string>();
   /** As Powertools' Utility: only an on-demand environment has a cold start (not provisioned concurrency, not SnapStart). */
   private coldStart = process.env.AWS_LAMBDA_INITIALIZATION_TYPE === 'on-demand';
   /** The context of the latest invocation, for lines written outside one (the idempotency store's warnings). */
@@ -60,7 +70,8 @@ export class Telemetry {
 
   constructor(private readonly options: TelemetryOptions) {
     this.dimensionNames = options.dimensionSets.map((set) => Object.keys(set));
-    this.dimensionValues = Object.assign({}, ...options.dimensionSets);
+    const values = JSON.stringify(Object.assign({}, ...options.dimensionSets)).slice(1, -1);
+    this.dimensionValuesJson = values === '' ? '' : `,${values}`;
   }
 
   /** An invocation's context keys, as Powertools Logger's `addContext` takes them; the first is the cold start. */
@@ -79,34 +90,51 @@ export class Telemetry {
     return this.latest;
   }
 
-  /** One log line (no newline), with `context` from start() (the latest invocation's when left out). */
-  logLine(level: LogLevel, message: string, fields: Readonly<Record<string, unknown>>, context: ContextFields = this.latest): string {
+  /**
+   * One log line (no newline), with `context` from start() (the latest invocation's when left out) and `fields`: one
+   * set or several, in order (a key in a later set replaces it in an earlier one). Several sets are read as they are,
+   * never spread into one object first: spreading sets with keys of no value costs more than the line (measured).
+   */
+  logLine(level: LogLevel, message: string, fields: Fields | readonly Fields[], context: ContextFields = this.latest): string {
     const line: Record<string, unknown> = { level, message, timestamp: new Date().toISOString(), service: this.options.service };
-    for (const source of [context, fields]) {
-      for (const key in source) {
-        const value = source[key];
-        // As Powertools Logger's LogItem.removeEmptyKeys.
-        if (value !== undefined && value !== null && value !== '') line[key] = value;
-      }
+    this.add(line, context);
+    if (isFieldSets(fields)) {
+      for (const set of fields) this.add(line, set);
+    } else {
+      this.add(line, fields);
     }
     return JSON.stringify(line);
   }
 
-  /** One EMF line (no newline) with `metrics` under every dimension set. */
+  private add(line: Record<string, unknown>, source: Fields): void {
+    for (const key in source) {
+      const value = source[key];
+      // As Powertools Logger's LogItem.removeEmptyKeys.
+      if (value !== undefined && value !== null && value !== '') line[key] = value;
+    }
+  }
+
+  /**
+   * One EMF line (no newline) with `metrics` under every dimension set: the JSON of
+   * `{ _aws: { Timestamp, CloudWatchMetrics: [{ Namespace, Dimensions, Metrics }] }, ...dimension values, ...metric values }`,
+   * its constant parts (all but the timestamp and the values) serialized once per list of metric names and units.
+   */
   metricsLine(metrics: readonly Metric[]): string {
-    const line: Record<string, unknown> = {
-      _aws: {
-        Timestamp: Date.now(),
-        CloudWatchMetrics: [{
-          Namespace: this.options.namespace,
-          Dimensions: this.dimensionNames,
-          Metrics: metrics.map((m) => ({ Name: m.name, Unit: m.unit })),
-        }],
-      },
-      ...this.dimensionValues,
-    };
-    for (const m of metrics) line[m.name] = m.value;
-    return JSON.stringify(line);
+    let signature = '';
+    for (const m of metrics) signature += `${m.name}\u0000${m.unit}\u0000`;
+    let declaration = this.declarations.get(signature);
+    if (declaration === undefined) {
+      declaration = JSON.stringify([{
+        Namespace: this.options.namespace,
+        Dimensions: this.dimensionNames,
+        Metrics: metrics.map((m) => ({ Name: m.name, Unit: m.unit })),
+      }]);
+      this.declarations.set(signature, declaration);
+    }
+    // The metric names are the contract's and never a dimension's name (src/contract/metrics.ts).
+    let line = `{"_aws":{"Timestamp":${Date.now()},"CloudWatchMetrics":${declaration}}${this.dimensionValuesJson}`;
+    for (const m of metrics) line += `,${JSON.stringify(m.name)}:${JSON.stringify(m.value)}`;
+    return `${line}}`;
   }
 
   /** Writes the lines with one write, so that they reach the log together and cost one system call. */
@@ -114,7 +142,7 @@ export class Telemetry {
     process.stdout.write(lines.join('\n') + '\n');
   }
 
-  warn(message: string, fields: Readonly<Record<string, unknown>>, context?: ContextFields): void {
+  warn(message: string, fields: Fields | readonly Fields[], context?: ContextFields): void {
     this.write(this.logLine('WARN', message, fields, context));
   }
 }

@@ -4,13 +4,15 @@
  */
 import fc from 'fast-check';
 import { anyDelivery, cardNumberLike, damagedEnvelope, validEnvelope, validThinEnvelope } from './envelope-arbitraries';
-import { MAX_EVENT_BYTES } from '../../../src/contract/wrapper';
+import { MAX_EVENT_BYTES, MAX_EVENT_DEPTH } from '../../../src/contract/wrapper';
 import {
   eventBridgeEntryBytes,
   InvalidStripeEventError,
   InvalidStripeEventReason,
   nestedDeeperThan,
   parseIsoTimestamp,
+  sizeBoundOrDepth,
+  TOO_DEEP_MARK,
   validateStripeEventBridgeEvent,
 } from '../../../src/lambda/wrapper/envelope';
 import { completeSampleFiles, envelope, loadSample, StripeEventSample, thinEnvelopeFiles, withId } from '../../support/stripe-samples';
@@ -162,6 +164,49 @@ describe("EventBridge's 1 MB limit", () => {
   test('counts bytes the way EventBridge does: time 14, source, detail-type, detail JSON and resources in UTF-8', () => {
     const event = { 'id': 'x', 'time': '2026-01-29T00:00:00Z', 'source': 'aws.partner/stripe.com/ed_1', 'detail-type': 'é', 'detail': { a: 'ü' }, 'resources': ['arn:1', 'ä'] };
     expect(eventBridgeEntryBytes(event)).toBe(14 + 27 + 2 + Buffer.byteLength('{"a":"ü"}') + 5 + 2);
+  });
+
+  describe('the one pass that measures nesting and bounds the size, so that only an event near the limit is stringified', () => {
+    /** Any JSON value, with strings of any UTF-16 units (lone surrogates and control characters, escaped as `\\uXXXX`). */
+    const anyText = fc.string({ unit: 'binary' });
+    const anyJson = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: 'small' }, anyText, fc.double(), fc.integer(), fc.boolean(), fc.constant(null), tie('array'), tie('object')),
+      array: fc.array(tie('value'), { maxLength: 5 }),
+      object: fc.dictionary(anyText, tie('value'), { maxKeys: 5, noNullPrototype: true }),
+    })).value;
+
+    test('never bounds below the exact count, and finds the same depth as nestedDeeperThan', () => {
+      fc.assert(
+        fc.property(anyText, anyText, anyJson, fc.array(anyText, { maxLength: 3 }), fc.integer({ min: 1, max: 8 }),
+          (source, type, detail, resources, max) => {
+            const event = { 'id': 'x', 'time': '', source, 'detail-type': type, detail, resources };
+            const bound = sizeBoundOrDepth(event, max);
+            expect(bound === TOO_DEEP_MARK).toBe(nestedDeeperThan(event, max));
+            if (bound !== TOO_DEEP_MARK) expect(bound).toBeGreaterThanOrEqual(eventBridgeEntryBytes(event));
+          }),
+        { numRuns: 2_000 },
+      );
+    });
+
+    test.each(['\u0001', '\udc00', '€', '😀', '"', 'x'])('never bounds below the exact count of text of %j only', (unit) => {
+      const event = { source: '', detail: { [unit.repeat(1_000)]: [unit.repeat(1_000)] } };
+      expect(sizeBoundOrDepth(event, 3)).toBeGreaterThanOrEqual(eventBridgeEntryBytes(event));
+    });
+
+    test('every real sample is bounded, far below the limit', () => {
+      for (const file of completeSampleFiles()) {
+        const event = envelope(loadSample<StripeEventSample>(file)) as unknown as Record<string, unknown>;
+        const bound = sizeBoundOrDepth(event, MAX_EVENT_DEPTH);
+        expect([file, typeof bound === 'number' && bound >= eventBridgeEntryBytes(event) && bound < MAX_EVENT_BYTES]).toEqual([file, true]);
+      }
+    });
+
+    test('leaves what is not JSON to the exact count', () => {
+      expect(sizeBoundOrDepth({ detail: { at: new Date(0) } }, 10)).toBeUndefined();
+      expect(sizeBoundOrDepth({ detail: { n: 1n } }, 10)).toBeUndefined();
+      expect(sizeBoundOrDepth({ detail: Object.create(null) }, 10)).toBeUndefined();
+      expect(sizeBoundOrDepth({ detail: [{ toJSON: () => 'x'.repeat(100) }, () => 1] }, 10)).toBeUndefined();
+    });
   });
 
   test('an event of exactly 1,048,576 bytes is accepted', () => {
