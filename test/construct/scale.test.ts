@@ -10,11 +10,12 @@ import * as path from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
-import { synthScaleApps } from './scale-apps';
+import { synthManyHandlers, synthScaleApps } from './scale-apps';
 import { ManyHandlersStack } from '../../examples/many-handlers/lib/many-handlers-stack';
 import { StripeEventBridgeIntegration, StripeEventBus, StripeEventHandler, StripeRoutePlacement } from '../../src';
 import { metricsOnDashboard } from '../../src/cli/cost/fixed-cost';
 import { readCloudAssembly } from '../../src/cloud-assembly/cloud-assembly';
+import { readDashboard } from '../support/dashboard';
 import { readmeBlocks } from '../support/readme';
 import { inlineHandler, newStack, resourcesOf, TEST_EVENT_SOURCE } from '../support/stacks';
 
@@ -63,6 +64,31 @@ describe('300 handlers, each its own event type and rule, on one bus', () => {
     const allow = statements.find((s: any) => s.Sid === 'AllowStripeRulesOnTheBus');
     expect(allow).toMatchObject({ Effect: 'Allow', Action: 'sqs:SendMessage', Principal: { Service: 'events.amazonaws.com' } });
     expect(JSON.stringify(allow.Condition.ArnLike['aws:SourceArn'])).toContain(':rule/');
+  });
+
+  test('the dashboard of 300 handlers has the widgets and metrics of 6 handlers: no graph per handler, the top 10s name those that fail', () => {
+    const dashboardIn = (templates: ReturnType<typeof readCloudAssembly>) => {
+      const dashboards = templates.flatMap((t) => Object.values(t.resources)).filter((r) => r.Type === 'AWS::CloudWatch::Dashboard');
+      expect(dashboards).toHaveLength(1);
+      return readDashboard(dashboards[0].Properties!.DashboardBody);
+    };
+    const many = dashboardIn(result.templates);
+    const six = dashboardIn(synthManyHandlers(6, path.join(OUT, '6')).templates);
+    expect(many.titles).toEqual(six.titles);
+    expect(many.metrics).toBe(six.metrics);
+    expect(many.metrics).toBeLessThanOrEqual(50);
+    expect(many.titles.some((t) => /^Handler\d+: /.test(t))).toBe(false);
+    expect(JSON.stringify(many.json)).toContain('### 300 handlers: the top 10s above name those that fail');
+  });
+
+  // Last in this describe: it adds a rule to the app the tests above read.
+  test('300 rules are the most a bus allows: one rule more, whoever owns it, fails cdk synth, naming the integration', () => {
+    const stack = result.stack;
+    new events.Rule(stack, 'Audit', { eventBus: stack.stripe.eventBus, eventPattern: { source: [{ prefix: 'aws.partner/stripe.com/' }] as any } });
+    expect(() => (stack.node.root as App).synth({ force: true })).toThrow(
+      "[ManyHandlers/Stripe] handlers: this app puts 301 rules on the event bus 'aws.partner/stripe.com/ed_test_EXAMPLE'; EventBridge allows 300 per bus by default. " +
+        'Rules by construct: ManyHandlers/Stripe: 300, other rules: 1. Share handlers between event types',
+    );
   });
 });
 
