@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import { synthManyHandlers, synthScaleApps } from './scale-apps';
@@ -178,6 +178,20 @@ describe('limits fail cdk synth with a message that names the limit and the fix'
     });
     const example = readmeBlocks().find((b) => b.section === 'scale' && b.lang === 'text')!.code.replace('\n', ' ');
     expect(() => app.synth()).toThrow(example);
+  });
+
+  test('a template over 1 MB', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Payments');
+    new StripeEventBridgeIntegration(stack, 'Stripe', {
+      eventBus: StripeEventBus.fromPartnerEventSource(TEST_EVENT_SOURCE),
+      handlers: { 'charge.refunded': inlineHandler({ name: 'Refunds' }) },
+    });
+    // Other resources of the stack: 300 of 4 KB each, which no count limit catches.
+    for (let i = 0; i < 300; i++) new CfnResource(stack, `Big${i}`, { type: 'AWS::SSM::Parameter', properties: { Type: 'String', Value: 'x'.repeat(4000) } });
+    expect(() => app.synth()).toThrow(
+      /routePlacement: the template of the stack Payments would be 1\d{6} bytes; CloudFormation accepts at most 1048576 \(1 MB\)\. Set routePlacement: StripeRoutePlacement\.NESTED_STACKS/,
+    );
   });
 
   test('more than 30 wildcard rules on a bus', () => {

@@ -14,8 +14,8 @@
  * fails `cdk synth` with this library's message rather than CDK's or CloudFormation's.
  */
 import { createHash } from 'node:crypto';
-import { CfnResource, NestedStack, Stack } from 'aws-cdk-lib';
-import { Construct, IConstruct } from 'constructs';
+import { CfnOutput, CfnParameter, CfnResource, NestedStack, Stack } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
 import { StripeRoutePlacement } from '../../route-placement';
 
 /** AUTO keeps this many routes (7 resources each, 17 with per-handler alarms) in the integration's own stack. */
@@ -70,32 +70,51 @@ interface TemplateFacts {
   readonly bytes?: number;
 }
 
-/** The stack's template as CDK is about to write it (its Resources, Parameters and Outputs sections). */
-function factsOf(stack: Stack): TemplateFacts {
-  // `_toCloudFormation` is how Stack renders its template (aws-cdk-lib core/lib/stack.ts); it is internal, so
-  // fall back to counting the resources in the construct tree if a release renames it.
-  const render = (stack as unknown as { _toCloudFormation?: () => Record<string, Record<string, unknown> | undefined> })._toCloudFormation;
-  if (typeof render === 'function') {
-    const template = stack.resolve(render.call(stack));
-    return {
-      resources: Object.keys(template.Resources ?? {}).length,
-      parameters: Object.keys(template.Parameters ?? {}).length,
-      outputs: Object.keys(template.Outputs ?? {}).length,
-      bytes: Buffer.byteLength(JSON.stringify(template, undefined, 1)),
-    };
+/**
+ * A template reaches 1 MB below this many resources only if they average over 4 KB each: this library's average
+ * 0.9 KB and its largest 1.7 KB (a function with its environment; examples/many-handlers' templates). Only stacks
+ * above it are rendered to measure their bytes, which costs as much as CDK's own synthesis of the template.
+ */
+export const RENDER_TEMPLATE_ABOVE_RESOURCES = 250;
+
+/**
+ * What each of `stacks` will hold: the CloudFormation resources, parameters and outputs in its part of the construct
+ * tree (what Stack renders into its template's Resources, Parameters and Outputs), counted in one walk.
+ */
+function countElements(stacks: readonly Stack[]): Map<Stack, { resources: number; parameters: number; outputs: number }> {
+  const counts = new Map(stacks.map((stack) => [stack, { resources: 0, parameters: 0, outputs: 0 }]));
+  for (const c of stacks[0].node.findAll()) {
+    const kind = CfnResource.isCfnResource(c) ? 'resources' : c instanceof CfnParameter ? 'parameters' : c instanceof CfnOutput ? 'outputs' : undefined;
+    if (kind === undefined) continue;
+    const count = counts.get(Stack.of(c));
+    if (count) count[kind]++;
   }
-  const resources = stack.node.findAll().filter((c: IConstruct) => CfnResource.isCfnResource(c) && Stack.of(c) === stack).length;
-  return { resources, parameters: 0, outputs: 0 };
+  return counts;
+}
+
+/** The template's size as CDK writes it (one-space indentation), by rendering it the way Stack does. */
+function bytesOf(stack: Stack): number | undefined {
+  // `_toCloudFormation` is how Stack renders its template (aws-cdk-lib core/lib/stack.ts); it is internal, so the
+  // size is not checked if a release renames it.
+  const render = (stack as unknown as { _toCloudFormation?: () => unknown })._toCloudFormation;
+  return typeof render === 'function' ? Buffer.byteLength(JSON.stringify(stack.resolve(render.call(stack)), undefined, 1)) : undefined;
+}
+
+/** What the template of each stack will hold; `stacks[0]` holds the others. */
+function factsOf(stacks: readonly Stack[]): Map<Stack, TemplateFacts> {
+  const facts = new Map<Stack, TemplateFacts>();
+  for (const [stack, count] of countElements(stacks)) {
+    facts.set(stack, { ...count, bytes: count.resources > RENDER_TEMPLATE_ABOVE_RESOURCES ? bytesOf(stack) : undefined });
+  }
+  return facts;
 }
 
 /** Registers the template-limit check of the stacks that hold an integration's routes. */
 export function checkTemplateLimits(integration: Construct, routeStacks: RouteStacks, routeCount: number): void {
   integration.node.addValidation({
     validate: () => {
-      const stacks: Stack[] = [Stack.of(integration), ...routeStacks.nestedStacks];
       const errors: string[] = [];
-      for (const stack of stacks) {
-        const facts = factsOf(stack);
+      for (const [stack, facts] of factsOf([Stack.of(integration), ...routeStacks.nestedStacks])) {
         const name = `the ${NestedStack.isNestedStack(stack) ? 'nested ' : ''}stack ${stack.node.path}`;
         const fix = NestedStack.isNestedStack(stack)
           ? 'Share handlers between event types (one handler object under several keys is one route), or split the handlers between two integrations.'
