@@ -1,5 +1,5 @@
 /**
- * docs/stripe-destination.md as pasted: its TypeScript (which readme-scenarios.test.ts compiles with every other
+ * docs/stripe-destination.md as pasted: its TypeScript (which typecheck.test.ts compiles with every other
  * TypeScript block of the docs) synthesizes (the destination's part in the snapshot below, asset hashes masked) to a destination whose enabled events are the handler
  * keys and a bus that accepts its partner source after it, and its deploy command names that stack.
  */

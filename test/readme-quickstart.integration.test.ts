@@ -1,5 +1,5 @@
 /**
- * The README's quick start, exactly as written (its TypeScript compiles in readme-scenarios.test.ts, with every other
+ * The README's quick start, exactly as written (its TypeScript compiles in typecheck.test.ts, with every other
  * TypeScript block of the docs): it synthesizes (snapshot below),
  * and its JavaScript handler runs inside the synthesized function — the function's code and the wrapper
  * layer taken from cdk.out, its environment from the template — against DynamoDB Local, with a real

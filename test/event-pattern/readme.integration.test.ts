@@ -2,7 +2,7 @@
  * The "Testing rule patterns offline" section of docs/local-development.md does what it says: its files are written out, each
  * shell command runs the bundled CLI in that directory (with `cdk.out` synthesized from the README's own
  * quick start) and prints exactly the output shown under it, and the TypeScript example runs (it type-checks in
- * readme-scenarios.test.ts, with every other TypeScript block of the docs).
+ * typecheck.test.ts, with every other TypeScript block of the docs).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';

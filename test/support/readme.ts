@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { App } from 'aws-cdk-lib';
 import * as ts from 'typescript';
+import { diagnosticsOf, formatDiagnostics, sharedCompilerHost } from './typecheck';
 
 export const REPO_ROOT = path.join(__dirname, '..', '..');
 
@@ -61,37 +62,30 @@ export function blockLocation(block: CodeBlock): string {
   return `${block.file}:${block.line}`;
 }
 
-/** Compiler options that resolve `@babes/stripe-eventbridge` to this repository's sources. */
+/**
+ * Compiler options of a CDK app (`cdk init app --language typescript`: NodeNext, strict, skipLibCheck) that resolve
+ * `@babes/stripe-eventbridge` to this repository's sources.
+ */
 export const README_COMPILER_OPTIONS: ts.CompilerOptions = {
   strict: true,
   noEmit: true,
   target: ts.ScriptTarget.ES2022,
-  module: ts.ModuleKind.CommonJS,
-  moduleResolution: ts.ModuleResolutionKind.Node10,
+  module: ts.ModuleKind.NodeNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeNext,
   esModuleInterop: true,
   skipLibCheck: true,
   types: ['node'],
   typeRoots: [path.join(REPO_ROOT, 'node_modules', '@types')],
-  baseUrl: REPO_ROOT,
   paths: {
-    '@babes/stripe-eventbridge': ['src/index.ts'],
-    '@babes/stripe-eventbridge/*': ['src/*'],
+    '@babes/stripe-eventbridge': [path.join(REPO_ROOT, 'src', 'index.ts')],
+    '@babes/stripe-eventbridge/*': [path.join(REPO_ROOT, 'src', '*')],
   },
 };
 
-/** Type-checks TypeScript sources as separate files; returns the formatted diagnostics. */
+/** Type-checks TypeScript sources (file name to text) as separate files; returns the formatted diagnostics. */
 export function typeCheck(files: Record<string, string>): string[] {
-  const host = ts.createCompilerHost(README_COMPILER_OPTIONS);
-  const original = host.getSourceFile.bind(host);
-  host.getSourceFile = (fileName, languageVersion, ...rest) =>
-    fileName in files ? ts.createSourceFile(fileName, files[fileName], languageVersion, true) : original(fileName, languageVersion, ...rest);
-  const fileExists = host.fileExists.bind(host);
-  host.fileExists = (fileName) => fileName in files || fileExists(fileName);
-  const program = ts.createProgram(Object.keys(files), README_COMPILER_OPTIONS, host);
-  return ts
-    .getPreEmitDiagnostics(program)
-    .filter((d) => d.file && d.file.fileName in files)
-    .map((d) => `${d.file!.fileName}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+  const program = ts.createProgram(Object.keys(files), README_COMPILER_OPTIONS, sharedCompilerHost(README_COMPILER_OPTIONS, files));
+  return formatDiagnostics(diagnosticsOf(program, Object.keys(files)));
 }
 
 /**
