@@ -137,7 +137,7 @@ describe("EventBridge's quotas", () => {
       handlers: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`wild${i}.*`, inlineHandler()])),
     });
     expect(integration.node.validate()).toEqual([]);
-    new events.Rule(stack, 'Audit', { eventBus: integration.eventBus, eventPattern: { 'detail-type': [{ wildcard: 'audit.*' }] as any } });
+    new events.Rule(stack, 'Audit', { eventBus: integration.eventBus, eventPattern: { detailType: [{ wildcard: 'audit.*' }] as any } });
     expect(synthesize(stack)).toThrow('this app puts 31 rules with wildcard patterns on the event bus');
     expect(synthesize(stack)).toThrow('Rules by construct: TestStack/Stripe: 30, other rules: 1.');
   });
