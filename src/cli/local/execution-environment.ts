@@ -65,6 +65,7 @@ export abstract class ExecutionEnvironment {
     } else if (message.type === 'log') {
       this.collect(message.text);
     } else if (message.type === 'result' && this.pending?.id === message.id) {
+      if (message.output !== undefined) this.collect(message.output);
       this.settle(message.ok ? { ok: true, result: message.result } : { ok: false, error: message.error });
     }
   }

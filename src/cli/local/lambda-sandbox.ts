@@ -18,10 +18,44 @@ function send(message: ChildMessage): void {
   process.send?.(message);
 }
 
+/**
+ * What an invocation wrote since the last message to the parent. It goes with the invocation's result, or on the next
+ * turn of the event loop: one message per turn instead of one per write (a handler may write many lines; the wrapper's
+ * one write is then no message of its own). A handler that blocks the event loop until its deadline loses what it
+ * wrote in that turn. Output outside an invocation goes at once.
+ */
+let output = '';
+let outputOf: number | undefined;
+let flushScheduled = false;
+
+function flushOutput(): void {
+  flushScheduled = false;
+  if (output === '') return;
+  send({ type: 'log', id: outputOf, text: output });
+  output = '';
+}
+
+/** The output of invocation `id` not sent yet, for its result message; output of another invocation is sent first. */
+function takeOutput(id: number): string | undefined {
+  if (outputOf !== id) flushOutput();
+  const text = output;
+  output = '';
+  return text === '' ? undefined : text;
+}
+
 // Route all output through IPC so that it stays in order with the invocation's result.
 for (const stream of [process.stdout, process.stderr]) {
   stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
-    send({ type: 'log', id: currentInvocation, text: typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8') });
+    if (output !== '' && outputOf !== currentInvocation) flushOutput();
+    outputOf = currentInvocation;
+    output += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    // Outside an invocation (init, a timer after one) it goes at once: it belongs to no invocation's result.
+    if (currentInvocation === undefined) {
+      flushOutput();
+    } else if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flushOutput);
+    }
     const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
     callback?.();
     return true;
@@ -78,9 +112,9 @@ async function main(): Promise<void> {
     try {
       const event = message.payload !== undefined ? JSON.parse(message.payload) : message.event;
       const result = await fn(event, context);
-      send({ type: 'result', id: message.id, ok: true, result: result === undefined ? null : result });
+      send({ type: 'result', id: message.id, ok: true, result: result === undefined ? null : result, output: takeOutput(message.id) });
     } catch (err) {
-      send({ type: 'result', id: message.id, ok: false, error: serializeError(err) });
+      send({ type: 'result', id: message.id, ok: false, error: serializeError(err), output: takeOutput(message.id) });
     } finally {
       currentInvocation = undefined;
     }

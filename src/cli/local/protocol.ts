@@ -27,8 +27,9 @@ export type ChildMessage =
   | { readonly type: 'ready'; readonly initMs: number }
   | { readonly type: 'init_error'; readonly error: SerializedError }
   | { readonly type: 'log'; readonly id: number | undefined; readonly text: string }
-  | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly result: unknown }
-  | { readonly type: 'result'; readonly id: number; readonly ok: false; readonly error: SerializedError };
+  // `output`: what the invocation wrote that no `log` message carried (a Node.js sandbox sends it with the result).
+  | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly result: unknown; readonly output?: string }
+  | { readonly type: 'result'; readonly id: number; readonly ok: false; readonly error: SerializedError; readonly output?: string };
 
 export function serializeError(err: unknown): SerializedError {
   if (err instanceof Error) {
