@@ -180,6 +180,19 @@ project.bundler.addBundle('src/lambda/wrapper/stripe-client.ts', {
   watchTask: false,
 });
 
+// `context.effects` (transactWrite, putLatest): a file of its own beside wrapper.js, required on a handler's first call
+// (effects-on-use.ts), so that duplicates and handlers that never call them do not load it at cold init.
+project.bundler.addBundle('src/lambda/wrapper/effects.ts', {
+  platform: 'node',
+  ...QUIET_BUNDLE,
+  target: 'node22',
+  format: 'cjs',
+  minify: true,
+  externals: ['@aws-sdk/*'],
+  outfile: '../handler/stripe-eventbridge/effects.js',
+  watchTask: false,
+});
+
 // The StripeEventDestination custom resource provider (`index.onEvent`, `index.isComplete`), with the `stripe`
 // SDK bundled in so users install nothing; the Lambda Node.js runtime provides `@aws-sdk/*`.
 project.bundler.addBundle('src/lambda/destination-provider/handler.ts', {

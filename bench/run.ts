@@ -29,7 +29,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createTable, effects, emptySample, median, percentile, Ratios, ratiosToPowertools, round, runChunk, Sample, summarize, Tables } from './measure';
-import { Bundled, bundleHandlers, LABEL, MEMORY_MB, OUT_DIR, spec, Variant, VARIANTS, WRAPPER_FILE } from './variants';
+import { Bundled, bundleHandlers, EFFECTS_FILE, LABEL, MEMORY_MB, OUT_DIR, spec, Variant, VARIANTS, WRAPPER_FILE } from './variants';
 import { DynamoDbLocal, LOCAL_AWS_ENV, startDynamoDbLocal } from '../src/cli/local/dynamodb-local';
 import { LocalLambdaFunction } from '../src/cli/local/local-lambda';
 import { eventBridgeEntryBytes } from '../src/lambda/wrapper/envelope';
@@ -207,7 +207,8 @@ async function main(): Promise<void> {
     bare: fs.statSync(path.join(dirs.bare, 'index.js')).size,
     powertools: fs.statSync(path.join(dirs.powertools, 'index.js')).size,
     wrapper: fs.statSync(WRAPPER_FILE).size,
-    transactional: fs.statSync(WRAPPER_FILE).size + fs.statSync(path.join(dirs.transactional, 'index.js')).size,
+    // (d) also loads effects.js, on its first transactWrite.
+    transactional: fs.statSync(WRAPPER_FILE).size + fs.statSync(EFFECTS_FILE).size + fs.statSync(path.join(dirs.transactional, 'index.js')).size,
   };
 
   const functions: LocalLambdaFunction[] = [];

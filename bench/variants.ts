@@ -34,6 +34,8 @@ export const OUT_DIR = path.join(ROOT, '.tmp', 'bench');
 /** The wrapper layer `projen bundle` builds; BENCH_WRAPPER_LAYER points at another build of it (to compare two). */
 export const WRAPPER_LAYER = process.env.BENCH_WRAPPER_LAYER ?? path.join(ROOT, 'assets', 'lambda', 'wrapper', 'handler');
 export const WRAPPER_FILE = path.join(WRAPPER_LAYER, 'stripe-eventbridge', 'wrapper.js');
+/** `context.effects`, which the wrapper loads on a handler's first call (src/lambda/wrapper/effects-on-use.ts). */
+export const EFFECTS_FILE = path.join(WRAPPER_LAYER, 'stripe-eventbridge', 'effects.js');
 
 /** Bundles one of bench/handlers/ exactly as the wrapper layer is bundled; returns its directory (`index.js`). */
 export async function bundleHandler(name: string): Promise<string> {

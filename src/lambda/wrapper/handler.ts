@@ -23,7 +23,7 @@
 import { IdempotencyAlreadyInProgressError, IdempotencyValidationError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { Context } from 'aws-lambda';
 import { readWrapperConfig, WrapperConfig } from './config';
-import { createEffects } from './effects';
+import { createEffects } from './effects-on-use';
 import { InvalidStripeEventError, InvalidStripeEventReason, StripeEventSummary, validateStripeEventBridgeEvent } from './envelope';
 import type { InvocationStore } from './idempotency';
 import { InvocationStores } from './idempotency-stores';
@@ -198,7 +198,7 @@ export async function handler(event: unknown, context: Context): Promise<unknown
     const fn = await getUserHandler();
     const storable = (result: unknown): unknown =>
       toStorableResult(result, (reason) => telemetry.warn('The handler result cannot be stored; storing null instead', [...fields, { reason }], lambda));
-    // `context.effects`: the handler's DynamoDB writes, committed with the record's completion (effects.ts).
+    // `context.effects`: the handler's DynamoDB writes, committed with the record's completion (effects.ts, loaded on first use).
     const detail = (event as { detail: Record<string, unknown> }).detail;
     const effects = createEffects({
       store,
