@@ -428,4 +428,20 @@ describe('Node.js wrapper', () => {
     const records = await h.records();
     expect(records.map((r) => [r.status, r.data?.handled]).sort()).toEqual([['COMPLETED', h.id], ['COMPLETED', `${h.id}First`]]);
   });
+
+  test('the layer\'s effects.js is loaded on a handler\'s first transactWrite, not at cold init nor for a handler that writes none', async () => {
+    const h = harness(RUNTIMES[0], 'Probe');
+    const f = h.fn('probe');
+    const none = await f.invoke(h.event(`${h.id}None`));
+    expect(none.error).toBeUndefined();
+    expect(none.result).toEqual({ ...h.result(`${h.id}None`), effectsLoaded: [false, false] });
+    // A handler that writes returns what transactWrite stored (before the wrapper loaded effects.js); the next
+    // invocation of the environment finds it loaded.
+    const write = await f.invoke(h.event(`${h.id}Write`));
+    expect(write.error).toBeUndefined();
+    expect(write.result).toEqual(h.result(`${h.id}Write`));
+    expect(await h.effects(`${h.id}Write`)).toBe(1);
+    const after = await f.invoke(h.event(`${h.id}After`));
+    expect(after.result).toEqual({ ...h.result(`${h.id}After`), effectsLoaded: [true, true] });
+  });
 });
