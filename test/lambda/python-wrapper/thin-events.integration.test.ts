@@ -134,21 +134,21 @@ describe('stripe-python is loaded only when a handler uses it', () => {
     stripeLayer,
   });
 
-  test('a snapshot event in a fresh environment with the Stripe layer: the wrapper and handler run without importing stripe', async () => {
+  test('a snapshot event in a fresh environment with the Stripe layer: the wrapper and handler run without importing stripe (nor latest_state, which only put_latest loads)', async () => {
     const f = probe('Test.PyThin.Probe');
     const cold = await f.invoke(envelope(withId(CHECKOUT, 'evt_1PyProbeCold')));
     expect(cold.error).toBeUndefined();
-    expect(cold.result).toEqual({ stripe_imported: false, notification_class: null });
+    expect(cold.result).toEqual({ stripe_imported: false, notification_class: null, latest_state_imported: false });
     expect(outcomeLine(cold.logs)).toMatchObject({ outcome: 'processed' });
     // The same environment, a thin event read through context.event_notification: now it is imported (the probe can tell).
     const thin = await f.invoke(thinEnvelope({ id: 'evt_65PyProbeThin', type: 'v2.core.account.updated', related_object: { id: 'acct_1PyProbe', type: 'v2.core.account', url: '/v2/core/accounts/acct_1PyProbe' } }));
-    expect(thin.result).toEqual({ stripe_imported: true, notification_class: 'V2CoreAccountUpdatedEventNotification' });
+    expect(thin.result).toEqual({ stripe_imported: true, notification_class: 'V2CoreAccountUpdatedEventNotification', latest_state_imported: false });
   });
 
   test('without the Stripe layer, using context.event_notification fails with StripeSdkMissingError naming the fix; snapshot events still run', async () => {
     const f = probe('Test.PyThin.NoLayer', false);
     const snapshot = await f.invoke(envelope(withId(CHECKOUT, 'evt_1PyNoLayer')));
-    expect(snapshot.result).toEqual({ stripe_imported: false, notification_class: null });
+    expect(snapshot.result).toEqual({ stripe_imported: false, notification_class: null, latest_state_imported: false });
     const thin = await f.invoke(thinEnvelope({ id: 'evt_65PyNoLayer', type: 'v2.core.account.updated' }));
     expect(thin.ok).toBe(false);
     expect(thin.error).toMatchObject({

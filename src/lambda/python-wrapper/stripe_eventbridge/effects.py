@@ -163,6 +163,9 @@ class Effects:
         if self._latest is None:
             raise InvalidTransactionError("put_latest: this invocation has no Stripe event. Nothing was written.")
         event, fetch = self._latest
+        # The wrapper hands over the event's order facts as a function that builds them (latest_state.py loads on use).
+        if callable(event):
+            event = event()
         extras = self.check("put_latest", TransactItems, resource=True) if TransactItems else []
         outcomes: List[dict] = []
 

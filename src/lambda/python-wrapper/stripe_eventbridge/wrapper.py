@@ -51,7 +51,6 @@ from .envelope import InvalidStripeEventError, InvalidStripeEventReason, StripeE
 from .effects import Effects, resource_serializer
 from .idempotency import StripeIdempotencyStore, explain_store_failure
 from .record_values import to_storable_result
-from .latest_state import LatestStateEvent
 from .stripe_client import StripeAccess, latest_state_fetch, set_stripe_attributes, thin_idempotency_view
 from .telemetry import Telemetry
 from .user_handler import UserHandler, load_user_handler
@@ -127,6 +126,20 @@ class _Invocation:
 def _on_unstorable(reason: str) -> None:
     telemetry.warn("The handler result cannot be stored; storing null instead", {**_Invocation.fields, "reason": reason})
 
+
+
+def _latest_state_event(summary: StripeEventSummary, event: dict):
+    """The event's order facts for put_latest, built when a handler calls it: latest_state.py (20 KB of source, which
+    a layer's Python compiles at each cold start) is loaded only by the handlers that use it."""
+    from .latest_state import LatestStateEvent
+
+    return LatestStateEvent(
+        id=summary.stripe_event_id,
+        type=summary.type,
+        created=event["detail"].get("created"),
+        api_version=summary.api_version,
+        related_object=summary.thin.related_object if summary.thin is not None else None,
+    )
 
 def _storable(result: Any) -> Any:
     return to_storable_result(result, _on_unstorable)
@@ -270,13 +283,7 @@ def handler(event: Any, context: Any) -> Any:
             serialize=_serialize_resource_values,
             # `context.effects.put_latest`: the event's order facts, and `context.stripe` to ask Stripe when they prove nothing.
             latest=(
-                LatestStateEvent(
-                    id=summary.stripe_event_id,
-                    type=summary.type,
-                    created=event["detail"].get("created"),
-                    api_version=summary.api_version,
-                    related_object=summary.thin.related_object if summary.thin is not None else None,
-                ),
+                lambda: _latest_state_event(summary, event),
                 latest_state_fetch(context, summary.stripe_event_id),
             ),
             on_latest=lambda outcome: setattr(_Invocation, "latest", outcome),
