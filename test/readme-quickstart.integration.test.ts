@@ -11,7 +11,7 @@ import * as path from 'node:path';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { search } from '@aws-lambda-powertools/jmespath';
 import { ddbClient, ddbEndpoint, jsonLines } from './support/local-stack';
-import { docFiles, readDoc, readmeBlocks, REPO_ROOT, synthesizeReadmeBlock } from './support/readme';
+import { docFiles, readDoc, readmeBlocks, synthesizeReadmeBlock } from './support/readme';
 import { envelope, loadSample, StripeEventSample } from './support/stripe-samples';
 import { LocalLambdaFunction } from '../src/cli/local/local-lambda';
 import { createLocalTables } from '../src/cli/local/local-tables';

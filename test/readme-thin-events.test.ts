@@ -22,7 +22,7 @@ test('the thin-events scenario synthesizes to its snapshot, with what the page s
   expect(destinations.find((p) => p !== thin).EnabledEvents).toEqual(['checkout.session.completed']);
   expect(ids('AWS::Events::EventBus')).toEqual([expect.stringMatching(/^StripeEventBus/), expect.stringMatching(/^StripeThinEventBus/)]);
   expect(ids('AWS::Events::Archive')).toEqual([expect.stringMatching(/^StripeArchive/), expect.stringMatching(/^StripeThinArchive/)]);
-  expect(Object.keys(template.Outputs)).toContain('StripeThinArchiveArn');
+  expect(Object.keys(t.findOutputs('*'))).toContain('StripeThinArchiveArn');
   expect(ids('AWS::Events::Rule')).toEqual([
     expect.stringMatching(/^StripeAccountsRule/), expect.stringMatching(/^StripeOrdersRule/), expect.stringMatching(/^StripeOrdersThinRule/),
     expect.stringMatching(/^StripeRequirementsRule/),

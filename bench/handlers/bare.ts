@@ -6,7 +6,7 @@ import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 
 const client = new DynamoDBClient({ endpoint: process.env.BENCH_DYNAMODB_ENDPOINT });
 
-interface StripeEventBridgeEvent {
+export interface StripeEventBridgeEvent {
   readonly 'detail-type': string;
   readonly 'detail': { readonly id: string; readonly type: string };
 }

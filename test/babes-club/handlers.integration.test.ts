@@ -88,7 +88,7 @@ describe('checkout.session.completed and async_payment_succeeded', () => {
   });
 
   test('an unpaid completed session (delayed payment) waits; the async success then writes the order', async () => {
-    const session = { ...fixture('checkout.session'), id: 'cs_test_delayed', client_reference_id: 'mia-007', amount_total: 12500, currency: 'eur', payment_intent: 'pi_delayed' };
+    const session: Json = { ...fixture('checkout.session'), id: 'cs_test_delayed', client_reference_id: 'mia-007', amount_total: 12500, currency: 'eur', payment_intent: 'pi_delayed' };
     const unpaid = envelope(stripeEvent(evt('Unpaid'), 'checkout.session.completed', { ...session, payment_status: 'unpaid' }, 1764144000));
     expect(await handlers.checkoutPaid(unpaid as any, ctx)).toEqual({ order: null, session: 'cs_test_delayed', sessionStatus: 'awaiting_payment' });
     expect(await item('CHECKOUT#cs_test_delayed', 'SESSION')).toMatchObject({ status: 'awaiting_payment' });
@@ -191,7 +191,7 @@ describe('customer.subscription.* and invoice.payment_failed', () => {
   });
 
   test('out of order: the renewal first, then the creation — the row keeps the renewal, and both events are in the audit trail', async () => {
-    const sub = { ...base(), id: 'sub_test_ooo', metadata: { userId: 'tom-011' } };
+    const sub: Json = { ...base(), id: 'sub_test_ooo', metadata: { userId: 'tom-011' } };
     const renewed = { ...sub, current_period_end: sub.current_period_end + 30 * 86400 };
     const renewal = subscriptionEvent('customer.subscription.updated', renewed, 1764144000 + 30 * 86400);
     const creation = subscriptionEvent('customer.subscription.created', sub);

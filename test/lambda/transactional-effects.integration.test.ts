@@ -83,12 +83,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** One scenario's view of its wrapper: functions, event ids and records under the scenario's own names. */
 function harness(rt: Runtime, scenario: string) {
   const keyPrefix = `Test.${rt.tag}.${scenario}`;
+  /** `evt_1<tag><scenario>`, the Stripe event id of this scenario (and wrapper). */
+  const eventId = `evt_1${rt.tag}${scenario}`;
   const h = {
     rt,
     keyPrefix,
-    /** `evt_1<tag><scenario>`, the Stripe event id of this scenario (and wrapper). */
-    id: `evt_1${rt.tag}${scenario}`,
-    event: (id = h.id) => envelope(withId(SAMPLE, id)),
+    id: eventId,
+    event: (id = eventId) => envelope(withId(SAMPLE, id)),
     fn(mode: string, options: Partial<WrappedFunctionOptions> = {}): LocalLambdaFunction {
       return stack.wrapped({
         runtime: rt.runtime,
@@ -101,10 +102,10 @@ function harness(rt: Runtime, scenario: string) {
       });
     },
     records: () => idempotencyRecords(stack.client, stack.idempotencyTable, keyPrefix),
-    effects: (id = h.id) => effectsFor(stack.client, stack.businessTable, id),
+    effects: (id = eventId) => effectsFor(stack.client, stack.businessTable, id),
     /** The requests the wrapper sent, `Operation status [error]`. */
     calls: () => stack.proxy.requests.map((r) => `${r.operation} ${r.status}${r.errorType ? ' ' + r.errorType : ''}`),
-    result: (id = h.id) => ({ handled: id, type: 'checkout.session.completed' }),
+    result: (id = eventId) => ({ handled: id, type: 'checkout.session.completed' }),
   };
   return h;
 }
