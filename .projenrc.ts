@@ -145,6 +145,8 @@ project.package.addField('typesVersions', {
 
 // `**/*.ts` does not match dotfiles: lint .projenrc.ts with type information too.
 project.tsconfigDev.addInclude('.projenrc.ts');
+// Scratch work (test apps, benchmark bundles, scratch clones) and build output are not this project's sources.
+for (const dir of ['.tmp', 'cdk.out', 'dist', 'lib']) project.tsconfigDev.addExclude(dir);
 
 // This machine's Node.js 20 is past its end of life; jsii still works on it but prints a banner on every run.
 project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
@@ -390,6 +392,13 @@ const checkArchitecture = project.addTask('check:architecture', {
   exec: 'ts-node --project tsconfig.dev.json scripts/check-architecture.ts',
 });
 project.testTask.prependSpawn(checkArchitecture);
+// Every TypeScript file type-checked (tests, bench, scripts, examples): ts-jest only transpiles them (tsconfig.dev.json
+// sets isolatedModules), so a type error in a test would otherwise never fail a run. Not in test:unit, the fast loop.
+const typecheck = project.addTask('typecheck', {
+  description: 'Type-check every TypeScript file of the repository (tests, bench, scripts and examples included) with tsconfig.dev.json',
+  exec: 'tsc --noEmit -p tsconfig.dev.json',
+});
+project.testTask.prependSpawn(typecheck);
 // The README's main job: runs an integration end to end on this machine (no AWS account).
 const demo = project.addTask('demo', {
   description: 'Synthesize an integration and run Stripe events through its real functions against DynamoDB Local',
