@@ -147,6 +147,12 @@ project.package.addField('typesVersions', {
 project.tsconfigDev.addInclude('.projenrc.ts');
 // Scratch work (test apps, benchmark bundles, scratch clones) and build output are not this project's sources.
 for (const dir of ['.tmp', 'cdk.out', 'dist', 'lib']) project.tsconfigDev.addExclude(dir);
+// The examples import the package by name, as its users do: resolved to the sources, as jest's moduleNameMapper and
+// the examples' own tsconfig.json resolve it (without it, tsc finds the package's own lib/ only after a compile).
+project.tsconfigDev.file.addOverride('compilerOptions.paths', {
+  '@babes/stripe-eventbridge': ['./src/index.ts'],
+  '@babes/stripe-eventbridge/*': ['./src/*'],
+});
 
 // This machine's Node.js 20 is past its end of life; jsii still works on it but prints a banner on every run.
 project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
