@@ -159,17 +159,14 @@ project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '2
 
 // esbuild prints warnings and errors only: its per-bundle size summary (six per `npx projen bundle`) is noise in every run.
 const QUIET_BUNDLE = { logLevel: BundleLogLevel.WARNING };
+/** Code that runs in Lambda's Node.js runtime, which provides `@aws-sdk/*`: minified CommonJS, the SDK left external. */
+const LAMBDA_BUNDLE: Omit<javascript.AddBundleOptions, 'outfile'> = { platform: 'node', ...QUIET_BUNDLE, target: 'node22', format: 'cjs', minify: true, externals: ['@aws-sdk/*'] };
 
 // --- The handler wrapper: bundled at build time into a Lambda layer asset shipped in the package -------------
 // Consumers (TypeScript and Python) need no bundler at synth time. `@aws-sdk/*` is provided by the Lambda
 // Node.js runtime, so it stays external.
 project.bundler.addBundle('src/lambda/wrapper/handler.ts', {
-  platform: 'node',
-  ...QUIET_BUNDLE,
-  target: 'node22',
-  format: 'cjs',
-  minify: true,
-  externals: ['@aws-sdk/*'],
+  ...LAMBDA_BUNDLE,
   outfile: 'stripe-eventbridge/wrapper.js',
   watchTask: false,
 });
@@ -178,12 +175,7 @@ project.bundler.addBundle('src/lambda/wrapper/handler.ts', {
 // its own beside wrapper.js in the same layer, which the wrapper requires on first access only, so that handlers that
 // never use them load neither (the wrapper bundle stays the size it was).
 project.bundler.addBundle('src/lambda/wrapper/stripe-client.ts', {
-  platform: 'node',
-  ...QUIET_BUNDLE,
-  target: 'node22',
-  format: 'cjs',
-  minify: true,
-  externals: ['@aws-sdk/*'],
+  ...LAMBDA_BUNDLE,
   outfile: '../handler/stripe-eventbridge/stripe-client.js',
   watchTask: false,
 });
@@ -191,12 +183,7 @@ project.bundler.addBundle('src/lambda/wrapper/stripe-client.ts', {
 // `context.effects` (transactWrite, putLatest): a file of its own beside wrapper.js, required on a handler's first call
 // (effects-on-use.ts), so that duplicates and handlers that never call them do not load it at cold init.
 project.bundler.addBundle('src/lambda/wrapper/effects.ts', {
-  platform: 'node',
-  ...QUIET_BUNDLE,
-  target: 'node22',
-  format: 'cjs',
-  minify: true,
-  externals: ['@aws-sdk/*'],
+  ...LAMBDA_BUNDLE,
   outfile: '../handler/stripe-eventbridge/effects.js',
   watchTask: false,
 });
@@ -204,24 +191,14 @@ project.bundler.addBundle('src/lambda/wrapper/effects.ts', {
 // The StripeEventDestination custom resource provider (`index.onEvent`, `index.isComplete`), with the `stripe`
 // SDK bundled in so users install nothing; the Lambda Node.js runtime provides `@aws-sdk/*`.
 project.bundler.addBundle('src/lambda/destination-provider/handler.ts', {
-  platform: 'node',
-  ...QUIET_BUNDLE,
-  target: 'node22',
-  format: 'cjs',
-  minify: true,
-  externals: ['@aws-sdk/*'],
+  ...LAMBDA_BUNDLE,
   watchTask: false,
 });
 
 // The scheduled reconciliation of StripeEventReconciliation (`index.handler`): the same check as
 // `stripe-eventbridge reconcile`, with the `stripe` SDK and Powertools bundled in; the runtime provides `@aws-sdk/*`.
 project.bundler.addBundle('src/lambda/reconcile/handler.ts', {
-  platform: 'node',
-  ...QUIET_BUNDLE,
-  target: 'node22',
-  format: 'cjs',
-  minify: true,
-  externals: ['@aws-sdk/*'],
+  ...LAMBDA_BUNDLE,
   watchTask: false,
 });
 
