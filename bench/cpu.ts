@@ -30,6 +30,7 @@ import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import type { DriverJob, DriverReply, DriverRequest, PhaseCpu } from './cpu-driver';
 import { median, round } from './measure';
+import { RESULTS, writeResults } from './results';
 import { bundleHandlers, Bundled, LABEL, OUT_DIR, spec, Variant, VARIANTS, WRAPPER_FILE } from './variants';
 import { LAYER_MOUNT } from '../src/contract/wrapper';
 import { distinctEvents, envelope } from '../test/support/stripe-samples';
@@ -47,7 +48,6 @@ const SELECTED: readonly Variant[] = process.env.BENCH_VARIANTS
   : VARIANTS;
 /** Figures go to bench/results/latest.json only from a run of every variant measured in CPU time. */
 const WRITE_RESULTS = !INSTRUCTIONS && SELECTED.length === VARIANTS.length;
-const RESULTS = path.join(__dirname, 'results', 'latest.json');
 const DRIVER = path.join(OUT_DIR, 'cpu-driver.js');
 
 /** Where the AWS SDK is, given to the process as NODE_PATH as the Lambda runtime provides it (as node-sandbox.ts does). */
@@ -217,8 +217,7 @@ async function main(): Promise<void> {
     },
   };
   if (!WRITE_RESULTS) return;
-  const report = fs.existsSync(RESULTS) ? JSON.parse(fs.readFileSync(RESULTS, 'utf8')) : {};
-  fs.writeFileSync(RESULTS, JSON.stringify({ ...report, ...figures }, null, 2) + '\n');
+  writeResults(figures);
   console.log(`written to ${path.relative(process.cwd(), RESULTS)}`);
 }
 

@@ -12,11 +12,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { RESULTS, writeResults } from './results';
 
 const ROOT = path.join(__dirname, '..');
 export const PYTHON_WRAPPER_LAYER = path.join(ROOT, 'assets', 'lambda', 'python-wrapper');
 export const PYTHON_STRIPE_LAYER = path.join(ROOT, 'assets', 'lambda', 'python-stripe');
-const RESULTS = path.join(__dirname, 'results', 'latest.json');
 
 export function directoryBytes(dir: string): { bytes: number; files: number } {
   let bytes = 0;
@@ -64,9 +64,7 @@ export function pythonLayerFigures(): Record<string, number | undefined> {
 
 if (require.main === module) {
   const figures = pythonLayerFigures();
-  const report = fs.existsSync(RESULTS) ? JSON.parse(fs.readFileSync(RESULTS, 'utf8')) : {};
-  Object.assign(report, figures);
-  fs.writeFileSync(RESULTS, JSON.stringify(report, null, 2) + '\n');
+  writeResults(figures);
   for (const [key, value] of Object.entries(figures)) console.log(`${key}: ${value}`);
   console.log(`written to ${path.relative(ROOT, RESULTS)}`);
 }

@@ -22,6 +22,7 @@ import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createTable, effects, emptySample, median, ratiosToPowertools, round, runChunk, Sample, summarize, Tables } from './measure';
 import { PYTHON_WRAPPER_LAYER, pythonLayerFigures } from './python-layers';
+import { RESULTS, writeResults } from './results';
 import { DynamoDbLocal, LOCAL_AWS_ENV, startDynamoDbLocal } from '../src/cli/local/dynamodb-local';
 import { LocalFunctionSpec, LocalLambdaFunction } from '../src/cli/local/local-lambda';
 import { ensureLocalPython } from '../src/cli/local/python-env';
@@ -48,7 +49,6 @@ const RUNTIME = 'python3.13';
 const ROOT = path.join(__dirname, '..');
 const LAYER = PYTHON_WRAPPER_LAYER;
 const HANDLERS = path.join(__dirname, 'handlers');
-const RESULTS = path.join(__dirname, 'results', 'latest.json');
 const LOAD_AT_START = Number(os.loadavg()[0].toFixed(2));
 
 type Variant = 'bare' | 'powertools' | 'wrapper';
@@ -207,8 +207,8 @@ async function main(): Promise<void> {
       ddb_fresh: { target: 'exactly 2 DynamoDB requests per fresh event', value: figures.python_ddb_requests_per_fresh_event, met: figures.python_ddb_requests_per_fresh_event === 2 },
       ddb_duplicate: { target: 'exactly 1 DynamoDB request per duplicate', value: figures.python_ddb_requests_per_duplicate, met: figures.python_ddb_requests_per_duplicate === 1 },
     };
-    const report = fs.existsSync(RESULTS) ? JSON.parse(fs.readFileSync(RESULTS, 'utf8')) : {};
-    Object.assign(report, figures, {
+    writeResults({
+      ...figures,
       python: {
         generated_at: new Date().toISOString(),
         environment: {
@@ -232,7 +232,6 @@ async function main(): Promise<void> {
         correctness: effectChecks.length === 0 ? 'every event had exactly one effect with (b) and (c), two with (a)' : effectChecks,
       },
     });
-    fs.writeFileSync(RESULTS, JSON.stringify(report, null, 2) + '\n');
 
     console.log('');
     console.log('| variant | concurrency | events | p50 ms | p99 ms | events/s | idempotency requests/event | log bytes/event |');

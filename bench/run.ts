@@ -29,6 +29,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createTable, effects, emptySample, median, percentile, Ratios, ratiosToPowertools, round, runChunk, Sample, summarize, Tables } from './measure';
+import { RESULTS, writeResults } from './results';
 import { Bundled, bundleHandlers, EFFECTS_FILE, LABEL, MEMORY_MB, OUT_DIR, spec, Variant, VARIANTS, WRAPPER_FILE } from './variants';
 import { DynamoDbLocal, LOCAL_AWS_ENV, startDynamoDbLocal } from '../src/cli/local/dynamodb-local';
 import { LocalLambdaFunction } from '../src/cli/local/local-lambda';
@@ -46,7 +47,6 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const MODES = [1, 10] as const;
 
 const ROOT = path.join(__dirname, '..');
-const RESULTS = path.join(__dirname, 'results', 'latest.json');
 /** Other work on the machine skews every figure: the load average is recorded with them. */
 const LOAD_AT_START = Number(os.loadavg()[0].toFixed(2));
 
@@ -324,10 +324,8 @@ async function main(): Promise<void> {
       targets,
       correctness: effectChecks.length === 0 ? 'every event had exactly one effect with (b), (c) and (d), two with (a)' : effectChecks,
     };
-    fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
-    // Keep the figures other benchmarks wrote into the same file (bench/synth.ts: synth times, alarms, cost).
-    const others = fs.existsSync(RESULTS) ? JSON.parse(fs.readFileSync(RESULTS, 'utf8')) : {};
-    fs.writeFileSync(RESULTS, JSON.stringify({ ...others, ...report }, null, 2) + '\n');
+    // Keeps the figures other benchmarks wrote into the same file (bench/synth.ts: synth times, alarms, cost).
+    writeResults(report);
 
     console.log('');
     console.log(`Medians of ${RUNS} runs:`);

@@ -11,13 +11,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
+import { writeResults } from './results';
 import { BabesClubStack } from '../examples/babes-club/lib/babes-club-stack';
 import { ManyHandlersStack } from '../examples/many-handlers/lib/many-handlers-stack';
 import { fixedMonthlyCost } from '../src/cli/cost/fixed-cost';
 
 const ROOT = path.join(__dirname, '..');
 const OUT = path.join(ROOT, '.tmp', 'bench-synth');
-const RESULTS = path.join(__dirname, 'results', 'latest.json');
 const RUNS = Number(process.env.BENCH_SYNTH_RUNS ?? 3);
 
 function synth(handlers: number): { ms: number; dir: string } {
@@ -69,5 +69,4 @@ const report = {
   dashboard_metrics_300_handlers: large.dashboardMetrics[0] ?? 0,
 };
 console.log(report);
-const existing = fs.existsSync(RESULTS) ? JSON.parse(fs.readFileSync(RESULTS, 'utf8')) : {};
-fs.writeFileSync(RESULTS, JSON.stringify({ ...existing, ...report }, null, 2) + '\n');
+writeResults(report);

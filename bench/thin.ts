@@ -32,6 +32,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createTable, effects, emptySample, median, round, runChunk, Sample, summarize, Tables } from './measure';
+import { RESULTS, writeResults } from './results';
 import { bundleHandler, WRAPPER_FILE, wrappedSpec } from './variants';
 import { DynamoDbLocal, LOCAL_AWS_ENV, startDynamoDbLocal } from '../src/cli/local/dynamodb-local';
 import { LocalLambdaFunction } from '../src/cli/local/local-lambda';
@@ -55,7 +56,6 @@ type Phase = 'fresh' | 'duplicate';
 type Summary = ReturnType<typeof summarize>;
 
 const ROOT = path.join(__dirname, '..');
-const RESULTS = path.join(__dirname, 'results', 'latest.json');
 /** The connected accounts the thin events are about, as Stripe's API returns them (checked against its v2 spec). */
 const ACCOUNTS_FILE = path.join(ROOT, 'examples', 'platform-accounts', 'replay', 'stripe-objects.json');
 /** The key's secret, as a function gets it: a full ARN (the Secrets Manager stand-in answers it with the key). */
@@ -286,8 +286,9 @@ async function main(): Promise<void> {
       stripe_duplicate: { target: 'no Stripe API request for a duplicate', value: figures.thin_stripe_requests_per_duplicate, met: figures.thin_stripe_requests_per_duplicate === 0 },
     };
 
-    const report = fs.existsSync(RESULTS) ? JSON.parse(fs.readFileSync(RESULTS, 'utf8')) : {};
-    Object.assign(report, figures, {
+    const correctness = checks.length === 0 ? 'every event had exactly one effect, thin and snapshot; every Stripe API response matched the spec' : checks;
+    writeResults({
+      ...figures,
       thin: {
         generated_at: new Date().toISOString(),
         environment: {
@@ -317,11 +318,9 @@ async function main(): Promise<void> {
           sequential_latency_p50_ratio: perRun[i].concurrency_1_fresh.latency_p50_ratio,
         })),
         targets,
-        correctness: checks.length === 0 ? 'every event had exactly one effect, thin and snapshot; every Stripe API response matched the spec' : checks,
+        correctness,
       },
     });
-    fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
-    fs.writeFileSync(RESULTS, JSON.stringify(report, null, 2) + '\n');
 
     console.log('');
     console.log(`Medians of ${RUNS} runs (${EVENTS} events per phase and variant):`);
@@ -337,7 +336,7 @@ async function main(): Promise<void> {
     console.log(`first invocation in a fresh environment (median of ${COLD_STARTS}, median of the runs): snapshot ${coldFirstInvokeMs.snapshot} ms, thin ${coldFirstInvokeMs.thin} ms`);
     for (const t of Object.values(targets)) console.log(`${t.met ? 'MET   ' : 'MISSED'} ${t.target}: ${t.value}`);
     console.log(`load average: ${LOAD_AT_START} at the start, ${runs.map((r) => r.loadAverageAtStart).join(', ')} at the start of each run, ${round(os.loadavg()[0])} at the end`);
-    console.log(`correctness: ${JSON.stringify(report.thin.correctness)}`);
+    console.log(`correctness: ${JSON.stringify(correctness)}`);
     console.log(`written to ${path.relative(ROOT, RESULTS)}`);
     if (checks.length > 0 || Object.values(targets).some((t) => !t.met)) process.exitCode = 1;
   } finally {
