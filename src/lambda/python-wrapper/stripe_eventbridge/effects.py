@@ -117,7 +117,8 @@ class Effects:
         region: Optional[str],
         account: Optional[str],
         serialize: Callable[[dict], None],
-        latest: Optional[Tuple[Any, Callable[..., tuple]]] = None,
+        # The event's order facts, as a function that builds them (latest_state.py is loaded by put_latest only), and the fetch.
+        latest: Optional[Tuple[Callable[[], Any], Callable[..., tuple]]] = None,
         on_latest: Optional[Callable[[dict], None]] = None,
     ):
         self._store = store
@@ -162,10 +163,8 @@ class Effects:
         self._not_committed("put_latest")
         if self._latest is None:
             raise InvalidTransactionError("put_latest: this invocation has no Stripe event. Nothing was written.")
-        event, fetch = self._latest
-        # The wrapper hands over the event's order facts as a function that builds them (latest_state.py loads on use).
-        if callable(event):
-            event = event()
+        event_of, fetch = self._latest
+        event = event_of()
         extras = self.check("put_latest", TransactItems, resource=True) if TransactItems else []
         outcomes: List[dict] = []
 
