@@ -172,6 +172,44 @@ function record(lambda: ContextFields, outcome: Outcome, fields: readonly Fields
   telemetry.write(telemetry.metricsLine(measured), telemetry.logLine(level, message, line, lambda));
 }
 
+/** The EventBridge event the wrapper validated: its `detail` is the Stripe event (or thin event notification). */
+type StripeEventBridgeEvent = { detail: Record<string, unknown> };
+
+/**
+ * The properties the handler finds on its context: `context.effects` (its DynamoDB writes, committed with the record's
+ * completion; effects.ts, loaded on first use), and `context.stripe` and `context.eventNotification` (getters that load
+ * the Stripe SDK on first use; stripe-context.ts).
+ */
+function defineHandlerContext(
+  context: Context,
+  event: StripeEventBridgeEvent,
+  summary: StripeEventSummary,
+  store: InvocationStore,
+  storable: (result: unknown) => unknown,
+  onLatest: (outcome: LatestStateOutcome) => void,
+): void {
+  const effects = createEffects({
+    store,
+    invocation: store.invocation,
+    storable,
+    region: process.env.AWS_REGION,
+    account: context.invokedFunctionArn?.split(':')[4],
+    // `context.effects.putLatest`: the event's order facts, and `context.stripe` to ask Stripe when they prove nothing.
+    latest: {
+      event: {
+        id: summary.stripeEventId,
+        type: summary.type,
+        created: event.detail.created as number | string,
+        apiVersion: summary.apiVersion,
+        relatedObject: summary.thin?.relatedObject,
+      },
+      fetch: latestStateFetch(context),
+    },
+    onLatest,
+  });
+  defineContextProperties(context, effects, event, summary, stripeAccessOptions);
+}
+
 export async function handler(event: unknown, context: Context): Promise<unknown> {
   const startedAt = Date.now();
   const deadline = startedAt + context.getRemainingTimeInMillis();
@@ -198,33 +236,12 @@ export async function handler(event: unknown, context: Context): Promise<unknown
     const fn = await getUserHandler();
     const storable = (result: unknown): unknown =>
       toStorableResult(result, (reason) => telemetry.warn('The handler result cannot be stored; storing null instead', [...fields, { reason }], lambda));
-    // `context.effects`: the handler's DynamoDB writes, committed with the record's completion (effects.ts, loaded on first use).
-    const detail = (event as { detail: Record<string, unknown> }).detail;
-    const effects = createEffects({
-      store,
-      invocation: store.invocation,
-      storable,
-      region: process.env.AWS_REGION,
-      account: context.invokedFunctionArn?.split(':')[4],
-      // `context.effects.putLatest`: the event's order facts, and `context.stripe` to ask Stripe when they prove nothing.
-      latest: {
-        event: {
-          id: summary.stripeEventId,
-          type: summary.type,
-          created: detail.created as number | string,
-          apiVersion: summary.apiVersion,
-          relatedObject: summary.thin?.relatedObject,
-        },
-        fetch: latestStateFetch(context),
-      },
-      onLatest: (outcome) => (latest = outcome),
-    });
-    // `context.effects`, and `context.stripe` and `context.eventNotification`: getters that load the Stripe SDK on first use (stripe-context.ts).
-    defineContextProperties(context, effects, event as { detail: Record<string, unknown> }, summary, stripeAccessOptions);
     // The store's own IdempotencyConfig, which carries this invocation's Lambda context (InvocationStore.config).
     const idempotent = makeIdempotent(
       async (_keyed: unknown, ctx: Context) => {
         handlerRan = true;
+        // Built for a handler that runs only: a duplicate never makes its context's properties.
+        defineHandlerContext(context, event as StripeEventBridgeEvent, summary, store, storable, (outcome) => (latest = outcome));
         // The event as delivered (what Powertools keyed a thin event on is its idempotency view).
         const result = await fn(event, ctx);
         // The guarantee is the wrapper's, not the handler's: after a record taken over, an unknown commit outcome or a
