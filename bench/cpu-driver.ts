@@ -138,9 +138,11 @@ function installTable(): void {
   const sdkRequire = createRequire(require.resolve('@aws-sdk/client-dynamodb'));
   const { NodeHttpHandler } = sdkRequire('@smithy/node-http-handler');
   const { HttpResponse } = sdkRequire('@smithy/core/protocols');
-  NodeHttpHandler.prototype.handle = async function handle(request: { headers: Record<string, string>; body: string }) {
+  NodeHttpHandler.prototype.handle = async function handle(request: { headers: Record<string, string>; body: string | Uint8Array }) {
     const target = request.headers['x-amz-target'].split('.')[1];
-    const out = answer(target, JSON.parse(request.body));
+    // The SDK serializes a JSON request body to bytes (and warns when one reads them as a string).
+    const text = typeof request.body === 'string' ? request.body : Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength).toString('utf8');
+    const out = answer(target, JSON.parse(text));
     const body = Buffer.from(JSON.stringify(out.body));
     return {
       response: new HttpResponse({

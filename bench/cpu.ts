@@ -161,12 +161,10 @@ async function main(): Promise<void> {
   console.log(`cold init wall ms (median of ${COLD_STARTS}): ${SELECTED.map((v) => `${v} ${coldWall[v]}`).join(', ')}`);
 
   // --- per event ---------------------------------------------------------------------------------------------
-  const cpu: Record<Variant, { fresh: number[]; duplicate: number[]; logBytes: number[] }> = {
-    bare: { fresh: [], duplicate: [], logBytes: [] },
-    powertools: { fresh: [], duplicate: [], logBytes: [] },
-    wrapper: { fresh: [], duplicate: [], logBytes: [] },
-    transactional: { fresh: [], duplicate: [], logBytes: [] },
-  };
+  // Per round: CPU µs per event, and the part of it spent in the kernel (system calls: the log lines' write above all).
+  type Rounds = { fresh: number[]; duplicate: number[]; freshSystem: number[]; duplicateSystem: number[]; logBytes: number[] };
+  const noRounds = (): Rounds => ({ fresh: [], duplicate: [], freshSystem: [], duplicateSystem: [], logBytes: [] });
+  const cpu = Object.fromEntries(VARIANTS.map((v) => [v, noRounds()])) as Record<Variant, Rounds>;
   for (let r = 0; r < ROUNDS; r++) {
     for (const v of r % 2 === 0 ? SELECTED : [...SELECTED].reverse()) {
       const events = distinctEvents(EVENTS, `cpu${v}${r}n`);
@@ -183,8 +181,11 @@ async function main(): Promise<void> {
       }
       cpu[v].fresh.push(perEvent(out.fresh));
       cpu[v].duplicate.push(perEvent(out.duplicate));
+      cpu[v].freshSystem.push(out.fresh.systemMicros / out.fresh.events);
+      cpu[v].duplicateSystem.push(out.duplicate.systemMicros / out.duplicate.events);
       cpu[v].logBytes.push(out.fresh.logBytes / out.fresh.events);
-      console.log(`round ${r + 1} ${v}: ${round(perEvent(out.fresh), 1)} per fresh event, ${round(perEvent(out.duplicate), 1)} per duplicate`);
+      const split = (p: PhaseCpu) => `${round(p.userMicros / p.events, 1)} user + ${round(p.systemMicros / p.events, 1)} system`;
+      console.log(`round ${r + 1} ${v}: ${round(perEvent(out.fresh), 1)} per fresh event (${split(out.fresh)}), ${round(perEvent(out.duplicate), 1)} per duplicate (${split(out.duplicate)})`);
     }
   }
   const micros = (v: Variant, phase: 'fresh' | 'duplicate') => round(median(cpu[v][phase]), 1);
@@ -214,6 +215,10 @@ async function main(): Promise<void> {
       },
       config: { rounds: ROUNDS, events_per_phase: EVENTS, warm_up: WARM_UP, cold_starts: COLD_STARTS },
       cold_init_wall_ms: coldWall,
+      system_micros_per_event: Object.fromEntries(SELECTED.map((v) => [v, {
+        fresh: round(median(cpu[v].freshSystem), 1),
+        duplicate: round(median(cpu[v].duplicateSystem), 1),
+      }])),
     },
   };
   if (!WRITE_RESULTS) return;
