@@ -1,6 +1,6 @@
 /** What the benchmarks (run.ts for Node.js, python.ts for Python) share: their tables, the effect count, statistics. */
 import { performance } from 'node:perf_hooks';
-import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { InvocationResult, LocalLambdaFunction } from '../src/cli/local/local-lambda';
 import { runPool } from '../src/cli/local/pool';
 import type { DynamoDbProxy } from '../test/support/dynamodb-proxy';
@@ -15,6 +15,13 @@ export async function createTable(client: DynamoDBClient, name: string, key: str
     BillingMode: 'PAY_PER_REQUEST',
   }));
   return name;
+}
+
+/** Drops the tables of a finished measurement, so that DynamoDB Local's heap does not grow from one run to the next. */
+export async function deleteTables(client: DynamoDBClient, tables: readonly Tables[]): Promise<void> {
+  for (const t of tables) {
+    for (const name of [t.idempotency, t.business]) await client.send(new DeleteTableCommand({ TableName: name }));
+  }
 }
 
 /** The business table's effect counter per Stripe event id (`pk` → `effects`). */
