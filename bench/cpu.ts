@@ -162,8 +162,8 @@ async function main(): Promise<void> {
 
   // --- per event ---------------------------------------------------------------------------------------------
   // Per round: CPU µs per event, and the part of it spent in the kernel (system calls: the log lines' write above all).
-  type Rounds = { fresh: number[]; duplicate: number[]; freshSystem: number[]; duplicateSystem: number[]; logBytes: number[] };
-  const noRounds = (): Rounds => ({ fresh: [], duplicate: [], freshSystem: [], duplicateSystem: [], logBytes: [] });
+  type Rounds = { fresh: number[]; duplicate: number[]; freshSystem: number[]; duplicateSystem: number[] };
+  const noRounds = (): Rounds => ({ fresh: [], duplicate: [], freshSystem: [], duplicateSystem: [] });
   const cpu = Object.fromEntries(VARIANTS.map((v) => [v, noRounds()])) as Record<Variant, Rounds>;
   for (let r = 0; r < ROUNDS; r++) {
     for (const v of r % 2 === 0 ? SELECTED : [...SELECTED].reverse()) {
@@ -183,7 +183,6 @@ async function main(): Promise<void> {
       cpu[v].duplicate.push(perEvent(out.duplicate));
       cpu[v].freshSystem.push(out.fresh.systemMicros / out.fresh.events);
       cpu[v].duplicateSystem.push(out.duplicate.systemMicros / out.duplicate.events);
-      cpu[v].logBytes.push(out.fresh.logBytes / out.fresh.events);
       const split = (p: PhaseCpu) => `${round(p.userMicros / p.events, 1)} user + ${round(p.systemMicros / p.events, 1)} system`;
       console.log(`round ${r + 1} ${v}: ${round(perEvent(out.fresh), 1)} per fresh event (${split(out.fresh)}), ${round(perEvent(out.duplicate), 1)} per duplicate (${split(out.duplicate)})`);
     }

@@ -267,7 +267,7 @@ export async function handler(event: unknown, context: Context): Promise<unknown
     return store.stored ? store.stored.value : returned;
   } catch (err) {
     if (err instanceof IdempotencyValidationError) {
-      const account = summary.thin ? summary.thin.context : ((event as { detail: Record<string, unknown> }).detail).account;
+      const account = summary.thin ? summary.thin.context : (event as StripeEventBridgeEvent).detail.account;
       const invalid = eventIdReused(summary, account);
       const invalidFields = [...fields, { [F.REASON]: invalid.reason }, recordFields(store), errorFields(invalid)];
       record(lambda, OUTCOME.INVALID, invalidFields, Date.now() - startedAt, eventAgeMs);
